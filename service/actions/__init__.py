@@ -1,0 +1,1 @@
+"""Actions: each builds one kind of ledger entry through ``Ledger.record``."""

@@ -1,0 +1,1 @@
+"""HTTP adapters: thin Litestar controllers over the actions and stores."""

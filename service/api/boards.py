@@ -1,0 +1,136 @@
+"""Leaderboards, the feed and member profiles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import get
+from litestar.params import Parameter
+from tortoise.expressions import Q
+
+from ..actions.org import season_json
+from ..auth import Caller
+from ..boards import Boards
+from ..db.models import Entry, Kudos, Member, PointAward
+from ..errors import NotFound
+from ..ledger import entry_json
+from ..settings import Settings
+from ..store.leaderboard import LeaderboardStore
+from .deps import today
+from .seasons import resolve_season
+
+__all__ = ["routes"]
+
+Limit = Annotated[int, Parameter(ge=1, le=500)]
+Offset = Annotated[int, Parameter(ge=0)]
+
+
+@get("/api/leaderboards/members", tags=["boards"])
+async def member_board(
+    caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current",
+    team_id: int | None = None, category: str | None = None, limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Members ranked by score (competition ranking: 50, 40, 40, 30 → 1, 2, 2, 4; ties by
+    name). ``season``: current (default; all-time when no season is running), all, or an id."""
+    resolved = await resolve_season(season, settings)
+    entries = await Boards(store).members(resolved.id if resolved else None, team_id, category)
+    return {
+        "season": season_json(resolved, today(settings)) if resolved else None,
+        "category": category or "total", "team_id": team_id, "total": len(entries),
+        "offset": offset, "limit": limit, "entries": entries[offset : offset + limit],
+    }
+
+
+@get("/api/leaderboards/members/{member_id:int}", tags=["boards"])
+async def member_rank(
+    member_id: int, caller: Caller, store: LeaderboardStore, settings: Settings,
+    season: str = "current", around: Annotated[int, Parameter(ge=0, le=50)] = 2,
+) -> dict[str, Any]:
+    """One member's rank, score and breakdown by category, with ``around`` rows either side."""
+    member = await Member.get_or_none(id=member_id)
+    if member is None:
+        raise NotFound(f"There is no member {member_id}.")
+    resolved = await resolve_season(season, settings)
+    season_id = resolved.id if resolved else None
+    boards = Boards(store)
+    entries = await boards.members(season_id)
+    index = next(i for i, e in enumerate(entries) if e["member_id"] == member_id)
+    me = entries[index]
+    return {
+        "season": season_json(resolved, today(settings)) if resolved else None,
+        "member_id": member_id, "name": member.name, "team_id": member.team_id,
+        "rank": me["rank"], "score": me["score"], "of": len(entries),
+        "breakdown": await boards.breakdown(member_id, season_id),
+        "around": entries[max(0, index - around) : index + around + 1],
+    }
+
+
+@get("/api/leaderboards/teams", tags=["boards"])
+async def team_board(
+    caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current"
+) -> dict[str, Any]:
+    """Teams ranked by points per member (``score`` = ``total`` ÷ ``members``)."""
+    resolved = await resolve_season(season, settings)
+    return {
+        "season": season_json(resolved, today(settings)) if resolved else None,
+        "entries": await Boards(store).teams(resolved.id if resolved else None),
+    }
+
+
+@get("/api/feed", tags=["boards"])
+async def feed(
+    caller: Caller, team_id: int | None = None, limit: Annotated[int, Parameter(ge=1, le=200)] = 20,
+    before: int | None = None, kind: str | None = None,
+) -> dict[str, Any]:
+    """The newest ledger entries with their awards, newest first. ``before`` (a seq) pages
+    back; ``kind`` filters by entry kind, e.g. ``deal.won`` or ``kudos``."""
+    return {"entries": await feed_entries(team_id, limit, before, kind)}
+
+
+async def feed_entries(
+    team_id: int | None, limit: int, before: int | None = None, kind: str | None = None
+) -> list[dict[str, Any]]:
+    query = Entry.all()
+    if team_id is not None:
+        touched = await PointAward.filter(team_id=team_id).values_list("entry_id", flat=True)
+        query = query.filter(Q(team_id=team_id) | Q(id__in=list(touched)))
+    if before is not None:
+        query = query.filter(seq__lt=before)
+    if kind:
+        query = query.filter(kind=kind)
+    rows = await query.order_by("-seq").limit(limit)
+    awards: dict[int, list[PointAward]] = {}
+    for award in await PointAward.filter(entry_id__in=[r.id for r in rows]).order_by("id"):
+        awards.setdefault(award.entry_id, []).append(award)
+    return [entry_json(r, awards.get(r.id, [])) for r in rows]
+
+
+@get("/api/members/{member_id:int}/profile", tags=["boards"])
+async def profile(
+    member_id: int, caller: Caller, store: LeaderboardStore, settings: Settings,
+    season: str = "current",
+) -> dict[str, Any]:
+    """A member's points by category, the strengths peers named in kudos, and badges."""
+    member = await Member.get_or_none(id=member_id)
+    if member is None:
+        raise NotFound(f"There is no member {member_id}.")
+    resolved = await resolve_season(season, settings)
+    season_id = resolved.id if resolved else None
+    kudos = Kudos.filter(recipient_id=member_id, strength__not_isnull=True)
+    if season_id is not None:
+        kudos = kudos.filter(entry__season_id=season_id)
+    strengths: dict[str, int] = {}
+    for tag in await kudos.values_list("strength", flat=True):
+        strengths[str(tag)] = strengths.get(str(tag), 0) + 1
+    return {
+        "member": {"id": member.id, "name": member.name, "team_id": member.team_id,
+                   "role": member.role, "joined_on": member.joined_on.isoformat()},
+        "season": season_json(resolved, today(settings)) if resolved else None,
+        "breakdown": await Boards(store).breakdown(member_id, season_id),
+        "strengths": dict(sorted(strengths.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "badges": [],
+    }
+
+
+routes = [member_board, member_rank, team_board, feed, profile]

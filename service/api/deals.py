@@ -1,0 +1,90 @@
+"""Deals, from sellers and managers, integrations, and the signed CRM webhook."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from litestar import Request, Response, post
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from msgspec import Meta, Struct, ValidationError, convert
+
+from ..actions.deals import DealRequest, record_deal
+from ..auth import Caller
+from ..db.models import Member
+from ..errors import Invalid, NotFound, Unauthorized, Unavailable
+from ..ledger import Ledger
+from ..settings import Settings
+
+__all__ = ["routes"]
+
+Amount = Annotated[float, Meta(ge=0, le=1e12, description="deal value in the org's currency")]
+
+
+class DealIn(Struct, forbid_unknown_fields=True):
+    seller_id: int
+    outcome: Literal["won", "lost"]
+    amount: Amount
+    customer: Annotated[str, Meta(min_length=1, max_length=200)]
+    assists: list[int] = []
+    external_id: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    closed_at: datetime | None = None
+
+
+class CrmEvent(Struct):
+    event: Literal["deal.won", "deal.lost"]
+    id: Annotated[str, Meta(min_length=1, max_length=200)]
+    amount: Amount
+    customer: Annotated[str, Meta(min_length=1, max_length=200)]
+    seller_id: int | None = None
+    seller_email: str | None = None
+    assists: list[int] = []
+    closed_at: datetime | None = None
+
+
+@post("/api/deals", tags=["deals"])
+async def create_deal(data: DealIn, caller: Caller, ledger: Ledger) -> Response[Any]:
+    """Log a won or lost deal. 201 with the awards; the same external_id again → 200 with
+    the original deal and no new awards."""
+    req = DealRequest(data.seller_id, data.outcome, data.amount, data.customer,
+                      tuple(data.assists), data.external_id, data.closed_at)
+    body, created = await record_deal(ledger, caller, req)
+    return Response(body, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+
+@post("/api/webhooks/crm", tags=["deals"])
+async def crm_webhook(request: Request[Any, Any, Any], ledger: Ledger,
+                      settings: Settings) -> Response[Any]:
+    """A CRM posts won/lost deals here, signed with ``X-Huddle-Signature:
+    sha256=<hex HMAC-SHA256 of the raw body>``; ``id`` makes a redelivery score once."""
+    if not settings.webhook_secret:
+        raise Unavailable("The CRM webhook is switched off: set HUDDLE_WEBHOOK_SECRET to use it.")
+    raw = await request.body()
+    signature = request.headers.get("x-huddle-signature", "")
+    expected = "sha256=" + hmac.new(settings.webhook_secret.encode(), raw, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(signature.strip().lower(), expected):
+        raise Unauthorized("The X-Huddle-Signature header does not match the body; sign the raw "
+                           "body with HMAC-SHA256 and the shared secret: sha256=<hex>.")
+    try:
+        event = convert(json.loads(raw), CrmEvent)
+    except (ValueError, ValidationError) as exc:
+        raise Invalid(f"The webhook body is not a valid deal event: {exc}.") from None
+    seller = None
+    if event.seller_id is not None:
+        seller = await Member.get_or_none(id=event.seller_id)
+    elif event.seller_email:
+        seller = await Member.get_or_none(email=event.seller_email.strip().lower())
+    else:
+        raise Invalid("The event needs seller_id or seller_email.")
+    if seller is None:
+        raise NotFound("No member matches the event's seller_id or seller_email.")
+    req = DealRequest(seller.id, event.event.removeprefix("deal."), event.amount,
+                      event.customer, tuple(event.assists), event.id, event.closed_at)
+    body, created = await record_deal(ledger, Caller(role="integration", name="crm"), req)
+    return Response(body, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+
+routes = [create_deal, crm_webhook]

@@ -1,0 +1,51 @@
+"""Dependencies shared by the controllers: the caller, the ledger, the store, settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from litestar import Request
+from litestar.di import Provide
+
+from ..auth import Caller, authenticate
+from ..core.calendar import local_date
+from ..ledger import Ledger
+from ..settings import Settings
+from ..store.leaderboard import LeaderboardStore
+
+__all__ = ["dependencies", "today"]
+
+
+def bearer_token(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def provide_caller(request: Request[Any, Any, Any]) -> Caller:
+    return await authenticate(bearer_token(request), request.app.state.settings.admin_token)
+
+
+def provide_ledger(request: Request[Any, Any, Any]) -> Ledger:
+    return request.app.state.ledger  # type: ignore[no-any-return]
+
+
+def provide_store(request: Request[Any, Any, Any]) -> LeaderboardStore:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def provide_settings(request: Request[Any, Any, Any]) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def today(settings: Settings) -> date:
+    return local_date(datetime.now(UTC), settings.tz)
+
+
+dependencies = {
+    "caller": Provide(provide_caller),
+    "ledger": Provide(provide_ledger, sync_to_thread=False),
+    "store": Provide(provide_store, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+}

@@ -1,0 +1,60 @@
+"""Team goals with the member goals nested under them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import get, post
+from litestar.status_codes import HTTP_201_CREATED
+from msgspec import Meta, Struct
+
+from ..actions.goals import create_goal, goal_json
+from ..auth import Caller
+from ..db.models import Goal
+from ..ledger import Ledger
+from ..settings import Settings
+from .seasons import resolve_season
+
+__all__ = ["routes"]
+
+Target = Annotated[float, Meta(gt=0, le=1e12)]
+
+
+class MemberTarget(Struct, forbid_unknown_fields=True):
+    member_id: int
+    target: Target
+
+
+class GoalIn(Struct, forbid_unknown_fields=True):
+    team_id: int
+    season_id: int
+    metric: Literal["revenue", "deals"]
+    target: Target
+    member_targets: list[MemberTarget] = []
+
+
+@post("/api/goals", status_code=HTTP_201_CREATED, tags=["goals"])
+async def post_goal(data: GoalIn, caller: Caller, ledger: Ledger) -> dict[str, Any]:
+    """Set a team goal for a season (the team's manager, or an admin), with member goals."""
+    goal = await create_goal(ledger, caller, data.team_id, data.season_id, data.metric,
+                             data.target, [(m.member_id, m.target) for m in data.member_targets])
+    return await goal_json(await Goal.get(id=goal.id))
+
+
+@get("/api/goals", tags=["goals"])
+async def list_goals(
+    caller: Caller, settings: Settings, team_id: int | None = None, season: str | None = None
+) -> list[dict[str, Any]]:
+    """Goals with progress; ``season`` is ``current``, ``all`` (default) or a season id."""
+    query = Goal.all()
+    if team_id is not None:
+        query = query.filter(team_id=team_id)
+    if season and season != "all":
+        resolved = await resolve_season(season, settings)
+        if resolved is None:
+            return []
+        query = query.filter(season_id=resolved.id)
+    return [await goal_json(g) for g in await query.order_by("id")]
+
+
+routes = [post_goal, list_goals]

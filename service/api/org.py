@@ -1,0 +1,193 @@
+"""Teams, members, tokens, seasons and the scoring policy."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from litestar import Response, delete, get, post, put
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from msgspec import Meta, Struct
+
+from ..actions import org
+from ..auth import Caller, hash_token, new_token
+from ..db.models import Member, PolicyVersion, Season, Team, Token
+from ..db.queries import current_policy
+from ..errors import Invalid, NotFound
+from ..ledger import Ledger
+from ..settings import Settings
+from .deps import today
+
+__all__ = ["routes"]
+
+Name = Annotated[str, Meta(min_length=1, max_length=100)]
+Color = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$",
+                            description="CSS hex colour, e.g. #c8102e")]
+
+
+class TeamIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    nickname: Annotated[str, Meta(max_length=100)] | None = None
+    color: Color | None = None
+
+
+class MemberIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    team_id: int
+    role: Literal["seller", "manager"]
+    email: Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)] | None = None
+    joined_on: date | None = None
+
+
+class TokenIn(Struct, forbid_unknown_fields=True):
+    member_id: int | None = None
+    role: Literal["display", "integration", "admin"] | None = None
+    label: Annotated[str, Meta(max_length=200)] | None = None
+
+
+class SeasonIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    starts_on: date
+    ends_on: date
+
+
+@post("/api/teams", status_code=HTTP_201_CREATED, tags=["org"])
+async def create_team(data: TeamIn, caller: Caller, ledger: Ledger) -> dict[str, Any]:
+    """Create a team (admin). A duplicate name is a 409."""
+    team = await org.create_team(ledger, caller, data.name, data.nickname, data.color)
+    return org.team_json(team)
+
+
+@get("/api/teams", tags=["org"])
+async def list_teams(caller: Caller) -> list[dict[str, Any]]:
+    """All teams."""
+    return [org.team_json(t) for t in await Team.all().order_by("name")]
+
+
+@get("/api/teams/{team_id:int}", tags=["org"])
+async def get_team(team_id: int, caller: Caller) -> dict[str, Any]:
+    """One team, with its member count."""
+    team = await Team.get_or_none(id=team_id)
+    if team is None:
+        raise NotFound(f"There is no team {team_id}.")
+    return {**org.team_json(team), "members": await Member.filter(team_id=team_id).count()}
+
+
+@post("/api/members", status_code=HTTP_201_CREATED, tags=["org"])
+async def create_member(
+    data: MemberIn, caller: Caller, ledger: Ledger, settings: Settings
+) -> dict[str, Any]:
+    """Add a seller or manager to a team (admin)."""
+    req = org.MemberRequest(data.name, data.team_id, data.role, data.email, data.joined_on)
+    member = await org.create_member(ledger, caller, req)
+    return org.member_json(member, await current_policy(), today(settings))
+
+
+@get("/api/members", tags=["org"])
+async def list_members(
+    caller: Caller, settings: Settings, team_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Members, optionally of one team."""
+    query = Member.all() if team_id is None else Member.filter(team_id=team_id)
+    policy, day = await current_policy(), today(settings)
+    return [org.member_json(m, policy, day) for m in await query.order_by("name", "id")]
+
+
+@get("/api/members/{member_id:int}", tags=["org"])
+async def get_member(member_id: int, caller: Caller, settings: Settings) -> dict[str, Any]:
+    """One member."""
+    member = await Member.get_or_none(id=member_id)
+    if member is None:
+        raise NotFound(f"There is no member {member_id}.")
+    return org.member_json(member, await current_policy(), today(settings))
+
+
+@post("/api/tokens", status_code=HTTP_201_CREATED, tags=["org"])
+async def create_token(data: TokenIn, caller: Caller) -> dict[str, Any]:
+    """Issue a token (admin): for a member (role from the member) or a display,
+    integration or admin token with a label. The token is shown only in this response."""
+    caller.require("admin")
+    if (data.member_id is None) == (data.role is None):
+        raise Invalid("Send either member_id (a seller's or manager's token) or role "
+                      "(display, integration or admin) with a label, not both.")
+    role, member_id, label = data.role, data.member_id, data.label
+    if member_id is not None:
+        member = await Member.get_or_none(id=member_id)
+        if member is None:
+            raise NotFound(f"There is no member {member_id}.")
+        role, label = member.role, label or member.name
+    elif not label:
+        raise Invalid("A display, integration or admin token needs a label, e.g. 'Oslo TV'.")
+    secret = new_token()
+    row = await Token.create(token_hash=hash_token(secret), role=role, member_id=member_id,
+                             label=label)
+    return {"id": row.id, "token": secret, "role": role, "member_id": member_id, "label": label}
+
+
+@get("/api/tokens", tags=["org"])
+async def list_tokens(caller: Caller) -> list[dict[str, Any]]:
+    """Issued tokens without their secrets (admin)."""
+    caller.require("admin")
+    return [
+        {"id": t.id, "role": t.role, "member_id": t.member_id, "label": t.label,
+         "created_at": t.created_at.isoformat(),
+         "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
+        for t in await Token.all().order_by("id")
+    ]
+
+
+@delete("/api/tokens/{token_id:int}", status_code=HTTP_204_NO_CONTENT, tags=["org"])
+async def revoke_token(token_id: int, caller: Caller, ledger: Ledger) -> None:
+    """Revoke a token (admin): it stops working at once, open websockets included."""
+    caller.require("admin")
+    token = await Token.get_or_none(id=token_id)
+    if token is None:
+        raise NotFound(f"There is no token {token_id}.")
+    if token.revoked_at is None:
+        token.revoked_at = datetime.now(UTC)
+        await token.save(update_fields=["revoked_at"])
+    await ledger.announce_revoked(token_id)
+
+
+@post("/api/seasons", status_code=HTTP_201_CREATED, tags=["org"])
+async def create_season(
+    data: SeasonIn, caller: Caller, ledger: Ledger, settings: Settings
+) -> dict[str, Any]:
+    """Create a season (admin); overlapping an existing season is a 409."""
+    season = await org.create_season(ledger, caller, data.name, data.starts_on, data.ends_on)
+    return org.season_json(season, today(settings))
+
+
+@get("/api/seasons", tags=["org"])
+async def list_seasons(caller: Caller, settings: Settings) -> list[dict[str, Any]]:
+    """All seasons, oldest first, marking the current one."""
+    day = today(settings)
+    return [org.season_json(s, day) for s in await Season.all().order_by("starts_on")]
+
+
+async def _policy_body() -> dict[str, Any]:
+    version = await PolicyVersion.all().order_by("-id").first()
+    policy = await current_policy()
+    return {**policy.to_dict(), "version": version.id if version else 0,
+            "updated_at": version.created_at.isoformat() if version else None}
+
+
+@get("/api/policy", tags=["org"])
+async def get_policy(caller: Caller) -> dict[str, Any]:
+    """The scoring policy in force."""
+    return await _policy_body()
+
+
+@put("/api/policy", tags=["org"])
+async def put_policy(data: dict[str, Any], caller: Caller, ledger: Ledger) -> Response[Any]:
+    """Change policy keys (admin); keys not sent keep their value. Applies to later entries."""
+    for key in ("version", "updated_at"):
+        data.pop(key, None)
+    await org.update_policy(ledger, caller, data)
+    return Response(await _policy_body())
+
+
+routes = [
+    create_team, list_teams, get_team, create_member, list_members, get_member,
+    create_token, list_tokens, revoke_token, create_season, list_seasons, get_policy, put_policy,
+]

@@ -1,0 +1,66 @@
+"""The single place where errors become RFC 9457 problem details."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from ..errors import HuddleError
+
+__all__ = ["exception_handlers", "problem"]
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
+_TITLES = {
+    400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 413: "Request too large", 422: "Invalid request",
+    429: "Too many requests", 500: "Internal error", 503: "Unavailable",
+}
+
+
+def problem(status: int, detail: str, title: str | None = None, **extra: Any) -> Response[Any]:
+    body = {"type": "about:blank", "title": title or _TITLES.get(status, "Error"),
+            "status": status, "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _huddle_error(_: Request[Any, Any, Any], exc: HuddleError) -> Response[Any]:
+    return problem(exc.status, exc.detail, exc.title, **exc.extra)
+
+
+def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    parts = []
+    for err in errors:
+        if isinstance(err, dict):
+            where = err.get("key") or err.get("source") or "body"
+            parts.append(f"{where}: {err.get('message', 'invalid')}")
+    detail = "The request is not valid: " + ("; ".join(parts) if parts else exc.detail) + "."
+    return problem(422, detail, errors=errors)
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.status_code >= 500:
+        log.error("server error: %s", exc.detail)
+    detail = exc.detail or _TITLES.get(exc.status_code, "Error")
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = "There is nothing at this address; see /schema for the API."
+    return problem(exc.status_code, detail)
+
+
+def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unexpected error", exc_info=exc)
+    return problem(500, "Something went wrong on the server; it has been logged. "
+                        "Please try again, and tell your admin if it keeps happening.")
+
+
+exception_handlers: dict[Any, Any] = {
+    HuddleError: _huddle_error,
+    ValidationException: _validation_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}

@@ -1,0 +1,110 @@
+"""The Litestar application: wiring of settings, database, Redis, ledger and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from tortoise.exceptions import OperationalError
+
+from . import __version__
+from .api import boards, deals, goals, org, peers
+from .api.deps import dependencies
+from .api.problems import exception_handlers
+from .db.connection import close_db, init_db
+from .db.models import Entry
+from .ledger import Ledger
+from .settings import Settings
+from .store.embedded import EmbeddedRedis
+from .store.leaderboard import LeaderboardStore
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("huddle")
+
+
+def redis_client(url: str) -> Redis:
+    return Redis.from_url(url, decode_responses=True, health_check_interval=15)
+
+
+@asynccontextmanager
+async def _lifespan(app: Litestar) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    embedded = None
+    url = settings.redis_url
+    if not url:
+        embedded = EmbeddedRedis(settings.data_dir)
+        url = embedded.start()
+        log.info("started embedded Redis at %s", url)
+    redis = redis_client(url)
+    await init_db(settings.db_url)
+    try:
+        await _check_migrated(settings)
+        store = LeaderboardStore(redis, settings.redis_prefix, settings.stream_length)
+        ledger = Ledger(store, settings.tz)
+        app.state.update({"redis": redis, "store": store, "ledger": ledger})
+        try:
+            await store.load_script()
+            log.info("boards: %s", await ledger.ensure_boards())
+        except RedisError as exc:
+            log.warning("Redis is not reachable yet (%s); boards catch up when it is", exc)
+        for hook in app.state.get("startup_hooks", []):
+            await hook(app)
+        yield
+    finally:
+        for hook in reversed(app.state.get("shutdown_hooks", [])):
+            await hook(app)
+        await redis.aclose()
+        await close_db()
+        if embedded:
+            embedded.stop()
+
+
+async def _check_migrated(settings: Settings) -> None:
+    try:
+        await Entry.all().limit(1)
+    except OperationalError as exc:
+        raise RuntimeError(
+            f"The database at {settings.db_url} has no Huddle tables yet: run "
+            "'huddle migrate' first."
+        ) from exc
+
+
+@get("/api/health", tags=["health"])
+async def health(state: State) -> dict[str, Any]:
+    """Liveness and readiness: the database and Redis, and how far Redis has applied."""
+    last = await Entry.all().order_by("-seq").first()
+    try:
+        applied = await state.store.applied_seq()
+        redis_ok = True
+    except RedisError:
+        applied, redis_ok = None, False
+    return {"status": "ok" if redis_ok else "degraded", "version": __version__,
+            "ledger_seq": last.seq if last else 0, "redis": redis_ok, "applied_seq": applied}
+
+
+def create_app(settings: Settings | None = None, extra_routes: list[Any] | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    route_handlers: list[Any] = [
+        health, *org.routes, *deals.routes, *peers.routes, *goals.routes, *boards.routes,
+        *(extra_routes or []),
+    ]
+    return Litestar(
+        route_handlers=route_handlers,
+        dependencies=dependencies,
+        exception_handlers=exception_handlers,
+        lifespan=[_lifespan],
+        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(
+            title="Huddle", version=__version__, path="/schema",
+            description="Live team competition and rewards for sales teams. "
+                        "Authenticate with 'Authorization: Bearer <token>'.",
+        ),
+    )

@@ -1,0 +1,66 @@
+"""Bearer tokens: created once, stored only as a SHA-256 hash, checked on every request."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from .db.models import Member, Token
+from .errors import Forbidden, Unauthorized
+
+__all__ = ["ROLES", "Caller", "authenticate", "hash_token", "new_token"]
+
+ROLES = ("admin", "manager", "seller", "display", "integration")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the token's role and, for sellers and managers, their member."""
+
+    role: str
+    token_id: int | None = None
+    member_id: int | None = None
+    team_id: int | None = None
+    name: str | None = None
+
+    def require(self, *roles: str) -> None:
+        if self.role not in roles:
+            raise Forbidden(
+                f"A {self.role} token cannot do this; it needs one of: {', '.join(roles)}."
+            )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def new_token() -> str:
+    """A fresh token: 32 random bytes, URL-safe, with a recognisable prefix."""
+    return "hud_" + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    # tokens are 256-bit random strings, so a fast hash is enough (no dictionary to attack)
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def authenticate(token: str | None, admin_token: str | None) -> Caller:
+    """Resolve a bearer token to a Caller, or raise Unauthorized."""
+    if not token:
+        raise Unauthorized(
+            "This needs a token: send 'Authorization: Bearer <token>' (ask an admin for one)."
+        )
+    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
+        return Caller(role="admin", name="admin")
+    row = await Token.get_or_none(token_hash=hash_token(token))
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("This token is unknown or has been revoked; ask an admin for a new one.")
+    if row.member_id is None:
+        return Caller(role=row.role, token_id=row.id, name=row.label)
+    member = await Member.get(id=row.member_id)
+    return Caller(
+        role=row.role, token_id=row.id, member_id=member.id, team_id=member.team_id,
+        name=member.name,
+    )

@@ -1,0 +1,177 @@
+"""The ``huddle`` command: serve, migrate, demo, token create, rebuild."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .settings import Settings
+
+__all__ = ["main"]
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+async def _with_services(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
+    """Run ``work(ledger)`` with the database and Redis (embedded if no URL) set up."""
+    from .app import redis_client
+    from .db.connection import close_db, init_db
+    from .ledger import Ledger
+    from .store.embedded import EmbeddedRedis
+    from .store.leaderboard import LeaderboardStore
+
+    embedded = None
+    url = settings.redis_url
+    if not url:
+        embedded = EmbeddedRedis(settings.data_dir)
+        url = embedded.start()
+    redis = redis_client(url)
+    await init_db(settings.db_url)
+    try:
+        store = LeaderboardStore(redis, settings.redis_prefix, settings.stream_length)
+        return await work(Ledger(store, settings.tz))
+    finally:
+        await redis.aclose()
+        await close_db()
+        if embedded:
+            embedded.stop()
+
+
+async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from .db.connection import migrate
+
+    def progress(event: str, app: str, name: str) -> None:
+        if event.endswith("start"):
+            print(f"  applying {app}.{name} ...", file=sys.stderr)
+
+    await migrate(settings.db_url, progress=progress)
+    print(f"database is up to date ({_redact(settings.db_url)})", file=sys.stderr)
+    return 0
+
+
+async def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(ledger: Any) -> int:
+        count = await ledger.rebuild(progress=_progress("rebuilding boards"))
+        print(f"rebuilt every board from {count} ledger entries", file=sys.stderr)
+        return 0
+
+    return await _with_services(settings, work)
+
+
+async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from .auth import hash_token, new_token
+    from .db.connection import close_db, init_db
+    from .db.models import Member, Token
+
+    await init_db(settings.db_url)
+    try:
+        member = None
+        if args.member_id is not None:
+            member = await Member.get_or_none(id=args.member_id)
+            if member is None:
+                print(f"error: there is no member {args.member_id}", file=sys.stderr)
+                return 2
+        role = member.role if member else args.role
+        secret = new_token()
+        await Token.create(token_hash=hash_token(secret), role=role,
+                           member_id=member.id if member else None,
+                           label=args.label or (member.name if member else role))
+        print(secret)
+        return 0
+    finally:
+        await close_db()
+
+
+async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from .demo import seed_demo
+
+    async def work(ledger: Any) -> int:
+        return await seed_demo(ledger, settings, only_if_empty=args.if_empty)
+
+    return await _with_services(settings, work)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .store.embedded import EmbeddedRedis
+
+    if not args.no_migrate:
+        asyncio.run(cmd_migrate(settings, args))
+    embedded = None
+    if not settings.redis_url:
+        # one embedded server shared by every worker process
+        embedded = EmbeddedRedis(settings.data_dir)
+        os.environ["HUDDLE_REDIS_URL"] = embedded.start()
+    try:
+        from .demo import print_welcome
+
+        print_welcome(settings, args.host, args.port)
+        uvicorn.run(
+            "service.asgi:app", host=args.host, port=args.port, workers=args.workers,
+            ws_per_message_deflate=False, timeout_graceful_shutdown=5,
+            log_level=args.log_level, proxy_headers=True,
+        )
+    finally:
+        if embedded:
+            embedded.stop()
+    return 0
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="huddle", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--no-migrate", action="store_true",
+                       help="do not apply migrations first (when a separate step does)")
+    sub.add_parser("migrate", help="apply database migrations")
+    demo = sub.add_parser("demo", help="seed demo teams, members, goals and history")
+    demo.add_argument("--if-empty", action="store_true", help="only when there are no teams yet")
+    token = sub.add_parser("token", help="manage tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="create a token and print it (shown once)")
+    who = create.add_mutually_exclusive_group(required=True)
+    who.add_argument("--member-id", type=int)
+    who.add_argument("--role", choices=["admin", "display", "integration"])
+    create.add_argument("--label")
+    sub.add_parser("rebuild", help="recompute every Redis board from the ledger")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "serve":
+        return cmd_serve(settings, args)
+    commands = {"migrate": cmd_migrate, "rebuild": cmd_rebuild, "token": cmd_token,
+                "demo": cmd_demo}
+    return asyncio.run(commands[args.command](settings, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

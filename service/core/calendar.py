@@ -1,0 +1,53 @@
+"""Dates in the organisation's time zone: ISO weeks, newcomers and seasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+__all__ = ["SeasonSpan", "is_newcomer", "iso_week", "local_date", "season_containing", "week_bounds"]
+
+
+@dataclass(frozen=True)
+class SeasonSpan:
+    """A season's id and its inclusive date range."""
+
+    id: int
+    starts_on: date
+    ends_on: date
+
+    def contains(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+    def overlaps(self, starts_on: date, ends_on: date) -> bool:
+        return self.starts_on <= ends_on and starts_on <= self.ends_on
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    """The calendar date of ``moment`` in the org's time zone."""
+    return moment.astimezone(tz).date()
+
+
+def iso_week(moment: datetime, tz: ZoneInfo) -> str:
+    """The ISO week of ``moment`` in the org's zone, e.g. ``2026-W47`` (allowances reset here)."""
+    year, week, _ = local_date(moment, tz).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Start (Monday 00:00 local) and end of the ISO week containing ``moment``."""
+    day = local_date(moment, tz)
+    monday = day - timedelta(days=day.weekday())
+    start = datetime(monday.year, monday.month, monday.day, tzinfo=tz)
+    return start, start + timedelta(days=7)
+
+
+def is_newcomer(joined_on: date, today: date, newcomer_days: int) -> bool:
+    """A member is a newcomer for ``newcomer_days`` days after ``joined_on``."""
+    return joined_on <= today < joined_on + timedelta(days=newcomer_days)
+
+
+def season_containing(day: date, seasons: list[SeasonSpan]) -> SeasonSpan | None:
+    """The season whose dates include ``day`` (seasons never overlap)."""
+    return next((s for s in seasons if s.contains(day)), None)

@@ -1,0 +1,114 @@
+"""The scoring policy: every number the rules use, with the defaults of the contract.
+
+A policy is immutable; ``PUT /api/policy`` stores a new version and every ledger entry
+remembers the version it was scored with, so a change applies only to later entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from ..errors import Invalid
+
+__all__ = ["DEFAULT_FEEDBACK_POINTS", "Policy"]
+
+DEFAULT_FEEDBACK_POINTS: dict[int, float] = {1: 1, 2: 1, 3: 1, 4: 3, 5: 5}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Scoring rules; see the README's "Scoring rules" for each key in plain words."""
+
+    deal_points: float = 10
+    points_per_amount: float = 1000
+    max_deal_points: float = 100
+    team_share: float = 0.2
+    assist_points: float = 5
+    max_assists: int = 3
+    newcomer_days: int = 90
+    newcomer_multiplier: float = 1.5
+    kudos_max_points: float = 5
+    kudos_weekly_allowance: float = 10
+    kudos_recipient_weekly_cap: float = 5
+    kudos_reciprocity_limit: float = 10
+    mentoring_max_points: float = 20
+    mentoring_weekly_budget: float = 50
+    loss_review_points: float = 5
+    story_points: float = 2
+    feedback_points: dict[int, float] = field(
+        default_factory=lambda: dict(DEFAULT_FEEDBACK_POINTS)
+    )
+    feedback_link_days: int = 14
+    team_goal_bonus: float = 25
+    member_goal_bonus: float = 10
+
+    def to_dict(self) -> dict[str, Any]:
+        """The policy as JSON-ready data (feedback keys become strings)."""
+        data = asdict(self)
+        data["feedback_points"] = {str(k): v for k, v in sorted(self.feedback_points.items())}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], base: Policy | None = None) -> Policy:
+        """Build a policy from ``data`` laid over ``base``; unknown or bad keys raise Invalid."""
+        base = base or cls()
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise Invalid(
+                f"Unknown policy key(s): {', '.join(unknown)}. "
+                f"Known keys are: {', '.join(sorted(known))}."
+            )
+        changes: dict[str, Any] = {}
+        for name, value in data.items():
+            changes[name] = _coerce(name, value, getattr(base, name))
+        policy = replace(base, **changes)
+        policy.validate()
+        return policy
+
+    def validate(self) -> None:
+        """Raise Invalid when a value makes no sense (negative points, share above 1...)."""
+        if not 0 <= self.team_share <= 1:
+            raise Invalid("team_share must be between 0 and 1 (0.2 means 20%).")
+        if self.points_per_amount <= 0:
+            raise Invalid("points_per_amount must be greater than 0.")
+        if self.newcomer_multiplier < 1:
+            raise Invalid("newcomer_multiplier must be 1 or more.")
+        if self.kudos_max_points < 1 or self.mentoring_max_points < 1:
+            raise Invalid("kudos_max_points and mentoring_max_points must be at least 1.")
+        if self.max_assists < 0 or self.newcomer_days < 0 or self.feedback_link_days < 1:
+            raise Invalid("max_assists and newcomer_days must be 0 or more, "
+                          "feedback_link_days at least 1.")
+        if sorted(self.feedback_points) != [1, 2, 3, 4, 5]:
+            raise Invalid("feedback_points must give points for each rating 1 to 5.")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            values = value.values() if isinstance(value, dict) else [value]
+            if any(v < 0 for v in values):
+                raise Invalid(f"{f.name} must not be negative.")
+
+
+def _coerce(name: str, value: Any, current: Any) -> Any:
+    """Check one value against the type of its default."""
+    if isinstance(current, dict):
+        if not isinstance(value, dict):
+            raise Invalid(f"{name} must be an object like {{\"1\": 1, ..., \"5\": 5}}.")
+        try:
+            return {int(k): _number(name, v) for k, v in value.items()}
+        except ValueError:
+            raise Invalid(f"{name} keys must be the ratings 1 to 5.") from None
+    number = _number(name, value)
+    if isinstance(current, int) and not isinstance(current, bool):
+        if number != int(number):
+            raise Invalid(f"{name} must be a whole number.")
+        return int(number)
+    if round(number, 2) != number and name not in {"team_share", "newcomer_multiplier"}:
+        raise Invalid(f"{name} may have at most 2 decimals.")
+    return number
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid(f"{name} must be a number, got {value!r}.")
+    return float(value) if isinstance(value, float) else value

@@ -1,0 +1,64 @@
+"""Standard competition ranking (1, 2, 2, 4) with the vocabulary of leaderboards.
+
+Equal scores share a rank and the next rank skips; within a shared rank rows are
+ordered by name. The functions take plain rows, so the rule is testable without Redis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["Ranked", "Row", "around_me", "page_for", "rank_all", "rank_for", "top"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """Something on a board: its id, display name and score."""
+
+    key: int
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    row: Row
+
+
+def rank_all(rows: Iterable[Row]) -> list[Ranked]:
+    """Order by score (high first), then name, and give competition ranks."""
+    ordered = sorted(rows, key=lambda r: (-r.score, r.name.casefold(), r.key))
+    ranked: list[Ranked] = []
+    for index, row in enumerate(ordered):
+        if ranked and ranked[-1].row.score == row.score:
+            rank = ranked[-1].rank
+        else:
+            rank = index + 1
+        ranked.append(Ranked(rank, row))
+    return ranked
+
+
+def top(ranked: list[Ranked], limit: int, offset: int = 0) -> list[Ranked]:
+    """A page of the board: ``limit`` rows from ``offset``."""
+    return ranked[offset : offset + limit]
+
+
+def rank_for(ranked: list[Ranked], key: int) -> Ranked | None:
+    """The ranked row of ``key``, or None when it is not on the board."""
+    return next((r for r in ranked if r.row.key == key), None)
+
+
+def around_me(ranked: list[Ranked], key: int, n: int) -> list[Ranked]:
+    """``n`` rows above and below ``key`` (fewer at the ends of the board)."""
+    index = next((i for i, r in enumerate(ranked) if r.row.key == key), None)
+    if index is None:
+        return []
+    return ranked[max(0, index - n) : index + n + 1]
+
+
+def page_for(ranked: list[Ranked], key: int, page_size: int) -> int:
+    """The 1-based page that holds ``key`` (page 1 when it is not on the board)."""
+    index = next((i for i, r in enumerate(ranked) if r.row.key == key), 0)
+    return index // page_size + 1

@@ -1,0 +1,86 @@
+"""Allowances and budgets: how many points a member may still give this week.
+
+The database adapter sums what was already given inside the write transaction (which
+holds the org-wide write lock) and asks these functions whether the new gift fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import Invalid, LimitReached
+from .points import from_cents, to_cents
+from .policy import Policy
+
+__all__ = ["KudosUsage", "check_kudos", "check_mentoring", "check_points_range"]
+
+
+@dataclass(frozen=True)
+class KudosUsage:
+    """What a giver has already given this ISO week (hundredths of points)."""
+
+    given_total: int
+    given_to_recipient: int
+    received_from_recipient: int
+
+
+def check_points_range(points: float, low: float, high: float, what: str) -> int:
+    """Points must lie in [low, high] with at most 2 decimals; returns hundredths."""
+    cents = to_cents(points)
+    if abs(cents - points * 100) > 1e-6:
+        raise Invalid(f"{what} points may have at most 2 decimals.")
+    if not to_cents(low) <= cents <= to_cents(high):
+        raise Invalid(f"{what} points must be between {low:g} and {high:g}; got {points:g}.")
+    return cents
+
+
+def check_kudos(
+    giver_id: int, recipient_id: int, points: float, usage: KudosUsage, policy: Policy
+) -> int:
+    """Kudos: 1..kudos_max_points, never to oneself, within the weekly allowance and caps."""
+    if giver_id == recipient_id:
+        raise Invalid("You cannot give kudos to yourself; thank a teammate instead.")
+    cents = check_points_range(points, 1, policy.kudos_max_points, "Kudos")
+    left = to_cents(policy.kudos_weekly_allowance) - usage.given_total
+    if cents > left:
+        raise LimitReached(
+            f"This gift of {points:g} points is more than your weekly kudos allowance allows: "
+            f"{from_cents(max(left, 0))} of {policy.kudos_weekly_allowance:g} points left this week.",
+            remaining=from_cents(max(left, 0)),
+        )
+    cap_left = to_cents(policy.kudos_recipient_weekly_cap) - usage.given_to_recipient
+    if cents > cap_left:
+        raise LimitReached(
+            f"You may give the same teammate at most {policy.kudos_recipient_weekly_cap:g} "
+            f"points a week; {from_cents(max(cap_left, 0))} left for them this week.",
+            remaining=from_cents(max(cap_left, 0)),
+        )
+    # reciprocity: A→B and B→A in the same week, beyond the limit, looks like a trade
+    if usage.received_from_recipient and (
+        usage.given_to_recipient + cents + usage.received_from_recipient
+        > to_cents(policy.kudos_reciprocity_limit)
+    ):
+        raise LimitReached(
+            "You and this teammate have already swapped "
+            f"{from_cents(usage.given_to_recipient + usage.received_from_recipient)} kudos "
+            f"points this week; trading kudos back and forth is capped at "
+            f"{policy.kudos_reciprocity_limit:g} points a week between two people."
+        )
+    return cents
+
+
+def check_mentoring(
+    manager_member_id: int | None, member_id: int, points: float, used: int, policy: Policy
+) -> int:
+    """Mentoring: 1..mentoring_max_points, never to oneself, within the weekly budget."""
+    if manager_member_id == member_id:
+        raise Invalid("You cannot award mentoring points to yourself.")
+    cents = check_points_range(points, 1, policy.mentoring_max_points, "Mentoring")
+    left = to_cents(policy.mentoring_weekly_budget) - used
+    if cents > left:
+        raise LimitReached(
+            f"This award of {points:g} points is more than your weekly mentoring budget allows: "
+            f"{from_cents(max(left, 0))} of {policy.mentoring_weekly_budget:g} points left.",
+            remaining=from_cents(max(left, 0)),
+        )
+    return cents

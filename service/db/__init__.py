@@ -1,0 +1,1 @@
+"""The database adapter: Tortoise models, connection set-up and migrations."""

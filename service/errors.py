@@ -1,0 +1,73 @@
+"""The one error tree of Huddle, mapped to HTTP in ``service.api.problems``.
+
+    HuddleError
+    ├── Invalid          422  the request is malformed or breaks a validation rule
+    ├── Unauthorized     401  no token, an unknown token or a revoked one
+    ├── Forbidden        403  a known token asking for something outside its role
+    ├── NotFound         404  the thing named does not exist
+    ├── Conflict         409  duplicate, wrong state, or a rule such as an allowance
+    │   └── LimitReached 409  a weekly allowance or budget would be exceeded
+    └── Unavailable      503  a feature that is switched off or a dependency that is down
+
+Every ``detail`` is written for the person who sent the request: what was wrong and
+how to put it right. The module is pure so the scoring core can raise these too.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Conflict",
+    "Forbidden",
+    "HuddleError",
+    "Invalid",
+    "LimitReached",
+    "NotFound",
+    "Unauthorized",
+    "Unavailable",
+]
+
+
+class HuddleError(Exception):
+    """Base of every error a user can be told about."""
+
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str, **extra: object) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class Invalid(HuddleError):
+    status = 422
+    title = "Invalid request"
+
+
+class Unauthorized(HuddleError):
+    status = 401
+    title = "Not signed in"
+
+
+class Forbidden(HuddleError):
+    status = 403
+    title = "Not allowed"
+
+
+class NotFound(HuddleError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(HuddleError):
+    status = 409
+    title = "Conflict"
+
+
+class LimitReached(Conflict):
+    title = "Limit reached"
+
+
+class Unavailable(HuddleError):
+    status = 503
+    title = "Unavailable"

@@ -1,0 +1,1 @@
+"""Redis adapters: leaderboards (a derived view of the ledger) and the embedded server."""

