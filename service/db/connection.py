@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 
 __all__ = ["APP", "close_db", "init_db", "migrate", "tortoise_config"]
@@ -43,6 +44,9 @@ async def migrate(db_url: str, progress: Callable[[str, str, str], object] | Non
 
 
 async def init_db(db_url: str, create_db: bool = False) -> None:
+    # Tortoise caches prepared INSERT statements per connection *name*, not per dialect:
+    # after a SQLite run, the same process would send '?' placeholders to PostgreSQL.
+    EXECUTOR_CACHE.clear()
     await Tortoise.init(
         config=tortoise_config(db_url), _create_db=create_db, _enable_global_fallback=True
     )

