@@ -1,0 +1,132 @@
+"""Teams, members, tokens, seasons, policy and roles through the real API."""
+
+async def test_teams_and_duplicate_name(api):
+    """An admin creates teams; a duplicate name is a 409 problem with a detail."""
+    team = await api.team("Oslo", nickname="The Vikings", color="#c8102e")
+    assert team == {"id": team["id"], "name": "Oslo", "nickname": "The Vikings",
+                    "color": "#c8102e"}
+    r = await api.post("/api/teams", {"name": "Oslo"}, expect=409)
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == 409 and "already exists" in body["detail"]
+    assert [t["name"] for t in await api.get("/api/teams")] == ["Oslo"]
+    assert (await api.get(f"/api/teams/{team['id']}"))["members"] == 0
+    await api.get("/api/teams/999", expect=404)
+
+
+async def test_validation_errors_are_problem_details(api):
+    """A malformed body is a 422 problem naming the field, and creates nothing."""
+    r = await api.post("/api/teams", {"name": ""}, expect=422)
+    assert r.json()["status"] == 422 and "name" in r.json()["detail"]
+    r = await api.post("/api/teams", {"name": "X", "colour": "red"}, expect=422)
+    assert "colour" in r.json()["detail"]
+    assert await api.get("/api/teams") == []
+
+
+async def test_members_and_newcomers(api):
+    """Members belong to a team; joined recently → newcomer; unknown team → 404."""
+    team = await api.team()
+    veteran = await api.member(team["id"], "Vera", joined_on="2020-01-01")
+    rookie = (await api.post("/api/members", {"name": "Rob", "team_id": team["id"],
+                                              "role": "seller"}, expect=201)).json()
+    assert veteran["newcomer"] is False and rookie["newcomer"] is True
+    assert set(rookie) >= {"id", "name", "team_id", "role", "joined_on", "newcomer"}
+    await api.post("/api/members", {"name": "X", "team_id": 999, "role": "seller"}, expect=404)
+    await api.post("/api/members", {"name": "X", "team_id": team["id"], "role": "display"},
+                   expect=422)
+    listed = await api.get("/api/members", team_id=team["id"])
+    assert [m["name"] for m in listed] == ["Rob", "Vera"]
+    assert (await api.get(f"/api/members/{veteran['id']}"))["name"] == "Vera"
+
+
+async def test_auth_missing_unknown_and_revoked(api):
+    """No token or an unknown one → 401; a revoked token stops working at once."""
+    r = await api.client.get("/api/teams")
+    assert r.status_code == 401 and r.json()["detail"]
+    await api.get("/api/teams", token="nope", expect=401)
+    display = (await api.post("/api/tokens", {"role": "display", "label": "TV"},
+                              expect=201)).json()
+    assert display["role"] == "display" and display["token"].startswith("hud_")
+    await api.get("/api/teams", token=display["token"])
+    await api.call("DELETE", f"/api/tokens/{display['id']}", expect=204)
+    await api.get("/api/teams", token=display["token"], expect=401)
+    listed = await api.get("/api/tokens")
+    assert "token" not in listed[0] and listed[0]["revoked_at"]
+
+
+async def test_roles_are_enforced(api):
+    """Display, integration, seller and manager tokens cannot do admin things (403)."""
+    team = await api.team()
+    seller = await api.member(team["id"])
+    manager = await api.member(team["id"], role="manager")
+    display = await api.role_token("display")
+    integration = await api.role_token("integration")
+    for token in (display, integration, api.tokens[seller["id"]], api.tokens[manager["id"]]):
+        r = await api.post("/api/teams", {"name": "Nope"}, token=token, expect=403)
+        assert r.json()["detail"]
+        await api.post("/api/seasons", {"name": "S", "starts_on": "2026-01-01",
+                                        "ends_on": "2026-03-31"}, token=token, expect=403)
+        await api.call("PUT", "/api/policy", token=token, json={"deal_points": 1}, expect=403)
+    token_row = (await api.post("/api/tokens", {"member_id": seller["id"]}, expect=201)).json()
+    assert token_row["role"] == "seller" and token_row["member_id"] == seller["id"]
+    await api.post("/api/tokens", {"role": "display"}, expect=422)
+    await api.post("/api/tokens", {"member_id": seller["id"], "role": "admin"}, expect=422)
+    admin2 = (await api.post("/api/tokens", {"role": "admin", "label": "ops"},
+                             expect=201)).json()["token"]
+    await api.post("/api/teams", {"name": "By admin token"}, token=admin2, expect=201)
+
+
+async def test_seasons_overlap_and_current(api):
+    """Seasons may not overlap (409); the current one is marked."""
+    s1 = await api.season("2000-01-01", "2000-12-31", "Old")
+    now = await api.season("2001-01-01", "2099-12-31", "Now")
+    assert s1["current"] is False and now["current"] is True
+    r = await api.post("/api/seasons", {"name": "X", "starts_on": "2000-06-01",
+                                        "ends_on": "2001-02-01"}, expect=409)
+    assert "overlap" in r.json()["detail"]
+    await api.post("/api/seasons", {"name": "X", "starts_on": "2200-06-01",
+                                    "ends_on": "2200-01-01"}, expect=422)
+    assert [s["name"] for s in await api.get("/api/seasons")] == ["Old", "Now"]
+
+
+async def test_policy_read_and_change(api):
+    """Anyone reads the policy; an admin changes keys; bad keys are refused and change nothing."""
+    team = await api.team()
+    seller = await api.member(team["id"])
+    policy = await api.get("/api/policy", token=api.tokens[seller["id"]])
+    assert policy["deal_points"] == 10 and policy["team_share"] == 0.2
+    assert policy["feedback_points"] == {"1": 1, "2": 1, "3": 1, "4": 3, "5": 5}
+    r = await api.call("PUT", "/api/policy", json={"deal_points": 20}, expect=200)
+    assert r.json()["deal_points"] == 20 and r.json()["version"] > policy["version"]
+    r = await api.call("PUT", "/api/policy", json={"deal_pointz": 1}, expect=422)
+    assert "Unknown policy key" in r.json()["detail"]
+    await api.call("PUT", "/api/policy", json={"team_share": 2}, expect=422)
+    assert (await api.get("/api/policy"))["deal_points"] == 20
+
+
+async def test_policy_change_applies_to_later_entries_only(api):
+    """A deal scored before a policy change keeps its points; later deals use the new rule."""
+    await api.season()
+    team = await api.team()
+    seller = await api.member(team["id"])
+    first = (await api.deal(seller["id"], 0)).json()["awards"]
+    await api.call("PUT", "/api/policy", json={"deal_points": 30}, expect=200)
+    second = (await api.deal(seller["id"], 0)).json()["awards"]
+    assert first[0]["points"] == 10 and second[0]["points"] == 30
+    assert (await api.board())[seller["id"]] == 40
+
+
+async def test_openapi_schema_is_served(api):
+    """The OpenAPI document lists the API paths."""
+    r = await api.client.get("/schema/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    for path in ("/api/deals", "/api/kudos", "/api/leaderboards/members", "/api/goals"):
+        assert path in paths
+
+
+async def test_unknown_path_is_a_problem(api):
+    """An unknown address answers a 404 problem document."""
+    r = await api.client.get("/api/nothing-here", headers=api.auth())
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
