@@ -113,7 +113,9 @@ class Ledger:
         pending = _pending(entry, awards, view)
         try:
             if await self.store.apply(pending) == -1:
-                await self.catch_up()
+                # an earlier entry is missing: another writer is a moment behind, or Redis
+                # lost its data (restart) and must be rebuilt from the ledger
+                await self.ensure_boards()
         except RedisError as exc:
             # Redis is a derived view: the entry is safe in the ledger and is applied by
             # the next catch-up (next write, or start-up / reconnect)
