@@ -3,6 +3,7 @@ all recorded through the same write path as real use."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import sys
@@ -90,7 +91,7 @@ async def _history(ledger: Ledger, teams: list[tuple[Team, list[Member]]],
     integration = Caller(role="integration", name="demo CRM")
     steps = 40
     for step in range(steps):
-        team, members = rng.choice(teams)
+        _team, members = rng.choice(teams)
         seller = rng.choice(members[1:])
         when = now - timedelta(days=14) + timedelta(hours=step * 8 + rng.randint(0, 5))
         won = rng.random() < 0.7
@@ -105,11 +106,9 @@ async def _history(ledger: Ledger, teams: list[tuple[Team, list[Member]]],
         recipient = rng.choice([m for m in everyone if m.id != giver.id])
         caller = Caller(role=giver.role, member_id=giver.id, team_id=giver.team_id,
                         name=giver.name)
-        try:
+        with contextlib.suppress(HuddleError):
             await peers.give_kudos(ledger, caller, peers.KudosRequest(
                 recipient.id, rng.choice([2, 3, 4]), rng.choice(THANKS), rng.choice(STRENGTHS)))
-        except HuddleError:
-            pass
     for _team, members in teams:
         manager = members[0]
         caller = Caller(role="manager", member_id=manager.id, team_id=manager.team_id,

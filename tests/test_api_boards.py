@@ -18,7 +18,7 @@ async def _scored(api, points_by_name, team=None):
 
 async def test_tie_example_ranks(api):
     """Scores 50, 40, 40, 30 → ranks 1, 2, 2, 4, ties ordered by name."""
-    team, m = await _scored(api, {"Dora": 30, "Bo": 40, "Al": 40, "Cy": 50})
+    _team, _m = await _scored(api, {"Dora": 30, "Bo": 40, "Al": 40, "Cy": 50})
     data = await api.get("/api/leaderboards/members", season="all")
     assert [(e["rank"], e["name"], e["score"]) for e in data["entries"]] == [
         (1, "Cy", 50), (2, "Al", 40), (2, "Bo", 40), (4, "Dora", 30)]
@@ -28,8 +28,8 @@ async def test_tie_example_ranks(api):
 
 async def test_paging_filters_and_around(api):
     """limit/offset page the board; team_id and category filter it; around_me shows neighbours."""
-    team, m = await _scored(api, {"A": 60, "B": 50, "C": 40, "D": 30, "E": 20})
-    other, o = await _scored(api, {"Z": 45})
+    _team, m = await _scored(api, {"A": 60, "B": 50, "C": 40, "D": 30, "E": 20})
+    other, _o = await _scored(api, {"Z": 45})
     page = await api.get("/api/leaderboards/members", season="all", limit=2, offset=1)
     assert [e["name"] for e in page["entries"]] == ["B", "Z"] and page["total"] == 6
     only = await api.get("/api/leaderboards/members", season="all", team_id=other["id"])

@@ -28,7 +28,7 @@ async def test_who_may_log_a_deal(api):
     """Sellers log their own, managers their team's, integrations anyone's; others get 403."""
     team, (seller, other) = await _team_of(api, 2)
     manager = await api.member(team["id"], role="manager")
-    other_team, (stranger,) = await _team_of(api, 1)
+    _other_team, (stranger,) = await _team_of(api, 1)
     await api.deal(seller["id"], token=api.tokens[seller["id"]])
     r = await api.deal(other["id"], token=api.tokens[seller["id"]], expect=403)
     assert "own" in r.json()["detail"]
@@ -41,7 +41,7 @@ async def test_who_may_log_a_deal(api):
 
 async def test_rejected_deals_change_nothing(api):
     """Bad deals are refused with a problem detail and leave no entry, points or feed row."""
-    team, (seller, mate) = await _team_of(api, 2)
+    _team, (seller, mate) = await _team_of(api, 2)
     before = await api.get("/api/feed")
     bad = [
         ({"amount": -1}, 422), ({"outcome": "maybe"}, 422), ({"customer": ""}, 422),
@@ -60,7 +60,7 @@ async def test_rejected_deals_change_nothing(api):
 
 async def test_external_id_scores_once(api):
     """The same external_id again answers 200 with the original deal and no new awards."""
-    team, (seller, mate) = await _team_of(api, 2)
+    _team, (seller, _mate) = await _team_of(api, 2)
     first = await api.deal(seller["id"], 20_000, external_id="crm-42")
     again = await api.deal(seller["id"], 99_000, external_id="crm-42", expect=200)
     assert again.json()["deal"] == first.json()["deal"]
@@ -70,7 +70,7 @@ async def test_external_id_scores_once(api):
 
 async def test_assists_newcomer_and_lost_deals(api):
     """Assists earn 5 each (other teams too); newcomers ×1.5; lost deals score nothing."""
-    team, (seller, mate) = await _team_of(api, 2)
+    _team, (seller, mate) = await _team_of(api, 2)
     other_team, (helper,) = await _team_of(api, 1)
     rookie = (await api.post("/api/members", {"name": "Rookie", "team_id": other_team["id"],
                                               "role": "seller"}, expect=201)).json()
@@ -92,7 +92,7 @@ def _sign(body: bytes, secret: str = "test-webhook-secret") -> str:
 
 async def test_crm_webhook_signed_and_idempotent(api):
     """A signed webhook scores once per id; a bad signature is a 401 and changes nothing."""
-    team, (seller, mate) = await _team_of(api, 2)
+    _team, (seller, _mate) = await _team_of(api, 2)
     payload = {"event": "deal.won", "id": "opp-1", "seller_email": None,
                "seller_id": seller["id"], "amount": 30_000, "customer": "Equinor"}
     raw = json.dumps(payload).encode()

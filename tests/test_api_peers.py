@@ -1,4 +1,4 @@
-"""Kudos and mentoring through the API: allowances, caps, roles, and refusals that change nothing."""
+"""Kudos and mentoring through the API: allowances, caps, roles, refusals that change nothing."""
 
 
 async def _setup(api):
@@ -11,7 +11,7 @@ async def _setup(api):
 
 async def test_kudos_scores_help_and_shows_allowance(api):
     """Kudos gives the recipient help points and lowers the giver's weekly allowance."""
-    team, a, b, *_ = await _setup(api)
+    _team, a, b, *_ = await _setup(api)
     r = await api.post("/api/kudos", {"to_member_id": b["id"], "points": 3,
                                       "message": "Thanks for the demo!", "strength": "coach"},
                        token=api.tokens[a["id"]], expect=201)
@@ -26,7 +26,7 @@ async def test_kudos_scores_help_and_shows_allowance(api):
 
 async def test_kudos_refusals_change_nothing(api):
     """Self, over max, bad strength, over the cap or allowance: refused, nothing recorded."""
-    team, a, b, c, d, manager = await _setup(api)
+    _team, a, b, c, d, manager = await _setup(api)
     token = api.tokens[a["id"]]
     await api.post("/api/kudos", {"to_member_id": b["id"], "points": 5, "message": "x"},
                    token=token, expect=201)
@@ -54,7 +54,7 @@ async def test_kudos_refusals_change_nothing(api):
 
 async def test_only_members_give_kudos(api):
     """Admin, display and integration tokens have no member to give from (403)."""
-    team, a, b, *_ = await _setup(api)
+    _team, _a, b, *_ = await _setup(api)
     body = {"to_member_id": b["id"], "points": 1, "message": "x"}
     for token in (None, await api.role_token("display"), await api.role_token("integration")):
         await api.post("/api/kudos", body, token=token, expect=403)
@@ -62,7 +62,7 @@ async def test_only_members_give_kudos(api):
 
 async def test_mentoring_budget_and_own_team(api):
     """Managers award mentoring to their own team within 50 a week; never to themselves."""
-    team, a, b, c, d, manager = await _setup(api)
+    _team, a, b, c, _d, manager = await _setup(api)
     other = await api.team()
     stranger = await api.member(other["id"])
     token = api.tokens[manager["id"]]

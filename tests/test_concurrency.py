@@ -13,7 +13,7 @@ async def _team(api, n):
 async def test_parallel_kudos_never_exceed_the_allowance(http_api):
     """20 parallel 1-point kudos from one giver: exactly 10 land (the weekly allowance)."""
     api = http_api
-    team, (giver, *others) = await _team(api, 5)
+    _, (giver, *others) = await _team(api, 5)
     token = api.tokens[giver["id"]]
     bodies = [{"to_member_id": others[i % 4]["id"], "points": 1, "message": f"ty {i}"}
               for i in range(20)]
@@ -29,7 +29,7 @@ async def test_parallel_kudos_never_exceed_the_allowance(http_api):
 async def test_parallel_deals_are_all_counted_once(http_api):
     """100 parallel deals: all recorded, seqs contiguous, every point on the board."""
     api = http_api
-    team, (seller, mate) = await _team(api, 2)
+    _, (seller, mate) = await _team(api, 2)
     results = await asyncio.gather(*(api.deal(seller["id"], 1000, expect=None)
                                      for _ in range(100)))
     assert Counter(r.status_code for r in results) == {201: 100}
@@ -45,7 +45,7 @@ async def test_parallel_deals_are_all_counted_once(http_api):
 async def test_parallel_redelivery_scores_once(http_api):
     """20 parallel deliveries of one external_id: one 201, the rest 200, points once."""
     api = http_api
-    team, (seller,) = await _team(api, 1)
+    _, (seller,) = await _team(api, 1)
     results = await asyncio.gather(*(api.deal(seller["id"], 5000, external_id="crm-7",
                                               expect=None) for _ in range(20)))
     assert Counter(r.status_code for r in results) == {201: 1, 200: 19}

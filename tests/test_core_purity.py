@@ -37,7 +37,8 @@ def test_core_imports_nothing_io_at_runtime():
 
     code = (
         "import sys, importlib, pkgutil, service.core as c\n"
-        "for m in pkgutil.iter_modules(c.__path__): importlib.import_module('service.core.' + m.name)\n"
+        "for m in pkgutil.iter_modules(c.__path__):\n"
+        "    importlib.import_module('service.core.' + m.name)\n"
         "bad = [m for m in ('redis','tortoise','litestar','asyncpg','aiosqlite','websockets')"
         " if m in sys.modules]\n"
         "print(','.join(bad))\n"

@@ -119,7 +119,7 @@ async def create_season(
     async def build(txn: Txn) -> Draft:
         for span in txn.seasons:
             if span.overlaps(starts_on, ends_on):
-                other = await Season.get(id=span.id).using_db(txn.conn)
+                other = await Season.get(id=span.id, using_db=txn.conn)
                 raise Conflict(
                     f"These dates overlap the season {other.name!r} "
                     f"({other.starts_on} to {other.ends_on}); seasons must not overlap."

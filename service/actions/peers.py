@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..auth import Caller
+from ..core.calendar import iso_week
 from ..core.points import from_cents, to_cents
 from ..core.rules import KudosUsage, check_kudos, check_mentoring
 from ..core.scoring import score_flat
-from ..core.calendar import iso_week
 from ..db.models import Entry, Kudos, Member, Mentoring
 from ..db.queries import current_policy, sum_cents
 from ..errors import Forbidden, Invalid, NotFound

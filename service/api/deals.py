@@ -64,7 +64,8 @@ async def crm_webhook(request: Request[Any, Any, Any], ledger: Ledger,
         raise Unavailable("The CRM webhook is switched off: set HUDDLE_WEBHOOK_SECRET to use it.")
     raw = await request.body()
     signature = request.headers.get("x-huddle-signature", "")
-    expected = "sha256=" + hmac.new(settings.webhook_secret.encode(), raw, hashlib.sha256).hexdigest()
+    digest = hmac.new(settings.webhook_secret.encode(), raw, hashlib.sha256).hexdigest()
+    expected = f"sha256={digest}"
     if not hmac.compare_digest(signature.strip().lower(), expected):
         raise Unauthorized("The X-Huddle-Signature header does not match the body; sign the raw "
                            "body with HMAC-SHA256 and the shared secret: sha256=<hex>.")

@@ -110,7 +110,8 @@ async def create_token(data: TokenIn, caller: Caller) -> dict[str, Any]:
     if (data.member_id is None) == (data.role is None):
         raise Invalid("Send either member_id (a seller's or manager's token) or role "
                       "(display, integration or admin) with a label, not both.")
-    role, member_id, label = data.role, data.member_id, data.label
+    role: str | None = data.role
+    member_id, label = data.member_id, data.label
     if member_id is not None:
         member = await Member.get_or_none(id=member_id)
         if member is None:

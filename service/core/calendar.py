@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["SeasonSpan", "is_newcomer", "iso_week", "local_date", "season_containing", "week_bounds"]
+__all__ = [
+    "SeasonSpan", "is_newcomer", "iso_week", "local_date", "season_containing", "week_bounds",
+]
 
 
 @dataclass(frozen=True)

@@ -19,5 +19,5 @@ def to_cents(points: float | int | Decimal | str) -> int:
 
 def from_cents(cents: int | float) -> float | int:
     """Convert hundredths back to points; whole numbers stay integers."""
-    whole, rest = divmod(int(round(cents)), 100)
-    return whole if rest == 0 else round(int(round(cents)) / 100, 2)
+    whole, rest = divmod(round(cents), 100)
+    return whole if rest == 0 else round(round(cents) / 100, 2)

@@ -32,10 +32,7 @@ def rank_all(rows: Iterable[Row]) -> list[Ranked]:
     ordered = sorted(rows, key=lambda r: (-r.score, r.name.casefold(), r.key))
     ranked: list[Ranked] = []
     for index, row in enumerate(ordered):
-        if ranked and ranked[-1].row.score == row.score:
-            rank = ranked[-1].rank
-        else:
-            rank = index + 1
+        rank = ranked[-1].rank if ranked and ranked[-1].row.score == row.score else index + 1
         ranked.append(Ranked(rank, row))
     return ranked
 

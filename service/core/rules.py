@@ -45,7 +45,8 @@ def check_kudos(
     if cents > left:
         raise LimitReached(
             f"This gift of {points:g} points is more than your weekly kudos allowance allows: "
-            f"{from_cents(max(left, 0))} of {policy.kudos_weekly_allowance:g} points left this week.",
+            f"{from_cents(max(left, 0))} of {policy.kudos_weekly_allowance:g} points "
+            "left this week.",
             remaining=from_cents(max(left, 0)),
         )
     cap_left = to_cents(policy.kudos_recipient_weekly_cap) - usage.given_to_recipient

@@ -3,6 +3,8 @@ responses are built from msgspec schemas, not from these rows."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -78,7 +80,7 @@ class Season(Model):
 
 class PolicyVersion(Model):
     id = fields.IntField(primary_key=True)
-    data = fields.JSONField()
+    data: Any = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
     created_by = fields.CharField(max_length=200, null=True)
 
@@ -127,7 +129,7 @@ class Entry(Model):
         "huddle.PolicyVersion", related_name="entries", on_delete=fields.RESTRICT
     )
     policy_id: int
-    data = fields.JSONField()
+    data: Any = fields.JSONField()
 
     class Meta:
         table = "entry"
@@ -169,7 +171,7 @@ class Deal(Model):
     outcome = fields.CharField(max_length=10)
     amount = fields.DecimalField(max_digits=16, decimal_places=2)
     customer = fields.CharField(max_length=200)
-    assists = fields.JSONField(default=list)
+    assists: Any = fields.JSONField(default=list)
     external_id = fields.CharField(max_length=200, null=True, unique=True)
     closed_at = fields.DatetimeField()
 

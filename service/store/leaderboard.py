@@ -106,10 +106,10 @@ class LeaderboardStore:
         if self._sha is None:
             await self.load_script()
         try:
-            result = await self.redis.evalsha(self._sha, len(keys), *keys, *argv)  # type: ignore[arg-type]
+            result = await self.redis.evalsha(self._sha, len(keys), *keys, *argv)  # type: ignore[arg-type,misc]
         except NoScriptError:  # Redis restarted and lost its script cache
             await self.load_script()
-            result = await self.redis.evalsha(self._sha, len(keys), *keys, *argv)  # type: ignore[arg-type]
+            result = await self.redis.evalsha(self._sha, len(keys), *keys, *argv)  # type: ignore[arg-type,misc]
         return int(result)
 
     async def apply_many(self, entries: Sequence[PendingEntry], publish: bool = False) -> None:
@@ -121,7 +121,7 @@ class LeaderboardStore:
         async with self.redis.pipeline(transaction=False) as pipe:
             for entry in entries:
                 keys, argv = self._script_args(entry, publish)
-                pipe.evalsha(self._sha, len(keys), *keys, *argv)  # type: ignore[arg-type]
+                pipe.evalsha(self._sha, len(keys), *keys, *argv)  # type: ignore[arg-type,misc]
             await pipe.execute()
 
     async def reset(self) -> int:
@@ -152,19 +152,21 @@ class LeaderboardStore:
         """Every member on a board with their hundredths of points."""
         rows = await self.redis.zrange(self.member_key(scope, category, team_id), 0, -1,
                                        withscores=True)
-        return {int(member): int(round(score)) for member, score in rows}
+        return {int(member): round(score) for member, score in rows}
 
     async def team_totals(self, scope: str) -> dict[int, int]:
         rows = await self.redis.zrange(self.team_key(scope), 0, -1, withscores=True)
-        return {int(team): int(round(score)) for team, score in rows}
+        return {int(team): round(score) for team, score in rows}
 
-    async def breakdown(self, member_id: int, scope: str, categories: Sequence[str]) -> dict[str, int]:
+    async def breakdown(
+        self, member_id: int, scope: str, categories: Sequence[str]
+    ) -> dict[str, int]:
         """A member's hundredths per category, in one pipelined round trip."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for category in categories:
                 pipe.zscore(self.member_key(scope, category), str(member_id))
             scores = await pipe.execute()
-        return {c: int(round(s or 0)) for c, s in zip(categories, scores, strict=True)}
+        return {c: round(s or 0) for c, s in zip(categories, scores, strict=True)}
 
     async def entries_since(self, since: int) -> list[str] | None:
         """Entries after ``since`` from the stream, or None when some are no longer kept."""
