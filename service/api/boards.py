@@ -17,6 +17,7 @@ from ..ledger import entry_json
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 from .deps import today
+from .schemas import FeedPage, MemberBoard, MemberRank, TeamBoard, out
 from .seasons import resolve_season
 
 __all__ = ["routes"]
@@ -30,23 +31,23 @@ async def member_board(
     caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current",
     team_id: int | None = None, category: str | None = None, limit: Limit = 50,
     offset: Offset = 0,
-) -> dict[str, Any]:
+) -> MemberBoard:
     """Members ranked by score (competition ranking: 50, 40, 40, 30 → 1, 2, 2, 4; ties by
     name). ``season``: current (default; all-time when no season is running), all, or an id."""
     resolved = await resolve_season(season, settings)
     entries = await Boards(store).members(resolved.id if resolved else None, team_id, category)
-    return {
+    return out({
         "season": season_json(resolved, today(settings)) if resolved else None,
         "category": category or "total", "team_id": team_id, "total": len(entries),
         "offset": offset, "limit": limit, "entries": entries[offset : offset + limit],
-    }
+    }, MemberBoard)
 
 
 @get("/api/leaderboards/members/{member_id:int}", tags=["boards"])
 async def member_rank(
     member_id: int, caller: Caller, store: LeaderboardStore, settings: Settings,
     season: str = "current", around: Annotated[int, Parameter(ge=0, le=50)] = 2,
-) -> dict[str, Any]:
+) -> MemberRank:
     """One member's rank, score and breakdown by category, with ``around`` rows either side."""
     member = await Member.get_or_none(id=member_id)
     if member is None:
@@ -57,35 +58,35 @@ async def member_rank(
     entries = await boards.members(season_id)
     index = next(i for i, e in enumerate(entries) if e["member_id"] == member_id)
     me = entries[index]
-    return {
+    return out({
         "season": season_json(resolved, today(settings)) if resolved else None,
         "member_id": member_id, "name": member.name, "team_id": member.team_id,
         "rank": me["rank"], "score": me["score"], "of": len(entries),
         "breakdown": await boards.breakdown(member_id, season_id),
         "around": entries[max(0, index - around) : index + around + 1],
-    }
+    }, MemberRank)
 
 
 @get("/api/leaderboards/teams", tags=["boards"])
 async def team_board(
     caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current"
-) -> dict[str, Any]:
+) -> TeamBoard:
     """Teams ranked by points per member (``score`` = ``total`` ÷ ``members``)."""
     resolved = await resolve_season(season, settings)
-    return {
+    return out({
         "season": season_json(resolved, today(settings)) if resolved else None,
         "entries": await Boards(store).teams(resolved.id if resolved else None),
-    }
+    }, TeamBoard)
 
 
 @get("/api/feed", tags=["boards"])
 async def feed(
     caller: Caller, team_id: int | None = None, limit: Annotated[int, Parameter(ge=1, le=200)] = 20,
     before: int | None = None, kind: str | None = None,
-) -> dict[str, Any]:
+) -> FeedPage:
     """The newest ledger entries with their awards, newest first. ``before`` (a seq) pages
     back; ``kind`` filters by entry kind, e.g. ``deal.won`` or ``kudos``."""
-    return {"entries": await feed_entries(team_id, limit, before, kind)}
+    return out({"entries": await feed_entries(team_id, limit, before, kind)}, FeedPage)
 
 
 async def feed_entries(

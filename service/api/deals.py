@@ -18,6 +18,7 @@ from ..db.models import Member
 from ..errors import Invalid, NotFound, Unauthorized, Unavailable
 from ..ledger import Ledger
 from ..settings import Settings
+from .schemas import DealResult, out
 
 __all__ = ["routes"]
 
@@ -46,18 +47,19 @@ class CrmEvent(Struct):
 
 
 @post("/api/deals", tags=["deals"])
-async def create_deal(data: DealIn, caller: Caller, ledger: Ledger) -> Response[Any]:
+async def create_deal(data: DealIn, caller: Caller, ledger: Ledger) -> Response[DealResult]:
     """Log a won or lost deal. 201 with the awards; the same external_id again → 200 with
     the original deal and no new awards."""
     req = DealRequest(data.seller_id, data.outcome, data.amount, data.customer,
                       tuple(data.assists), data.external_id, data.closed_at)
     body, created = await record_deal(ledger, caller, req)
-    return Response(body, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+    status = HTTP_201_CREATED if created else HTTP_200_OK
+    return Response(out(body, DealResult), status_code=status)
 
 
 @post("/api/webhooks/crm", tags=["deals"])
 async def crm_webhook(request: Request[Any, Any, Any], ledger: Ledger,
-                      settings: Settings) -> Response[Any]:
+                      settings: Settings) -> Response[DealResult]:
     """A CRM posts won/lost deals here, signed with ``X-Huddle-Signature:
     sha256=<hex HMAC-SHA256 of the raw body>``; ``id`` makes a redelivery score once."""
     if not settings.webhook_secret:
@@ -85,7 +87,8 @@ async def crm_webhook(request: Request[Any, Any, Any], ledger: Ledger,
     req = DealRequest(seller.id, event.event.removeprefix("deal."), event.amount,
                       event.customer, tuple(event.assists), event.id, event.closed_at)
     body, created = await record_deal(ledger, Caller(role="integration", name="crm"), req)
-    return Response(body, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+    status = HTTP_201_CREATED if created else HTTP_200_OK
+    return Response(out(body, DealResult), status_code=status)
 
 
 routes = [create_deal, crm_webhook]

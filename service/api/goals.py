@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from litestar import get, post
 from litestar.status_codes import HTTP_201_CREATED
@@ -10,9 +10,10 @@ from msgspec import Meta, Struct
 
 from ..actions.goals import create_goal, goal_json
 from ..auth import Caller
-from ..db.models import Goal
+from ..db.models import Goal as GoalRow
 from ..ledger import Ledger
 from ..settings import Settings
+from .schemas import Goal, out
 from .seasons import resolve_season
 
 __all__ = ["routes"]
@@ -34,19 +35,19 @@ class GoalIn(Struct, forbid_unknown_fields=True):
 
 
 @post("/api/goals", status_code=HTTP_201_CREATED, tags=["goals"])
-async def post_goal(data: GoalIn, caller: Caller, ledger: Ledger) -> dict[str, Any]:
+async def post_goal(data: GoalIn, caller: Caller, ledger: Ledger) -> Goal:
     """Set a team goal for a season (the team's manager, or an admin), with member goals."""
     goal = await create_goal(ledger, caller, data.team_id, data.season_id, data.metric,
                              data.target, [(m.member_id, m.target) for m in data.member_targets])
-    return await goal_json(await Goal.get(id=goal.id))
+    return out(await goal_json(await GoalRow.get(id=goal.id)), Goal)
 
 
 @get("/api/goals", tags=["goals"])
 async def list_goals(
     caller: Caller, settings: Settings, team_id: int | None = None, season: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[Goal]:
     """Goals with progress; ``season`` is ``current``, ``all`` (default) or a season id."""
-    query = Goal.all()
+    query = GoalRow.all()
     if team_id is not None:
         query = query.filter(team_id=team_id)
     if season and season != "all":
@@ -54,7 +55,7 @@ async def list_goals(
         if resolved is None:
             return []
         query = query.filter(season_id=resolved.id)
-    return [await goal_json(g) for g in await query.order_by("id")]
+    return [out(await goal_json(g), Goal) for g in await query.order_by("id")]
 
 
 routes = [post_goal, list_goals]

@@ -17,6 +17,7 @@ from ..errors import Invalid, NotFound
 from ..ledger import Ledger
 from ..settings import Settings
 from .deps import today
+from .schemas import MemberOut, SeasonOut, TeamOut, TokenCreated, out
 
 __all__ = ["routes"]
 
@@ -52,16 +53,16 @@ class SeasonIn(Struct, forbid_unknown_fields=True):
 
 
 @post("/api/teams", status_code=HTTP_201_CREATED, tags=["org"])
-async def create_team(data: TeamIn, caller: Caller, ledger: Ledger) -> dict[str, Any]:
+async def create_team(data: TeamIn, caller: Caller, ledger: Ledger) -> TeamOut:
     """Create a team (admin). A duplicate name is a 409."""
     team = await org.create_team(ledger, caller, data.name, data.nickname, data.color)
-    return org.team_json(team)
+    return out(org.team_json(team), TeamOut)
 
 
 @get("/api/teams", tags=["org"])
-async def list_teams(caller: Caller) -> list[dict[str, Any]]:
+async def list_teams(caller: Caller) -> list[TeamOut]:
     """All teams."""
-    return [org.team_json(t) for t in await Team.all().order_by("name")]
+    return [out(org.team_json(t), TeamOut) for t in await Team.all().order_by("name")]
 
 
 @get("/api/teams/{team_id:int}", tags=["org"])
@@ -76,34 +77,35 @@ async def get_team(team_id: int, caller: Caller) -> dict[str, Any]:
 @post("/api/members", status_code=HTTP_201_CREATED, tags=["org"])
 async def create_member(
     data: MemberIn, caller: Caller, ledger: Ledger, settings: Settings
-) -> dict[str, Any]:
+) -> MemberOut:
     """Add a seller or manager to a team (admin)."""
     req = org.MemberRequest(data.name, data.team_id, data.role, data.email, data.joined_on)
     member = await org.create_member(ledger, caller, req)
-    return org.member_json(member, await current_policy(), today(settings))
+    return out(org.member_json(member, await current_policy(), today(settings)), MemberOut)
 
 
 @get("/api/members", tags=["org"])
 async def list_members(
     caller: Caller, settings: Settings, team_id: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[MemberOut]:
     """Members, optionally of one team."""
     query = Member.all() if team_id is None else Member.filter(team_id=team_id)
     policy, day = await current_policy(), today(settings)
-    return [org.member_json(m, policy, day) for m in await query.order_by("name", "id")]
+    members = await query.order_by("name", "id")
+    return [out(org.member_json(m, policy, day), MemberOut) for m in members]
 
 
 @get("/api/members/{member_id:int}", tags=["org"])
-async def get_member(member_id: int, caller: Caller, settings: Settings) -> dict[str, Any]:
+async def get_member(member_id: int, caller: Caller, settings: Settings) -> MemberOut:
     """One member."""
     member = await Member.get_or_none(id=member_id)
     if member is None:
         raise NotFound(f"There is no member {member_id}.")
-    return org.member_json(member, await current_policy(), today(settings))
+    return out(org.member_json(member, await current_policy(), today(settings)), MemberOut)
 
 
 @post("/api/tokens", status_code=HTTP_201_CREATED, tags=["org"])
-async def create_token(data: TokenIn, caller: Caller) -> dict[str, Any]:
+async def create_token(data: TokenIn, caller: Caller) -> TokenCreated:
     """Issue a token (admin): for a member (role from the member) or a display,
     integration or admin token with a label. The token is shown only in this response."""
     caller.require("admin")
@@ -122,7 +124,7 @@ async def create_token(data: TokenIn, caller: Caller) -> dict[str, Any]:
     secret = new_token()
     row = await Token.create(token_hash=hash_token(secret), role=role, member_id=member_id,
                              label=label)
-    return {"id": row.id, "token": secret, "role": role, "member_id": member_id, "label": label}
+    return TokenCreated(id=row.id, token=secret, role=row.role, member_id=member_id, label=label)
 
 
 @get("/api/tokens", tags=["org"])
@@ -153,17 +155,18 @@ async def revoke_token(token_id: int, caller: Caller, ledger: Ledger) -> None:
 @post("/api/seasons", status_code=HTTP_201_CREATED, tags=["org"])
 async def create_season(
     data: SeasonIn, caller: Caller, ledger: Ledger, settings: Settings
-) -> dict[str, Any]:
+) -> SeasonOut:
     """Create a season (admin); overlapping an existing season is a 409."""
     season = await org.create_season(ledger, caller, data.name, data.starts_on, data.ends_on)
-    return org.season_json(season, today(settings))
+    return out(org.season_json(season, today(settings)), SeasonOut)
 
 
 @get("/api/seasons", tags=["org"])
-async def list_seasons(caller: Caller, settings: Settings) -> list[dict[str, Any]]:
+async def list_seasons(caller: Caller, settings: Settings) -> list[SeasonOut]:
     """All seasons, oldest first, marking the current one."""
     day = today(settings)
-    return [org.season_json(s, day) for s in await Season.all().order_by("starts_on")]
+    seasons = await Season.all().order_by("starts_on")
+    return [out(org.season_json(s, day), SeasonOut) for s in seasons]
 
 
 async def _policy_body() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from msgspec import Meta, Struct
 from ..actions import peers
 from ..auth import Caller
 from ..ledger import Ledger
+from .schemas import KudosResult, MentoringResult, out
 
 __all__ = ["routes"]
 
@@ -34,10 +35,10 @@ class MentoringIn(Struct, forbid_unknown_fields=True):
 
 
 @post("/api/kudos", status_code=HTTP_201_CREATED, tags=["peers"])
-async def give_kudos(data: KudosIn, caller: Caller, ledger: Ledger) -> dict[str, Any]:
+async def give_kudos(data: KudosIn, caller: Caller, ledger: Ledger) -> KudosResult:
     """Thank a teammate with peer-help points, from the caller's own allowance."""
     req = peers.KudosRequest(data.to_member_id, data.points, data.message, data.strength)
-    return await peers.give_kudos(ledger, caller, req)
+    return out(await peers.give_kudos(ledger, caller, req), KudosResult)
 
 
 @get("/api/kudos/allowance", tags=["peers"])
@@ -48,10 +49,12 @@ async def kudos_allowance(caller: Caller, ledger: Ledger) -> dict[str, Any]:
 
 
 @post("/api/mentoring", status_code=HTTP_201_CREATED, tags=["peers"])
-async def award_mentoring(data: MentoringIn, caller: Caller, ledger: Ledger) -> dict[str, Any]:
+async def award_mentoring(
+    data: MentoringIn, caller: Caller, ledger: Ledger
+) -> MentoringResult:
     """A manager rewards a member of their team for sharing knowledge or lifting others."""
     req = peers.MentoringRequest(data.member_id, data.points, data.note)
-    return await peers.award_mentoring(ledger, caller, req)
+    return out(await peers.award_mentoring(ledger, caller, req), MentoringResult)
 
 
 @get("/api/mentoring/budget", tags=["peers"])

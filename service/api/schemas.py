@@ -1,0 +1,223 @@
+"""Response schemas: what the API returns, documented field by field in the OpenAPI page.
+
+These are msgspec Structs, separate from the Tortoise models; actions build plain dicts
+and ``out()`` converts (and so checks) them on the way out.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+from msgspec import Struct
+
+__all__ = [
+    "Award", "Deal", "DealResult", "FeedEntry", "FeedPage", "Goal", "KudosResult",
+    "MemberBoard", "MemberOut", "MemberRank", "MentoringResult", "Progress", "SeasonOut",
+    "TeamBoard", "TeamOut", "TokenCreated", "out",
+]
+
+T = TypeVar("T")
+Number = int | float  # whole points stay integers in JSON (48, not 48.0)
+
+
+def out(data: Any, schema: type[T]) -> T:
+    """Convert an action's dict to its response schema."""
+    return msgspec.convert(data, schema, from_attributes=True)
+
+
+class TeamOut(Struct):
+    id: int
+    name: str
+    nickname: str | None
+    color: str | None
+
+
+class MemberOut(Struct):
+    id: int
+    name: str
+    team_id: int
+    role: str
+    joined_on: str
+    newcomer: bool
+    email: str | None = None
+
+
+class TokenCreated(Struct):
+    """A new token; ``token`` is shown only in this response (only its hash is stored)."""
+
+    id: int
+    token: str
+    role: str
+    member_id: int | None
+    label: str | None
+
+
+class SeasonOut(Struct):
+    id: int
+    name: str
+    starts_on: str
+    ends_on: str
+    current: bool | None = None
+
+
+class Award(Struct):
+    """Points one member earned from one ledger entry, in one category."""
+
+    member_id: int
+    category: str
+    points: Number
+
+
+class Deal(Struct):
+    id: int
+    seq: int | None
+    seller_id: int
+    team_id: int
+    season_id: int | None
+    outcome: str
+    amount: Number
+    customer: str
+    assists: list[int]
+    external_id: str | None
+    closed_at: str
+
+
+class DealResult(Struct):
+    """The deal and the awards it produced (empty when an external_id was seen before)."""
+
+    deal: Deal
+    awards: list[Award]
+
+
+class KudosResult(Struct):
+    id: int
+    seq: int
+    from_member_id: int
+    to_member_id: int
+    points: Number
+    message: str
+    strength: str | None
+    week: str
+    allowance_left: Number
+
+
+class MentoringResult(Struct):
+    id: int
+    seq: int
+    member_id: int
+    points: Number
+    note: str
+    week: str
+    awarded_by_member_id: int | None
+    budget_left: Number | None = None
+
+
+class Progress(Struct):
+    value: Number
+    target: Number
+    reached_at: str | None
+    percent: Number
+
+
+class MemberTarget(Struct):
+    member_id: int
+    name: str | None
+    target: Number
+    progress: Progress
+
+
+class Goal(Struct):
+    id: int
+    team_id: int
+    season_id: int
+    metric: str
+    target: Number
+    progress: Progress
+    member_targets: list[MemberTarget]
+
+
+class BoardEntry(Struct):
+    rank: int
+    member_id: int
+    name: str
+    team_id: int | None
+    score: Number
+
+
+class MemberBoard(Struct):
+    """A page of the member board; ``total`` members are on it; ``season`` null = all-time."""
+
+    season: SeasonOut | None
+    category: str
+    team_id: int | None
+    total: int
+    offset: int
+    limit: int
+    entries: list[BoardEntry]
+
+
+class MemberRank(Struct):
+    season: SeasonOut | None
+    member_id: int
+    name: str
+    team_id: int
+    rank: int
+    score: Number
+    of: int
+    breakdown: dict[str, Number]
+    around: list[BoardEntry]
+
+
+class TeamEntry(Struct):
+    """``score`` = ``total`` ÷ ``members``: points per member, so team sizes compete fairly."""
+
+    rank: int
+    team_id: int
+    name: str
+    nickname: str | None
+    color: str | None
+    score: Number
+    members: int
+    total: Number
+
+
+class TeamBoard(Struct):
+    season: SeasonOut | None
+    entries: list[TeamEntry]
+
+
+class Actor(Struct):
+    role: str
+    member_id: int | None
+    name: str | None
+
+
+class EntryAward(Struct):
+    member_id: int
+    name: str | None
+    team_id: int
+    category: str
+    points: Number
+
+
+class FeedEntry(Struct):
+    """One ledger entry: ``data`` depends on ``kind``; ``celebrate`` marks goals and badges."""
+
+    seq: int
+    kind: str
+    occurred_at: str
+    recorded_at: str
+    member_id: int | None
+    member_name: str | None
+    team_id: int | None
+    season_id: int | None
+    by: Actor
+    data: dict[str, Any]
+    awards: list[EntryAward]
+    events: list[dict[str, Any]]
+    celebrate: bool
+
+
+class FeedPage(Struct):
+    entries: list[FeedEntry]
