@@ -4,6 +4,7 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app, redis_client
@@ -66,6 +67,7 @@ async def test_flush_and_rebuild_gives_identical_boards(settings, app_client):
     assert await _boards(api, data) == before
 
 
+@pytest.mark.filterwarnings("ignore::tortoise.warnings.TortoiseLoopSwitchWarning")
 async def test_start_up_rebuilds_an_empty_redis(settings, app_client):
     """A service that starts on an empty Redis rebuilds the boards by itself."""
     api = Api(app_client)
