@@ -130,3 +130,29 @@ async def test_unknown_path_is_a_problem(api):
     r = await api.client.get("/api/nothing-here", headers=api.auth())
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def _rows(db_url, sql):
+    if db_url.startswith("sqlite://"):
+        import sqlite3
+
+        with sqlite3.connect(db_url.removeprefix("sqlite://").split("?")[0]) as conn:
+            return [tuple(r) for r in conn.execute(sql)]
+    import asyncpg
+
+    conn = await asyncpg.connect(db_url.replace("postgres://", "postgresql://", 1))
+    try:
+        return [tuple(r) for r in await conn.fetch(sql)]
+    finally:
+        await conn.close()
+
+
+async def test_tokens_are_hashed_at_rest(api, db_url):
+    """The database keeps only a SHA-256 of each token, never the token itself."""
+    import hashlib
+
+    created = (await api.post("/api/tokens", {"role": "display", "label": "TV"},
+                              expect=201)).json()
+    rows = await _rows(db_url, "SELECT token_hash, label FROM token")
+    assert rows == [(hashlib.sha256(created["token"].encode()).hexdigest(), "TV")]
+    assert all(created["token"] not in str(r) for r in rows)
