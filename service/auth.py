@@ -60,7 +60,8 @@ async def authenticate(token: str | None, admin_token: str | None) -> Caller:
     if row.member_id is None:
         return Caller(role=row.role, token_id=row.id, name=row.label)
     member = await Member.get(id=row.member_id)
+    # a member's token acts in the member's current role, so a role change applies at once
     return Caller(
-        role=row.role, token_id=row.id, member_id=member.id, team_id=member.team_id,
+        role=member.role, token_id=row.id, member_id=member.id, team_id=member.team_id,
         name=member.name,
     )

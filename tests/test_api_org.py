@@ -156,3 +156,30 @@ async def test_tokens_are_hashed_at_rest(api, db_url):
     rows = await _rows(db_url, "SELECT token_hash, label FROM token")
     assert rows == [(hashlib.sha256(created["token"].encode()).hexdigest(), "TV")]
     assert all(created["token"] not in str(r) for r in rows)
+
+
+async def test_patch_team_and_member(api):
+    """Admins rename teams and move members; earned points stay with the old team."""
+    await api.season()
+    reds, blues = await api.team("Reds"), await api.team("Blues")
+    seller = await api.member(reds["id"], "Sam")
+    await api.deal(seller["id"], 0)
+    r = await api.call("PATCH", f"/api/teams/{reds['id']}", json={"nickname": "The Foxes"},
+                       expect=200)
+    assert r.json()["nickname"] == "The Foxes" and r.json()["name"] == "Reds"
+    await api.call("PATCH", f"/api/teams/{reds['id']}", json={"name": "Blues"}, expect=409)
+    await api.call("PATCH", f"/api/teams/{reds['id']}", json={}, expect=422)
+    moved = await api.call("PATCH", f"/api/members/{seller['id']}",
+                           json={"team_id": blues["id"], "role": "manager"}, expect=200)
+    assert moved.json()["team_id"] == blues["id"] and moved.json()["role"] == "manager"
+    teams = {t["name"]: t for t in (await api.get("/api/leaderboards/teams"))["entries"]}
+    assert teams["Reds"]["total"] == 10 and teams["Reds"]["members"] == 0
+    assert teams["Blues"]["total"] == 0 and teams["Blues"]["members"] == 1
+    # the member's token now acts as a manager of the new team
+    await api.post("/api/mentoring", {"member_id": seller["id"], "points": 1, "note": "x"},
+                   token=api.tokens[seller["id"]], expect=422)
+    await api.call("PATCH", f"/api/members/{seller['id']}", json={"team_id": 999}, expect=404)
+    await api.call("PATCH", f"/api/members/{seller['id']}", json={"name": "X"},
+                   token=api.tokens[seller["id"]], expect=403)
+    kinds = [e["kind"] for e in (await api.get("/api/feed", limit=3))["entries"]]
+    assert kinds[:2] == ["member.updated", "team.updated"]

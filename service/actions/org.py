@@ -158,3 +158,64 @@ async def update_policy(ledger: Ledger, caller: Caller, changes: dict[str, Any])
         return Draft(kind="policy.changed", attach=attach, data={"changes": changes})
 
     return (await ledger.record(caller, build)).attached  # type: ignore[no-any-return]
+
+
+async def update_team(ledger: Ledger, caller: Caller, team_id: int,
+                      changes: dict[str, Any]) -> Team:
+    """Rename a team or change its nickname or colour (admin)."""
+    caller.require("admin")
+    team = await Team.get_or_none(id=team_id)
+    if team is None:
+        raise NotFound(f"There is no team {team_id}.")
+
+    async def build(txn: Txn) -> Draft:
+        name = changes.get("name")
+        if name and await Team.filter(name=name).exclude(id=team_id).using_db(txn.conn).exists():
+            raise Conflict(f"A team named {name!r} already exists; choose another name.")
+
+        async def attach(entry: Entry) -> Team:
+            await Team.filter(id=team_id).using_db(txn.conn).update(**changes)
+            return await Team.get(id=team_id, using_db=txn.conn)
+
+        return Draft(kind="team.updated", team_id=team_id, attach=attach,
+                     data={"changes": changes, "was": team_json(team)})
+
+    return (await ledger.record(caller, build)).attached  # type: ignore[no-any-return]
+
+
+async def update_member(ledger: Ledger, caller: Caller, member_id: int,
+                        changes: dict[str, Any]) -> Member:
+    """Rename a member, change their email or role, or move them to another team (admin).
+
+    Points already earned stay with the team they were earned for; from the move on, the
+    member's deals share with the new team and count in its per-member score.
+    """
+    caller.require("admin")
+    member = await Member.get_or_none(id=member_id)
+    if member is None:
+        raise NotFound(f"There is no member {member_id}.")
+    if "role" in changes and changes["role"] not in ("seller", "manager"):
+        raise Invalid("role must be 'seller' or 'manager'.")
+    if "team_id" in changes and not await Team.exists(id=changes["team_id"]):
+        raise NotFound(f"There is no team {changes['team_id']}.")
+    if changes.get("email"):
+        changes["email"] = changes["email"].strip().lower()
+
+    async def build(txn: Txn) -> Draft:
+        email = changes.get("email")
+        if email and await Member.filter(email=email).exclude(id=member_id).using_db(
+            txn.conn
+        ).exists():
+            raise Conflict(f"A member with the email {email} already exists.")
+
+        async def attach(entry: Entry) -> Member:
+            await Member.filter(id=member_id).using_db(txn.conn).update(**changes)
+            return await Member.get(id=member_id, using_db=txn.conn)
+
+        return Draft(kind="member.updated", member_id=member_id,
+                     team_id=changes.get("team_id", member.team_id), attach=attach,
+                     data={"changes": {k: str(v) if isinstance(v, date) else v
+                                       for k, v in changes.items()},
+                           "names": {str(member_id): changes.get("name", member.name)}})
+
+    return (await ledger.record(caller, build)).attached  # type: ignore[no-any-return]

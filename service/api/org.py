@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from litestar import Response, delete, get, post, put
+from litestar import Response, delete, get, patch, post, put
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import Meta, Struct
 
@@ -38,6 +38,28 @@ class MemberIn(Struct, forbid_unknown_fields=True):
     role: Literal["seller", "manager"]
     email: Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)] | None = None
     joined_on: date | None = None
+
+
+class TeamPatch(Struct, forbid_unknown_fields=True):
+    name: Name | None = None
+    nickname: Annotated[str, Meta(max_length=100)] | None = None
+    color: Color | None = None
+
+
+class MemberPatch(Struct, forbid_unknown_fields=True):
+    name: Name | None = None
+    team_id: int | None = None
+    role: Literal["seller", "manager"] | None = None
+    email: Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)] | None = None
+    joined_on: date | None = None
+
+
+def _changes(data: Struct) -> dict[str, Any]:
+    """The fields a PATCH body actually sent (null means 'leave as is')."""
+    changes = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not None}
+    if not changes:
+        raise Invalid("Send at least one field to change.")
+    return changes
 
 
 class TokenIn(Struct, forbid_unknown_fields=True):
@@ -74,6 +96,13 @@ async def get_team(team_id: int, caller: Caller) -> dict[str, Any]:
     return {**org.team_json(team), "members": await Member.filter(team_id=team_id).count()}
 
 
+@patch("/api/teams/{team_id:int}", tags=["org"])
+async def patch_team(team_id: int, data: TeamPatch, caller: Caller, ledger: Ledger) -> TeamOut:
+    """Rename a team or change its nickname or colour (admin)."""
+    team = await org.update_team(ledger, caller, team_id, _changes(data))
+    return out(org.team_json(team), TeamOut)
+
+
 @post("/api/members", status_code=HTTP_201_CREATED, tags=["org"])
 async def create_member(
     data: MemberIn, caller: Caller, ledger: Ledger, settings: Settings
@@ -101,6 +130,16 @@ async def get_member(member_id: int, caller: Caller, settings: Settings) -> Memb
     member = await Member.get_or_none(id=member_id)
     if member is None:
         raise NotFound(f"There is no member {member_id}.")
+    return out(org.member_json(member, await current_policy(), today(settings)), MemberOut)
+
+
+@patch("/api/members/{member_id:int}", tags=["org"])
+async def patch_member(
+    member_id: int, data: MemberPatch, caller: Caller, ledger: Ledger, settings: Settings
+) -> MemberOut:
+    """Change a member's name, email, role, joining date or team (admin). Points already
+    earned stay with the team they were earned for."""
+    member = await org.update_member(ledger, caller, member_id, _changes(data))
     return out(org.member_json(member, await current_policy(), today(settings)), MemberOut)
 
 
@@ -192,6 +231,7 @@ async def put_policy(data: dict[str, Any], caller: Caller, ledger: Ledger) -> Re
 
 
 routes = [
-    create_team, list_teams, get_team, create_member, list_members, get_member,
+    create_team, list_teams, get_team, patch_team, create_member, list_members, get_member,
+    patch_member,
     create_token, list_tokens, revoke_token, create_season, list_seasons, get_policy, put_policy,
 ]
