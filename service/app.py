@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -57,7 +58,11 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
             log.warning("Redis is not reachable yet (%s); boards catch up when it is", exc)
         for hook in app.state.get("startup_hooks", []):
             await hook(app)
-        yield
+        reconciler = asyncio.create_task(_reconcile(ledger), name="huddle-reconcile")
+        try:
+            yield
+        finally:
+            reconciler.cancel()
     finally:
         for hook in reversed(app.state.get("shutdown_hooks", [])):
             await hook(app)
@@ -65,6 +70,23 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         await close_db()
         if embedded:
             embedded.stop()
+
+
+async def _reconcile(ledger: Ledger, every: float = 5.0) -> None:
+    """Keep Redis level with the ledger: entries written while Redis was unreachable, or by
+    an instance that died between commit and apply, are applied within seconds even when
+    no further write comes along to notice the gap."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            last = await Entry.all().order_by("-seq").first()
+            applied = await ledger.store.applied_seq()
+            if last and (applied is None or applied < last.seq):
+                log.info("boards: %s", await ledger.ensure_boards())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # keep reconciling whatever one round hit
+            log.warning("reconcile failed (%s); retrying", exc)
 
 
 async def _check_migrated(settings: Settings) -> None:

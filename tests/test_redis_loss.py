@@ -1,5 +1,6 @@
 """Redis is a derived view: losing it loses nothing, and one deal is one round trip."""
 
+import asyncio
 import subprocess
 import sys
 from typing import Any
@@ -92,7 +93,12 @@ async def test_writes_survive_a_redis_restart(settings, tmp_path):
             server.stop()
             r = await api.deal(seller["id"], 20_000)  # Redis is down: the ledger keeps it
             assert r.json()["awards"][0]["points"] == 30
-            server.start()  # back, and empty
+            server.start()  # back, and empty: the reconciler rebuilds without a new write
+            for _ in range(150):
+                if (await api.board(season="all")).get(seller["id"]) == 50:
+                    break
+                await asyncio.sleep(0.1)
+            assert (await api.board(season="all"))[seller["id"]] == 20 + 30
             await api.deal(seller["id"], 0)
             assert (await api.board(season="all"))[seller["id"]] == 20 + 30 + 10
     finally:

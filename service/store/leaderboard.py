@@ -116,7 +116,9 @@ class LeaderboardStore:
         """Replay many entries in one pipeline (used by rebuild and catch-up)."""
         if not entries:
             return
-        if self._sha is None:
+        # a pipeline cannot fall back on NOSCRIPT, and a restarted Redis has lost the
+        # script cache: make sure it is there (one extra round trip per batch)
+        if self._sha is None or not (await self.redis.script_exists(self._sha))[0]:
             await self.load_script()
         async with self.redis.pipeline(transaction=False) as pipe:
             for entry in entries:
