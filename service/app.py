@@ -21,6 +21,9 @@ from .api.deps import dependencies
 from .api.problems import exception_handlers
 from .db.connection import close_db, init_db
 from .db.models import Entry
+from .learning import public as learning_public
+from .learning import routes as learning_routes
+from .learning.badges import award_badges
 from .ledger import Ledger
 from .settings import Settings
 from .store.embedded import EmbeddedRedis
@@ -49,7 +52,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         await _check_migrated(settings)
         store = LeaderboardStore(redis, settings.redis_prefix, settings.stream_length)
-        ledger = Ledger(store, settings.tz)
+        ledger = Ledger(store, settings.tz, after_append=(award_badges,))
         app.state.update({"redis": redis, "store": store, "ledger": ledger})
         try:
             await store.load_script()
@@ -116,6 +119,7 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
     settings = settings or Settings.from_env()
     route_handlers: list[Any] = [
         health, *org.routes, *deals.routes, *peers.routes, *goals.routes, *boards.routes,
+        *learning_routes.routes, *learning_public.routes,
         *(extra_routes or []),
     ]
     return Litestar(

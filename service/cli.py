@@ -30,6 +30,7 @@ async def _with_services(settings: Settings, work: Callable[[Any], Awaitable[int
     """Run ``work(ledger)`` with the database and Redis (embedded if no URL) set up."""
     from .app import redis_client
     from .db.connection import close_db, init_db
+    from .learning.badges import award_badges
     from .ledger import Ledger
     from .store.embedded import EmbeddedRedis
     from .store.leaderboard import LeaderboardStore
@@ -43,7 +44,7 @@ async def _with_services(settings: Settings, work: Callable[[Any], Awaitable[int
     await init_db(settings.db_url)
     try:
         store = LeaderboardStore(redis, settings.redis_prefix, settings.stream_length)
-        return await work(Ledger(store, settings.tz))
+        return await work(Ledger(store, settings.tz, after_append=(award_badges,)))
     finally:
         await redis.aclose()
         await close_db()

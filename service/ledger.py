@@ -85,10 +85,18 @@ class _Replay(Exception):
         self.result = result
 
 
+AfterAppend = Callable[[Txn, Entry, Draft], Awaitable[list[dict[str, Any]]]]
+
+
 class Ledger:
-    def __init__(self, store: LeaderboardStore, tz: ZoneInfo) -> None:
+    def __init__(
+        self, store: LeaderboardStore, tz: ZoneInfo, after_append: tuple[AfterAppend, ...] = ()
+    ) -> None:
         self.store = store
         self.tz = tz
+        # steps that run in the same transaction once an entry is appended (badges); the
+        # events they return are added to the entry
+        self.after_append = after_append
 
     async def record(
         self, caller: Caller, build: Callable[[Txn], Awaitable[Draft]]
@@ -104,6 +112,10 @@ class Ledger:
             draft = await build(txn)
             entry, awards = await _append(txn, draft, seq, version)
             attached = await draft.attach(entry) if draft.attach else None
+            extra = [e for step in self.after_append for e in await step(txn, entry, draft)]
+            if extra:
+                entry.data = {**entry.data, "events": [*entry.data["events"], *extra]}
+                await entry.save(using_db=conn, update_fields=["data"])
         view = entry_json(entry, awards)
         await self.publish(entry, awards, view)
         return Recorded(entry, awards, view, attached)

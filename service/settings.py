@@ -21,6 +21,7 @@ class Settings:
     timezone: str = "UTC"
     public_url: str | None = None
     stream_length: int = 1000
+    feedback_rate_limit: int = 30
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -35,6 +36,7 @@ class Settings:
             "timezone": env.get("HUDDLE_TIMEZONE", "UTC"),
             "public_url": env.get("HUDDLE_PUBLIC_URL") or None,
             "stream_length": int(env.get("HUDDLE_STREAM_LENGTH", "1000")),
+            "feedback_rate_limit": int(env.get("HUDDLE_FEEDBACK_RATE_LIMIT", "30")),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]

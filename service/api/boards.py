@@ -11,8 +11,11 @@ from tortoise.expressions import Q
 from ..actions.org import season_json
 from ..auth import Caller
 from ..boards import Boards
-from ..db.models import Entry, Kudos, Member, PointAward
+from ..db.models import Badge, Entry, Member, PointAward
 from ..errors import NotFound
+from ..learning import insights
+from ..learning.badges import badge_json
+from ..learning.reviews import pending_reviews
 from ..ledger import entry_json
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
@@ -112,25 +115,25 @@ async def profile(
     member_id: int, caller: Caller, store: LeaderboardStore, settings: Settings,
     season: str = "current",
 ) -> dict[str, Any]:
-    """A member's points by category, the strengths peers named in kudos, and badges."""
+    """A member's points by category, the strengths peers named in kudos (this season and
+    all time), badges, and how many lost deals still wait for a loss review."""
     member = await Member.get_or_none(id=member_id)
     if member is None:
         raise NotFound(f"There is no member {member_id}.")
     resolved = await resolve_season(season, settings)
     season_id = resolved.id if resolved else None
-    kudos = Kudos.filter(recipient_id=member_id, strength__not_isnull=True)
-    if season_id is not None:
-        kudos = kudos.filter(entry__season_id=season_id)
-    strengths: dict[str, int] = {}
-    for tag in await kudos.values_list("strength", flat=True):
-        strengths[str(tag)] = strengths.get(str(tag), 0) + 1
+    badges = await Badge.filter(member_id=member_id).order_by("awarded_at", "id")
     return {
         "member": {"id": member.id, "name": member.name, "team_id": member.team_id,
                    "role": member.role, "joined_on": member.joined_on.isoformat()},
         "season": season_json(resolved, today(settings)) if resolved else None,
         "breakdown": await Boards(store).breakdown(member_id, season_id),
-        "strengths": dict(sorted(strengths.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "badges": [],
+        "strengths": await insights.strengths(member_id, season_id),
+        "strengths_all_time": await insights.strengths(member_id, None),
+        "badges": [badge_json(b) for b in badges
+                   if season_id is None or b.season_key == season_id],
+        "badges_all_time": len(badges),
+        "pending_reviews": len(await pending_reviews(member_id)),
     }
 
 

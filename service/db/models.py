@@ -9,17 +9,22 @@ from tortoise import fields
 from tortoise.models import Model
 
 __all__ = [
+    "Badge",
     "Counter",
     "Deal",
     "Entry",
+    "Feedback",
+    "FeedbackRequest",
     "Goal",
     "Kudos",
+    "LossReview",
     "Member",
     "MemberGoal",
     "Mentoring",
     "PointAward",
     "PolicyVersion",
     "Season",
+    "Story",
     "Team",
     "Token",
 ]
@@ -263,3 +268,106 @@ class MemberGoal(Model):
     class Meta:
         table = "member_goal"
         unique_together = (("goal_id", "member_id"),)
+
+
+# -- the learning loop ----------------------------------------------------------------------
+
+
+class LossReview(Model):
+    id = fields.IntField(primary_key=True)
+    entry: fields.OneToOneRelation[Entry] = fields.OneToOneField(
+        "huddle.Entry", related_name="loss_review", on_delete=fields.RESTRICT
+    )
+    entry_id: int
+    deal: fields.OneToOneRelation[Deal] = fields.OneToOneField(
+        "huddle.Deal", related_name="loss_review", on_delete=fields.RESTRICT
+    )
+    deal_id: int
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "huddle.Member", related_name="loss_reviews", on_delete=fields.RESTRICT
+    )
+    member_id: int
+    team_id = fields.IntField()
+    season_id = fields.IntField(null=True)
+    answers: Any = fields.JSONField()
+    lesson = fields.TextField(null=True)
+
+    class Meta:
+        table = "loss_review"
+
+
+class Story(Model):
+    id = fields.IntField(primary_key=True)
+    entry: fields.OneToOneRelation[Entry] = fields.OneToOneField(
+        "huddle.Entry", related_name="story", on_delete=fields.RESTRICT
+    )
+    entry_id: int
+    deal: fields.OneToOneRelation[Deal] = fields.OneToOneField(
+        "huddle.Deal", related_name="story", on_delete=fields.RESTRICT
+    )
+    deal_id: int
+    member_id = fields.IntField()
+    text = fields.TextField()
+
+    class Meta:
+        table = "story"
+
+
+# a one-time public link a customer answers; `key` is unguessable, `used_at` set once
+class FeedbackRequest(Model):
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    seller: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "huddle.Member", related_name="feedback_requests", on_delete=fields.RESTRICT
+    )
+    seller_id: int
+    customer = fields.CharField(max_length=200)
+    meeting_on = fields.DateField(null=True)
+    created_by_role = fields.CharField(max_length=20)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "feedback_request"
+
+
+class Feedback(Model):
+    id = fields.IntField(primary_key=True)
+    entry: fields.OneToOneRelation[Entry] = fields.OneToOneField(
+        "huddle.Entry", related_name="feedback", on_delete=fields.RESTRICT
+    )
+    entry_id: int
+    request: fields.OneToOneRelation[FeedbackRequest] = fields.OneToOneField(
+        "huddle.FeedbackRequest", related_name="feedback", on_delete=fields.RESTRICT
+    )
+    request_id: int
+    seller_id = fields.IntField(db_index=True)
+    team_id = fields.IntField()
+    season_id = fields.IntField(null=True)
+    rating = fields.IntField()
+    comment = fields.TextField(null=True)
+
+    class Meta:
+        table = "feedback"
+
+
+# a badge is earned once per season (season_key 0: outside any season); the unique
+# constraint backs the check made under the write lock
+class Badge(Model):
+    id = fields.IntField(primary_key=True)
+    entry: fields.ForeignKeyRelation[Entry] = fields.ForeignKeyField(
+        "huddle.Entry", related_name="badges", on_delete=fields.RESTRICT
+    )
+    entry_id: int
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "huddle.Member", related_name="badges", on_delete=fields.RESTRICT
+    )
+    member_id: int
+    season_key = fields.IntField(default=0)
+    code = fields.CharField(max_length=40)
+    awarded_at = fields.DatetimeField()
+
+    class Meta:
+        table = "badge"
+        unique_together = (("member_id", "season_key", "code"),)

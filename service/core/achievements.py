@@ -1,0 +1,83 @@
+"""Badges: small achievements, each earned at most once per season.
+
+The rules are pure: which badges an entry of a given kind may unlock for whom, and the
+count each badge needs. The database adapter counts, under the write lock, and awards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "BADGES", "INVERTED_QUESTIONS", "LOSS_QUESTIONS", "Badge", "badge_candidates", "is_earned",
+    "weakness",
+]
+
+
+@dataclass(frozen=True)
+class Badge:
+    code: str
+    title: str
+    needs: int
+    rule: str
+
+
+BADGES: dict[str, Badge] = {b.code: b for b in (
+    Badge("first-goal", "First goal", 1, "the season's first won deal"),
+    Badge("hat-trick", "Hat-trick", 3, "3 won deals in one ISO week"),
+    Badge("playmaker", "Playmaker", 5, "5 assists in a season"),
+    Badge("mentor", "Mentor", 3,
+          "named 'coach' in 3 kudos, or awarded mentoring points 3 times, in a season"),
+    Badge("student-of-the-game", "Student of the game", 3, "3 loss reviews in a season"),
+    Badge("team-player", "Team player", 5, "kudos to 5 different teammates in a season"),
+    Badge("voice-of-the-customer", "Voice of the customer", 5,
+          "5 customer feedbacks collected in a season"),
+)}
+
+# which entry kinds can unlock which badges, and for whom in the entry
+_CANDIDATES: dict[str, dict[str, tuple[str, ...]]] = {
+    "deal.won": {"seller": ("first-goal", "hat-trick"), "assists": ("playmaker",)},
+    "kudos": {"recipient": ("mentor",), "giver": ("team-player",)},
+    "mentoring": {"recipient": ("mentor",)},
+    "loss.reviewed": {"seller": ("student-of-the-game",)},
+    "feedback.received": {"seller": ("voice-of-the-customer",)},
+}
+
+
+def badge_candidates(kind: str) -> dict[str, tuple[str, ...]]:
+    """For an entry kind: role in the entry (seller, assists, giver, recipient) → badges."""
+    return _CANDIDATES.get(kind, {})
+
+
+def is_earned(code: str, count: int) -> bool:
+    """Whether ``count`` (what the badge's rule counts, this season) earns the badge."""
+    return count >= BADGES[code].needs
+
+
+LOSS_QUESTIONS: tuple[str, ...] = (
+    "Did you gain control of the account (a trusted partner the customer shares real "
+    "needs with)?",
+    "Did you focus on the right decision maker?",
+    "Did you have a coach inside the account?",
+    "Did you make both the logical and the psychological value clear?",
+    "Did you establish the customer's true motives and values?",
+    "Did you identify the decision maker's personal \"fantasy\" (what they dream of gaining)?",
+    "Did you take the customer's word for the truth (was the customer honest with you)?",
+    "Did you notice exactly when the opportunity closed?",
+    "Did you misinterpret information or misunderstand the customer?",
+    "Did you follow your sales intuition (was there real forward momentum)?",
+    "Did you use the right closing strategy?",
+    "Should you have worked the deal at all (was it ever winnable and qualified)?",
+)
+
+
+# question 9 asks about a mistake ("did you misinterpret..."): there "yes" is the bad answer
+INVERTED_QUESTIONS = frozenset({9})
+
+
+def weakness(number: int, yes: int, partly: int, no: int) -> float:
+    """How weak the team is on question ``number`` (1-based): 1 = always the bad answer,
+    0 = always the good one; 'partly' counts half."""
+    total = yes + partly + no
+    bad = yes if number in INVERTED_QUESTIONS else no
+    return round((bad + partly / 2) / total, 3) if total else 0.0

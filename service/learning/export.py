@@ -1,0 +1,67 @@
+"""CSV exports for payroll and analysis: a season's boards and the whole ledger."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from ..boards import Boards
+from ..core.scoring import CATEGORIES
+from ..db.models import Entry, PointAward, Team
+from ..ledger import entry_json
+
+__all__ = ["board_rows", "ledger_rows", "to_csv"]
+
+
+def _line(values: Iterable[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(values)
+    return buffer.getvalue()
+
+
+async def to_csv(header: list[str], rows: AsyncIterator[list[Any]]) -> AsyncIterator[str]:
+    yield _line(header)
+    async for row in rows:
+        yield _line(row)
+
+
+async def board_rows(boards: Boards, season_id: int | None) -> AsyncIterator[list[Any]]:
+    """rank, member, team, score and the points of every category."""
+    teams = {t.id: t.name for t in await Team.all()}
+    for entry in await boards.members(season_id):
+        breakdown = await boards.breakdown(entry["member_id"], season_id)
+        yield [entry["rank"], entry["member_id"], entry["name"], entry["team_id"],
+               teams.get(entry["team_id"]), entry["score"],
+               *(breakdown[c] for c in CATEGORIES)]
+
+
+BOARD_HEADER = ["rank", "member_id", "name", "team_id", "team", "score", *CATEGORIES]
+LEDGER_HEADER = ["seq", "recorded_at", "occurred_at", "kind", "member_id", "member", "team_id",
+                 "season_id", "actor_role", "actor_member_id", "award_member_id",
+                 "award_member", "award_team_id", "category", "points"]
+
+
+async def ledger_rows(batch: int = 500) -> AsyncIterator[list[Any]]:
+    """One row per award (an entry without awards gives one row with empty award columns),
+    read in batches so a long ledger streams without being held in memory."""
+    after = 0
+    while True:
+        entries = await Entry.filter(seq__gt=after).order_by("seq").limit(batch)
+        if not entries:
+            return
+        awards: dict[int, list[PointAward]] = {}
+        for a in await PointAward.filter(entry_id__in=[e.id for e in entries]).order_by("id"):
+            awards.setdefault(a.entry_id, []).append(a)
+        for entry in entries:
+            view = entry_json(entry, awards.get(entry.id, []))
+            head = [view["seq"], view["recorded_at"], view["occurred_at"], view["kind"],
+                    view["member_id"], view["member_name"], view["team_id"], view["season_id"],
+                    view["by"]["role"], view["by"]["member_id"]]
+            if not view["awards"]:
+                yield [*head, "", "", "", "", ""]
+            for a in view["awards"]:
+                yield [*head, a["member_id"], a["name"], a["team_id"], a["category"],
+                       a["points"]]
+        after = entries[-1].seq

@@ -1,0 +1,118 @@
+"""Customer feedback after a meeting: one-time, expiring, unguessable links."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from ..auth import Caller
+from ..core.scoring import score_flat
+from ..db.models import Entry, Feedback, FeedbackRequest, Member
+from ..db.queries import current_policy
+from ..errors import Conflict, Forbidden, HuddleError, Invalid, NotFound
+from ..ledger import Draft, Ledger, Txn
+
+__all__ = ["Expired", "FeedbackLink", "create_request", "feedback_list", "find_link",
+           "submit_feedback"]
+
+
+class Expired(HuddleError):
+    status = 410
+    title = "Link expired"
+
+
+@dataclass(frozen=True)
+class FeedbackLink:
+    request: FeedbackRequest
+    seller: Member
+
+
+async def create_request(caller: Caller, seller_id: int, customer: str,
+                         meeting_on: date | None) -> FeedbackRequest:
+    """A seller (for themselves), their manager or an admin asks a customer for feedback."""
+    caller.require("seller", "manager", "admin")
+    seller = await Member.get_or_none(id=seller_id)
+    if seller is None:
+        raise NotFound(f"There is no member {seller_id}.")
+    if caller.role == "seller" and caller.member_id != seller_id:
+        raise Forbidden("Sellers ask for feedback on their own meetings only.")
+    if caller.role == "manager" and caller.team_id != seller.team_id:
+        raise Forbidden("Managers ask for feedback for members of their own team only.")
+    if not customer.strip():
+        raise Invalid("Name the customer the meeting was with.")
+    policy = await current_policy()
+    now = datetime.now(UTC)
+    # 32 random bytes: guessing a live link is hopeless, and /f/ is rate-limited too
+    return await FeedbackRequest.create(
+        key=secrets.token_urlsafe(32), seller_id=seller_id, customer=customer.strip(),
+        meeting_on=meeting_on, created_by_role=caller.role,
+        expires_at=now + timedelta(days=policy.feedback_link_days))
+
+
+async def find_link(key: str) -> FeedbackLink:
+    """The open request behind a key: unknown → 404, answered → 409, expired → 410."""
+    request = await FeedbackRequest.get_or_none(key=key)
+    if request is None:
+        raise NotFound("This feedback link does not exist; check that the whole address "
+                       "was copied.")
+    if request.used_at is not None:
+        raise Conflict("This feedback has already been given. Thank you!")
+    if request.expires_at < datetime.now(UTC):
+        raise Expired("This feedback link has expired; ask your contact for a new one.")
+    return FeedbackLink(request, await Member.get(id=request.seller_id))
+
+
+async def submit_feedback(ledger: Ledger, key: str, rating: int,
+                          comment: str | None) -> dict[str, Any]:
+    """The customer's answer: accepted once; points to the seller by rating."""
+    if not 1 <= rating <= 5:
+        raise Invalid("rating must be a whole number from 1 to 5.")
+    link = await find_link(key)
+    seller = link.seller
+    comment = comment.strip()[:2000] if comment and comment.strip() else None
+
+    async def build(txn: Txn) -> Draft:
+        # the conditional update claims the link once, whoever posts at the same time
+        claimed = await FeedbackRequest.filter(id=link.request.id, used_at=None).using_db(
+            txn.conn).update(used_at=txn.now)
+        if not claimed:
+            raise Conflict("This feedback has already been given. Thank you!")
+        season = txn.season_for(txn.now)
+
+        async def attach(entry: Entry) -> Feedback:
+            return await Feedback.create(
+                entry_id=entry.id, request_id=link.request.id, seller_id=seller.id,
+                team_id=seller.team_id, season_id=season.id if season else None,
+                rating=rating, comment=comment, using_db=txn.conn)
+
+        points = txn.policy.feedback_points[rating]
+        return Draft(kind="feedback.received", member_id=seller.id, team_id=seller.team_id,
+                     awards=list(score_flat(seller.id, "feedback", points)), attach=attach,
+                     data={"customer": link.request.customer, "rating": rating,
+                           "comment": comment, "names": {str(seller.id): seller.name}})
+
+    recorded = await ledger.record(_customer, build)
+    return {"id": recorded.attached.id, "rating": rating, "comment": comment,
+            "seller_id": seller.id}
+
+
+_customer = Caller(role="customer", name="customer")
+
+
+async def feedback_list(team_id: int | None, seller_id: int | None,
+                        limit: int) -> list[dict[str, Any]]:
+    """Collected feedback, good and bad, newest first."""
+    query = Feedback.all()
+    if team_id is not None:
+        query = query.filter(team_id=team_id)
+    if seller_id is not None:
+        query = query.filter(seller_id=seller_id)
+    rows = await query.order_by("-id").limit(limit).prefetch_related("request", "entry")
+    names = {m.id: m.name for m in await Member.filter(id__in={r.seller_id for r in rows})}
+    return [{"id": r.id, "seller_id": r.seller_id, "seller_name": names.get(r.seller_id),
+             "team_id": r.team_id, "customer": r.request.customer, "rating": r.rating,
+             "comment": r.comment, "meeting_on": r.request.meeting_on.isoformat()
+             if r.request.meeting_on else None,
+             "received_at": r.entry.recorded_at.isoformat()} for r in rows]

@@ -1,0 +1,111 @@
+"""What the team learns: loss-review insights, strengths named by peers, rising stars."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..boards import Boards
+from ..core.achievements import LOSS_QUESTIONS, weakness
+from ..core.calendar import is_newcomer
+from ..core.points import from_cents
+from ..core.policy import Policy
+from ..core.ranking import Row, rank_all
+from ..db.models import Deal, Kudos, LossReview, Member, Season
+
+__all__ = ["loss_insights", "most_improved", "newcomers", "strengths", "team_strengths"]
+
+
+async def loss_insights(team_id: int | None, season_id: int | None) -> dict[str, Any]:
+    """Per question the yes/partly/no counts, weakest first, and the lessons written."""
+    query = LossReview.all()
+    if team_id is not None:
+        query = query.filter(team_id=team_id)
+    if season_id is not None:
+        query = query.filter(season_id=season_id)
+    reviews = await query.order_by("-id")
+    counts = [{"yes": 0, "partly": 0, "no": 0} for _ in LOSS_QUESTIONS]
+    for review in reviews:
+        for i, answer in enumerate(review.answers):
+            counts[i][answer] += 1
+    questions: list[dict[str, Any]] = [
+        {"number": i + 1, "question": text, **counts[i],
+         "weakness": weakness(i + 1, counts[i]["yes"], counts[i]["partly"], counts[i]["no"])}
+        for i, text in enumerate(LOSS_QUESTIONS)
+    ]
+    questions.sort(key=lambda q: (-q["weakness"], q["number"]))
+    deals = {d.id: d for d in await Deal.filter(id__in=[r.deal_id for r in reviews])}
+    names = {m.id: m.name for m in await Member.filter(id__in={r.member_id for r in reviews})}
+    lessons = [
+        {"deal_id": r.deal_id, "member_id": r.member_id, "name": names.get(r.member_id),
+         "customer": deals[r.deal_id].customer, "lesson": r.lesson}
+        for r in reviews if r.lesson
+    ]
+    return {"team_id": team_id, "reviews": len(reviews), "questions": questions,
+            "lessons": lessons}
+
+
+async def strengths(member_id: int, season_id: int | None) -> dict[str, int]:
+    """How often peers named each strength in kudos to this member (most named first)."""
+    query = Kudos.filter(recipient_id=member_id, strength__not_isnull=True)
+    if season_id is not None:
+        query = query.filter(entry__season_id=season_id)
+    counts: dict[str, int] = {}
+    for tag in await query.values_list("strength", flat=True):
+        counts[str(tag)] = counts.get(str(tag), 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+async def team_strengths(team_id: int, season_id: int | None) -> dict[str, Any]:
+    """For each strength, the team's members ranked by how often peers named it."""
+    members = {m.id: m.name for m in await Member.filter(team_id=team_id)}
+    query = Kudos.filter(recipient_id__in=list(members), strength__not_isnull=True)
+    if season_id is not None:
+        query = query.filter(entry__season_id=season_id)
+    tally: dict[str, dict[int, int]] = {}
+    for recipient, tag in await query.values_list("recipient_id", "strength"):
+        by_member = tally.setdefault(str(tag), {})
+        by_member[recipient] = by_member.get(recipient, 0) + 1
+    out: dict[str, list[dict[str, Any]]] = {}
+    for tag, by_member in sorted(tally.items()):
+        ranked = sorted(by_member.items(), key=lambda kv: (-kv[1], members[kv[0]]))
+        out[tag] = [{"member_id": m, "name": members[m], "count": c} for m, c in ranked]
+    return {"team_id": team_id, "strengths": out,
+            "leaders": {tag: rows[0] for tag, rows in out.items()}}
+
+
+async def newcomers(boards: Boards, season_id: int | None, policy: Policy,
+                    today: date) -> list[dict[str, Any]]:
+    """The member board of newcomers only, re-ranked among themselves."""
+    joined = {m.id: m.joined_on for m in await Member.all()}
+    entries = [e for e in await boards.members(season_id)
+               if is_newcomer(joined[e["member_id"]], today, policy.newcomer_days)]
+    teams = {e["member_id"]: e["team_id"] for e in entries}
+    ranked = rank_all(Row(e["member_id"], e["name"], e["score"]) for e in entries)
+    return [{"rank": r.rank, "member_id": r.row.key, "name": r.row.name,
+             "team_id": teams[r.row.key], "score": r.row.score,
+             "joined_on": joined[r.row.key].isoformat()} for r in ranked]
+
+
+async def most_improved(boards: Boards, season: Season) -> list[dict[str, Any]]:
+    """Points this season minus the member's own average over earlier seasons.
+
+    Earlier seasons are those that ended before this one started and after the member
+    joined; a member with none has no baseline and is left out (see the newcomers board).
+    """
+    earlier = await Season.filter(ends_on__lt=season.starts_on).order_by("starts_on")
+    now = {e["member_id"]: e for e in await boards.members(season.id)}
+    joined = {m.id: m.joined_on for m in await Member.all()}
+    history = {s.id: await boards.store.member_scores(boards.store.scope(s.id)) for s in earlier}
+    rows, extra = [], {}
+    for member_id, entry in now.items():
+        mine = [history[s.id].get(member_id, 0) for s in earlier if s.ends_on >= joined[member_id]]
+        if not mine:
+            continue
+        baseline = sum(mine) / len(mine)
+        gain = round(entry["score"] - from_cents(round(baseline)), 2)
+        rows.append(Row(member_id, entry["name"], gain))
+        extra[member_id] = {"team_id": entry["team_id"], "current": entry["score"],
+                            "baseline": from_cents(round(baseline)), "seasons": len(mine)}
+    return [{"rank": r.rank, "member_id": r.row.key, "name": r.row.name, "score": r.row.score,
+             **extra[r.row.key]} for r in rank_all(rows)]

@@ -1,0 +1,146 @@
+"""The customer's public feedback page ``/f/{key}``: no token, nb / sv / en, mobile-first,
+rate-limited per client address."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Request, Response, get, post
+
+from ..db.models import Member
+from ..errors import HuddleError, Invalid
+from ..ledger import Ledger
+from .feedback import find_link, submit_feedback
+
+__all__ = ["TEXTS", "pick_language", "routes"]
+
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=select_autoescape(["html"]))
+
+TEXTS: dict[str, dict[str, Any]] = {
+    "en": {"title": "How did the meeting go?", "heading": "How did our meeting go?",
+           "intro": "{seller} would value your honest view of the meeting with {customer}.",
+           "rating": "Your rating", "scale": ["Poor", "Fair", "Good", "Very good", "Excellent"],
+           "comment": "Anything we should keep doing, or do better? (optional)",
+           "placeholder": "Your comment", "send": "Send feedback",
+           "once": "This link can be used once. Your answer goes to the team as written.",
+           "thanks": "Thank you!", "thanks_more": "Your feedback has reached {seller}'s team.",
+           "sorry": "Sorry"},
+    "nb": {"title": "Hvordan gikk møtet?", "heading": "Hvordan gikk møtet vårt?",
+           "intro": "{seller} setter pris på din ærlige vurdering av møtet med {customer}.",
+           "rating": "Din vurdering", "scale": ["Dårlig", "Middels", "Bra", "Veldig bra",
+                                                "Utmerket"],
+           "comment": "Noe vi bør fortsette med, eller gjøre bedre? (valgfritt)",
+           "placeholder": "Din kommentar", "send": "Send tilbakemelding",
+           "once": "Lenken kan brukes én gang. Svaret ditt deles med teamet slik du skrev det.",
+           "thanks": "Tusen takk!", "thanks_more": "Tilbakemeldingen din er sendt til teamet "
+           "til {seller}.", "sorry": "Beklager"},
+    "sv": {"title": "Hur gick mötet?", "heading": "Hur gick vårt möte?",
+           "intro": "{seller} uppskattar din ärliga bedömning av mötet med {customer}.",
+           "rating": "Ditt betyg", "scale": ["Dåligt", "Okej", "Bra", "Mycket bra",
+                                             "Utmärkt"],
+           "comment": "Något vi ska fortsätta med, eller göra bättre? (valfritt)",
+           "placeholder": "Din kommentar", "send": "Skicka omdöme",
+           "once": "Länken kan användas en gång. Ditt svar delas med teamet som du skrev det.",
+           "thanks": "Tack så mycket!", "thanks_more": "Ditt omdöme har nått {seller}s team.",
+           "sorry": "Tyvärr"},
+}
+
+
+def pick_language(query: str | None, accept: str | None) -> str:
+    """``?lang=`` first, else the first Accept-Language we speak (no/nn count as nb), else en."""
+    if query in TEXTS:
+        return query
+    for part in (accept or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        code = "nb" if code in ("no", "nn") else code
+        if code in TEXTS:
+            return code
+    return "en"
+
+
+def _page(lang: str, status: int, **context: Any) -> Response[str]:
+    html = _env.get_template("feedback.html").render(lang=lang, t=TEXTS[lang], **context)
+    return Response(html, status_code=status, media_type="text/html")
+
+
+async def _rate_limited(request: Request[Any, Any, Any]) -> bool:
+    """Count requests per client address in a Redis window; True when over the limit."""
+    settings = request.app.state.settings
+    redis = request.app.state.redis
+    client = request.client.host if request.client else "unknown"
+    key = f"{settings.redis_prefix}:ratelimit:f:{client}"
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, 600, nx=True)
+        count, _ = await pipe.execute()
+    return int(count) > settings.feedback_rate_limit
+
+
+def _lang(request: Request[Any, Any, Any]) -> str:
+    return pick_language(request.query_params.get("lang"),
+                         request.headers.get("accept-language"))
+
+
+_TOO_MANY = "Too many attempts from your address; please wait a few minutes and try again."
+
+
+@get("/f/{key:str}", include_in_schema=False)
+async def feedback_form(key: str, request: Request[Any, Any, Any]) -> Response[str]:
+    """The form the customer opens from the link."""
+    lang = _lang(request)
+    if await _rate_limited(request):
+        return _page(lang, 429, state="error", message=_TOO_MANY)
+    try:
+        link = await find_link(key)
+    except HuddleError as exc:
+        return _page(lang, exc.status, state="error", message=exc.detail)
+    return _page(lang, 200, state="form", seller=link.seller.name.split()[0],
+                 customer=link.request.customer)
+
+
+@post("/f/{key:str}", tags=["feedback"], status_code=201)
+async def feedback_submit(key: str, request: Request[Any, Any, Any],
+                          ledger: Ledger) -> Response[Any]:
+    """The customer's answer, as a form post (an HTML page answers) or JSON
+    ``{rating: 1-5, comment?}`` (JSON answers); accepted once, again → 409."""
+    lang = _lang(request)
+    as_json = (request.content_type[0] or "").endswith("json")
+    if await _rate_limited(request):
+        if as_json:
+            raise _TooMany(_TOO_MANY)
+        return _page(lang, 429, state="error", message=_TOO_MANY)
+    if as_json:
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise Invalid("Send a JSON object like {\"rating\": 5, \"comment\": \"...\"}.")
+        result = await submit_feedback(ledger, key, _rating(body.get("rating")),
+                                       body.get("comment"))
+        return Response(result, status_code=201)
+    form = await request.form()
+    try:
+        result = await submit_feedback(ledger, key, _rating(form.get("rating")),
+                                       form.get("comment"))
+    except HuddleError as exc:
+        return _page(lang, exc.status, state="error", message=exc.detail)
+    seller = (await Member.get(id=result["seller_id"])).name.split()[0]
+    return _page(lang, 201, state="thanks", seller=seller)
+
+
+class _TooMany(HuddleError):
+    status = 429
+    title = "Too many requests"
+
+
+def _rating(value: Any) -> int:
+    """A whole number from the form ("4") or JSON (4); anything else is refused."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise Invalid("Choose a rating from 1 to 5.")
+
+
+routes = [feedback_form, feedback_submit]

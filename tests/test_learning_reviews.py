@@ -1,0 +1,110 @@
+"""Loss reviews, insights and win stories through the real API, refusals included."""
+
+import asyncio
+from collections import Counter
+
+ANSWERS = ["yes", "partly", "no", "yes", "no", "no", "yes", "partly", "yes", "yes", "no", "yes"]
+
+
+async def _lost_and_won(api):
+    await api.season()
+    team = await api.team()
+    seller = await api.member(team["id"])
+    mate = await api.member(team["id"])
+    manager = await api.member(team["id"], role="manager")
+    lost = (await api.deal(seller["id"], 40_000, outcome="lost")).json()["deal"]
+    won = (await api.deal(seller["id"], 10_000)).json()["deal"]
+    return team, seller, mate, manager, lost, won
+
+
+async def test_loss_review_once_by_the_seller(api):
+    """The seller reviews a lost deal once and earns 5 learning points; it leaves pending."""
+    team, seller, mate, manager, lost, won = await _lost_and_won(api)
+    token = api.tokens[seller["id"]]
+    pending = await api.get(f"/api/members/{seller['id']}/pending-reviews")
+    assert [p["deal_id"] for p in pending] == [lost["id"]]
+    assert (await api.get(f"/api/members/{seller['id']}/profile"))["pending_reviews"] == 1
+    r = await api.post(f"/api/deals/{lost['id']}/loss-review",
+                       {"answers": ANSWERS, "lesson": "Find the real decision maker early"},
+                       token=token, expect=201)
+    assert r.json()["points"] == 5 and r.json()["answers"] == ANSWERS
+    assert await api.get(f"/api/members/{seller['id']}/pending-reviews") == []
+    assert (await api.board(category="learning"))[seller["id"]] == 5
+    again = await api.post(f"/api/deals/{lost['id']}/loss-review", {"answers": ANSWERS},
+                           token=token, expect=409)
+    assert "already" in again.json()["detail"]
+
+
+async def test_loss_review_refusals_change_nothing(api):
+    """Wrong person, won deal, bad answers, unknown deal: refused, no entry, no points."""
+    team, seller, mate, manager, lost, won = await _lost_and_won(api)
+    before = await api.get("/api/feed")
+    path = f"/api/deals/{lost['id']}/loss-review"
+    await api.post(path, {"answers": ANSWERS}, token=api.tokens[mate["id"]], expect=403)
+    await api.post(path, {"answers": ANSWERS}, token=api.tokens[manager["id"]], expect=403)
+    await api.post(path, {"answers": ANSWERS}, expect=403)  # admin has no member
+    await api.post(path, {"answers": ANSWERS[:11]}, token=api.tokens[seller["id"]], expect=422)
+    await api.post(path, {"answers": ["maybe"] * 12}, token=api.tokens[seller["id"]],
+                   expect=422)
+    r = await api.post(f"/api/deals/{won['id']}/loss-review", {"answers": ANSWERS},
+                       token=api.tokens[seller["id"]], expect=409)
+    assert "won" in r.json()["detail"]
+    await api.post("/api/deals/999/loss-review", {"answers": ANSWERS},
+                   token=api.tokens[seller["id"]], expect=404)
+    assert await api.get("/api/feed") == before
+    assert (await api.board(category="learning"))[seller["id"]] == 0
+
+
+async def test_parallel_reviews_count_once(api):
+    """Ten parallel reviews of one lost deal: one is accepted, nine are 409."""
+    team, seller, mate, manager, lost, won = await _lost_and_won(api)
+    results = await asyncio.gather(*(
+        api.post(f"/api/deals/{lost['id']}/loss-review", {"answers": ANSWERS},
+                 token=api.tokens[seller["id"]]) for _ in range(10)))
+    assert Counter(r.status_code for r in results) == {201: 1, 409: 9}
+    assert (await api.board(category="learning"))[seller["id"]] == 5
+
+
+async def test_insights_weakest_first_for_managers(api):
+    """Managers read their team's per-question counts, weakest first, with lessons."""
+    team, seller, mate, manager, lost, won = await _lost_and_won(api)
+    lost2 = (await api.deal(mate["id"], 5000, outcome="lost")).json()["deal"]
+    await api.post(f"/api/deals/{lost['id']}/loss-review",
+                   {"answers": ANSWERS, "lesson": "Qualify budget"},
+                   token=api.tokens[seller["id"]], expect=201)
+    worse = ["no"] * 8 + ["yes"] + ["no"] * 3
+    await api.post(f"/api/deals/{lost2['id']}/loss-review", {"answers": worse},
+                   token=api.tokens[mate["id"]], expect=201)
+    data = await api.get("/api/insights/losses", token=api.tokens[manager["id"]])
+    assert data["reviews"] == 2 and data["team_id"] == team["id"]
+    q = {x["number"]: x for x in data["questions"]}
+    assert (q[3]["yes"], q[3]["partly"], q[3]["no"]) == (0, 0, 2)
+    assert q[3]["question"].startswith("Did you have a coach")
+    weak = [x["weakness"] for x in data["questions"]]
+    assert weak == sorted(weak, reverse=True) and data["questions"][0]["weakness"] == 1
+    assert q[9]["weakness"] == 1  # "did you misinterpret": yes is the bad answer
+    assert [lesson["lesson"] for lesson in data["lessons"]] == ["Qualify budget"]
+    await api.get("/api/insights/losses", token=api.tokens[seller["id"]], expect=403)
+    other = await api.team()
+    await api.get("/api/insights/losses", token=api.tokens[manager["id"]],
+                  team_id=other["id"], expect=403)
+    assert (await api.get("/api/insights/losses", team_id=other["id"]))["reviews"] == 0
+
+
+async def test_win_story_once_in_the_feed(api):
+    """The seller tells a won deal's story once (2 points, in the feed); lost deals → 409."""
+    team, seller, mate, manager, lost, won = await _lost_and_won(api)
+    token = api.tokens[seller["id"]]
+    r = await api.post(f"/api/deals/{won['id']}/story",
+                       {"text": "We ran a pilot with their ops team first."}, token=token,
+                       expect=201)
+    assert r.json()["points"] == 2
+    feed = (await api.get("/api/feed", kind="story.posted"))["entries"]
+    assert feed[0]["data"]["text"].startswith("We ran a pilot")
+    await api.post(f"/api/deals/{won['id']}/story", {"text": "again"}, token=token,
+                   expect=409)
+    await api.post(f"/api/deals/{lost['id']}/story", {"text": "x"}, token=token, expect=409)
+    await api.post(f"/api/deals/{won['id']}/story", {"text": "x"},
+                   token=api.tokens[mate["id"]], expect=403)
+    await api.post(f"/api/deals/{won['id']}/story", {"text": ""}, token=token, expect=422)
+    assert (await api.board(category="learning"))[seller["id"]] == 2
