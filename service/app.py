@@ -25,6 +25,7 @@ from .learning import public as learning_public
 from .learning import routes as learning_routes
 from .learning.badges import award_badges
 from .ledger import Ledger
+from .realtime import routes as live
 from .settings import Settings
 from .store.embedded import EmbeddedRedis
 from .store.leaderboard import LeaderboardStore
@@ -59,6 +60,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
             log.info("boards: %s", await ledger.ensure_boards())
         except RedisError as exc:
             log.warning("Redis is not reachable yet (%s); boards catch up when it is", exc)
+        await live.on_startup(app)
         for hook in app.state.get("startup_hooks", []):
             await hook(app)
         reconciler = asyncio.create_task(_reconcile(ledger), name="huddle-reconcile")
@@ -66,6 +68,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
             yield
         finally:
             reconciler.cancel()
+            await live.on_shutdown(app)
     finally:
         for hook in reversed(app.state.get("shutdown_hooks", [])):
             await hook(app)
@@ -119,7 +122,7 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
     settings = settings or Settings.from_env()
     route_handlers: list[Any] = [
         health, *org.routes, *deals.routes, *peers.routes, *goals.routes, *boards.routes,
-        *learning_routes.routes, *learning_public.routes,
+        *learning_routes.routes, *learning_public.routes, *live.routes,
         *(extra_routes or []),
     ]
     return Litestar(

@@ -171,7 +171,12 @@ class Ledger:
     async def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Throw the boards away and recompute them from the ledger."""
         await self.store.reset()
-        return await self.catch_up(publish=False, batch=1000, progress=progress)
+        count = await self.catch_up(publish=False, batch=1000, progress=progress)
+        try:  # the stream's history is gone: live boards must start from a snapshot
+            await self.store.announce(json.dumps({"type": "boards_rebuilt"}))
+        except RedisError as exc:
+            log.warning("could not announce the rebuild (%s)", exc)
+        return count
 
     async def ensure_boards(self) -> str:
         """At start-up: rebuild an empty or foreign Redis, catch up a stale one."""

@@ -22,6 +22,7 @@ class Settings:
     public_url: str | None = None
     stream_length: int = 1000
     feedback_rate_limit: int = 30
+    live_queue: int = 256
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -37,6 +38,7 @@ class Settings:
             "public_url": env.get("HUDDLE_PUBLIC_URL") or None,
             "stream_length": int(env.get("HUDDLE_STREAM_LENGTH", "1000")),
             "feedback_rate_limit": int(env.get("HUDDLE_FEEDBACK_RATE_LIMIT", "30")),
+            "live_queue": int(env.get("HUDDLE_LIVE_QUEUE", "256")),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]

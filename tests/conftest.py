@@ -208,6 +208,8 @@ def server_env(settings: Settings) -> dict[str, str]:
         "HUDDLE_ADMIN_TOKEN": settings.admin_token or "",
         "HUDDLE_WEBHOOK_SECRET": settings.webhook_secret or "",
         "HUDDLE_TIMEZONE": settings.timezone,
+        "HUDDLE_STREAM_LENGTH": str(settings.stream_length),
+        "HUDDLE_LIVE_QUEUE": str(settings.live_queue),
     })
     return env
 

@@ -3,7 +3,7 @@
 -- KEYS[1]  the applied-seq counter       KEYS[2]  the capped entry stream
 -- KEYS[3..] the sorted sets to change
 -- ARGV[1]  seq of this entry             ARGV[2]  the entry as JSON (for live boards)
--- ARGV[3]  pub/sub channel               ARGV[4]  stream length to keep (approximate)
+-- ARGV[3]  pub/sub channel               ARGV[4]  stream length to keep
 -- ARGV[5]  "1" to publish and keep in the stream, "0" when replaying history
 -- ARGV[6..] triples: index into KEYS, sorted-set member, increment (hundredths of points)
 --
@@ -20,7 +20,7 @@ if seq ~= applied + 1 then
   return -1
 end
 if ARGV[5] == '1' then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], seq .. '-0', 'entry', ARGV[2])
+  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], seq .. '-0', 'entry', ARGV[2])
 end
 for i = 6, #ARGV, 3 do
   redis.call('ZINCRBY', KEYS[tonumber(ARGV[i])], ARGV[i + 2], ARGV[i + 1])

@@ -1,0 +1,113 @@
+"""``GET /ws/board``: the live board socket (see docs/live.md for the protocol)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from litestar import Litestar, WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from ..api.seasons import resolve_season
+from ..auth import authenticate
+from ..db.models import Team, Token
+from ..errors import HuddleError
+from .feed import RedisFeed
+from .hub import CLOSE_REVOKED, Client, Hub
+
+__all__ = ["on_shutdown", "on_startup", "routes"]
+
+log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 15.0
+TOKEN_RECHECK_SECONDS = 60.0
+
+
+def _int(value: str | None, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    if not value.lstrip("-").isdigit():
+        raise ValueError(f"{name} must be a number")
+    return int(value)
+
+
+@websocket("/ws/board")
+async def board_socket(socket: WebSocket[Any, Any, Any]) -> None:
+    """Live board: a ``snapshot``, then one ``update`` per ledger entry, and heartbeats."""
+    state = socket.app.state
+    await socket.accept()
+    params = socket.query_params
+    try:
+        caller = await authenticate(params.get("token"), state.settings.admin_token)
+        team_id = _int(params.get("team_id"), "team_id")
+        since = _int(params.get("since"), "since")
+        if team_id is not None and not await Team.exists(id=team_id):
+            raise ValueError(f"there is no team {team_id}")
+        season = await resolve_season(params.get("season") or "current", state.settings)
+    except HuddleError as exc:
+        code = CLOSE_REVOKED if exc.status == 401 else 4400
+        await socket.close(code=code, reason=exc.detail[:120])
+        return
+    except ValueError as exc:
+        await socket.close(code=4400, reason=str(exc)[:120])
+        return
+    hub: Hub = state.hub
+    client = Client(send=socket.send_text, close=_closer(socket), token_id=caller.token_id,
+                    season_id=season.id if season else None, team_id=team_id,
+                    queue_size=state.settings.live_queue)
+    writer = asyncio.create_task(client.run_writer())
+    try:
+        await hub.join(client, since)
+        # the client sends nothing we need; reading detects that it went away
+        while not client.closed:
+            await socket.receive_data("text")
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        hub.leave(client)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await writer
+
+
+def _closer(socket: WebSocket[Any, Any, Any]) -> Any:
+    async def close(code: int, reason: str) -> None:
+        await socket.close(code=code, reason=reason)
+
+    return close
+
+
+async def _housekeeping(hub: Hub) -> None:
+    """Heartbeats for stale-marks on screens, and a token re-check in case an instance
+    missed a revocation message."""
+    beats = 0
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        beats += 1
+        try:
+            await hub.heartbeat()
+            if beats % int(TOKEN_RECHECK_SECONDS / HEARTBEAT_SECONDS) == 0:
+                ids = {c.token_id for c in hub.clients if c.token_id is not None}
+                revoked = await Token.filter(id__in=list(ids), revoked_at__not_isnull=True)
+                for token in revoked:
+                    await hub.revoke(token.id)
+        except Exception as exc:  # keep beating whatever one round hit
+            log.warning("live housekeeping failed: %s", exc)
+
+
+async def on_startup(app: Litestar) -> None:
+    hub = Hub(app.state.store)
+    feed = RedisFeed(app.state.redis, app.state.store, hub)
+    feed.start()
+    app.state.update({"hub": hub, "live_feed": feed,
+                      "live_housekeeping": asyncio.create_task(_housekeeping(hub))})
+
+
+async def on_shutdown(app: Litestar) -> None:
+    app.state.live_housekeeping.cancel()
+    await app.state.live_feed.stop()
+    await app.state.hub.close_all()
+
+
+routes = [board_socket]

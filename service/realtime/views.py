@@ -1,0 +1,85 @@
+"""What a board watching (season, team) sees: snapshots, and the rows an entry changed.
+
+A ``BoardView`` is computed once per entry for each group of clients watching the same
+season and team, so a message is built and serialized once, not once per client.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..actions.goals import goal_json
+from ..actions.org import season_json
+from ..api.boards import feed_entries
+from ..boards import Boards
+from ..db.models import Goal, Season
+
+__all__ = ["BoardView", "GroupKey", "touches_team"]
+
+GroupKey = tuple[int | None, int | None]  # (season id or None for all-time, team filter)
+
+
+def touches_team(entry: dict[str, Any], team_id: int | None) -> bool:
+    """Whether an entry concerns a team: its subject team or any award's team."""
+    if team_id is None:
+        return True
+    return entry.get("team_id") == team_id or any(
+        a.get("team_id") == team_id for a in entry.get("awards", []))
+
+
+def _dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass
+class BoardView:
+    """The last rows one group of clients was told about, to compute what changed."""
+
+    boards: Boards
+    season_id: int | None
+    team_id: int | None
+    members: dict[int, dict[str, Any]] = field(default_factory=dict)
+    teams: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    async def _rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        members = await self.boards.members(self.season_id, self.team_id)
+        teams = await self.boards.teams(self.season_id)
+        return members, teams
+
+    async def _goals(self, ids: set[int] | None = None) -> list[dict[str, Any]]:
+        query = Goal.all() if self.season_id is None else Goal.filter(season_id=self.season_id)
+        if self.team_id is not None:
+            query = query.filter(team_id=self.team_id)
+        if ids is not None:
+            query = query.filter(id__in=list(ids))
+        return [await goal_json(g) for g in await query.order_by("id")]
+
+    async def snapshot(self, seq: int) -> str:
+        """The whole board; ``seq`` is the last entry it includes."""
+        members, teams = await self._rows()
+        self.members = {r["member_id"]: r for r in members}
+        self.teams = {r["team_id"]: r for r in teams}
+        season = await Season.get_or_none(id=self.season_id) if self.season_id else None
+        return _dumps({
+            "type": "snapshot", "seq": seq,
+            "season": season_json(season) if season else None, "team_id": self.team_id,
+            "members": members, "teams": teams, "goals": await self._goals(),
+            "feed": await feed_entries(self.team_id, 20),
+        })
+
+    async def update(self, entry: dict[str, Any], full: bool = False) -> str:
+        """An ``update`` for one entry: rows whose score or rank changed (every row when
+        ``full``), and the goals whose progress changed."""
+        members, teams = await self._rows()
+        changed_members = [r for r in members if full or self.members.get(r["member_id"]) != r]
+        changed_teams = [r for r in teams if full or self.teams.get(r["team_id"]) != r]
+        self.members = {r["member_id"]: r for r in members}
+        self.teams = {r["team_id"]: r for r in teams}
+        goal_ids = {e["goal_id"] for e in entry.get("events", []) if e.get("goal_id")}
+        if entry.get("kind") == "goal.set" and entry["data"].get("goal_id"):
+            goal_ids.add(entry["data"]["goal_id"])
+        goals = await self._goals(goal_ids) if goal_ids else []
+        return _dumps({"type": "update", "seq": entry["seq"], "entry": entry,
+                       "members": changed_members, "teams": changed_teams, "goals": goals})

@@ -1,0 +1,237 @@
+"""The live board socket over real websocket connections to real server processes."""
+
+import asyncio
+import json
+import socket
+from dataclasses import replace
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.conftest import Api, Server
+
+
+async def recv(ws, timeout=10.0):
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def recv_type(ws, kind, timeout=10.0):
+    """The next message of a kind, skipping heartbeats."""
+    while True:
+        message = await recv(ws, timeout)
+        if message["type"] == kind:
+            return message
+        assert message["type"] == "heartbeat", message
+
+
+def ws_url(server, token, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"token": token, **params}.items())
+    return server.url.replace("http", "ws") + f"/ws/board?{query}"
+
+
+@pytest.fixture
+async def live(start_server):
+    """A real server and an Api helper over HTTP, with a season, two teams and members."""
+    server = start_server()
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        api = Api(client)
+        await api.season()
+        reds, blues = await api.team("Reds", nickname="The Foxes"), await api.team("Blues")
+        r = [await api.member(reds["id"], f"Red {i}") for i in range(3)]
+        b = [await api.member(blues["id"], f"Blue {i}") for i in range(2)]
+        display = await api.role_token("display")
+        yield server, api, display, reds, blues, r, b
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_snapshot_then_updates_in_order(live):
+    """A snapshot first, then one update per entry with seq rising by one and new ranks."""
+    server, api, display, reds, blues, r, b = live
+    async with connect(ws_url(server, display)) as ws:
+        snap = await recv(ws)
+        assert snap["type"] == "snapshot" and snap["season"]["name"] == "Season"
+        assert {m["name"] for m in snap["members"]} >= {"Red 0", "Blue 1"}
+        assert {t["nickname"] for t in snap["teams"]} == {"The Foxes", None}
+        seq = snap["seq"]
+        await api.deal(r[0]["id"], 50_000, assists=[b[0]["id"]])
+        await api.deal(b[1]["id"], 90_000)
+        first, second = await recv_type(ws, "update"), await recv_type(ws, "update")
+        assert (first["seq"], second["seq"]) == (seq + 1, seq + 2)
+        assert first["entry"]["kind"] == "deal.won" and first["entry"]["celebrate"] is True
+        rows = {m["member_id"]: m for m in first["members"]}
+        assert rows[r[0]["id"]]["score"] == 48 and rows[r[0]["id"]]["rank"] == 1
+        assert rows[b[0]["id"]]["score"] == 5
+        top = {m["member_id"]: m for m in second["members"]}
+        assert top[b[1]["id"]]["rank"] == 1 and top[r[0]["id"]]["rank"] == 2
+        teams = {t["team_id"]: t for t in second["teams"]}
+        assert teams[blues["id"]]["total"] == 105
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_resume_since_and_snapshot_fallback(start_server, settings):
+    """Reconnecting with since gets the missed updates in order; past the kept backlog a
+    fresh snapshot comes instead."""
+    server = start_server()
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        api = Api(client)
+        team = await api.team()
+        seller = await api.member(team["id"])
+        display = await api.role_token("display")
+        async with connect(ws_url(server, display)) as ws:
+            last = (await recv(ws))["seq"]
+        for _ in range(3):
+            await api.deal(seller["id"], 1000)
+        async with connect(ws_url(server, display, since=last)) as ws:
+            got = [await recv_type(ws, "update") for _ in range(3)]
+            assert [m["seq"] for m in got] == [last + 1, last + 2, last + 3]
+            assert got[-1]["members"][0]["score"] == 33  # full rows when catching up
+    server2 = Server(replace(settings, stream_length=2)).start()  # keeps 2 entries
+    try:
+        async with httpx.AsyncClient(base_url=server2.url, timeout=30) as client:
+            api = Api(client)
+            for _ in range(4):
+                await api.deal(seller["id"], 1000)
+            async with connect(ws_url(server2, display, since=last)) as ws:
+                snap = await recv(ws)
+                assert snap["type"] == "snapshot" and snap["seq"] == last + 7
+    finally:
+        server2.stop()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_team_filter(live):
+    """A team-filtered board gets only its team's updates and its team's member rows."""
+    server, api, display, reds, blues, r, b = live
+    async with connect(ws_url(server, display, team_id=blues["id"])) as ws:
+        snap = await recv(ws)
+        assert {m["team_id"] for m in snap["members"]} == {blues["id"]}
+        await api.deal(r[0]["id"], 1000)
+        await api.deal(b[0]["id"], 1000)
+        update = await recv_type(ws, "update")
+        assert update["entry"]["member_id"] == b[0]["id"]
+        assert update["seq"] == snap["seq"] + 2  # the Reds' entry was skipped
+        assert {m["team_id"] for m in update["members"]} == {blues["id"]}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_refused_and_revoked_tokens(live):
+    """No or unknown token: closed with 4401; revoking a token closes its open socket."""
+    server, api, display, *_ = live
+    for url in (ws_url(server, ""), ws_url(server, "nope")):
+        async with connect(url) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await recv(ws)
+            assert closed.value.rcvd.code == 4401
+    token = (await api.post("/api/tokens", {"role": "display", "label": "TV"},
+                            expect=201)).json()
+    async with connect(ws_url(server, token["token"])) as ws:
+        assert (await recv(ws))["type"] == "snapshot"
+        await api.call("DELETE", f"/api/tokens/{token['id']}", expect=204)
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                await recv(ws)
+        assert closed.value.rcvd.code == 4401
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_two_instances_share_the_boards(start_server):
+    """A deal posted to instance 1 reaches a socket connected to instance 2."""
+    one, two = start_server(), start_server()
+    async with httpx.AsyncClient(base_url=one.url, timeout=30) as client:
+        api = Api(client)
+        team = await api.team()
+        seller = await api.member(team["id"])
+        display = await api.role_token("display")
+        async with connect(ws_url(two, display)) as ws:
+            snap = await recv(ws)
+            await api.deal(seller["id"], 20_000)
+            update = await recv_type(ws, "update")
+            assert update["seq"] == snap["seq"] + 1
+            assert update["entry"]["member_id"] == seller["id"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_slow_client_is_dropped_not_waited_for(start_server, settings):
+    """A client that stops reading is disconnected (4408) while another gets everything."""
+    srv = Server(replace(settings, live_queue=4)).start()
+    try:
+        async with httpx.AsyncClient(base_url=srv.url, timeout=30) as client:
+            api = Api(client)
+            team = await api.team()
+            seller = await api.member(team["id"], "S" * 100)
+            for i in range(80):  # every deal changes 80 rows: big updates fill buffers fast
+                await api.post("/api/members", {"name": f"{'M' * 90}{i:02d}", "role": "seller",
+                                                "team_id": team["id"]}, expect=201)
+            display = await api.role_token("display")
+            raw = socket.socket()
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+            raw.connect(("127.0.0.1", srv.port))
+            async with connect(ws_url(srv, display), sock=raw, max_queue=1) as frozen, \
+                    connect(ws_url(srv, display)) as healthy:
+                start = (await recv(healthy))["seq"]
+                seen = []
+                for i in range(400):
+                    await api.deal(seller["id"], 1000, customer=f"{'C' * 190}{i}")
+                    seen.append((await recv_type(healthy, "update"))["seq"])
+                    if i % 50 == 49 and frozen.close_code is not None:
+                        break
+                assert seen == list(range(start + 1, start + 1 + len(seen)))
+                with pytest.raises(ConnectionClosed) as closed:
+                    while True:
+                        await asyncio.wait_for(frozen.recv(), 10)
+                assert closed.value.rcvd.code == 4408
+    finally:
+        srv.stop()
+
+
+async def _until(ws, predicate, timeout=30.0):
+    """Read messages until one satisfies ``predicate`` (bounded)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        message = await recv(ws, max(0.1, deadline - loop.time()))
+        if predicate(message):
+            return message
+
+
+def _score(message, member_id):
+    return next((m["score"] for m in message.get("members", []) if m["member_id"] == member_id),
+                None)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_boards_survive_redis_trouble(settings, tmp_path):
+    """The subscription is killed, then Redis restarts empty: boards re-sync by themselves."""
+    from service.app import redis_client
+    from service.store.embedded import EmbeddedRedis
+
+    private = EmbeddedRedis(tmp_path / "own")
+    srv = Server(replace(settings, redis_url=private.start()))
+    srv.start()
+    try:
+        async with httpx.AsyncClient(base_url=srv.url, timeout=30) as client:
+            api = Api(client)
+            team = await api.team()
+            seller = await api.member(team["id"])
+            display = await api.role_token("display")
+            async with connect(ws_url(srv, display)) as ws:
+                await recv(ws)
+                admin = redis_client(private.url)
+                await admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+                await api.deal(seller["id"], 1000)  # published while nobody listens
+                got = await _until(ws, lambda m: _score(m, seller["id"]) == 11)
+                assert got["type"] in ("update", "snapshot")
+                await admin.aclose()
+                private.stop()  # Redis goes away and comes back empty
+                await api.deal(seller["id"], 1000)  # the ledger keeps it
+                private.start()
+                back = await _until(ws, lambda m: _score(m, seller["id"]) == 22)
+                assert back["type"] == "snapshot"
+                await api.deal(seller["id"], 1000)
+                live = await _until(ws, lambda m: m["type"] == "update")
+                assert _score(live, seller["id"]) == 33 and live["seq"] == back["seq"] + 1
+    finally:
+        srv.stop()
+        private.stop()
