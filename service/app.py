@@ -29,6 +29,7 @@ from .realtime import routes as live
 from .settings import Settings
 from .store.embedded import EmbeddedRedis
 from .store.leaderboard import LeaderboardStore
+from .web import pages
 
 __all__ = ["create_app"]
 
@@ -122,13 +123,14 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
     settings = settings or Settings.from_env()
     route_handlers: list[Any] = [
         health, *org.routes, *deals.routes, *peers.routes, *goals.routes, *boards.routes,
-        *learning_routes.routes, *learning_public.routes, *live.routes,
+        *learning_routes.routes, *learning_public.routes, *live.routes, *pages.routes,
         *(extra_routes or []),
     ]
     return Litestar(
         route_handlers=route_handlers,
         dependencies=dependencies,
         exception_handlers=exception_handlers,
+        template_config=pages.template_config,
         lifespan=[_lifespan],
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(

@@ -191,6 +191,13 @@ async def revoke_token(token_id: int, caller: Caller, ledger: Ledger) -> None:
     await ledger.announce_revoked(token_id)
 
 
+@get("/api/me", tags=["org"])
+async def whoami(caller: Caller) -> dict[str, Any]:
+    """Who the token belongs to: its role and, for sellers and managers, their member."""
+    return {"role": caller.role, "member_id": caller.member_id, "team_id": caller.team_id,
+            "name": caller.name, "token_id": caller.token_id}
+
+
 @post("/api/seasons", status_code=HTTP_201_CREATED, tags=["org"])
 async def create_season(
     data: SeasonIn, caller: Caller, ledger: Ledger, settings: Settings
@@ -233,5 +240,6 @@ async def put_policy(data: dict[str, Any], caller: Caller, ledger: Ledger) -> Re
 routes = [
     create_team, list_teams, get_team, patch_team, create_member, list_members, get_member,
     patch_member,
-    create_token, list_tokens, revoke_token, create_season, list_seasons, get_policy, put_policy,
+    create_token, list_tokens, revoke_token, whoami, create_season, list_seasons, get_policy,
+    put_policy,
 ]

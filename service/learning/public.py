@@ -12,9 +12,10 @@ from litestar import Request, Response, get, post
 from ..db.models import Member
 from ..errors import HuddleError, Invalid
 from ..ledger import Ledger
+from ..web.i18n import pick_language
 from .feedback import find_link, submit_feedback
 
-__all__ = ["TEXTS", "pick_language", "routes"]
+__all__ = ["TEXTS", "routes"]
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html"]))
@@ -47,18 +48,6 @@ TEXTS: dict[str, dict[str, Any]] = {
            "thanks": "Tack så mycket!", "thanks_more": "Ditt omdöme har nått {seller}s team.",
            "sorry": "Tyvärr"},
 }
-
-
-def pick_language(query: str | None, accept: str | None) -> str:
-    """``?lang=`` first, else the first Accept-Language we speak (no/nn count as nb), else en."""
-    if query in TEXTS:
-        return query
-    for part in (accept or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        code = "nb" if code in ("no", "nn") else code
-        if code in TEXTS:
-            return code
-    return "en"
 
 
 def _page(lang: str, status: int, **context: Any) -> Response[str]:

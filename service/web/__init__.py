@@ -1,0 +1,1 @@
+"""Server-rendered pages: the office TV, the seller's board and the manager's view."""
