@@ -124,7 +124,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print_welcome(settings, args.host, args.port)
         uvicorn.run(
             "service.asgi:app", host=args.host, port=args.port, workers=args.workers,
-            ws_per_message_deflate=False, timeout_graceful_shutdown=5,
+            # no per-message deflate: it costs CPU per client and frames can't be shared;
+            # pings drop dead screens; shutdown never waits long on a frozen one
+            ws_per_message_deflate=False, ws_ping_interval=20, ws_ping_timeout=20,
+            timeout_graceful_shutdown=5,
             log_level=args.log_level, proxy_headers=True,
         )
     finally:
