@@ -52,6 +52,7 @@ check: lint typecheck ## lint and type-check
 
 bench: install-dev ## run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/deals.py
+	$(BIN)/python bench/live.py
 
 demo-reset: ## forget the local demo data (.huddle/)
 	rm -rf .huddle
