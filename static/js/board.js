@@ -1,12 +1,17 @@
-/* A seller's board: my rank and breakdown, my team live, and forms for deals and kudos. */
+/* A seller's board: my season, my team live, and forms for deals, stories, kudos and loss
+ * reviews. Every write goes through the REST API; its problem `detail` is shown as is. */
 (function () {
   "use strict";
-  const { t, api, fmt, esc, describe, when, Live, config } = window.Huddle;
+  const H = window.Huddle;
+  const { t, api, fmt, esc, fill, config } = H;
   const $ = (id) => document.getElementById(id);
-  const FEED_MAX = 15;
+  const FEED_MAX = 12;
   let me = null;
+  let policy = { max_assists: 3, kudos_max_points: 5 };
   let members = [];
-  const team = new Map();
+  let players = new Map();    // my team's board rows by member id
+  let teams = new Map();      // every team's row by team id
+  let goals = new Map();
   let feed = [];
 
   function say(id, text, ok) {
@@ -14,138 +19,223 @@
     el.textContent = text;
     el.className = `result ${ok ? "ok" : "error"}`;
   }
+  /* Run a form's request with its button disabled, so a double tap posts once. */
+  async function submitting(form, work) {
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try { await work(); } finally { button.disabled = false; }
+  }
+  function pageMessage(text) {
+    $("page-message").textContent = text;
+    $("page-message").hidden = !text;
+  }
 
+  /* --- my season ---------------------------------------------------------------------- */
   async function loadMine() {
-    const mine = await api(`/api/leaderboards/members/${me.member_id}?around=0`);
-    $("my-rank").textContent = `${mine.rank}`;
-    $("my-rank").title = `${t.of} ${mine.of}`;
+    const [mine, allowance, pending] = await Promise.all([
+      api(`/api/leaderboards/members/${me.member_id}?around=0`),
+      api("/api/kudos/allowance"),
+      api(`/api/members/${me.member_id}/pending-reviews`)]);
+    $("my-rank").textContent = mine.rank ? `#${mine.rank}` : "–";
+    $("my-of").textContent = mine.of ? fill(t.of_n, { n: mine.of }) : "";
     $("my-score").textContent = fmt(mine.score);
-    $("breakdown").innerHTML = config.categories.map((c) => `
-      <li><span>${esc(config.category_names[c])}</span><b>${fmt(mine.breakdown[c] || 0)}</b></li>`).join("");
-    const allowance = await api("/api/kudos/allowance");
+    $("season").textContent = mine.season ? mine.season.name : "";
+    const best = Math.max(1, ...Object.values(mine.breakdown));
+    $("breakdown").innerHTML = config.category_order.map((c) => {
+      const value = mine.breakdown[c] || 0;
+      return `<li class="${value ? "" : "zero"}"><span>${esc(config.categories[c])}</span>
+        <span class="meter"><i style="width:${(100 * value) / best}%"></i></span><b>${fmt(value)}</b></li>`;
+    }).join("");
     $("allowance").textContent = `${fmt(allowance.left)} / ${fmt(allowance.allowance)}`;
-    const pending = await api(`/api/members/${me.member_id}/pending-reviews`);
     renderPending(pending);
   }
-
   let reloadTimer = null;
-  function reloadMineSoon() {   // many updates in a burst → one reload
+  function reloadMineSoon() {   // a burst of updates costs one reload
     clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(() => loadMine().catch(() => {}), 300);
+    reloadTimer = setTimeout(() => loadMine().catch((error) => console.error(error)), 300);
   }
 
+  /* --- my team, the team table, goals, feed --------------------------------------------- */
+  const byRank = (a, b) => a.rank - b.rank || a.name.localeCompare(b.name);
   function renderTeam() {
-    const rows = [...team.values()].sort((a, b) => a.rank - b.rank || a.name.localeCompare(b.name));
-    $("team-board").innerHTML = rows.map((r) => `
-      <li class="${r.member_id === me.member_id ? "me" : ""}">
-        <span class="rank">${r.rank}</span><span class="name">${esc(r.name)}</span>
-        <span class="score">${fmt(r.score)}</span></li>`).join("");
+    $("team-board").innerHTML = [...players.values()].sort(byRank).map((r) => `
+      <li class="${r.member_id === me.member_id ? "me" : ""}"><span class="rank">${r.rank}</span>
+        <span class="name">${esc(r.name)}</span><span class="score">${fmt(r.score)}</span></li>`).join("")
+      || `<li class="empty">${t.none_yet}</li>`;
+    $("teams").innerHTML = [...teams.values()].sort(byRank).map((r) => `
+      <li class="${r.team_id === me.team_id ? "mine" : ""}" style="--team:${H.color(r.color)}">
+        <span class="rank">${r.rank}</span><span class="name"><i class="dot"></i>${esc(H.teamLabel(r))}</span>
+        <span class="score">${fmt(r.score)}<small>${t.per_member}</small></span></li>`).join("");
   }
-
-  function renderGoals(goals) {
-    $("team-goals").innerHTML = goals.map((g) => {
+  function renderGoals() {
+    const line = (label, p, cls) => `<div class="goal-line ${cls}"><span>${esc(label)}</span>
+      <span class="num">${fmt(p.value)} / ${fmt(p.target)}</span>${H.bar(p)}</div>`;
+    $("team-goals").innerHTML = [...goals.values()].filter((g) => g.team_id === me.team_id).map((g) => {
       const mine = g.member_targets.find((m) => m.member_id === me.member_id);
-      const line = (label, p) => `<div class="goal-line"><span>${esc(label)}: ${fmt(p.value)} / ${fmt(p.target)}</span>
-        <div class="bar${p.reached_at ? " done" : ""}"><i style="width:${Math.min(100, p.percent)}%"></i></div></div>`;
-      return `<article class="goal">${line(`${t.team_goal} (${g.metric === "revenue" ? t.revenue : t.deals})`, g.progress)}
-        ${mine ? line(me.name, mine.progress) : ""}</article>`;
+      return `<article class="goal-card"><header><b>${t.team_goal}</b>
+        <span>${g.metric === "revenue" ? t.revenue : t.deals} · ${Math.round(g.progress.percent || 0)}%</span></header>
+        ${line(H.teamLabel(teams.get(me.team_id)) || t.my_team, g.progress, "team")}${mine ? line(t.my_goal, mine.progress, "") : ""}</article>`;
     }).join("");
   }
-
   function renderFeed() {
-    $("feed").innerHTML = feed.map((e) => `<li><time>${when(e.recorded_at)}</time><span>${describe(e)}</span></li>`).join("")
-      || `<li class="muted">${t.none_yet}</li>`;
+    $("feed").innerHTML = feed.map((e) => `<li><i class="k ${H.kindClass(e)}"></i>
+      <span>${H.describe(e, teams)}</span><time>${H.when(e.occurred_at)}</time></li>`).join("")
+      || `<li class="empty">${t.none_yet}</li>`;
   }
 
+  /* --- loss reviews waiting for me --------------------------------------------------------- */
   function renderPending(pending) {
     $("pending-card").hidden = pending.length === 0;
+    const options = `<option value="">–</option><option value="yes">${t.yes}</option>
+      <option value="partly">${t.partly}</option><option value="no">${t.no}</option>`;
     $("pending").innerHTML = pending.map((p) => `
-      <li><details><summary>${esc(p.customer)} · ${fmt(p.amount)} · ${when(p.closed_at)} — ${t.review}</summary>
-        <form class="form review" data-deal="${p.deal_id}">
+      <li><details><summary>${esc(p.customer)} · ${fmt(p.amount)} · ${H.when(p.closed_at)} — ${t.review}</summary>
+        <form class="form review" data-deal="${Number(p.deal_id)}">
           ${config.questions.map((q, i) => `<label class="question"><span>${i + 1}. ${esc(q)}</span>
-            <select name="q${i}" required><option value="">–</option><option value="yes">${t.yes}</option>
-            <option value="partly">${t.partly}</option><option value="no">${t.no}</option></select></label>`).join("")}
+            <select name="q${i}" required>${options}</select></label>`).join("")}
           <label>${t.lesson} <input name="lesson" maxlength="2000"></label>
           <button type="submit">${t.save}</button><p class="result" role="status"></p>
         </form></details></li>`).join("");
-    document.querySelectorAll("form.review").forEach((form) => form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const data = new FormData(form);
-      const answers = config.questions.map((_, i) => data.get(`q${i}`));
+  }
+  $("pending").addEventListener("submit", (event) => {
+    const form = event.target.closest("form.review");
+    if (!form) return;
+    event.preventDefault();
+    const data = new FormData(form);
+    const answers = config.questions.map((_, i) => data.get(`q${i}`));
+    submitting(form, async () => {
       try {
         await api(`/api/deals/${form.dataset.deal}/loss-review`, { method: "POST",
           body: { answers, lesson: data.get("lesson") || null } });
         reloadMineSoon();
       } catch (error) {
+        form.querySelector(".result").className = "result error";
         form.querySelector(".result").textContent = error.message;
       }
-    }));
-  }
-
-  function fillSelects() {
-    const others = members.filter((m) => m.id !== me.member_id)
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const options = others.map((m) => `<option value="${m.id}">${esc(m.name)}</option>`).join("");
-    $("assists").innerHTML = options;
-    $("kudos-to").innerHTML = options;
-    $("strength").innerHTML = `<option value="">–</option>` +
-      config.strengths.map((s) => `<option value="${s}">${esc(s)}</option>`).join("");
-  }
-
-  $("deal-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const form = new FormData(event.target);
-    const assists = [...$("assists").selectedOptions].map((o) => Number(o.value));
-    try {
-      const result = await api("/api/deals", { method: "POST", body: {
-        seller_id: me.member_id, outcome: form.get("outcome"), amount: Number(form.get("amount")),
-        customer: form.get("customer"), assists } });
-      const mine = result.awards.filter((a) => a.member_id === me.member_id)
-        .reduce((s, a) => s + a.points, 0);
-      say("deal-result", `${t.saved} · +${fmt(mine)} ${t.points}`, true);
-      event.target.reset();
-      reloadMineSoon();
-    } catch (error) { say("deal-result", error.message, false); }
+    });
   });
 
-  $("kudos-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const form = new FormData(event.target);
-    try {
-      const result = await api("/api/kudos", { method: "POST", body: {
-        to_member_id: Number(form.get("to_member_id")), points: Number(form.get("points")),
-        message: form.get("message"), strength: form.get("strength") || null } });
-      say("kudos-result", `${t.saved} · ${t.allowance_left}: ${fmt(result.allowance_left)}`, true);
-      event.target.reset();
-      reloadMineSoon();
-    } catch (error) { say("kudos-result", error.message, false); }
+  /* --- forms ---------------------------------------------------------------------------------- */
+  function fillForms() {
+    const others = members.filter((m) => m.id !== me.member_id);
+    const mates = others.filter((m) => m.team_id === me.team_id);
+    const rest = others.filter((m) => m.team_id !== me.team_id);
+    const teamName = (id) => H.teamLabel(teams.get(id)) || "";
+    $("assists").innerHTML = [...mates, ...rest].map((m) => `<label><input type="checkbox" name="assist" value="${m.id}">
+      ${esc(m.name)}${m.team_id !== me.team_id ? ` <small>${esc(teamName(m.team_id))}</small>` : ""}</label>`).join("");
+    const option = (m) => `<option value="${m.id}">${esc(m.name)}</option>`;
+    $("kudos-to").innerHTML = `<optgroup label="${esc(t.my_team)}">${mates.map(option).join("")}</optgroup>`
+      + (rest.length ? `<optgroup label="${esc(t.teams)}">${rest.map(option).join("")}</optgroup>` : "");
+    $("strength").innerHTML = `<option value="">${t.no_strength}</option>` + Object.entries(config.strengths)
+      .map(([code, name]) => `<option value="${esc(code)}">${esc(name)}</option>`).join("");
+    $("kudos-points").max = policy.kudos_max_points;
+  }
+  /* Assists: at most policy.max_assists, never myself (I am not in the list). */
+  $("assists").addEventListener("change", () => {
+    const boxes = [...$("assists").querySelectorAll("input")];
+    const full = boxes.filter((b) => b.checked).length >= policy.max_assists;
+    boxes.forEach((b) => { b.disabled = full && !b.checked; });
   });
 
+  let lastWonDeal = null;
+  $("deal-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const data = new FormData(form);
+    const assists = data.getAll("assist").map(Number);
+    submitting(form, async () => {
+      try {
+        const outcome = data.get("outcome");
+        const result = await api("/api/deals", { method: "POST", body: {
+          seller_id: me.member_id, outcome, amount: Number(data.get("amount")),
+          customer: data.get("customer").trim(), assists: outcome === "won" ? assists : [] } });
+        const mine = result.awards.filter((a) => a.member_id === me.member_id).reduce((s, a) => s + a.points, 0);
+        say("deal-result", outcome === "won" ? fill(t.deal_saved, { points: fmt(mine) }) : t.lost_saved, true);
+        form.reset();
+        $("assists").dispatchEvent(new Event("change"));
+        lastWonDeal = outcome === "won" ? result.deal.id : null;
+        $("story-form").hidden = lastWonDeal === null;
+        $("story-result").textContent = "";
+        reloadMineSoon();
+      } catch (error) { say("deal-result", error.message, false); }
+    });
+  });
+
+  $("story-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    submitting(form, async () => {
+      try {
+        await api(`/api/deals/${lastWonDeal}/story`, { method: "POST",
+          body: { text: new FormData(form).get("text").trim() } });
+        form.reset();
+        form.hidden = true;
+        say("deal-result", t.saved, true);
+        reloadMineSoon();
+      } catch (error) { say("story-result", error.message, false); }
+    });
+  });
+
+  $("kudos-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const data = new FormData(form);
+    submitting(form, async () => {
+      try {
+        const result = await api("/api/kudos", { method: "POST", body: {
+          to_member_id: Number(data.get("to_member_id")), points: Number(data.get("points")),
+          message: data.get("message").trim(), strength: data.get("strength") || null } });
+        say("kudos-result", fill(t.kudos_saved, { left: fmt(result.allowance_left) }), true);
+        form.querySelector("[name=message]").value = "";
+        reloadMineSoon();
+      } catch (error) { say("kudos-result", error.message, false); }
+    });
+  });
+
+  /* --- start ------------------------------------------------------------------------------------ */
   async function start() {
     me = await api("/api/me");
+    pageMessage("");
     if (!me.member_id) {
-      $("who").textContent = `${me.role}: ${me.name || ""}`;
+      $("who").textContent = me.role;
+      pageMessage(t.no_member);
+      $("app").hidden = true;
       return;
     }
-    members = await api("/api/members");
-    const teamRow = (await api(`/api/teams/${me.team_id}`));
-    $("who").textContent = `${me.name} · ${teamRow.nickname || teamRow.name}`;
-    fillSelects();
+    const [everyone, teamList, rules] = await Promise.all([api("/api/members"), api("/api/teams"), api("/api/policy")]);
+    members = everyone.sort((a, b) => a.name.localeCompare(b.name));
+    teams = new Map(teamList.map((team) => [team.id, { team_id: team.id, rank: 0, score: 0, ...team }]));
+    policy = { ...policy, ...rules };
+    const myTeam = teams.get(me.team_id) || {};
+    document.body.style.setProperty("--team", H.color(myTeam.color));
+    $("who").innerHTML = `${esc(me.name)} · <i class="dot"></i>${esc(H.teamLabel(myTeam))}`;
+    fillForms();
     await loadMine();
-    new Live({ team_id: me.team_id }, {
+    new H.Live({ team_id: me.team_id }, {
       snapshot(m) {
-        team.clear(); m.members.forEach((r) => team.set(r.member_id, r));
-        feed = m.feed.slice(0, FEED_MAX);
-        renderTeam(); renderGoals(m.goals); renderFeed();
+        players = new Map(m.members.map((r) => [r.member_id, r]));
+        teams = new Map(m.teams.map((r) => [r.team_id, r]));
+        goals = new Map(m.goals.map((g) => [g.id, g]));
+        feed = m.feed.filter(H.isNews).slice(0, FEED_MAX);
+        renderTeam(); renderGoals(); renderFeed();
       },
       update(m) {
-        m.members.forEach((r) => team.set(r.member_id, r));
-        feed = [m.entry, ...feed].slice(0, FEED_MAX);
-        renderTeam(); renderFeed();
-        if (m.goals.length) api(`/api/goals?team_id=${me.team_id}&season=current`).then(renderGoals);
+        m.members.forEach((r) => players.set(r.member_id, r));
+        m.teams.forEach((r) => teams.set(r.team_id, r));
+        m.goals.forEach((g) => goals.set(g.id, g));
+        if (H.isNews(m.entry)) feed = [m.entry, ...feed].slice(0, FEED_MAX);
+        renderTeam(); renderGoals(); renderFeed();
         reloadMineSoon();
       },
     }).start();
   }
-  if (window.Huddle.token()) start().catch((error) => console.error(error));
+  /* Start, and if the server cannot be reached yet, try again shortly. */
+  function boot() {
+    start().catch((error) => {
+      if (error.status === 401) return;
+      pageMessage(error.message);
+      if (error.status === 0) setTimeout(boot, 10000);
+    });
+  }
+  if (H.token()) boot();
 })();

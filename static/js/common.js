@@ -1,43 +1,39 @@
-/* Huddle pages: token handling, REST calls, the live socket and formatting.
- * Plain JS, no build step. Everything hangs off window.Huddle. */
+/* Huddle pages: the token, REST calls, the live socket and locale formatting.
+ * Plain JS, no build step, no network beyond this server. Everything hangs off window.Huddle. */
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("config").textContent);
   const t = config.t;
   const KEY = "huddle.token";
+  const $ = (id) => document.getElementById(id);
 
-  /* --- the token: from ?token= once, then kept in localStorage --------------------- */
-  function takeTokenFromUrl() {
+  /* --- the token: from ?token= once, then kept in localStorage ----------------------- */
+  (function takeTokenFromUrl() {
     const url = new URL(window.location.href);
-    const token = url.searchParams.get("token");
-    if (token) {
-      localStorage.setItem(KEY, token);
-      url.searchParams.delete("token");
-      window.history.replaceState(null, "", url.pathname + (url.search || "") + url.hash);
-    }
-  }
-  takeTokenFromUrl();
-  const token = () => localStorage.getItem(KEY);
+    const fromUrl = url.searchParams.get("token");
+    if (fromUrl === null) return;
+    localStorage.setItem(KEY, fromUrl.trim());
+    url.searchParams.delete("token");   // keep it out of the address bar, history and screenshots
+    window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+  })();
+  const token = () => localStorage.getItem(KEY) || "";
 
+  let live = null;   // the page's one live connection, stopped when the token is refused
   function showSignIn(message) {
-    const box = document.getElementById("signin");
-    document.getElementById("signin-message").textContent = message || "";
-    box.hidden = false;
-    document.getElementById("signin-token").focus();
+    if (live) live.stop();
+    $("signin-message").textContent = message || "";
+    $("signin").hidden = false;
+    $("signin-token").focus();
   }
-  document.getElementById("signin-form").addEventListener("submit", (event) => {
+  $("signin-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    localStorage.setItem(KEY, document.getElementById("signin-token").value.trim());
+    localStorage.setItem(KEY, $("signin-token").value.trim());
     window.location.reload();
   });
-  function signOut() {
-    localStorage.removeItem(KEY);
-    showSignIn("");
-  }
-  const out = document.getElementById("signout");
-  if (out) out.addEventListener("click", signOut);
+  const signOut = $("signout");
+  if (signOut) signOut.addEventListener("click", () => { localStorage.removeItem(KEY); showSignIn(""); });
 
-  /* --- REST: problem details become Error(detail) ------------------------------------ */
+  /* --- REST: problem details become ApiError(status, detail) -------------------------- */
   class ApiError extends Error {
     constructor(status, detail) { super(detail); this.status = status; }
   }
@@ -47,107 +43,233 @@
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(options.body);
     }
-    const response = await fetch(path, init);
-    const text = await response.text();
-    const data = text ? JSON.parse(text) : null;
-    if (response.status === 401) {
-      showSignIn((data && data.detail) || t.bad_token);
-      throw new ApiError(401, (data && data.detail) || t.bad_token);
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (error) {
+      throw new ApiError(0, t.offline_api);
     }
-    if (!response.ok) throw new ApiError(response.status, (data && data.detail) || response.statusText);
+    let data = null;
+    try { data = await response.json(); } catch (error) { data = null; }
+    const detail = (data && data.detail) || response.statusText;
+    if (response.status === 401) {
+      showSignIn(detail || t.bad_token);
+      throw new ApiError(401, detail || t.bad_token);
+    }
+    if (!response.ok) throw new ApiError(response.status, detail);
     return data;
   }
 
-  /* --- formatting in the page's locale ------------------------------------------------ */
-  const numberFormat = new Intl.NumberFormat(config.locale, { maximumFractionDigits: 2 });
-  const fmt = (n) => numberFormat.format(n);
-  const timeFormat = new Intl.DateTimeFormat(config.locale, { hour: "2-digit", minute: "2-digit" });
-  const dateFormat = new Intl.DateTimeFormat(config.locale, { day: "numeric", month: "short" });
+  /* --- formatting in the page's locale ------------------------------------------------- */
+  const numbers = new Intl.NumberFormat(config.locale, { maximumFractionDigits: 2 });
+  const fmt = (n) => numbers.format(Number(n) || 0);
+  const clockFormat = new Intl.DateTimeFormat(config.locale, { hour: "2-digit", minute: "2-digit" });
+  const dayFormat = new Intl.DateTimeFormat(config.locale, { day: "numeric", month: "short" });
+  const relative = new Intl.RelativeTimeFormat(config.locale, { numeric: "auto" });
   function when(iso) {
     const d = new Date(iso);
     const today = new Date().toDateString() === d.toDateString();
-    return today ? timeFormat.format(d) : `${dateFormat.format(d)} ${timeFormat.format(d)}`;
+    return today ? clockFormat.format(d) : `${dayFormat.format(d)} ${clockFormat.format(d)}`;
+  }
+  function ago(then) {
+    const seconds = (Date.now() - then) / 1000;
+    if (seconds < 60) return t.just_now;
+    if (seconds < 3600) return relative.format(-Math.floor(seconds / 60), "minute");
+    if (seconds < 172800) return relative.format(-Math.floor(seconds / 3600), "hour");
+    return relative.format(-Math.floor(seconds / 86400), "day");
   }
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  /* Fill "{name}" slots of one of our texts; the caller escapes values bound for HTML. */
+  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (slot, key) => (key in values ? values[key] : slot));
+  /* "{n} players" or, where the language says n is singular, "{n} player". */
+  const plurals = new Intl.PluralRules(config.locale);
+  const count = (key, n) => fill(t[`${key}_one`] && plurals.select(n) === "one" ? t[`${key}_one`] : t[key], { n: fmt(n) });
+  /* Team colours come from the API and end up in style attributes: accept colours only. */
+  const color = (c, fallback = "#5b6b7f") => (/^#[0-9a-f]{3,8}$/i.test(c || "") ? c : fallback);
+  const teamLabel = (team) => (team ? team.nickname || team.name || "" : "");
 
-  /* A feed entry in one line of words. */
-  function describe(e) {
-    const who = esc(e.member_name || (e.by && e.by.name) || "");
+  /* --- feed entries in words ------------------------------------------------------------ */
+  const NEWS = new Set(["deal.won", "deal.lost", "kudos", "mentoring", "story.posted",
+    "loss.reviewed", "feedback.received", "goal.set", "member.joined"]);
+  const isNews = (e) => NEWS.has(e.kind);
+  const points = (e) => Math.round(e.awards.reduce((sum, a) => sum + a.points, 0) * 100) / 100;
+  const assistNames = (e) => e.awards.filter((a) => a.category === "assists").map((a) => a.name);
+  function describe(e, teams) {
     const d = e.data || {};
+    const b = (s) => `<b>${esc(s)}</b>`;
+    const who = b(e.member_name || "");
+    const by = b((e.by && e.by.name) || "");
+    const team = teams && teams.get(e.team_id);
     switch (e.kind) {
-      case "deal.won": return `<i class="k k-won"></i><b>${who}</b> ${t.deal_won} · ${esc(d.customer)} · ${fmt(d.amount)}`;
-      case "deal.lost": return `<i class="k k-lost"></i><b>${who}</b> ${t.deal_lost} · ${esc(d.customer)}`;
-      case "kudos": return `<i class="k k-kudos"></i><b>${who}</b> ${t.kudos_from} ${esc(e.by.name)} · “${esc(d.message)}”`;
-      case "mentoring": return `<i class="k k-mentor"></i>${t.mentoring_for} <b>${who}</b> · ${esc(d.note)}`;
-      case "story.posted": return `<i class="k k-story"></i><b>${who}</b>: “${esc(d.text)}”`;
-      case "loss.reviewed": return `<i class="k k-review"></i><b>${who}</b> · ${esc(d.customer)}`;
-      case "feedback.received": return `<i class="k k-feedback"></i>${"★".repeat(d.rating || 0)} <b>${who}</b> · ${esc(d.comment || d.customer)}`;
-      case "goal.set": return `<i class="k k-goal"></i>${t.team_goal} · ${fmt(d.target)}`;
-      default: return `${esc(e.kind)} ${who}`;
+      case "deal.won": {
+        const names = assistNames(e);
+        const line = fill(t.feed_won, { who, customer: esc(d.customer), amount: esc(fmt(d.amount)) });
+        return names.length ? `${line} · ${fill(t.assists_by, { names: esc(names.join(", ")) })}` : line;
+      }
+      case "deal.lost": return fill(t.feed_lost, { who, customer: esc(d.customer) });
+      case "kudos": {
+        const tag = d.strength ? ` · <span class="tag">${esc(config.strengths[d.strength] || d.strength)}</span>` : "";
+        return fill(t.feed_kudos, { from: by, to: who, message: esc(d.message) }) + tag;
+      }
+      case "mentoring": return fill(t.feed_mentoring, { by, who, note: esc(d.note) });
+      case "story.posted": return fill(t.feed_story, { who, customer: esc(d.customer), text: esc(d.text) });
+      case "loss.reviewed": return fill(t.feed_review, { who, customer: esc(d.customer) });
+      case "feedback.received": return fill(t.feed_feedback, { who, customer: esc(d.customer),
+        stars: `<span class="stars">${"★".repeat(d.rating || 0)}${"☆".repeat(5 - (d.rating || 0))}</span>` });
+      case "goal.set": return fill(t.feed_goal_set, { team: b(teamLabel(team) || d.team_name),
+        target: esc(d.metric === "revenue" ? fmt(d.target) : `${fmt(d.target)} ${t.deals.toLowerCase()}`) });
+      case "member.joined": return fill(t.feed_joined, { who: b(d.name), team: b(teamLabel(team) || d.team_name) });
+      default: return esc(e.kind);
     }
   }
-  function entryPoints(e) {
-    return e.awards.reduce((sum, a) => sum + a.points, 0);
+  const kindClass = (e) => `k-${e.kind.replace(".", "-")}`;
+
+  /* One progress bar: a goal's progress {value, target, percent, reached_at}. */
+  function bar(progress, tint) {
+    const pct = Math.max(0, Math.min(100, progress.percent || 0));
+    const done = progress.reached_at ? " done" : "";
+    const style = tint ? ` style="--tint:${color(tint)}"` : "";
+    return `<div class="bar${done}"${style}><i style="width:${pct}%"></i></div>`;
   }
 
-  /* --- the live socket: backoff, resume with since, stale mark ------------------------ */
+  /* --- the live socket ------------------------------------------------------------------
+   * One socket at a time. Closes other than 4401/4400 reconnect with exponential backoff
+   * (1 s doubling to 30 s, jittered so a room of screens does not return at once) and
+   * since=<last seq>, so the server replays what was missed. A socket that stays silent
+   * past three heartbeats is treated as dead even if the browser has not noticed yet. */
+  const SILENCE_MS = 45000;      // heartbeats come every 15 s
+  const STALE_MS = 60000;        // the API's "stale after a minute of silence"
+  const CONNECT_MS = 15000;      // a handshake that hangs this long is abandoned
+  const MAX_DELAY_MS = 30000;
+  const REFRESH_MS = 6 * 3600 * 1000;   // a fresh snapshot now and then: new seasons, teams
+
   class Live {
     constructor(params, handlers) {
       this.params = params; this.handlers = handlers;
-      this.seq = null; this.socket = null; this.delay = 1000; this.lastMessage = 0;
-      this.connected = false; this.stopped = false; this.timer = null;
-      this.status = document.getElementById("status");
-      setInterval(() => this.showStatus(), 5000);
+      this.seq = null; this.socket = null; this.connected = false; this.stopped = false;
+      this.delay = 1000; this.timer = null; this.openedAt = 0; this.lastMessage = 0;
+      this.snapshotAt = 0; this.seasonEnds = null; this.problem = "";
+      this.status = $("status");
+      this.ticker = setInterval(() => this.tick(), 5000);
+      this.onOnline = () => this.retryNow();
+      window.addEventListener("online", this.onOnline);
+      live = this;
     }
     url() {
-      const q = new URLSearchParams({ token: token() || "", ...this.params });
-      if (this.seq !== null) q.set("since", this.seq);
-      const proto = window.location.protocol === "https:" ? "wss" : "ws";
-      return `${proto}://${window.location.host}/ws/board?${q}`;
+      const query = new URLSearchParams({ token: token() });
+      Object.entries(this.params).forEach(([k, v]) => { if (v !== undefined && v !== null) query.set(k, v); });
+      if (this.seq !== null) query.set("since", this.seq);
+      const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+      return `${scheme}://${window.location.host}/ws/board?${query}`;
     }
     start() {
       if (this.stopped || this.socket) return;
-      const socket = new WebSocket(this.url());
-      this.socket = socket;
-      socket.onmessage = (event) => this.receive(JSON.parse(event.data));
-      socket.onopen = () => { this.connected = true; this.delay = 1000; this.showStatus(); };
-      socket.onclose = (event) => {
-        this.socket = null; this.connected = false; this.showStatus();
-        if (event.code === 4401) { this.stopped = true; showSignIn(event.reason || t.bad_token); return; }
-        const wait = this.delay * (0.75 + Math.random() / 2);   // jitter: TVs do not all return at once
-        this.delay = Math.min(this.delay * 2, 30000);
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => this.start(), wait);
-      };
+      clearTimeout(this.timer); this.timer = null;
+      let socket;
+      try { socket = new WebSocket(this.url()); } catch (error) { this.schedule(); return; }
+      this.socket = socket; this.openedAt = Date.now();
+      socket.onopen = () => { this.connected = true; this.showStatus(); };
+      socket.onmessage = (event) => this.receive(event.data);
+      socket.onclose = (event) => this.closed(event);
+      this.showStatus();
     }
-    receive(message) {
+    closed(event) {
+      this.socket = null; this.connected = false;
+      if (event.code === 4401) { showSignIn(event.reason || t.bad_token); return; }
+      if (event.code === 4400) { this.problem = event.reason; this.stop(); return; }
+      this.schedule();
+    }
+    schedule() {
+      if (this.stopped) return;
+      clearTimeout(this.timer);
+      const wait = Math.round(this.delay * (0.7 + 0.3 * Math.random()));
+      this.delay = Math.min(this.delay * 2, MAX_DELAY_MS);
+      this.timer = setTimeout(() => { this.timer = null; this.start(); }, wait);
+      this.showStatus();
+    }
+    /* Leave the current socket without waiting for its closing handshake, then reconnect. */
+    abandon(reason) {
+      const socket = this.socket;
+      if (socket) {
+        socket.onopen = socket.onmessage = socket.onclose = null;
+        try { socket.close(4000, reason); } catch (error) { /* already closing */ }
+      }
+      this.socket = null; this.connected = false;
+      this.schedule();
+    }
+    refresh() { this.seq = null; this.abandon("refresh"); }
+    retryNow() {
+      if (this.stopped || this.socket) return;
+      this.delay = 1000;
+      this.start();
+    }
+    stop() {
+      this.stopped = true;
+      clearTimeout(this.timer); clearInterval(this.ticker);
+      window.removeEventListener("online", this.onOnline);
+      const socket = this.socket;
+      if (socket) { socket.onclose = socket.onmessage = null; socket.close(1000, "stop"); }
+      this.socket = null; this.connected = false;
+      this.showStatus();
+    }
+    receive(text) {
+      let message;
+      try { message = JSON.parse(text); } catch (error) { return; }
       this.lastMessage = Date.now();
       if (message.type === "snapshot") {
-        this.seq = message.seq; this.handlers.snapshot(message);
+        this.seq = message.seq; this.delay = 1000; this.snapshotAt = Date.now();
+        this.seasonEnds = message.season ? message.season.ends_on : null;
+        this.handle("snapshot", message);
       } else if (message.type === "update") {
-        if (this.seq !== null && message.seq <= this.seq) return;
-        const gap = this.seq !== null && message.seq > this.seq + 1 && !this.params.team_id;
-        this.seq = message.seq;
-        this.handlers.update(message);
-        if (gap && this.socket) this.socket.close(4000, "gap");   // resume fills it in
-      } else if (message.type === "heartbeat") {
-        if (this.params.team_id && message.seq > (this.seq || 0)) this.seq = message.seq;
+        if (this.seq !== null && message.seq <= this.seq) return;   // seen already
+        if (this.seq !== null && message.seq !== this.seq + 1 && !this.params.team_id) {
+          this.abandon("gap");   // since=<last seq> makes the server replay the missing ones
+          return;
+        }
+        this.seq = message.seq; this.delay = 1000;
+        this.handle("update", message);
+      } else if (message.type === "heartbeat" && this.params.team_id && this.seq !== null) {
+        this.seq = Math.max(this.seq, message.seq);   // filtered: skipped seqs are not gaps
       }
       this.showStatus();
     }
+    handle(kind, message) {
+      try { this.handlers[kind](message); } catch (error) { console.error(error); }
+    }
+    tick() {
+      const now = Date.now();
+      if (this.socket && !this.connected && now - this.openedAt > CONNECT_MS) this.abandon("timeout");
+      else if (this.connected && now - Math.max(this.lastMessage, this.openedAt) > SILENCE_MS) this.abandon("silent");
+      else if (this.connected && this.snapshotAt && (now - this.snapshotAt > REFRESH_MS || this.seasonOver())) this.refresh();
+      this.showStatus();
+    }
+    seasonOver() {
+      if (!this.seasonEnds) return false;
+      const d = new Date();
+      const today = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+      return today > this.seasonEnds;
+    }
+    stale() {
+      return !this.connected || Date.now() - this.lastMessage > STALE_MS;
+    }
     showStatus() {
-      if (!this.status) return;
-      const age = this.lastMessage ? Math.floor((Date.now() - this.lastMessage) / 60000) : null;
-      const stale = !this.connected || Date.now() - this.lastMessage > 60000;
-      this.status.classList.toggle("stale", stale);
-      this.status.classList.toggle("live", !stale);
-      if (!stale) { this.status.textContent = `● ${t.live}`; return; }
-      const since = age === null ? "" : ` · ${t.last_update} ${age < 1 ? t.just_now : `${age} ${t.minutes_ago}`}`;
-      this.status.textContent = `${this.connected ? "" : t.reconnecting}${since}`;
+      const el = this.status;
+      if (!el) return;
+      let text; let state;
+      if (this.problem) { text = this.problem; state = "stale"; }
+      else if (!this.lastMessage && !this.snapshotAt && this.delay <= 1000) { text = t.connecting; state = "connecting"; }
+      else if (!this.stale()) { text = t.live; state = "live"; }
+      else {
+        state = "stale";
+        text = this.lastMessage ? `${t.reconnecting} · ${fill(t.last_update, { ago: ago(this.lastMessage) })}` : t.reconnecting;
+      }
+      if (el.textContent !== text) el.textContent = text;
+      el.className = `status ${state}`;
     }
   }
 
-  window.Huddle = { config, t, token, api, ApiError, fmt, when, esc, describe, entryPoints, Live, showSignIn };
+  window.Huddle = { config, t, token, api, ApiError, fmt, when, ago, esc, fill, count, color, teamLabel,
+    describe, kindClass, isNews, points, bar, Live, showSignIn };
   if (!token()) showSignIn("");
 })();

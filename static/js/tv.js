@@ -1,126 +1,218 @@
 /* The office TV: rotating views, celebrations, and a socket that heals itself.
- * Built to run for weeks: state is bounded (maps keyed by id, a capped feed) and the
- * DOM of each view is rebuilt, never appended to. */
+ * Built to run for weeks without a reload: state lives in maps keyed by id and a capped
+ * feed, every view is rebuilt rather than appended to, the celebration queue is capped,
+ * and there is one timer per job, never one per message.
+ * URL options: ?token= (kept, then hidden), ?lang=, ?team_id=, ?view=teams|members|goals|feed
+ * (pin one view), ?rotate=<seconds> (default 15). */
 (function () {
   "use strict";
-  const { t, fmt, esc, describe, when, Live } = window.Huddle;
-  const ROTATE_MS = 15000;
-  const CELEBRATE_MS = 6000;
-  const FEED_MAX = 12;
-  const state = { members: new Map(), teams: new Map(), goals: new Map(), feed: [] };
+  const H = window.Huddle;
+  const { t, fmt, esc, fill, color, teamLabel } = H;
   const $ = (id) => document.getElementById(id);
+  const url = new URL(window.location.href);
+  const ROTATE_MS = Math.max(5, Number(url.searchParams.get("rotate")) || 15) * 1000;
+  const PINNED = ["teams", "members", "goals", "feed"].includes(url.searchParams.get("view"))
+    ? url.searchParams.get("view") : null;
+  const CELEBRATE_MS = 7000;
+  const CELEBRATE_RECENT_MS = 10 * 60 * 1000;   // replays after an outage are not re-celebrated
+  const QUEUE_MAX = 5;
+  const FEED_MAX = 6;
+  const TOP_MEMBERS = 10;
 
-  const teamOf = (id) => state.teams.get(id) || {};
+  const state = { members: new Map(), teams: new Map(), goals: new Map(), feed: [] };
   const byRank = (a, b) => a.rank - b.rank || a.name.localeCompare(b.name);
+  const medal = (rank) => (rank <= 3 ? ` medal-${rank}` : "");
+  const teamColor = (id) => color((state.teams.get(id) || {}).color);
 
+  /* --- the four views ----------------------------------------------------------------- */
   function renderTeams() {
     const rows = [...state.teams.values()].sort(byRank);
-    $("teams").innerHTML = rows.map((r) => `
-      <li style="--team:${esc(r.color || "#5b6b7f")}">
-        <span class="rank">${r.rank}</span>
-        <span class="name">${esc(r.name)}${r.nickname ? `<small>${esc(r.nickname)}</small>` : ""}</span>
+    const best = Math.max(1, ...rows.map((r) => r.score));
+    const list = $("teams");
+    list.style.setProperty("--n", Math.max(rows.length, 3));
+    list.innerHTML = rows.map((r) => `
+      <li style="--team:${color(r.color)}">
+        <span class="rank${medal(r.rank)}">${r.rank}</span>
+        <span class="name"><b>${esc(teamLabel(r))}</b>
+          <small>${r.nickname ? `${esc(r.name)} · ` : ""}${H.count("players", r.members)}</small>
+          <span class="meter"><i style="width:${Math.max(2, (100 * r.score) / best)}%"></i></span></span>
         <span class="score">${fmt(r.score)}<small>${t.per_member}</small></span>
         <span class="total">${fmt(r.total)}<small>${t.total}</small></span>
-      </li>`).join("");
+      </li>`).join("") || `<li class="empty">${t.none_yet}</li>`;
   }
 
   function renderMembers() {
-    const rows = [...state.members.values()].sort(byRank).slice(0, 10);
+    const rows = [...state.members.values()].sort(byRank).slice(0, TOP_MEMBERS);
     $("members").innerHTML = rows.map((r) => `
-      <li style="--team:${esc(teamOf(r.team_id).color || "#5b6b7f")}">
-        <span class="rank">${r.rank}</span>
-        <span class="name">${esc(r.name)}<small>${esc(teamOf(r.team_id).nickname || teamOf(r.team_id).name || "")}</small></span>
-        <span class="score">${fmt(r.score)}<small>${t.points}</small></span>
-      </li>`).join("");
-  }
-
-  function bar(progress) {
-    const pct = Math.min(100, progress.percent || 0);
-    return `<div class="bar${progress.reached_at ? " done" : ""}"><i style="width:${pct}%"></i></div>`;
+      <li style="--team:${teamColor(r.team_id)}">
+        <span class="rank${medal(r.rank)}">${r.rank}</span>
+        <span class="name"><b>${esc(r.name)}</b><small><i class="dot"></i>${esc(teamLabel(state.teams.get(r.team_id)))}</small></span>
+        <span class="score">${fmt(r.score)}</span>
+      </li>`).join("") || `<li class="empty">${t.none_yet}</li>`;
   }
 
   function renderGoals() {
-    const goals = [...state.goals.values()];
-    $("goals").innerHTML = goals.length ? goals.map((g) => {
-      const team = teamOf(g.team_id);
-      const metric = g.metric === "revenue" ? t.revenue : t.deals;
-      return `<article class="goal" style="--team:${esc(team.color || "#5b6b7f")}">
-        <h2>${esc(team.nickname || team.name || "")} <small>${metric}</small></h2>
-        <div class="goal-line"><span>${fmt(g.progress.value)} / ${fmt(g.target)}</span>${bar(g.progress)}</div>
-        ${g.member_targets.map((m) => `<div class="goal-line member"><span>${esc(m.name)}</span>${bar(m.progress)}</div>`).join("")}
+    const goals = [...state.goals.values()].sort((a, b) =>
+      ((state.teams.get(a.team_id) || {}).rank || 99) - ((state.teams.get(b.team_id) || {}).rank || 99) || a.id - b.id);
+    $("goals").style.setProperty("--n", Math.max(1, Math.min(goals.length, 3)));
+    $("goals").innerHTML = goals.map((g) => {
+      const team = state.teams.get(g.team_id);
+      const p = g.progress;
+      const members = g.member_targets.map((m) => `
+        <li><span>${esc(m.name)}</span>${H.bar(m.progress, teamColor(g.team_id))}
+          <span class="num">${Math.round(m.progress.percent || 0)}%</span></li>`).join("");
+      return `<article class="goal${p.reached_at ? " reached" : ""}" style="--team:${teamColor(g.team_id)}">
+        <header><b>${esc(teamLabel(team))}</b><span>${t.team_goal} · ${g.metric === "revenue" ? t.revenue : t.deals}</span></header>
+        <div class="percent">${Math.round(p.percent || 0)}<small>%</small>${p.reached_at ? `<em>${t.reached}</em>` : ""}</div>
+        ${H.bar(p, teamColor(g.team_id))}
+        <div class="of">${fmt(p.value)} / ${fmt(g.target)}</div>
+        <ul class="member-goals">${members}</ul>
       </article>`;
-    }).join("") : `<p class="muted">${t.none_yet}</p>`;
+    }).join("");
   }
 
   function renderFeed() {
-    $("feed").innerHTML = state.feed.map((e) => `
-      <li><time>${when(e.recorded_at)}</time><span>${describe(e)}</span></li>`).join("");
+    $("feed").innerHTML = state.feed.map((e) => {
+      const pts = H.points(e);
+      return `<li><i class="k ${H.kindClass(e)}"></i><time>${H.when(e.occurred_at)}</time>
+        <span class="line">${H.describe(e, state.teams)}</span>
+        ${pts > 0 ? `<span class="pts">+${fmt(pts)}</span>` : ""}</li>`;
+    }).join("");
   }
 
-  function renderAll() { renderTeams(); renderMembers(); renderGoals(); renderFeed(); }
+  const renderers = { teams: renderTeams, members: renderMembers, goals: renderGoals, feed: renderFeed };
+  const hasContent = { teams: () => true, members: () => true,
+    goals: () => state.goals.size > 0, feed: () => state.feed.length > 0 };
 
-  function merge(map, rows, key) { rows.forEach((row) => map.set(row[key], row)); }
+  /* Many updates in a burst (a replay after an outage) cost one render, not hundreds. */
+  let renderTimer = null;
+  function renderSoon() {
+    if (renderTimer === null) renderTimer = setTimeout(() => { renderTimer = null; renderAll(); }, 150);
+  }
+  function renderAll() {
+    Object.values(renderers).forEach((render) => render());
+    updateTabs();
+  }
 
-  /* --- celebrations: queued, one at a time ---------------------------------------------- */
+  /* --- rotation ------------------------------------------------------------------------- */
+  const views = [...document.querySelectorAll(".view")];
+  const names = views.map((v) => v.dataset.view);
+  let current = Math.max(0, names.indexOf(PINNED));
+  function show(index) {
+    current = index;
+    views.forEach((v, i) => { v.hidden = i !== current; });
+    updateTabs();
+    const tick = $("tick");   // restart the little progress line under the view
+    tick.classList.remove("run"); void tick.offsetWidth;
+    if (!PINNED) tick.classList.add("run");
+  }
+  function updateTabs() {
+    document.querySelectorAll("#tabs span").forEach((tab) => {
+      const name = tab.dataset.for;
+      tab.classList.toggle("on", name === names[current]);
+      tab.hidden = !hasContent[name]();
+    });
+    $("tabs").hidden = Boolean(PINNED);
+  }
+  function rotate() {
+    for (let step = 1; step <= names.length; step += 1) {
+      const next = (current + step) % names.length;
+      if (hasContent[names[next]]()) { show(next); return; }
+    }
+  }
+  document.documentElement.style.setProperty("--rotate", `${ROTATE_MS}ms`);
+  show(current);
+  if (!PINNED) setInterval(rotate, ROTATE_MS);
+
+  /* --- the clock ------------------------------------------------------------------------ */
+  const clockFormat = new Intl.DateTimeFormat(H.config.locale, { weekday: "short", hour: "2-digit", minute: "2-digit" });
+  function clock() {
+    const text = clockFormat.format(new Date());
+    if ($("clock").textContent !== text) $("clock").textContent = text;
+  }
+  clock();
+  setInterval(clock, 10000);
+
+  /* --- celebrations: queued, one at a time, capped --------------------------------------- */
   const queue = [];
-  let showing = false;
-  function celebrate(entry) {
-    const names = (ids) => ids.map((id) => (state.members.get(id) || {}).name).filter(Boolean);
+  let celebrating = null;
+  (function confetti() {   // built once and reused: the DOM never grows
+    const colours = ["#f5b700", "#ff5d73", "#3ddc97", "#4cc9f0", "#ffffff", "#c77dff"];
+    $("confetti").innerHTML = Array.from({ length: 36 }, (_, i) =>
+      `<i style="--x:${(i * 37) % 100}vw;--d:${(i % 9) * 0.18}s;--s:${2.2 + (i % 5) * 0.35}s;--c:${colours[i % colours.length]};--r:${(i * 53) % 360}deg"></i>`).join("");
+  })();
+
+  function memberName(id, entry) {
+    const row = state.members.get(id);
+    if (row) return row.name;
+    const award = entry.awards.find((a) => a.member_id === id);
+    return award ? award.name : "";
+  }
+
+  /* What the scoring team gained: the scorer's points, the team share, teammates' assists. */
+  function teamPoints(entry) {
+    const sum = entry.awards.filter((a) => a.team_id === entry.team_id).reduce((s, a) => s + a.points, 0);
+    return Math.round(sum * 100) / 100;
+  }
+
+  function celebrationsFor(entry) {
+    const items = [];
+    const team = state.teams.get(entry.team_id);
     if (entry.kind === "deal.won") {
-      const team = teamOf(entry.team_id);
-      const assists = names(entry.data.assists || []);
-      queue.push({ title: t.goal, name: entry.member_name, team: team.nickname || team.name,
-                   extra: assists.length ? `${t.assist}: ${assists.join(", ")}` : "", color: team.color });
+      const assists = entry.awards.filter((a) => a.category === "assists").map((a) => a.name);
+      items.push({ title: t.goal, name: entry.member_name, team: teamLabel(team),
+        extra: assists.length ? fill(t.assists_by, { names: assists.join(", ") }) : "",
+        points: fill(t.team_points, { points: fmt(teamPoints(entry)) }), color: teamColor(entry.team_id) });
     }
     for (const ev of entry.events || []) {
-      if (ev.type === "goal_reached") {
-        const team = teamOf(ev.team_id);
-        const who = ev.member_id ? (state.members.get(ev.member_id) || {}).name : team.nickname || team.name;
-        queue.push({ title: t.goal_reached, name: who, team: team.name, extra: "", color: team.color });
+      const evTeam = state.teams.get(ev.team_id);
+      if (ev.type === "goal_reached" && ev.scope === "member") {
+        items.push({ title: t.member_goal_reached, name: memberName(ev.member_id, entry),
+          team: teamLabel(evTeam), color: teamColor(ev.team_id) });
+      } else if (ev.type === "goal_reached") {
+        items.push({ title: t.goal_reached, name: teamLabel(evTeam),
+          team: `${t.team_goal} · ${ev.metric === "revenue" ? t.revenue : t.deals}`, color: teamColor(ev.team_id) });
       } else if (ev.type === "badge") {
-        queue.push({ title: t.badge, name: ev.name, team: ev.title, extra: "", color: teamOf(ev.team_id).color });
+        items.push({ title: t.badge, name: ev.name, team: H.config.badges[ev.badge] || ev.title,
+          color: teamColor(ev.team_id) });
       }
     }
-    while (queue.length > 10) queue.shift();   // a burst never builds an endless show
-    if (!showing) next();
+    return items;
   }
-  function next() {
+
+  function celebrate(entry) {
+    if (Date.now() - Date.parse(entry.recorded_at) > CELEBRATE_RECENT_MS) return;
+    queue.push(...celebrationsFor(entry));
+    queue.splice(0, Math.max(0, queue.length - QUEUE_MAX));   // a burst never builds an endless show
+    if (celebrating === null) nextCelebration();
+  }
+
+  function nextCelebration() {
     const item = queue.shift();
     const box = $("celebration");
-    if (!item) { showing = false; box.hidden = true; return; }
-    showing = true;
+    if (!item) { celebrating = null; box.hidden = true; return; }
     $("cele-title").textContent = item.title;
     $("cele-name").textContent = item.name || "";
     $("cele-team").textContent = item.team || "";
     $("cele-extra").textContent = item.extra || "";
-    box.style.setProperty("--team", item.color || "#f5b700");
+    $("cele-points").textContent = item.points || "";
+    box.style.setProperty("--team", item.color);
     box.hidden = false;
     box.classList.remove("pop"); void box.offsetWidth; box.classList.add("pop");
-    setTimeout(next, CELEBRATE_MS);
+    celebrating = setTimeout(nextCelebration, CELEBRATE_MS);
   }
 
-  /* --- rotation ------------------------------------------------------------------------ */
-  const views = [...document.querySelectorAll(".view")];
-  let current = 0;
-  $("dots").innerHTML = views.map(() => "<i></i>").join("");
-  function show(index) {
-    current = index % views.length;
-    views.forEach((v, i) => { v.hidden = i !== current; });
-    [...$("dots").children].forEach((d, i) => d.classList.toggle("on", i === current));
-  }
-  show(0);
-  setInterval(() => show(current + 1), ROTATE_MS);
-
-  /* --- live ---------------------------------------------------------------------------- */
+  /* --- live ----------------------------------------------------------------------------- */
+  const merge = (map, rows, key) => rows.forEach((row) => map.set(row[key], row));
   const params = {};
-  const url = new URL(window.location.href);
   if (url.searchParams.get("team_id")) params.team_id = url.searchParams.get("team_id");
-  new Live(params, {
+  if (!H.token()) return;
+  new H.Live(params, {
     snapshot(m) {
       state.members = new Map(m.members.map((r) => [r.member_id, r]));
       state.teams = new Map(m.teams.map((r) => [r.team_id, r]));
       state.goals = new Map(m.goals.map((g) => [g.id, g]));
-      state.feed = m.feed.slice(0, FEED_MAX);
+      state.feed = m.feed.filter(H.isNews).slice(0, FEED_MAX);
       $("season").textContent = m.season ? m.season.name : "";
       renderAll();
     },
@@ -128,8 +220,8 @@
       merge(state.members, m.members, "member_id");
       merge(state.teams, m.teams, "team_id");
       merge(state.goals, m.goals, "id");
-      state.feed = [m.entry, ...state.feed.filter((e) => e.seq !== m.entry.seq)].slice(0, FEED_MAX);
-      renderAll();
+      if (H.isNews(m.entry)) state.feed = [m.entry, ...state.feed].slice(0, FEED_MAX);
+      renderSoon();
       if (m.entry.celebrate) celebrate(m.entry);
     },
   }).start();
