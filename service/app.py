@@ -108,15 +108,18 @@ async def _check_migrated(settings: Settings) -> None:
 
 @get("/api/health", tags=["health"])
 async def health(state: State) -> dict[str, Any]:
-    """Liveness and readiness: the database and Redis, and how far Redis has applied."""
+    """Liveness and readiness: the database and Redis, how far Redis has applied the
+    ledger, and how many live boards this instance serves."""
     last = await Entry.all().order_by("-seq").first()
     try:
         applied = await state.store.applied_seq()
         redis_ok = True
     except RedisError:
         applied, redis_ok = None, False
+    hub = state.get("hub")
     return {"status": "ok" if redis_ok else "degraded", "version": __version__,
-            "ledger_seq": last.seq if last else 0, "redis": redis_ok, "applied_seq": applied}
+            "ledger_seq": last.seq if last else 0, "redis": redis_ok, "applied_seq": applied,
+            "live_boards": len(hub.clients) if hub else 0}
 
 
 def create_app(settings: Settings | None = None, extra_routes: list[Any] | None = None) -> Litestar:
