@@ -95,14 +95,20 @@ async def give_kudos(ledger: Ledger, caller: Caller, req: KudosRequest) -> dict[
     }
 
 
+async def _weekly_left(model: Any, giver: dict[str, Any], limit_key: str,
+                       name: str, ledger: Ledger) -> dict[str, Any]:
+    """What is left this ISO week of a weekly limit on points given."""
+    limit = getattr(await current_policy(), limit_key)
+    week = iso_week(datetime.now(UTC), ledger.tz)
+    used = await sum_cents(model.filter(week=week, **giver))
+    return {"week": week, name: limit, "used": from_cents(used),
+            "left": from_cents(max(to_cents(limit) - used, 0))}
+
+
 async def kudos_left(caller: Caller, ledger: Ledger) -> dict[str, Any]:
     """The caller's remaining kudos allowance this week."""
-    policy = await current_policy()
-    week = iso_week(datetime.now(UTC), ledger.tz)
-    used = await sum_cents(Kudos.filter(giver_id=caller.member_id, week=week))
-    allowance = to_cents(policy.kudos_weekly_allowance)
-    return {"week": week, "allowance": policy.kudos_weekly_allowance,
-            "used": from_cents(used), "left": from_cents(max(allowance - used, 0))}
+    return await _weekly_left(Kudos, {"giver_id": caller.member_id},
+                              "kudos_weekly_allowance", "allowance", ledger)
 
 
 async def award_mentoring(
@@ -157,9 +163,5 @@ async def award_mentoring(
 
 async def mentoring_left(caller: Caller, ledger: Ledger) -> dict[str, Any]:
     """The calling manager's remaining mentoring budget this week."""
-    policy = await current_policy()
-    week = iso_week(datetime.now(UTC), ledger.tz)
-    used = await sum_cents(Mentoring.filter(awarded_by_member_id=caller.member_id, week=week))
-    budget = to_cents(policy.mentoring_weekly_budget)
-    return {"week": week, "budget": policy.mentoring_weekly_budget,
-            "used": from_cents(used), "left": from_cents(max(budget - used, 0))}
+    return await _weekly_left(Mentoring, {"awarded_by_member_id": caller.member_id},
+                              "mentoring_weekly_budget", "budget", ledger)

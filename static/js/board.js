@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   const H = window.Huddle;
-  const { t, api, fmt, esc, fill, config } = H;
+  const { t, api, fmt, esc, fill, config, say, submitting, pageMessage } = H;
   const $ = (id) => document.getElementById(id);
   const FEED_MAX = 12;
   let me = null;
@@ -14,21 +14,6 @@
   let goals = new Map();
   let feed = [];
 
-  function say(id, text, ok) {
-    const el = $(id);
-    el.textContent = text;
-    el.className = `result ${ok ? "ok" : "error"}`;
-  }
-  /* Run a form's request with its button disabled, so a double tap posts once. */
-  async function submitting(form, work) {
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try { await work(); } finally { button.disabled = false; }
-  }
-  function pageMessage(text) {
-    $("page-message").textContent = text;
-    $("page-message").hidden = !text;
-  }
 
   /* --- my season ---------------------------------------------------------------------- */
   async function loadMine() {

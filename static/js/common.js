@@ -269,7 +269,25 @@
     }
   }
 
+  /* --- forms on the seller and coach pages ---------------------------------------------- */
+  function say(id, text, ok) {
+    const el = document.getElementById(id);
+    el.textContent = text;
+    el.className = `result ${ok ? "ok" : "error"}`;
+  }
+  /* Run a form's request with its button disabled, so a double tap posts once. */
+  async function submitting(form, work) {
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try { await work(); } finally { button.disabled = false; }
+  }
+  function pageMessage(text) {
+    const el = document.getElementById("page-message");
+    el.textContent = text;
+    el.hidden = !text;
+  }
+
   window.Huddle = { config, t, token, api, ApiError, fmt, when, ago, esc, fill, count, color, teamLabel,
-    describe, kindClass, isNews, points, bar, Live, showSignIn };
+    describe, kindClass, isNews, points, bar, Live, showSignIn, say, submitting, pageMessage };
   if (!token()) showSignIn("");
 })();

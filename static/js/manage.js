@@ -3,26 +3,12 @@
 (function () {
   "use strict";
   const H = window.Huddle;
-  const { t, api, fmt, esc, fill, config } = H;
+  const { t, api, fmt, esc, fill, config, say, submitting, pageMessage } = H;
   const $ = (id) => document.getElementById(id);
   let me = null;
   let teamId = null;
   let team = [];
 
-  function say(id, text, ok) {
-    const el = $(id);
-    el.textContent = text;
-    el.className = `result ${ok ? "ok" : "error"}`;
-  }
-  async function submitting(form, work) {
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try { await work(); } finally { button.disabled = false; }
-  }
-  function pageMessage(text) {
-    $("page-message").textContent = text;
-    $("page-message").hidden = !text;
-  }
 
   /* The team's players with their points in every category: one board per category. */
   async function loadTable() {
