@@ -7,6 +7,8 @@
     ├── NotFound         404  the thing named does not exist
     ├── Conflict         409  duplicate, wrong state, or a rule such as an allowance
     │   └── LimitReached 409  a weekly allowance or budget would be exceeded
+    ├── Gone             410  a one-time link that has expired
+    ├── TooManyRequests  429  a client is over a rate limit (the public feedback pages)
     └── Unavailable      503  a feature that is switched off or a dependency that is down
 
 Every ``detail`` is written for the person who sent the request: what was wrong and
@@ -18,10 +20,12 @@ from __future__ import annotations
 __all__ = [
     "Conflict",
     "Forbidden",
+    "Gone",
     "HuddleError",
     "Invalid",
     "LimitReached",
     "NotFound",
+    "TooManyRequests",
     "Unauthorized",
     "Unavailable",
 ]
@@ -66,6 +70,16 @@ class Conflict(HuddleError):
 
 class LimitReached(Conflict):
     title = "Limit reached"
+
+
+class Gone(HuddleError):
+    status = 410
+    title = "Gone"
+
+
+class TooManyRequests(HuddleError):
+    status = 429
+    title = "Too many requests"
 
 
 class Unavailable(HuddleError):

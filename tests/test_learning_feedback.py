@@ -85,3 +85,74 @@ async def test_rate_limit_per_address(api):
     assert codes[:30] == [404] * 30 and set(codes[30:]) == {429}
     r = await api.client.post("/f/guess-x", json={"rating": 5})
     assert r.status_code == 429 and r.json()["detail"]
+
+
+async def test_who_may_ask_for_feedback(api):
+    """Sellers ask for themselves, managers for their own team, admins for anyone."""
+    team, seller, mate, link = await _request(api)
+    manager = await api.member(team["id"], role="manager")
+    other = await api.member((await api.team())["id"], role="manager")
+    body = {"seller_id": seller["id"], "customer": "Telenor"}
+    await api.post("/api/feedback-requests", body, token=api.tokens[manager["id"]], expect=201)
+    await api.post("/api/feedback-requests", body, expect=201)
+    await api.post("/api/feedback-requests", body, token=api.tokens[other["id"]], expect=403)
+    await api.post("/api/feedback-requests", body, token=await api.role_token("integration"),
+                   expect=403)
+    await api.post("/api/feedback-requests", {"seller_id": 999, "customer": "X"}, expect=404)
+    await api.post("/api/feedback-requests", {"seller_id": seller["id"], "customer": " "},
+                   expect=422)
+    r = await api.call("POST", "/api/feedback-requests", json=body, token="nope")
+    assert r.status_code == 401
+
+
+async def test_link_lifetime_follows_the_policy(api):
+    """expires_at is feedback_link_days after the request; keys are never reused."""
+    from datetime import datetime, timedelta
+
+    await api.call("PUT", "/api/policy", json={"feedback_link_days": 2}, expect=200)
+    team, seller, mate, link = await _request(api)
+    left = datetime.fromisoformat(link["expires_at"]) - datetime.now().astimezone()
+    assert timedelta(days=2) - timedelta(minutes=1) < left <= timedelta(days=2)
+    body = {"seller_id": seller["id"], "customer": "Equinor"}
+    urls = {(await api.post("/api/feedback-requests", body, expect=201)).json()["url"]
+            for _ in range(5)}
+    assert len(urls | {link["url"]}) == 6
+
+
+async def test_refusals_speak_the_customers_language(api, db_url):
+    """Used, expired and unknown links answer in nb/sv/en; JSON clients get a reason code."""
+    team, seller, mate, link = await _request(api)
+    unknown = await api.client.get("/f/nope?lang=sv")
+    assert unknown.status_code == 404 and "Den här länken finns inte" in unknown.text
+    assert (await api.client.post("/f/nope", json={"rating": 5})).json()["reason"] == "unknown"
+    await api.client.post(_path(link), json={"rating": 4})
+    used = await api.client.post(_path(link) + "?lang=nb", data={"rating": "5"})
+    assert used.status_code == 409 and "allerede gitt" in used.text
+    assert (await api.client.post(_path(link), json={"rating": 5})).json()["reason"] == "used"
+    link2 = (await api.post("/api/feedback-requests", {"seller_id": seller["id"],
+                                                        "customer": "Aker"}, expect=201)).json()
+    key = link2["url"].rsplit("/", 1)[1]
+    await _rows(db_url, "UPDATE feedback_request SET expires_at = '2001-01-01 00:00:00+00:00' "
+                        f"WHERE key = '{key}'")
+    page = await api.client.get(_path(link2), headers={"Accept-Language": "nb"})
+    assert page.status_code == 410 and "Lenken har utløpt" in page.text
+    gone = await api.client.post(_path(link2), json={"rating": 5})
+    assert gone.status_code == 410 and gone.json()["reason"] == "expired"
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_bad_answers_are_refused_and_change_nothing(api):
+    """No rating re-shows the form (422); odd JSON is refused; the link stays open."""
+    team, seller, mate, link = await _request(api)
+    before = await api.get("/api/feed")
+    page = await api.client.post(_path(link) + "?lang=sv", data={"comment": "no stars"})
+    assert page.status_code == 422 and "Välj ett betyg" in page.text and "<form" in page.text
+    for bad in ({"rating": 5, "comment": 42}, {"rating": 5, "comment": "x" * 2001},
+                {"rating": "²"}, {"rating": True}, {"rating": 4.0}, [5]):
+        r = await api.client.post(_path(link), json=bad)
+        assert r.status_code == 422 and r.json()["detail"], bad
+    assert await api.get("/api/feed") == before
+    long = await api.client.post(_path(link), data={"rating": "3", "comment": "y" * 2100})
+    assert long.status_code == 201  # a form's comment is cut to 2000, not refused
+    assert len((await api.get("/api/feedback"))[0]["comment"]) == 2000

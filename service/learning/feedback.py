@@ -11,16 +11,17 @@ from ..auth import Caller
 from ..core.scoring import score_flat
 from ..db.models import Entry, Feedback, FeedbackRequest, Member
 from ..db.queries import current_policy
-from ..errors import Conflict, Forbidden, HuddleError, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from ..ledger import Draft, Ledger, Txn
 
-__all__ = ["Expired", "FeedbackLink", "create_request", "feedback_list", "find_link",
+__all__ = ["FeedbackLink", "check_open", "create_request", "feedback_list", "find_link",
            "submit_feedback"]
 
-
-class Expired(HuddleError):
-    status = 410
-    title = "Link expired"
+# ``reason`` travels in the problem details, so the customer's page (and any client) can
+# say in its own language what happened
+_UNKNOWN = "This feedback link does not exist; check that the whole address was copied."
+_USED = "This feedback has already been given. Thank you!"
+_EXPIRED = "This feedback link has expired; ask your contact for a new one."
 
 
 @dataclass(frozen=True)
@@ -51,16 +52,20 @@ async def create_request(caller: Caller, seller_id: int, customer: str,
         expires_at=now + timedelta(days=policy.feedback_link_days))
 
 
+def check_open(request: FeedbackRequest, now: datetime) -> None:
+    """An answered link → 409, an expired one → 410; else it may be answered."""
+    if request.used_at is not None:
+        raise Conflict(_USED, reason="used")
+    if request.expires_at <= now:
+        raise Gone(_EXPIRED, reason="expired")
+
+
 async def find_link(key: str) -> FeedbackLink:
     """The open request behind a key: unknown → 404, answered → 409, expired → 410."""
     request = await FeedbackRequest.get_or_none(key=key)
     if request is None:
-        raise NotFound("This feedback link does not exist; check that the whole address "
-                       "was copied.")
-    if request.used_at is not None:
-        raise Conflict("This feedback has already been given. Thank you!")
-    if request.expires_at < datetime.now(UTC):
-        raise Expired("This feedback link has expired; ask your contact for a new one.")
+        raise NotFound(_UNKNOWN, reason="unknown")
+    check_open(request, datetime.now(UTC))
     return FeedbackLink(request, await Member.get(id=request.seller_id))
 
 
@@ -75,10 +80,13 @@ async def submit_feedback(ledger: Ledger, key: str, rating: int,
 
     async def build(txn: Txn) -> Draft:
         # the conditional update claims the link once, whoever posts at the same time
-        claimed = await FeedbackRequest.filter(id=link.request.id, used_at=None).using_db(
+        claimed = await FeedbackRequest.filter(
+            id=link.request.id, used_at=None, expires_at__gt=txn.now).using_db(
             txn.conn).update(used_at=txn.now)
-        if not claimed:
-            raise Conflict("This feedback has already been given. Thank you!")
+        if not claimed:  # answered (or expired) since we looked: say which
+            check_open(await FeedbackRequest.get(id=link.request.id, using_db=txn.conn),
+                       txn.now)
+            raise Conflict(_USED, reason="used")
         season = txn.season_for(txn.now)
 
         async def attach(entry: Entry) -> Feedback:

@@ -10,10 +10,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, get, post
 
 from ..db.models import Member
-from ..errors import HuddleError, Invalid
+from ..errors import HuddleError, Invalid, TooManyRequests
 from ..ledger import Ledger
 from ..web.i18n import pick_language
 from .feedback import find_link, submit_feedback
+from .ratelimit import count_attempt
 
 __all__ = ["TEXTS", "routes"]
 
@@ -28,7 +29,12 @@ TEXTS: dict[str, dict[str, Any]] = {
            "placeholder": "Your comment", "send": "Send feedback",
            "once": "This link can be used once. Your answer goes to the team as written.",
            "thanks": "Thank you!", "thanks_more": "Your feedback has reached {seller}'s team.",
-           "sorry": "Sorry"},
+           "sorry": "Sorry",
+           "unknown": "This feedback link does not exist. Check that the whole address was "
+           "copied.", "used": "This feedback has already been given. Thank you!",
+           "expired": "This feedback link has expired. Ask your contact for a new one.",
+           "too_many": "Too many attempts from your address. Please wait a few minutes and "
+           "try again.", "pick": "Please choose a rating from 1 to 5."},
     "nb": {"title": "Hvordan gikk møtet?", "heading": "Hvordan gikk møtet vårt?",
            "intro": "{seller} setter pris på din ærlige vurdering av møtet med {customer}.",
            "rating": "Din vurdering", "scale": ["Dårlig", "Middels", "Bra", "Veldig bra",
@@ -37,7 +43,12 @@ TEXTS: dict[str, dict[str, Any]] = {
            "placeholder": "Din kommentar", "send": "Send tilbakemelding",
            "once": "Lenken kan brukes én gang. Svaret ditt deles med teamet slik du skrev det.",
            "thanks": "Tusen takk!", "thanks_more": "Tilbakemeldingen din er sendt til teamet "
-           "til {seller}.", "sorry": "Beklager"},
+           "til {seller}.", "sorry": "Beklager",
+           "unknown": "Denne lenken finnes ikke. Sjekk at hele adressen ble kopiert.",
+           "used": "Denne tilbakemeldingen er allerede gitt. Takk!",
+           "expired": "Lenken har utløpt. Be kontaktpersonen din om en ny.",
+           "too_many": "For mange forsøk fra din adresse. Vent noen minutter og prøv igjen.",
+           "pick": "Velg en vurdering fra 1 til 5."},
     "sv": {"title": "Hur gick mötet?", "heading": "Hur gick vårt möte?",
            "intro": "{seller} uppskattar din ärliga bedömning av mötet med {customer}.",
            "rating": "Ditt betyg", "scale": ["Dåligt", "Okej", "Bra", "Mycket bra",
@@ -46,26 +57,32 @@ TEXTS: dict[str, dict[str, Any]] = {
            "placeholder": "Din kommentar", "send": "Skicka omdöme",
            "once": "Länken kan användas en gång. Ditt svar delas med teamet som du skrev det.",
            "thanks": "Tack så mycket!", "thanks_more": "Ditt omdöme har nått {seller}s team.",
-           "sorry": "Tyvärr"},
+           "sorry": "Tyvärr",
+           "unknown": "Den här länken finns inte. Kontrollera att hela adressen kopierades.",
+           "used": "Det här omdömet har redan lämnats. Tack!",
+           "expired": "Länken har gått ut. Be din kontaktperson om en ny.",
+           "too_many": "För många försök från din adress. Vänta några minuter och försök igen.",
+           "pick": "Välj ett betyg från 1 till 5."},
 }
+
+
+# the address holds the one-time key: keep it out of caches, referrers and search engines
+_PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+            "X-Robots-Tag": "noindex"}
 
 
 def _page(lang: str, status: int, **context: Any) -> Response[str]:
     html = _env.get_template("feedback.html").render(lang=lang, t=TEXTS[lang], **context)
-    return Response(html, status_code=status, media_type="text/html")
+    return Response(html, status_code=status, media_type="text/html", headers=_PRIVATE)
 
 
 async def _rate_limited(request: Request[Any, Any, Any]) -> bool:
-    """Count requests per client address in a Redis window; True when over the limit."""
+    """Count requests per client address (behind a proxy: the forwarded address, see
+    FORWARDED_ALLOW_IPS) in a shared Redis window; True when over the limit."""
     settings = request.app.state.settings
-    redis = request.app.state.redis
     client = request.client.host if request.client else "unknown"
     key = f"{settings.redis_prefix}:ratelimit:f:{client}"
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, 600, nx=True)
-        count, _ = await pipe.execute()
-    return int(count) > settings.feedback_rate_limit
+    return await count_attempt(request.app.state.redis, key) > settings.feedback_rate_limit
 
 
 def _lang(request: Request[Any, Any, Any]) -> str:
@@ -73,7 +90,14 @@ def _lang(request: Request[Any, Any, Any]) -> str:
                          request.headers.get("accept-language"))
 
 
-_TOO_MANY = "Too many attempts from your address; please wait a few minutes and try again."
+def _error_page(lang: str, exc: HuddleError) -> Response[str]:
+    """The refusal in the customer's language (the English detail when we have no text)."""
+    reason = str(exc.extra.get("reason", ""))
+    return _page(lang, exc.status, state="error", message=TEXTS[lang].get(reason, exc.detail))
+
+
+_TOO_MANY = ("Too many attempts from your address; please wait a few minutes and try "
+             "again.")
 
 
 @get("/f/{key:str}", include_in_schema=False)
@@ -81,11 +105,11 @@ async def feedback_form(key: str, request: Request[Any, Any, Any]) -> Response[s
     """The form the customer opens from the link."""
     lang = _lang(request)
     if await _rate_limited(request):
-        return _page(lang, 429, state="error", message=_TOO_MANY)
+        return _error_page(lang, TooManyRequests(_TOO_MANY, reason="too_many"))
     try:
         link = await find_link(key)
     except HuddleError as exc:
-        return _page(lang, exc.status, state="error", message=exc.detail)
+        return _error_page(lang, exc)
     return _page(lang, 200, state="form", seller=link.seller.name.split()[0],
                  customer=link.request.customer)
 
@@ -98,38 +122,56 @@ async def feedback_submit(key: str, request: Request[Any, Any, Any],
     lang = _lang(request)
     as_json = (request.content_type[0] or "").endswith("json")
     if await _rate_limited(request):
+        too_many = TooManyRequests(_TOO_MANY, reason="too_many")
         if as_json:
-            raise _TooMany(_TOO_MANY)
-        return _page(lang, 429, state="error", message=_TOO_MANY)
+            raise too_many
+        return _error_page(lang, too_many)
     if as_json:
         body = await request.json()
         if not isinstance(body, dict):
             raise Invalid("Send a JSON object like {\"rating\": 5, \"comment\": \"...\"}.")
         result = await submit_feedback(ledger, key, _rating(body.get("rating")),
-                                       body.get("comment"))
+                                       _comment(body.get("comment")))
         return Response(result, status_code=201)
     form = await request.form()
     try:
-        result = await submit_feedback(ledger, key, _rating(form.get("rating")),
-                                       form.get("comment"))
+        rating = _rating(form.get("rating"))
+    except Invalid:  # show the form again rather than a dead end
+        try:
+            link = await find_link(key)
+        except HuddleError as exc:
+            return _error_page(lang, exc)
+        return _page(lang, 422, state="form", seller=link.seller.name.split()[0],
+                     customer=link.request.customer, message=TEXTS[lang]["pick"])
+    try:
+        result = await submit_feedback(ledger, key, rating,
+                                       _comment(form.get("comment"), truncate=True))
     except HuddleError as exc:
-        return _page(lang, exc.status, state="error", message=exc.detail)
+        return _error_page(lang, exc)
     seller = (await Member.get(id=result["seller_id"])).name.split()[0]
     return _page(lang, 201, state="thanks", seller=seller)
-
-
-class _TooMany(HuddleError):
-    status = 429
-    title = "Too many requests"
 
 
 def _rating(value: Any) -> int:
     """A whole number from the form ("4") or JSON (4); anything else is refused."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() cannot read
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())
     raise Invalid("Choose a rating from 1 to 5.")
+
+
+def _comment(value: Any, truncate: bool = False) -> str | None:
+    """An optional text of at most 2000 characters; a form's is cut to fit, since browsers
+    count a textarea's line breaks differently from us."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid("comment must be text.")
+    if len(value) > 2000 and not truncate:
+        raise Invalid("comment may be at most 2000 characters.")
+    return value[:2000]
 
 
 routes = [feedback_form, feedback_submit]
