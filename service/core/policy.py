@@ -31,7 +31,8 @@ class Policy:
     kudos_max_points: float = 5
     kudos_weekly_allowance: float = 10
     kudos_recipient_weekly_cap: float = 5
-    kudos_reciprocity_limit: float = 10
+    # both directions together; below twice the recipient cap, or it could never bite
+    kudos_reciprocity_limit: float = 8
     mentoring_max_points: float = 20
     mentoring_weekly_budget: float = 50
     loss_review_points: float = 5

@@ -56,16 +56,17 @@ def check_kudos(
             f"points a week; {from_cents(max(cap_left, 0))} left for them this week.",
             remaining=from_cents(max(cap_left, 0)),
         )
-    # reciprocity: A→B and B→A in the same week, beyond the limit, looks like a trade
-    if usage.received_from_recipient and (
-        usage.given_to_recipient + cents + usage.received_from_recipient
-        > to_cents(policy.kudos_reciprocity_limit)
-    ):
+    # reciprocity: A→B and B→A in the same week, beyond the limit, looks like a trade; a
+    # one-way thank-you is bounded by the recipient cap alone
+    swapped = usage.given_to_recipient + usage.received_from_recipient
+    pair_left = to_cents(policy.kudos_reciprocity_limit) - swapped
+    if usage.received_from_recipient and cents > pair_left:
         raise LimitReached(
-            "You and this teammate have already swapped "
-            f"{from_cents(usage.given_to_recipient + usage.received_from_recipient)} kudos "
-            f"points this week; trading kudos back and forth is capped at "
-            f"{policy.kudos_reciprocity_limit:g} points a week between two people."
+            f"You and this teammate have already swapped {from_cents(swapped)} kudos points "
+            f"this week; trading kudos back and forth is capped at "
+            f"{policy.kudos_reciprocity_limit:g} points a week between two people "
+            f"({from_cents(max(pair_left, 0))} left between you).",
+            remaining=from_cents(max(pair_left, 0)),
         )
     return cents
 
