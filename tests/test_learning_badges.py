@@ -132,3 +132,111 @@ async def test_csv_exports_for_admins(api):
     assert sum(float(row["points"]) for row in deal_rows) == 30
     await api.call("GET", "/api/export/ledger.csv", token=api.tokens[manager["id"]],
                    expect=403)
+
+
+def _badges(feed):
+    """(badge, member_id) of every badge event in a feed page."""
+    return [(ev["badge"], ev["member_id"]) for e in feed["entries"] for ev in e["events"]
+            if ev["type"] == "badge"]
+
+
+async def test_learning_badges_mentor_by_coach_kudos(api):
+    """3 loss reviews, 5 feedbacks, named 'coach' 3 times: each badge once, celebrated."""
+    team, (a, b, c, d, e, f), manager = await _setup(api)
+    answers = {"answers": ["yes"] * 12}
+    lost = [(await api.deal(a["id"], 0, outcome="lost")).json()["deal"] for _ in range(4)]
+    for deal in lost:
+        await api.post(f"/api/deals/{deal['id']}/loss-review", answers,
+                       token=api.tokens[a["id"]], expect=201)
+    for _ in range(6):
+        link = (await api.post("/api/feedback-requests", {"seller_id": b["id"],
+                                                          "customer": "Acme"},
+                               expect=201)).json()
+        path = "/f/" + link["url"].rsplit("/f/", 1)[1]
+        assert (await api.client.post(path, json={"rating": 3})).status_code == 201
+    for giver in (d, e, f):
+        await api.post("/api/kudos", {"to_member_id": c["id"], "points": 1, "message": "ty",
+                                      "strength": "coach"}, token=api.tokens[giver["id"]],
+                       expect=201)
+    feed = await api.get("/api/feed", limit=50)
+    assert sorted(_badges(feed)) == sorted([("student-of-the-game", a["id"]),
+                                            ("voice-of-the-customer", b["id"]),
+                                            ("mentor", c["id"])])
+    awarded = [e for e in feed["entries"] if any(ev["type"] == "badge" for ev in e["events"])]
+    assert {e["kind"] for e in awarded} == {"loss.reviewed", "feedback.received", "kudos"}
+    assert all(e["celebrate"] for e in awarded)
+    assert not any(e["celebrate"] for e in feed["entries"] if e["kind"] == "kudos"
+                   and e not in awarded)
+    profile = await api.get(f"/api/members/{c['id']}/profile")
+    assert [(x["code"], x["title"]) for x in profile["badges"]] == [("mentor", "Mentor")]
+    assert profile["badges"][0]["seq"] == next(e["seq"] for e in awarded if e["kind"] == "kudos")
+
+
+async def test_badges_once_per_season_and_hat_trick_needs_one_week(api):
+    """Each season can award the same badge again; 3 wins spread over 3 weeks are no hat-trick."""
+    old = await api.season("2020-01-01", "2020-12-31", "2020")
+    now = await api.season("2021-01-01", "2099-12-31", "Now")
+    team = await api.team()
+    a = await api.member(team["id"])
+    for day in ("2020-03-02", "2020-03-09", "2020-03-16"):  # Mondays of three ISO weeks
+        await api.deal(a["id"], 0, closed_at=f"{day}T10:00:00+00:00")
+    await api.deal(a["id"], 0)
+    by_season = {s["id"]: [x["code"] for x in (await api.get(
+        f"/api/members/{a['id']}/profile", season=str(s["id"])))["badges"]] for s in (old, now)}
+    assert by_season == {old["id"]: ["first-goal"], now["id"]: ["first-goal"]}
+    for day in ("2020-03-17", "2020-03-18"):  # now 3 in the week of 16 March
+        await api.deal(a["id"], 0, closed_at=f"{day}T10:00:00+00:00")
+    profile = await api.get(f"/api/members/{a['id']}/profile", season="all")
+    assert sorted((x["code"], x["season_id"]) for x in profile["badges"]) == [
+        ("first-goal", old["id"]), ("first-goal", now["id"]), ("hat-trick", old["id"])]
+    assert profile["badges_all_time"] == 3
+
+
+async def test_refused_actions_award_no_badge(api):
+    """A refused kudos or review is not counted towards a badge."""
+    team, (a, b, c, d, e, f), manager = await _setup(api)
+    for to in (a, b, c, d):
+        await api.post("/api/kudos", {"to_member_id": to["id"], "points": 1, "message": "ty"},
+                       token=api.tokens[f["id"]], expect=201)
+    await api.post("/api/kudos", {"to_member_id": f["id"], "points": 1, "message": "me"},
+                   token=api.tokens[f["id"]], expect=422)  # to oneself: not a 5th teammate
+    await api.post("/api/kudos", {"to_member_id": a["id"], "points": 5, "message": "again"},
+                   token=api.tokens[f["id"]], expect=409)  # over the cap to a
+    assert (await api.get(f"/api/members/{f['id']}/profile"))["badges"] == []
+    await api.post("/api/kudos", {"to_member_id": e["id"], "points": 1, "message": "ty"},
+                   token=api.tokens[f["id"]], expect=201)
+    codes = [x["code"] for x in (await api.get(f"/api/members/{f['id']}/profile"))["badges"]]
+    assert codes == ["team-player"]
+
+
+async def test_csv_cells_cannot_run_as_formulas(api):
+    """A customer named like a formula is exported as text; details carry what happened."""
+    team, (a, *_), manager = await _setup(api)
+    await api.deal(a["id"], 1000, customer="=HYPERLINK(\"http://x\")")
+    r = await api.call("GET", "/api/export/ledger.csv", expect=200)
+    assert r.headers["content-disposition"] == 'attachment; filename="huddle-ledger.csv"'
+    rows = [row for row in csv.DictReader(io.StringIO(r.text)) if row["kind"] == "deal.won"]
+    details = rows[0]["details"]
+    assert details.startswith("{") and '"customer":"=HYPERLINK' in details
+    assert not any(cell.startswith("=") for row in rows for cell in row.values())
+    boards = await api.call("GET", "/api/export/boards.csv", params={"season": "all"},
+                            expect=200)
+    assert 'filename="huddle-board-all.csv"' in boards.headers["content-disposition"]
+    await api.call("GET", "/api/export/boards.csv", token=api.tokens[a["id"]], expect=403)
+
+
+async def test_most_improved_needs_a_season(api):
+    """With no season running and none named, most-improved says so (422)."""
+    team = await api.team()
+    await api.member(team["id"])
+    r = await api.call("GET", "/api/leaderboards/most-improved", expect=422)
+    assert "season" in r.json()["detail"]
+    assert (await api.get("/api/leaderboards/newcomers"))["entries"] == []
+
+
+def test_safe_cell_only_touches_formula_text():
+    """Text starting like a formula gets an apostrophe; numbers and plain text do not."""
+    from service.learning.export import safe_cell
+
+    assert [safe_cell(v) for v in ("=1+1", "+47 22", "-x", "@SUM", "Kari", -5, 2.5, None)] == [
+        "'=1+1", "'+47 22", "'-x", "'@SUM", "Kari", -5, 2.5, None]

@@ -108,3 +108,72 @@ async def test_win_story_once_in_the_feed(api):
                    token=api.tokens[mate["id"]], expect=403)
     await api.post(f"/api/deals/{won['id']}/story", {"text": ""}, token=token, expect=422)
     assert (await api.board(category="learning"))[seller["id"]] == 2
+
+
+async def test_story_refusals_change_nothing(api):
+    """Wrong person, lost deal, empty text, admin, unknown deal: refused, no entry, no points."""
+    team, seller, mate, manager, lost, won = await _lost_and_won(api)
+    before, board = await api.get("/api/feed"), await api.board()
+    path = f"/api/deals/{won['id']}/story"
+    await api.post(path, {"text": "mine"}, token=api.tokens[mate["id"]], expect=403)
+    await api.post(path, {"text": "mine"}, token=api.tokens[manager["id"]], expect=403)
+    await api.post(path, {"text": "mine"}, expect=403)  # admin has no member
+    await api.post(path, {"text": "mine"}, token=await api.role_token("display"), expect=403)
+    await api.post(path, {"text": "   "}, token=api.tokens[seller["id"]], expect=422)
+    await api.post(f"/api/deals/{lost['id']}/story", {"text": "x"},
+                   token=api.tokens[seller["id"]], expect=409)
+    await api.post("/api/deals/999/story", {"text": "x"}, token=api.tokens[seller["id"]],
+                   expect=404)
+    assert await api.get("/api/feed") == before and await api.board() == board
+
+
+async def test_pending_reviews_per_member(api):
+    """Each seller sees their own lost deals waiting; won deals never wait."""
+    team, seller, mate, manager, lost, won = await _lost_and_won(api)
+    older = (await api.deal(mate["id"], 1, outcome="lost",
+                            closed_at="2026-01-05T10:00:00+00:00")).json()["deal"]
+    newer = (await api.deal(mate["id"], 2, outcome="lost")).json()["deal"]
+    pending = await api.get(f"/api/members/{mate['id']}/pending-reviews",
+                            token=api.tokens[mate["id"]])
+    assert [p["deal_id"] for p in pending] == [newer["id"], older["id"]]
+    assert pending[0]["customer"] == "Acme AS" and pending[0]["amount"] == 2
+    assert (await api.get(f"/api/members/{mate['id']}/profile"))["pending_reviews"] == 2
+    assert [p["deal_id"] for p in
+            await api.get(f"/api/members/{seller['id']}/pending-reviews")] == [lost["id"]]
+    await api.get("/api/members/999/pending-reviews", expect=404)
+
+
+async def test_reviews_count_in_the_season_they_are_written(api):
+    """Insights go by the season the deal was lost in; the badge by the review's season."""
+    old = await api.season("2020-01-01", "2020-12-31", "2020")
+    now = await api.season("2021-01-01", "2099-12-31", "Now")
+    team = await api.team()
+    seller = await api.member(team["id"])
+    deals = [(await api.deal(seller["id"], 0, outcome="lost",
+                             closed_at="2020-06-01T10:00:00+00:00")).json()["deal"]
+             for _ in range(3)]
+    for deal in deals:
+        await api.post(f"/api/deals/{deal['id']}/loss-review", {"answers": ANSWERS},
+                       token=api.tokens[seller["id"]], expect=201)
+    assert (await api.get("/api/insights/losses", season=str(old["id"])))["reviews"] == 3
+    assert (await api.get("/api/insights/losses", season=str(now["id"])))["reviews"] == 0
+    profile = await api.get(f"/api/members/{seller['id']}/profile", season="all")
+    assert [(b["code"], b["season_id"]) for b in profile["badges"]] == [
+        ("student-of-the-game", now["id"])]
+    assert (await api.board(season=str(now["id"]), category="learning"))[seller["id"]] == 15
+
+
+async def test_insights_for_admins_across_teams(api):
+    """Admins read every team together or one team; display tokens may not."""
+    team, seller, mate, manager, lost, won = await _lost_and_won(api)
+    other = await api.team()
+    rival = await api.member(other["id"])
+    lost2 = (await api.deal(rival["id"], 1, outcome="lost")).json()["deal"]
+    for who, deal in ((seller, lost), (rival, lost2)):
+        await api.post(f"/api/deals/{deal['id']}/loss-review", {"answers": ANSWERS},
+                       token=api.tokens[who["id"]], expect=201)
+    everyone = await api.get("/api/insights/losses")
+    assert everyone["reviews"] == 2 and everyone["team_id"] is None
+    assert sum(q["yes"] + q["partly"] + q["no"] for q in everyone["questions"]) == 24
+    assert (await api.get("/api/insights/losses", team_id=other["id"]))["reviews"] == 1
+    await api.get("/api/insights/losses", token=await api.role_token("display"), expect=403)

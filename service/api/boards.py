@@ -122,7 +122,8 @@ async def profile(
         raise NotFound(f"There is no member {member_id}.")
     resolved = await resolve_season(season, settings)
     season_id = resolved.id if resolved else None
-    badges = await Badge.filter(member_id=member_id).order_by("awarded_at", "id")
+    badges = await Badge.filter(member_id=member_id).order_by(
+        "awarded_at", "id").select_related("entry")
     return {
         "member": {"id": member.id, "name": member.name, "team_id": member.team_id,
                    "role": member.role, "joined_on": member.joined_on.isoformat()},

@@ -26,10 +26,12 @@ __all__ = ["award_badges", "badge_json"]
 
 
 def badge_json(badge: Badge) -> dict[str, Any]:
+    """A badge as the profile shows it; ``seq`` is the feed entry that earned it (the
+    badge's ``entry`` must be fetched with it: ``select_related("entry")``)."""
     info = BADGES[badge.code]
     return {"code": badge.code, "title": info.title, "rule": info.rule,
             "season_id": badge.season_key or None, "awarded_at": badge.awarded_at.isoformat(),
-            "seq_entry_id": badge.entry_id}
+            "seq": badge.entry.seq}
 
 
 def _who(entry: Entry, draft: Draft) -> dict[str, list[int]]:
@@ -65,8 +67,9 @@ async def _count(conn: BaseDBAsyncClient, code: str, member_id: int, season_id: 
                                           entry__season_id=season_id).using_db(conn).count()
         return max(coach, mentored)
     if code == "student-of-the-game":
-        return await LossReview.filter(member_id=member_id, season_id=season_id).using_db(
-            conn).count()
+        # the season the review was written in (as its points), not the deal's
+        return await LossReview.filter(member_id=member_id,
+                                       entry__season_id=season_id).using_db(conn).count()
     if code == "team-player":
         member = await Member.get(id=member_id, using_db=conn)
         mates = await Kudos.filter(giver_id=member_id, recipient__team_id=member.team_id,

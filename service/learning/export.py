@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -12,12 +13,23 @@ from ..core.scoring import CATEGORIES
 from ..db.models import Entry, PointAward, Team
 from ..ledger import entry_json
 
-__all__ = ["board_rows", "ledger_rows", "to_csv"]
+__all__ = ["BOARD_HEADER", "LEDGER_HEADER", "board_rows", "ledger_rows", "safe_cell", "to_csv"]
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula (a customer named "=HYPERLINK(...)")
+    gets a leading apostrophe (OWASP "CSV injection"); numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _line(values: Iterable[Any]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(values)
+    csv.writer(buffer).writerow([safe_cell(v) for v in values])
     return buffer.getvalue()
 
 
@@ -40,12 +52,13 @@ async def board_rows(boards: Boards, season_id: int | None) -> AsyncIterator[lis
 BOARD_HEADER = ["rank", "member_id", "name", "team_id", "team", "score", *CATEGORIES]
 LEDGER_HEADER = ["seq", "recorded_at", "occurred_at", "kind", "member_id", "member", "team_id",
                  "season_id", "actor_role", "actor_member_id", "award_member_id",
-                 "award_member", "award_team_id", "category", "points"]
+                 "award_member", "award_team_id", "category", "points", "details"]
 
 
 async def ledger_rows(batch: int = 500) -> AsyncIterator[list[Any]]:
-    """One row per award (an entry without awards gives one row with empty award columns),
-    read in batches so a long ledger streams without being held in memory."""
+    """One row per award (an entry without awards gives one row with empty award columns)
+    and the entry's details as JSON; read in batches so a long ledger streams without being
+    held in memory."""
     after = 0
     while True:
         entries = await Entry.filter(seq__gt=after).order_by("seq").limit(batch)
@@ -59,9 +72,12 @@ async def ledger_rows(batch: int = 500) -> AsyncIterator[list[Any]]:
             head = [view["seq"], view["recorded_at"], view["occurred_at"], view["kind"],
                     view["member_id"], view["member_name"], view["team_id"], view["season_id"],
                     view["by"]["role"], view["by"]["member_id"]]
+            # what happened (amount, customer, message, rating...) as compact JSON
+            details = json.dumps(view["data"], ensure_ascii=False, separators=(",", ":"),
+                                 default=str)
             if not view["awards"]:
-                yield [*head, "", "", "", "", ""]
+                yield [*head, "", "", "", "", "", details]
             for a in view["awards"]:
                 yield [*head, a["member_id"], a["name"], a["team_id"], a["category"],
-                       a["points"]]
+                       a["points"], details]
         after = entries[-1].seq
