@@ -57,6 +57,9 @@ async def test_refusals_change_nothing(api, db_url):
     for bad in ({"rating": 0}, {"rating": 6}, {"rating": "five"}, {"comment": "no rating"}):
         assert (await api.client.post(_path(link), json=bad)).status_code == 422
     assert (await api.client.post("/f/not-a-real-key", json={"rating": 5})).status_code == 404
+    too_long = "/f/" + "x" * 300  # longer than any key: unknown, not a server error
+    assert (await api.client.post(too_long, json={"rating": 5})).status_code == 404
+    assert (await api.client.get(too_long)).status_code == 404
     await api.post("/api/feedback-requests", {"seller_id": seller["id"], "customer": "X"},
                    token=api.tokens[mate["id"]], expect=403)
     await api.post("/api/feedback-requests", {"seller_id": seller["id"], "customer": "X"},
@@ -143,7 +146,7 @@ async def test_refusals_speak_the_customers_language(api, db_url):
 
 
 async def test_bad_answers_are_refused_and_change_nothing(api):
-    """No rating re-shows the form (422); odd JSON is refused; the link stays open."""
+    """No rating re-shows the form (422); odd or broken JSON is refused; the link stays open."""
     team, seller, mate, link = await _request(api)
     before = await api.get("/api/feed")
     page = await api.client.post(_path(link) + "?lang=sv", data={"comment": "no stars"})
@@ -152,6 +155,9 @@ async def test_bad_answers_are_refused_and_change_nothing(api):
                 {"rating": "²"}, {"rating": True}, {"rating": 4.0}, [5]):
         r = await api.client.post(_path(link), json=bad)
         assert r.status_code == 422 and r.json()["detail"], bad
+    broken = await api.client.post(_path(link), content=b"{rating: 5",
+                                   headers={"content-type": "application/json"})
+    assert broken.status_code == 422 and "JSON object" in broken.json()["detail"]
     assert await api.get("/api/feed") == before
     long = await api.client.post(_path(link), data={"rating": "3", "comment": "y" * 2100})
     assert long.status_code == 201  # a form's comment is cut to 2000, not refused

@@ -22,6 +22,7 @@ __all__ = ["FeedbackLink", "check_open", "create_request", "feedback_list", "fin
 _UNKNOWN = "This feedback link does not exist; check that the whole address was copied."
 _USED = "This feedback has already been given. Thank you!"
 _EXPIRED = "This feedback link has expired; ask your contact for a new one."
+_KEY_LENGTH = 64  # FeedbackRequest.key
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def check_open(request: FeedbackRequest, now: datetime) -> None:
 
 async def find_link(key: str) -> FeedbackLink:
     """The open request behind a key: unknown → 404, answered → 409, expired → 410."""
-    request = await FeedbackRequest.get_or_none(key=key)
+    # a key longer than the column cannot exist (and Tortoise refuses to query for it)
+    request = await FeedbackRequest.get_or_none(key=key) if len(key) <= _KEY_LENGTH else None
     if request is None:
         raise NotFound(_UNKNOWN, reason="unknown")
     check_open(request, datetime.now(UTC))

@@ -8,6 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, get, post
+from litestar.exceptions import SerializationException
 
 from ..db.models import Member
 from ..errors import HuddleError, Invalid, TooManyRequests
@@ -127,7 +128,10 @@ async def feedback_submit(key: str, request: Request[Any, Any, Any],
             raise too_many
         return _error_page(lang, too_many)
     if as_json:
-        body = await request.json()
+        try:
+            body = await request.json()
+        except SerializationException:
+            body = None
         if not isinstance(body, dict):
             raise Invalid("Send a JSON object like {\"rating\": 5, \"comment\": \"...\"}.")
         result = await submit_feedback(ledger, key, _rating(body.get("rating")),
