@@ -162,3 +162,20 @@ async def test_bad_answers_are_refused_and_change_nothing(api):
     long = await api.client.post(_path(link), data={"rating": "3", "comment": "y" * 2100})
     assert long.status_code == 201  # a form's comment is cut to 2000, not refused
     assert len((await api.get("/api/feedback"))[0]["comment"]) == 2000
+
+
+async def test_weekly_limit_on_links_per_seller(api):
+    """Over feedback_requests_weekly_limit a seller gets 409; other sellers are not affected."""
+    await api.call("PUT", "/api/policy", json={"feedback_requests_weekly_limit": 2},
+                   expect=200)
+    team, seller, mate, link = await _request(api)  # the first of the week
+    body = {"seller_id": seller["id"], "customer": "Statkraft"}
+    await api.post("/api/feedback-requests", body, expect=201)  # an admin's counts too
+    r = await api.post("/api/feedback-requests", body, token=api.tokens[seller["id"]],
+                       expect=409)
+    assert "feedback_requests_weekly_limit" in r.json()["detail"]
+    assert r.json()["remaining"] == 0
+    await api.post("/api/feedback-requests", {"seller_id": mate["id"], "customer": "Orkla"},
+                   token=api.tokens[mate["id"]], expect=201)
+    await api.call("PUT", "/api/policy", json={"feedback_requests_weekly_limit": 0},
+                   expect=422)

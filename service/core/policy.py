@@ -41,6 +41,8 @@ class Policy:
         default_factory=lambda: dict(DEFAULT_FEEDBACK_POINTS)
     )
     feedback_link_days: int = 14
+    # links one seller may have created per ISO week: a seller could answer their own links
+    feedback_requests_weekly_limit: int = 20
     team_goal_bonus: float = 25
     member_goal_bonus: float = 10
 
@@ -81,6 +83,8 @@ class Policy:
         if self.max_assists < 0 or self.newcomer_days < 0 or self.feedback_link_days < 1:
             raise Invalid("max_assists and newcomer_days must be 0 or more, "
                           "feedback_link_days at least 1.")
+        if self.feedback_requests_weekly_limit < 1:
+            raise Invalid("feedback_requests_weekly_limit must be at least 1.")
         if sorted(self.feedback_points) != [1, 2, 3, 4, 5]:
             raise Invalid("feedback_points must give points for each rating 1 to 5.")
         for f in fields(self):

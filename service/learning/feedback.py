@@ -6,16 +6,21 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from redis.asyncio import Redis
 
 from ..auth import Caller
+from ..core.calendar import iso_week
 from ..core.scoring import score_flat
 from ..db.models import Entry, Feedback, FeedbackRequest, Member
 from ..db.queries import current_policy
-from ..errors import Conflict, Forbidden, Gone, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Gone, Invalid, LimitReached, NotFound
 from ..ledger import Draft, Ledger, Txn
+from .ratelimit import count_attempt
 
-__all__ = ["FeedbackLink", "check_open", "create_request", "feedback_list", "find_link",
-           "submit_feedback"]
+__all__ = ["FeedbackLink", "RequestCounter", "check_open", "create_request", "feedback_list",
+           "find_link", "submit_feedback"]
 
 # ``reason`` travels in the problem details, so the customer's page (and any client) can
 # say in its own language what happened
@@ -31,8 +36,31 @@ class FeedbackLink:
     seller: Member
 
 
+@dataclass(frozen=True)
+class RequestCounter:
+    """Where the weekly count of feedback requests per seller is kept (shared Redis)."""
+
+    redis: Redis
+    prefix: str
+    tz: ZoneInfo
+
+
+async def _count_request(counter: RequestCounter, seller_id: int, week: str,
+                         limit: int) -> None:
+    """A seller could answer their own links for points: cap the links per ISO week.
+
+    Counted in Redis (atomic across instances; a flushed Redis only resets the count)
+    because creating a link is not a ledger write."""
+    key = f"{counter.prefix}:feedback-requests:{seller_id}:{week}"
+    if await count_attempt(counter.redis, key, window=8 * 24 * 3600) > limit:
+        raise LimitReached(
+            f"This seller has already asked {limit} customers for feedback this week, the "
+            "most the policy allows (feedback_requests_weekly_limit); try again next week.",
+            remaining=0)
+
+
 async def create_request(caller: Caller, seller_id: int, customer: str,
-                         meeting_on: date | None) -> FeedbackRequest:
+                         meeting_on: date | None, counter: RequestCounter) -> FeedbackRequest:
     """A seller (for themselves), their manager or an admin asks a customer for feedback."""
     caller.require("seller", "manager", "admin")
     seller = await Member.get_or_none(id=seller_id)
@@ -46,6 +74,8 @@ async def create_request(caller: Caller, seller_id: int, customer: str,
         raise Invalid("Name the customer the meeting was with.")
     policy = await current_policy()
     now = datetime.now(UTC)
+    await _count_request(counter, seller_id, iso_week(now, counter.tz),
+                         policy.feedback_requests_weekly_limit)
     # 32 random bytes: guessing a live link is hopeless, and /f/ is rate-limited too
     return await FeedbackRequest.create(
         key=secrets.token_urlsafe(32), seller_id=seller_id, customer=customer.strip(),

@@ -86,8 +86,12 @@ async def loss_insights(caller: Caller, settings: Settings, team_id: int | None 
 async def post_feedback_request(data: FeedbackRequestIn, caller: Caller, settings: Settings,
                                 request: Request[Any, Any, Any]) -> dict[str, Any]:
     """A one-time, expiring public link for the customer to rate a meeting; send ``url`` to
-    the customer (HUDDLE_PUBLIC_URL sets the address customers can reach)."""
-    row = await feedback.create_request(caller, data.seller_id, data.customer, data.meeting_on)
+    the customer (HUDDLE_PUBLIC_URL sets the address customers can reach). At most
+    ``feedback_requests_weekly_limit`` links per seller per ISO week (409 beyond)."""
+    counter = feedback.RequestCounter(request.app.state.redis, settings.redis_prefix,
+                                      settings.tz)
+    row = await feedback.create_request(caller, data.seller_id, data.customer, data.meeting_on,
+                                        counter)
     base = settings.public_url or str(request.base_url)
     return {"id": row.id, "url": f"{base.rstrip('/')}/f/{row.key}", "seller_id": row.seller_id,
             "customer": row.customer, "expires_at": row.expires_at.isoformat()}
