@@ -43,6 +43,7 @@ browser: ## install Debian's Chromium for the browser tests, when missing and po
 	  else echo "note: Chromium is not installed; browser tests will be skipped (apt-get install chromium)"; fi; }
 
 lint: install-dev ## ruff format check and ruff lint
+	$(BIN)/ruff format --check service tests bench
 	$(BIN)/ruff check service tests bench
 
 typecheck: install-dev ## mypy on the package

@@ -63,13 +63,33 @@ async def fresh_db(kind: str, tmp: Path) -> str:
 
 def start(db_url: str, redis_url: str, workers: int, tmp: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "HUDDLE_DATABASE_URL": db_url, "HUDDLE_REDIS_URL": redis_url,
-           "HUDDLE_ADMIN_TOKEN": ADMIN, "HUDDLE_DATA_DIR": str(tmp),
-           "HUDDLE_REDIS_PREFIX": f"bench{uuid.uuid4().hex[:6]}"}
-    proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--no-migrate",
-                             "--port", str(port), "--workers", str(workers),
-                             "--log-level", "warning"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "HUDDLE_DATABASE_URL": db_url,
+        "HUDDLE_REDIS_URL": redis_url,
+        "HUDDLE_ADMIN_TOKEN": ADMIN,
+        "HUDDLE_DATA_DIR": str(tmp),
+        "HUDDLE_REDIS_PREFIX": f"bench{uuid.uuid4().hex[:6]}",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "service",
+            "serve",
+            "--no-migrate",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -87,8 +107,12 @@ async def run_deals(url: str, deals: int, concurrency: int) -> tuple[float, list
         team = (await client.post("/api/teams", json={"name": "Bench"})).json()
         ids = []
         for i in range(4):
-            body = {"name": f"Seller {i}", "team_id": team["id"], "role": "seller",
-                    "joined_on": "2020-01-01"}
+            body = {
+                "name": f"Seller {i}",
+                "team_id": team["id"],
+                "role": "seller",
+                "joined_on": "2020-01-01",
+            }
             ids.append((await client.post("/api/members", json=body)).json()["id"])
         latencies: list[float] = []
         queue = list(range(deals))
@@ -96,8 +120,13 @@ async def run_deals(url: str, deals: int, concurrency: int) -> tuple[float, list
         async def worker() -> None:
             while queue:
                 i = queue.pop()
-                body = {"seller_id": ids[i % 4], "outcome": "won", "amount": 12_000,
-                        "customer": "Acme", "assists": [ids[(i + 1) % 4]]}
+                body = {
+                    "seller_id": ids[i % 4],
+                    "outcome": "won",
+                    "amount": 12_000,
+                    "customer": "Acme",
+                    "assists": [ids[(i + 1) % 4]],
+                }
                 t0 = time.perf_counter()
                 r = await client.post("/api/deals", json=body)
                 latencies.append(time.perf_counter() - t0)
@@ -115,8 +144,9 @@ async def bench_redis_apply(redis_url: str, n: int) -> float:
 
     redis = redis_client(redis_url)
     store = LeaderboardStore(redis, f"benchlua{uuid.uuid4().hex[:6]}")
-    awards = tuple(AppliedAward(m, 1, 1, "deals" if m == 1 else "team_share", 400)
-                   for m in range(1, 5))
+    awards = tuple(
+        AppliedAward(m, 1, 1, "deals" if m == 1 else "team_share", 400) for m in range(1, 5)
+    )
     t0 = time.perf_counter()
     for seq in range(1, n + 1):
         await store.apply(PendingEntry(seq, '{"kind":"deal.won"}', awards))
@@ -141,8 +171,10 @@ def main() -> None:
     kinds = ["sqlite"] + (["postgres"] if reachable("127.0.0.1", 5432) else [])
     print(f"deals={args.deals} concurrency={args.concurrency} cores={os.cpu_count()}")
     per_entry = asyncio.run(bench_redis_apply(redis_url, 2000))
-    print(f"redis apply (1 EVALSHA, 20 ZINCRBY): {per_entry * 1e6:.0f} µs/entry "
-          f"→ {1 / per_entry:,.0f} entries/s from one client")
+    print(
+        f"redis apply (1 EVALSHA, 20 ZINCRBY): {per_entry * 1e6:.0f} µs/entry "
+        f"→ {1 / per_entry:,.0f} entries/s from one client"
+    )
     results: dict[tuple[str, int], float] = {}
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
@@ -158,8 +190,10 @@ def main() -> None:
                 rate = args.deals / elapsed
                 results[(kind, workers)] = rate
                 q = statistics.quantiles(lat, n=100)
-                print(f"{kind:8s} workers={workers}: {rate:7.0f} deals/s   "
-                      f"p50 {q[49] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms")
+                print(
+                    f"{kind:8s} workers={workers}: {rate:7.0f} deals/s   "
+                    f"p50 {q[49] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms"
+                )
     for kind in kinds:
         print(f"{kind}: 2 workers / 1 worker = {results[(kind, 2)] / results[(kind, 1)]:.2f}×")
     if embedded:

@@ -39,21 +39,23 @@ async def run(url: str, clients: int, deals: int) -> list[float]:
         team = (await http.post("/api/teams", json={"name": "Live"})).json()
         body = {"name": "Seller", "team_id": team["id"], "role": "seller"}
         seller = (await http.post("/api/members", json=body)).json()
-        token = (await http.post("/api/tokens", json={"role": "display",
-                                                      "label": "bench"})).json()["token"]
+        token = (await http.post("/api/tokens", json={"role": "display", "label": "bench"})).json()[
+            "token"
+        ]
         ws_url = url.replace("http", "ws") + f"/ws/board?token={token}"
         sockets = [await connect(ws_url, max_size=None) for _ in range(clients)]
         for ws in sockets:
             await ws.recv()  # snapshot
         latencies: list[float] = []
         for _ in range(deals):
-            response = await http.post("/api/deals", json={
-                "seller_id": seller["id"], "outcome": "won", "amount": 5000, "customer": "X"})
+            response = await http.post(
+                "/api/deals",
+                json={"seller_id": seller["id"], "outcome": "won", "amount": 5000, "customer": "X"},
+            )
             posted = time.perf_counter()
             seq = response.json()["deal"]["seq"]
 
-            latencies.extend(await asyncio.gather(*(_arrival(ws, seq, posted)
-                                                    for ws in sockets)))
+            latencies.extend(await asyncio.gather(*(_arrival(ws, seq, posted) for ws in sockets)))
         for ws in sockets:
             await ws.close()
         return latencies
@@ -82,8 +84,10 @@ def main() -> None:
             proc.wait()
     q = statistics.quantiles(lat, n=100)
     print(f"{args.clients} boards × {args.deals} deals = {len(lat)} deliveries")
-    print(f"deal answered → update on a board: p50 {q[49] * 1000:.1f} ms, "
-          f"p90 {q[89] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, max {max(lat) * 1000:.1f} ms")
+    print(
+        f"deal answered → update on a board: p50 {q[49] * 1000:.1f} ms, "
+        f"p90 {q[89] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, max {max(lat) * 1000:.1f} ms"
+    )
     if embedded:
         embedded.stop()
 

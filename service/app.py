@@ -117,16 +117,29 @@ async def health(state: State) -> dict[str, Any]:
     except RedisError:
         applied, redis_ok = None, False
     hub = state.get("hub")
-    return {"status": "ok" if redis_ok else "degraded", "version": __version__,
-            "ledger_seq": last.seq if last else 0, "redis": redis_ok, "applied_seq": applied,
-            "live_boards": len(hub.clients) if hub else 0}
+    return {
+        "status": "ok" if redis_ok else "degraded",
+        "version": __version__,
+        "ledger_seq": last.seq if last else 0,
+        "redis": redis_ok,
+        "applied_seq": applied,
+        "live_boards": len(hub.clients) if hub else 0,
+    }
 
 
 def create_app(settings: Settings | None = None, extra_routes: list[Any] | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     route_handlers: list[Any] = [
-        health, *org.routes, *deals.routes, *peers.routes, *goals.routes, *boards.routes,
-        *learning_routes.routes, *learning_public.routes, *live.routes, *pages.routes,
+        health,
+        *org.routes,
+        *deals.routes,
+        *peers.routes,
+        *goals.routes,
+        *boards.routes,
+        *learning_routes.routes,
+        *learning_public.routes,
+        *live.routes,
+        *pages.routes,
         *(extra_routes or []),
     ]
     return Litestar(
@@ -137,8 +150,10 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
         lifespan=[_lifespan],
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
-            title="Huddle", version=__version__, path="/schema",
+            title="Huddle",
+            version=__version__,
+            path="/schema",
             description="Live team competition and rewards for sales teams. "
-                        "Authenticate with 'Authorization: Bearer <token>'.",
+            "Authenticate with 'Authorization: Bearer <token>'.",
         ),
     )

@@ -62,6 +62,9 @@ async def authenticate(token: str | None, admin_token: str | None) -> Caller:
     member = await Member.get(id=row.member_id)
     # a member's token acts in the member's current role, so a role change applies at once
     return Caller(
-        role=member.role, token_id=row.id, member_id=member.id, team_id=member.team_id,
+        role=member.role,
+        token_id=row.id,
+        member_id=member.id,
+        team_id=member.team_id,
         name=member.name,
     )

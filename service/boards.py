@@ -57,11 +57,20 @@ class Boards:
             size = sizes.get(team.id, 0)
             score = from_cents(round(total / size)) if size else 0
             rows.append(Row(team.id, team.name, score))
-            info[team.id] = {"nickname": team.nickname, "color": team.color, "members": size,
-                             "total": from_cents(total)}
+            info[team.id] = {
+                "nickname": team.nickname,
+                "color": team.color,
+                "members": size,
+                "total": from_cents(total),
+            }
         return [
-            {"rank": r.rank, "team_id": r.row.key, "name": r.row.name, "score": r.row.score,
-             **info[r.row.key]}
+            {
+                "rank": r.rank,
+                "team_id": r.row.key,
+                "name": r.row.name,
+                "score": r.row.score,
+                **info[r.row.key],
+            }
             for r in rank_all(rows)
         ]
 

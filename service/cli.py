@@ -88,9 +88,12 @@ async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
                 return 2
         role = member.role if member else args.role
         secret = new_token()
-        await Token.create(token_hash=hash_token(secret), role=role,
-                           member_id=member.id if member else None,
-                           label=args.label or (member.name if member else role))
+        await Token.create(
+            token_hash=hash_token(secret),
+            role=role,
+            member_id=member.id if member else None,
+            label=args.label or (member.name if member else role),
+        )
         print(secret)
         return 0
     finally:
@@ -123,12 +126,18 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
         print_welcome(settings, args.host, args.port)
         uvicorn.run(
-            "service.asgi:app", host=args.host, port=args.port, workers=args.workers,
+            "service.asgi:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
             # no per-message deflate: it costs CPU per client and frames can't be shared;
             # pings drop dead screens; shutdown never waits long on a frozen one
-            ws_per_message_deflate=False, ws_ping_interval=20, ws_ping_timeout=20,
+            ws_per_message_deflate=False,
+            ws_ping_interval=20,
+            ws_ping_timeout=20,
             timeout_graceful_shutdown=5,
-            log_level=args.log_level, proxy_headers=True,
+            log_level=args.log_level,
+            proxy_headers=True,
         )
     finally:
         if embedded:
@@ -151,8 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info")
-    serve.add_argument("--no-migrate", action="store_true",
-                       help="do not apply migrations first (when a separate step does)")
+    serve.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not apply migrations first (when a separate step does)",
+    )
     sub.add_parser("migrate", help="apply database migrations")
     demo = sub.add_parser("demo", help="seed demo teams, members, goals and history")
     demo.add_argument("--if-empty", action="store_true", help="only when there are no teams yet")
@@ -172,8 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.command == "serve":
         return cmd_serve(settings, args)
-    commands = {"migrate": cmd_migrate, "rebuild": cmd_rebuild, "token": cmd_token,
-                "demo": cmd_demo}
+    commands = {
+        "migrate": cmd_migrate,
+        "rebuild": cmd_rebuild,
+        "token": cmd_token,
+        "demo": cmd_demo,
+    }
     return asyncio.run(commands[args.command](settings, args))
 
 

@@ -23,18 +23,38 @@ from .settings import Settings
 __all__ = ["print_welcome", "seed_demo"]
 
 TEAMS = [
-    ("Oslo", "The Vikings", "#c8102e",
-     ["Ingrid Berg", "Ola Nordmann", "Kari Hansen", "Jonas Lie"]),
-    ("Stockholm", "The Gunners", "#0a5ca8",
-     ["Astrid Lind", "Erik Svensson", "Maja Holm", "Lars Ek"]),
-    ("Bergen", "The Rainmakers", "#2e8b57",
-     ["Sigrid Dahl", "Henrik Moe", "Nora Vik", "Emil Aas"]),
+    ("Oslo", "The Vikings", "#c8102e", ["Ingrid Berg", "Ola Nordmann", "Kari Hansen", "Jonas Lie"]),
+    (
+        "Stockholm",
+        "The Gunners",
+        "#0a5ca8",
+        ["Astrid Lind", "Erik Svensson", "Maja Holm", "Lars Ek"],
+    ),
+    ("Bergen", "The Rainmakers", "#2e8b57", ["Sigrid Dahl", "Henrik Moe", "Nora Vik", "Emil Aas"]),
 ]
-CUSTOMERS = ["Equinor", "Telenor", "DNB", "Volvo", "Spotify", "IKEA", "Orkla", "Schibsted",
-             "Ericsson", "H&M", "Kahoot!", "Vipps", "Norwegian", "Storebrand"]
-THANKS = ["Thanks for the demo prep!", "Great call notes, saved my meeting.",
-          "You untangled the pricing for me.", "Perfect intro to their CFO.",
-          "Thanks for covering my follow-ups."]
+CUSTOMERS = [
+    "Equinor",
+    "Telenor",
+    "DNB",
+    "Volvo",
+    "Spotify",
+    "IKEA",
+    "Orkla",
+    "Schibsted",
+    "Ericsson",
+    "H&M",
+    "Kahoot!",
+    "Vipps",
+    "Norwegian",
+    "Storebrand",
+]
+THANKS = [
+    "Thanks for the demo prep!",
+    "Great call notes, saved my meeting.",
+    "You untangled the pricing for me.",
+    "Perfect intro to their CFO.",
+    "Thanks for covering my follow-ups.",
+]
 STRENGTHS = ["communicator", "big-picture", "closer", "coach", "product-expert", "listener"]
 
 
@@ -54,7 +74,7 @@ async def seed_demo(ledger: Ledger, settings: Settings, only_if_empty: bool = Fa
     today = datetime.now(settings.tz).date()
     quarter = (today.month - 1) // 3
     start = date(today.year, quarter * 3 + 1, 1)
-    end = (date(today.year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1) - timedelta(days=1))
+    end = date(today.year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1) - timedelta(days=1)
     season = await org.create_season(ledger, admin, f"Q{quarter + 1} {today.year}", start, end)
     teams: list[tuple[Team, list[Member]]] = []
     for name, nickname, color, people in TEAMS:
@@ -63,15 +83,21 @@ async def seed_demo(ledger: Ledger, settings: Settings, only_if_empty: bool = Fa
         for i, person in enumerate(people):
             joined = today - timedelta(days=30 if (name, i) == ("Oslo", 3) else 400 + 37 * i)
             email = person.lower().replace(" ", ".") + "@example.com"
-            req = org.MemberRequest(person, team.id, "manager" if i == 0 else "seller", email,
-                                    joined)
+            req = org.MemberRequest(
+                person, team.id, "manager" if i == 0 else "seller", email, joined
+            )
             members.append(await org.create_member(ledger, admin, req))
         teams.append((team, members))
         print(f"demo: team {name} ({nickname}) with {len(members)} members", file=sys.stderr)
     for team, members in teams:
         sellers = members[1:]
         await create_goal(
-            ledger, admin, team.id, season.id, "revenue", 900_000,
+            ledger,
+            admin,
+            team.id,
+            season.id,
+            "revenue",
+            900_000,
             [(m.id, 300_000) for m in sellers],
         )
     everyone = [m for _, ms in teams for m in ms]
@@ -85,8 +111,12 @@ async def seed_demo(ledger: Ledger, settings: Settings, only_if_empty: bool = Fa
     return 0
 
 
-async def _history(ledger: Ledger, teams: list[tuple[Team, list[Member]]],
-                   everyone: list[Member], rng: random.Random) -> None:
+async def _history(
+    ledger: Ledger,
+    teams: list[tuple[Team, list[Member]]],
+    everyone: list[Member],
+    rng: random.Random,
+) -> None:
     now = datetime.now(UTC)
     integration = Caller(role="integration", name="demo CRM")
     steps = 40
@@ -98,29 +128,47 @@ async def _history(ledger: Ledger, teams: list[tuple[Team, list[Member]]],
         teammates = [m.id for m in members if m.id != seller.id]
         assists = tuple(rng.sample(teammates, k=rng.choice([0, 0, 1, 2])))
         amount = rng.choice([8_000, 15_000, 25_000, 40_000, 60_000, 120_000])
-        req = DealRequest(seller.id, "won" if won else "lost", amount, rng.choice(CUSTOMERS),
-                          assists, f"demo-{step}", min(when, now))
+        req = DealRequest(
+            seller.id,
+            "won" if won else "lost",
+            amount,
+            rng.choice(CUSTOMERS),
+            assists,
+            f"demo-{step}",
+            min(when, now),
+        )
         await record_deal(ledger, integration, req)
         _bar(step + 1, steps)
     for giver in everyone:
         recipient = rng.choice([m for m in everyone if m.id != giver.id])
-        caller = Caller(role=giver.role, member_id=giver.id, team_id=giver.team_id,
-                        name=giver.name)
+        caller = Caller(role=giver.role, member_id=giver.id, team_id=giver.team_id, name=giver.name)
         with contextlib.suppress(HuddleError):
-            await peers.give_kudos(ledger, caller, peers.KudosRequest(
-                recipient.id, rng.choice([2, 3, 4]), rng.choice(THANKS), rng.choice(STRENGTHS)))
+            await peers.give_kudos(
+                ledger,
+                caller,
+                peers.KudosRequest(
+                    recipient.id, rng.choice([2, 3, 4]), rng.choice(THANKS), rng.choice(STRENGTHS)
+                ),
+            )
     for _team, members in teams:
         manager = members[0]
-        caller = Caller(role="manager", member_id=manager.id, team_id=manager.team_id,
-                        name=manager.name)
-        await peers.award_mentoring(ledger, caller, peers.MentoringRequest(
-            rng.choice(members[1:]).id, 10, "Ran a discovery-call clinic for the newer sellers"))
+        caller = Caller(
+            role="manager", member_id=manager.id, team_id=manager.team_id, name=manager.name
+        )
+        await peers.award_mentoring(
+            ledger,
+            caller,
+            peers.MentoringRequest(
+                rng.choice(members[1:]).id, 10, "Ran a discovery-call clinic for the newer sellers"
+            ),
+        )
 
 
 def _bar(done: int, total: int) -> None:
     filled = 30 * done // total
-    sys.stderr.write(f"\rdemo: two weeks of history [{'#' * filled}{'.' * (30 - filled)}] "
-                     f"{done}/{total}")
+    sys.stderr.write(
+        f"\rdemo: two weeks of history [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}"
+    )
     if done == total:
         sys.stderr.write("\n")
 
@@ -128,8 +176,12 @@ def _bar(done: int, total: int) -> None:
 async def _demo_tokens(teams: list[tuple[Team, list[Member]]]) -> dict[str, Any]:
     async def make(role: str, label: str, member: Member | None = None) -> str:
         secret = new_token()
-        await Token.create(token_hash=hash_token(secret), role=role, label=label,
-                           member_id=member.id if member else None)
+        await Token.create(
+            token_hash=hash_token(secret),
+            role=role,
+            label=label,
+            member_id=member.id if member else None,
+        )
         return secret
 
     _, oslo = teams[0]

@@ -98,9 +98,7 @@ class Ledger:
         # events they return are added to the entry
         self.after_append = after_append
 
-    async def record(
-        self, caller: Caller, build: Callable[[Txn], Awaitable[Draft]]
-    ) -> Recorded:
+    async def record(self, caller: Caller, build: Callable[[Txn], Awaitable[Draft]]) -> Recorded:
         """Run ``build`` under the write lock, append its entry and apply it to Redis."""
         async with in_transaction() as conn:
             seq = await _next_seq(conn)
@@ -140,8 +138,12 @@ class Ledger:
         except RedisError as exc:  # sockets re-check their token on their own too
             log.warning("could not announce revoked token %s (%s)", token_id, exc)
 
-    async def catch_up(self, publish: bool = True, batch: int = 500,
-                       progress: Callable[[int, int], None] | None = None) -> int:
+    async def catch_up(
+        self,
+        publish: bool = True,
+        batch: int = 500,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
         """Apply every committed entry Redis has not seen yet, in seq order."""
         applied = await self.store.applied_seq() or 0
         total = await Entry.filter(seq__gt=applied).count()
@@ -214,23 +216,38 @@ async def _append(
     occurred = draft.occurred_at or txn.now
     season = txn.season_for(occurred)
     member_ids = {a.member_id for a in draft.awards}
-    members = {
-        m.id: m for m in await Member.filter(id__in=member_ids).using_db(txn.conn)
-    } if member_ids else {}
+    members = (
+        {m.id: m for m in await Member.filter(id__in=member_ids).using_db(txn.conn)}
+        if member_ids
+        else {}
+    )
     names = dict(draft.data.pop("names", {}))
     names.update({str(m.id): m.name for m in members.values()})
     data = {**draft.data, "names": names, "events": draft.events}
     entry = await Entry.create(
-        seq=seq, kind=draft.kind, occurred_at=occurred, recorded_at=txn.now, week=txn.week,
-        actor_role=txn.caller.role, actor_token_id=txn.caller.token_id,
-        actor_member_id=txn.caller.member_id, member_id=draft.member_id,
-        team_id=draft.team_id, season_id=season.id if season else None,
-        policy_id=version.id, data=data, using_db=txn.conn,
+        seq=seq,
+        kind=draft.kind,
+        occurred_at=occurred,
+        recorded_at=txn.now,
+        week=txn.week,
+        actor_role=txn.caller.role,
+        actor_token_id=txn.caller.token_id,
+        actor_member_id=txn.caller.member_id,
+        member_id=draft.member_id,
+        team_id=draft.team_id,
+        season_id=season.id if season else None,
+        policy_id=version.id,
+        data=data,
+        using_db=txn.conn,
     )
     awards = [
         PointAward(
-            entry_id=entry.id, member_id=a.member_id, team_id=members[a.member_id].team_id,
-            season_id=entry.season_id, category=a.category, cents=a.cents,
+            entry_id=entry.id,
+            member_id=a.member_id,
+            team_id=members[a.member_id].team_id,
+            season_id=entry.season_id,
+            category=a.category,
+            cents=a.cents,
         )
         for a in draft.awards
     ]

@@ -113,9 +113,13 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 def settings(db_url: str, redis_url: str, tmp_path: Path) -> Settings:
     """Settings for one test: its own database and its own Redis key prefix."""
     return Settings(
-        data_dir=tmp_path, database_url=db_url, redis_url=redis_url,
-        redis_prefix=f"t{uuid.uuid4().hex[:10]}", admin_token=ADMIN,
-        webhook_secret="test-webhook-secret", timezone="Europe/Oslo",
+        data_dir=tmp_path,
+        database_url=db_url,
+        redis_url=redis_url,
+        redis_prefix=f"t{uuid.uuid4().hex[:10]}",
+        admin_token=ADMIN,
+        webhook_secret="test-webhook-secret",
+        timezone="Europe/Oslo",
     )
 
 
@@ -131,19 +135,27 @@ class Api:
     def auth(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.token}"}
 
-    async def call(self, method: str, path: str, token: str | None = None,
-                   expect: int | None = None, **kwargs: Any) -> httpx.Response:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        expect: int | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         response = await self.client.request(method, path, headers=self.auth(token), **kwargs)
         if expect is not None:
             assert response.status_code == expect, (response.status_code, response.text)
         return response
 
-    async def post(self, path: str, body: Any, token: str | None = None,
-                   expect: int | None = None) -> httpx.Response:
+    async def post(
+        self, path: str, body: Any, token: str | None = None, expect: int | None = None
+    ) -> httpx.Response:
         return await self.call("POST", path, token, expect, json=body)
 
-    async def get(self, path: str, token: str | None = None, expect: int | None = 200,
-                  **params: Any) -> Any:
+    async def get(
+        self, path: str, token: str | None = None, expect: int | None = 200, **params: Any
+    ) -> Any:
         response = await self.call("GET", path, token, expect, params=params)
         return response.json()
 
@@ -152,11 +164,17 @@ class Api:
         body = {"name": name or f"Team {self.counter}", **extra}
         return (await self.post("/api/teams", body, expect=201)).json()
 
-    async def member(self, team_id: int, name: str | None = None, role: str = "seller",
-                     **extra: Any) -> dict[str, Any]:
+    async def member(
+        self, team_id: int, name: str | None = None, role: str = "seller", **extra: Any
+    ) -> dict[str, Any]:
         self.counter += 1
-        body = {"name": name or f"Member {self.counter}", "team_id": team_id, "role": role,
-                "joined_on": "2020-01-01", **extra}
+        body = {
+            "name": name or f"Member {self.counter}",
+            "team_id": team_id,
+            "role": role,
+            "joined_on": "2020-01-01",
+            **extra,
+        }
         member = (await self.post("/api/members", body, expect=201)).json()
         token = (await self.post("/api/tokens", {"member_id": member["id"]}, expect=201)).json()
         self.tokens[member["id"]] = token["token"]
@@ -166,16 +184,28 @@ class Api:
         body = {"role": role, "label": f"{role} {self.counter}"}
         return str((await self.post("/api/tokens", body, expect=201)).json()["token"])
 
-    async def season(self, starts_on: str = "2000-01-01", ends_on: str = "2099-12-31",
-                     name: str = "Season") -> dict[str, Any]:
+    async def season(
+        self, starts_on: str = "2000-01-01", ends_on: str = "2099-12-31", name: str = "Season"
+    ) -> dict[str, Any]:
         body = {"name": name, "starts_on": starts_on, "ends_on": ends_on}
         return (await self.post("/api/seasons", body, expect=201)).json()
 
-    async def deal(self, seller_id: int, amount: float = 50_000, outcome: str = "won",
-                   token: str | None = None, expect: int | None = 201,
-                   **extra: Any) -> httpx.Response:
-        body = {"seller_id": seller_id, "outcome": outcome, "amount": amount,
-                "customer": "Acme AS", **extra}
+    async def deal(
+        self,
+        seller_id: int,
+        amount: float = 50_000,
+        outcome: str = "won",
+        token: str | None = None,
+        expect: int | None = 201,
+        **extra: Any,
+    ) -> httpx.Response:
+        body = {
+            "seller_id": seller_id,
+            "outcome": outcome,
+            "amount": amount,
+            "customer": "Acme AS",
+            **extra,
+        }
         return await self.post("/api/deals", body, token=token, expect=expect)
 
     async def board(self, **params: Any) -> dict[int, float]:
@@ -200,17 +230,19 @@ def api(app_client: AsyncTestClient[Any]) -> Api:
 
 def server_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUDDLE_")}
-    env.update({
-        "HUDDLE_DATA_DIR": str(settings.data_dir),
-        "HUDDLE_DATABASE_URL": settings.db_url,
-        "HUDDLE_REDIS_URL": settings.redis_url or "",
-        "HUDDLE_REDIS_PREFIX": settings.redis_prefix,
-        "HUDDLE_ADMIN_TOKEN": settings.admin_token or "",
-        "HUDDLE_WEBHOOK_SECRET": settings.webhook_secret or "",
-        "HUDDLE_TIMEZONE": settings.timezone,
-        "HUDDLE_STREAM_LENGTH": str(settings.stream_length),
-        "HUDDLE_LIVE_QUEUE": str(settings.live_queue),
-    })
+    env.update(
+        {
+            "HUDDLE_DATA_DIR": str(settings.data_dir),
+            "HUDDLE_DATABASE_URL": settings.db_url,
+            "HUDDLE_REDIS_URL": settings.redis_url or "",
+            "HUDDLE_REDIS_PREFIX": settings.redis_prefix,
+            "HUDDLE_ADMIN_TOKEN": settings.admin_token or "",
+            "HUDDLE_WEBHOOK_SECRET": settings.webhook_secret or "",
+            "HUDDLE_TIMEZONE": settings.timezone,
+            "HUDDLE_STREAM_LENGTH": str(settings.stream_length),
+            "HUDDLE_LIVE_QUEUE": str(settings.live_queue),
+        }
+    )
     return env
 
 
@@ -232,9 +264,23 @@ class Server:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "service", "serve", "--no-migrate", "--port",
-                 str(self.port), "--workers", str(self.workers), "--log-level", "warning"],
-                cwd=ROOT, env=server_env(self.settings), stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "service",
+                    "serve",
+                    "--no-migrate",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=server_env(self.settings),
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -10,8 +10,11 @@ async def _scored(api, points_by_name, team=None):
         members[name] = member
         while points > 0:
             step = min(points, 20)
-            await api.post("/api/mentoring", {"member_id": member["id"], "points": step,
-                                              "note": "test"}, expect=201)
+            await api.post(
+                "/api/mentoring",
+                {"member_id": member["id"], "points": step, "note": "test"},
+                expect=201,
+            )
             points -= step
     return team, members
 
@@ -21,7 +24,11 @@ async def test_tie_example_ranks(api):
     _team, _m = await _scored(api, {"Dora": 30, "Bo": 40, "Al": 40, "Cy": 50})
     data = await api.get("/api/leaderboards/members", season="all")
     assert [(e["rank"], e["name"], e["score"]) for e in data["entries"]] == [
-        (1, "Cy", 50), (2, "Al", 40), (2, "Bo", 40), (4, "Dora", 30)]
+        (1, "Cy", 50),
+        (2, "Al", 40),
+        (2, "Bo", 40),
+        (4, "Dora", 30),
+    ]
     assert data["season"] is None
     assert set(data["entries"][0]) == {"rank", "member_id", "name", "team_id", "score"}
 
@@ -51,7 +58,9 @@ async def test_team_board_is_per_member(api):
     big, _ = await _scored(api, {"B1": 40, "B2": 20, "B3": 20, "B4": 0})
     entries = (await api.get("/api/leaderboards/teams", season="all"))["entries"]
     assert [(e["name"], e["rank"], e["score"], e["total"], e["members"]) for e in entries] == [
-        (small["name"], 1, 30, 60, 2), (big["name"], 2, 20, 80, 4)]
+        (small["name"], 1, 30, 60, 2),
+        (big["name"], 2, 20, 80, 4),
+    ]
 
 
 async def test_seasons_separate_the_boards(api):
@@ -87,8 +96,12 @@ async def test_feed_newest_first_with_awards(api):
     other = await api.team("Blues")
     stranger = await api.member(other["id"])
     await api.deal(seller["id"], 10_000, customer="Volvo")
-    await api.post("/api/kudos", {"to_member_id": seller["id"], "points": 2, "message": "ty"},
-                   token=api.tokens[mate["id"]], expect=201)
+    await api.post(
+        "/api/kudos",
+        {"to_member_id": seller["id"], "points": 2, "message": "ty"},
+        token=api.tokens[mate["id"]],
+        expect=201,
+    )
     await api.deal(stranger["id"], 0)
     feed = (await api.get("/api/feed", limit=3))["entries"]
     assert [e["kind"] for e in feed] == ["deal.won", "kudos", "deal.won"]

@@ -20,8 +20,18 @@ async def test_worked_example_through_the_api(api):
     awards = {(a["member_id"], a["category"]): a["points"] for a in body["awards"]}
     assert awards == {(seller["id"], "deals"): 48, **{(m["id"], "team_share"): 4 for m in mates}}
     teams = (await api.get("/api/leaderboards/teams"))["entries"]
-    assert teams == [{"rank": 1, "team_id": team["id"], "name": team["name"],
-                      "nickname": None, "color": None, "score": 15, "members": 4, "total": 60}]
+    assert teams == [
+        {
+            "rank": 1,
+            "team_id": team["id"],
+            "name": team["name"],
+            "nickname": None,
+            "color": None,
+            "score": 15,
+            "members": 4,
+            "total": 60,
+        }
+    ]
 
 
 async def test_who_may_log_a_deal(api):
@@ -44,14 +54,24 @@ async def test_rejected_deals_change_nothing(api):
     _team, (seller, mate) = await _team_of(api, 2)
     before = await api.get("/api/feed")
     bad = [
-        ({"amount": -1}, 422), ({"outcome": "maybe"}, 422), ({"customer": ""}, 422),
-        ({"assists": [seller["id"]]}, 422), ({"assists": [mate["id"], mate["id"]]}, 422),
-        ({"assists": [999]}, 422), ({"closed_at": "2999-01-01T00:00:00+00:00"}, 422),
-        ({"assists": [mate["id"], 1, 2, 3]}, 422), ({"seller_id": 999}, 404),
+        ({"amount": -1}, 422),
+        ({"outcome": "maybe"}, 422),
+        ({"customer": ""}, 422),
+        ({"assists": [seller["id"]]}, 422),
+        ({"assists": [mate["id"], mate["id"]]}, 422),
+        ({"assists": [999]}, 422),
+        ({"closed_at": "2999-01-01T00:00:00+00:00"}, 422),
+        ({"assists": [mate["id"], 1, 2, 3]}, 422),
+        ({"seller_id": 999}, 404),
     ]
     for extra, status in bad:
-        body = {"seller_id": seller["id"], "outcome": "won", "amount": 1000,
-                "customer": "Acme", **extra}
+        body = {
+            "seller_id": seller["id"],
+            "outcome": "won",
+            "amount": 1000,
+            "customer": "Acme",
+            **extra,
+        }
         r = await api.post("/api/deals", body, expect=status)
         assert r.json()["detail"], extra
     assert await api.get("/api/feed") == before
@@ -72,15 +92,21 @@ async def test_assists_newcomer_and_lost_deals(api):
     """Assists earn 5 each (other teams too); newcomers ×1.5; lost deals score nothing."""
     _team, (seller, mate) = await _team_of(api, 2)
     other_team, (helper,) = await _team_of(api, 1)
-    rookie = (await api.post("/api/members", {"name": "Rookie", "team_id": other_team["id"],
-                                              "role": "seller"}, expect=201)).json()
+    rookie = (
+        await api.post(
+            "/api/members",
+            {"name": "Rookie", "team_id": other_team["id"], "role": "seller"},
+            expect=201,
+        )
+    ).json()
     r = await api.deal(seller["id"], 0, assists=[mate["id"], helper["id"]])
     awards = {(a["member_id"], a["category"]): a["points"] for a in r.json()["awards"]}
     assert awards[(mate["id"], "assists")] == 5 and awards[(helper["id"], "assists")] == 5
     assert awards[(seller["id"], "deals")] == 8 and awards[(mate["id"], "team_share")] == 2
     r = await api.deal(rookie["id"], 10_000)
-    rookie_awards = {a["category"]: a["points"] for a in r.json()["awards"]
-                     if a["member_id"] == rookie["id"]}
+    rookie_awards = {
+        a["category"]: a["points"] for a in r.json()["awards"] if a["member_id"] == rookie["id"]
+    }
     assert rookie_awards == {"deals": 24}  # (10+10)×1.5 = 30, 20% (6) to the one teammate
     lost = await api.deal(seller["id"], 90_000, outcome="lost")
     assert lost.json()["awards"] == [] and lost.json()["deal"]["outcome"] == "lost"
@@ -93,18 +119,27 @@ def _sign(body: bytes, secret: str = "test-webhook-secret") -> str:
 async def test_crm_webhook_signed_and_idempotent(api):
     """A signed webhook scores once per id; a bad signature is a 401 and changes nothing."""
     _team, (seller, _mate) = await _team_of(api, 2)
-    payload = {"event": "deal.won", "id": "opp-1", "seller_email": None,
-               "seller_id": seller["id"], "amount": 30_000, "customer": "Equinor"}
+    payload = {
+        "event": "deal.won",
+        "id": "opp-1",
+        "seller_email": None,
+        "seller_id": seller["id"],
+        "amount": 30_000,
+        "customer": "Equinor",
+    }
     raw = json.dumps(payload).encode()
-    bad = await api.client.post("/api/webhooks/crm", content=raw,
-                                headers={"X-Huddle-Signature": _sign(raw, "wrong")})
+    bad = await api.client.post(
+        "/api/webhooks/crm", content=raw, headers={"X-Huddle-Signature": _sign(raw, "wrong")}
+    )
     assert bad.status_code == 401 and bad.json()["detail"]
     assert set((await api.board()).values()) == {0}
-    ok = await api.client.post("/api/webhooks/crm", content=raw,
-                               headers={"X-Huddle-Signature": _sign(raw)})
+    ok = await api.client.post(
+        "/api/webhooks/crm", content=raw, headers={"X-Huddle-Signature": _sign(raw)}
+    )
     assert ok.status_code == 201
-    again = await api.client.post("/api/webhooks/crm", content=raw,
-                                  headers={"X-Huddle-Signature": _sign(raw)})
+    again = await api.client.post(
+        "/api/webhooks/crm", content=raw, headers={"X-Huddle-Signature": _sign(raw)}
+    )
     assert again.status_code == 200 and again.json()["awards"] == []
     assert (await api.board())[seller["id"]] == 32
 
@@ -113,16 +148,32 @@ async def test_crm_webhook_by_email_and_lost(api):
     """The webhook finds the seller by email; a lost deal is recorded with no points."""
     team = await api.team()
     seller = await api.member(team["id"], email="Kari@Example.com")
-    raw = json.dumps({"event": "deal.lost", "id": "opp-2", "seller_email": "kari@example.com",
-                      "amount": 5000, "customer": "DNB"}).encode()
-    r = await api.client.post("/api/webhooks/crm", content=raw,
-                              headers={"X-Huddle-Signature": _sign(raw)})
+    raw = json.dumps(
+        {
+            "event": "deal.lost",
+            "id": "opp-2",
+            "seller_email": "kari@example.com",
+            "amount": 5000,
+            "customer": "DNB",
+        }
+    ).encode()
+    r = await api.client.post(
+        "/api/webhooks/crm", content=raw, headers={"X-Huddle-Signature": _sign(raw)}
+    )
     assert r.status_code == 201 and r.json()["deal"]["seller_id"] == seller["id"]
     assert r.json()["deal"]["outcome"] == "lost"
-    raw = json.dumps({"event": "deal.won", "id": "opp-3", "seller_email": "nobody@x.io",
-                      "amount": 5000, "customer": "DNB"}).encode()
-    r = await api.client.post("/api/webhooks/crm", content=raw,
-                              headers={"X-Huddle-Signature": _sign(raw)})
+    raw = json.dumps(
+        {
+            "event": "deal.won",
+            "id": "opp-3",
+            "seller_email": "nobody@x.io",
+            "amount": 5000,
+            "customer": "DNB",
+        }
+    ).encode()
+    r = await api.client.post(
+        "/api/webhooks/crm", content=raw, headers={"X-Huddle-Signature": _sign(raw)}
+    )
     assert r.status_code == 404
 
 
@@ -131,11 +182,23 @@ async def test_goals_progress_and_bonuses_once(api):
     season = await api.season()
     team, (seller, mate) = await _team_of(api, 2)
     manager = await api.member(team["id"], role="manager")
-    goal = (await api.post("/api/goals", {
-        "team_id": team["id"], "season_id": season["id"], "metric": "revenue",
-        "target": 100_000, "member_targets": [{"member_id": seller["id"], "target": 60_000},
-                                              {"member_id": mate["id"], "target": 40_000}],
-    }, token=api.tokens[manager["id"]], expect=201)).json()
+    goal = (
+        await api.post(
+            "/api/goals",
+            {
+                "team_id": team["id"],
+                "season_id": season["id"],
+                "metric": "revenue",
+                "target": 100_000,
+                "member_targets": [
+                    {"member_id": seller["id"], "target": 60_000},
+                    {"member_id": mate["id"], "target": 40_000},
+                ],
+            },
+            token=api.tokens[manager["id"]],
+            expect=201,
+        )
+    ).json()
     assert goal["progress"]["value"] == 0 and goal["progress"]["reached_at"] is None
     assert [m["member_id"] for m in goal["member_targets"]] == [seller["id"], mate["id"]]
     r = await api.deal(seller["id"], 60_000)
@@ -144,7 +207,8 @@ async def test_goals_progress_and_bonuses_once(api):
     r = await api.deal(mate["id"], 40_000)
     bonus = [a for a in r.json()["awards"] if a["category"] == "bonus"]
     assert sorted((a["member_id"], a["points"]) for a in bonus) == sorted(
-        [(seller["id"], 25), (mate["id"], 25), (manager["id"], 25), (mate["id"], 10)])
+        [(seller["id"], 25), (mate["id"], 25), (manager["id"], 25), (mate["id"], 10)]
+    )
     r = await api.deal(mate["id"], 40_000)
     assert not [a for a in r.json()["awards"] if a["category"] == "bonus"]
     goals = await api.get("/api/goals", team_id=team["id"])
@@ -163,8 +227,11 @@ async def test_goal_rules(api):
     body = {"team_id": team["id"], "season_id": season["id"], "metric": "deals", "target": 3}
     await api.post("/api/goals", body, token=api.tokens[seller["id"]], expect=403)
     await api.post("/api/goals", body, token=api.tokens[other_manager["id"]], expect=403)
-    await api.post("/api/goals", {**body, "member_targets": [
-        {"member_id": stranger["id"], "target": 1}]}, expect=422)
+    await api.post(
+        "/api/goals",
+        {**body, "member_targets": [{"member_id": stranger["id"], "target": 1}]},
+        expect=422,
+    )
     await api.post("/api/goals", {**body, "season_id": 999}, expect=404)
     await api.post("/api/goals", {**body, "target": 0}, expect=422)
     await api.deal(seller["id"], 1000)

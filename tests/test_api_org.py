@@ -1,10 +1,10 @@
 """Teams, members, tokens, seasons, policy and roles through the real API."""
 
+
 async def test_teams_and_duplicate_name(api):
     """An admin creates teams; a duplicate name is a 409 problem with a detail."""
     team = await api.team("Oslo", nickname="The Vikings", color="#c8102e")
-    assert team == {"id": team["id"], "name": "Oslo", "nickname": "The Vikings",
-                    "color": "#c8102e"}
+    assert team == {"id": team["id"], "name": "Oslo", "nickname": "The Vikings", "color": "#c8102e"}
     r = await api.post("/api/teams", {"name": "Oslo"}, expect=409)
     assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()
@@ -27,13 +27,17 @@ async def test_members_and_newcomers(api):
     """Members belong to a team; joined recently → newcomer; unknown team → 404."""
     team = await api.team()
     veteran = await api.member(team["id"], "Vera", joined_on="2020-01-01")
-    rookie = (await api.post("/api/members", {"name": "Rob", "team_id": team["id"],
-                                              "role": "seller"}, expect=201)).json()
+    rookie = (
+        await api.post(
+            "/api/members", {"name": "Rob", "team_id": team["id"], "role": "seller"}, expect=201
+        )
+    ).json()
     assert veteran["newcomer"] is False and rookie["newcomer"] is True
     assert set(rookie) >= {"id", "name", "team_id", "role", "joined_on", "newcomer"}
     await api.post("/api/members", {"name": "X", "team_id": 999, "role": "seller"}, expect=404)
-    await api.post("/api/members", {"name": "X", "team_id": team["id"], "role": "display"},
-                   expect=422)
+    await api.post(
+        "/api/members", {"name": "X", "team_id": team["id"], "role": "display"}, expect=422
+    )
     listed = await api.get("/api/members", team_id=team["id"])
     assert [m["name"] for m in listed] == ["Rob", "Vera"]
     assert (await api.get(f"/api/members/{veteran['id']}"))["name"] == "Vera"
@@ -44,8 +48,7 @@ async def test_auth_missing_unknown_and_revoked(api):
     r = await api.client.get("/api/teams")
     assert r.status_code == 401 and r.json()["detail"]
     await api.get("/api/teams", token="nope", expect=401)
-    display = (await api.post("/api/tokens", {"role": "display", "label": "TV"},
-                              expect=201)).json()
+    display = (await api.post("/api/tokens", {"role": "display", "label": "TV"}, expect=201)).json()
     assert display["role"] == "display" and display["token"].startswith("hud_")
     await api.get("/api/teams", token=display["token"])
     await api.call("DELETE", f"/api/tokens/{display['id']}", expect=204)
@@ -64,15 +67,20 @@ async def test_roles_are_enforced(api):
     for token in (display, integration, api.tokens[seller["id"]], api.tokens[manager["id"]]):
         r = await api.post("/api/teams", {"name": "Nope"}, token=token, expect=403)
         assert r.json()["detail"]
-        await api.post("/api/seasons", {"name": "S", "starts_on": "2026-01-01",
-                                        "ends_on": "2026-03-31"}, token=token, expect=403)
+        await api.post(
+            "/api/seasons",
+            {"name": "S", "starts_on": "2026-01-01", "ends_on": "2026-03-31"},
+            token=token,
+            expect=403,
+        )
         await api.call("PUT", "/api/policy", token=token, json={"deal_points": 1}, expect=403)
     token_row = (await api.post("/api/tokens", {"member_id": seller["id"]}, expect=201)).json()
     assert token_row["role"] == "seller" and token_row["member_id"] == seller["id"]
     await api.post("/api/tokens", {"role": "display"}, expect=422)
     await api.post("/api/tokens", {"member_id": seller["id"], "role": "admin"}, expect=422)
-    admin2 = (await api.post("/api/tokens", {"role": "admin", "label": "ops"},
-                             expect=201)).json()["token"]
+    admin2 = (await api.post("/api/tokens", {"role": "admin", "label": "ops"}, expect=201)).json()[
+        "token"
+    ]
     await api.post("/api/teams", {"name": "By admin token"}, token=admin2, expect=201)
 
 
@@ -81,11 +89,17 @@ async def test_seasons_overlap_and_current(api):
     s1 = await api.season("2000-01-01", "2000-12-31", "Old")
     now = await api.season("2001-01-01", "2099-12-31", "Now")
     assert s1["current"] is False and now["current"] is True
-    r = await api.post("/api/seasons", {"name": "X", "starts_on": "2000-06-01",
-                                        "ends_on": "2001-02-01"}, expect=409)
+    r = await api.post(
+        "/api/seasons",
+        {"name": "X", "starts_on": "2000-06-01", "ends_on": "2001-02-01"},
+        expect=409,
+    )
     assert "overlap" in r.json()["detail"]
-    await api.post("/api/seasons", {"name": "X", "starts_on": "2200-06-01",
-                                    "ends_on": "2200-01-01"}, expect=422)
+    await api.post(
+        "/api/seasons",
+        {"name": "X", "starts_on": "2200-06-01", "ends_on": "2200-01-01"},
+        expect=422,
+    )
     assert [s["name"] for s in await api.get("/api/seasons")] == ["Old", "Now"]
 
 
@@ -151,8 +165,7 @@ async def test_tokens_are_hashed_at_rest(api, db_url):
     """The database keeps only a SHA-256 of each token, never the token itself."""
     import hashlib
 
-    created = (await api.post("/api/tokens", {"role": "display", "label": "TV"},
-                              expect=201)).json()
+    created = (await api.post("/api/tokens", {"role": "display", "label": "TV"}, expect=201)).json()
     rows = await _rows(db_url, "SELECT token_hash, label FROM token")
     assert rows == [(hashlib.sha256(created["token"].encode()).hexdigest(), "TV")]
     assert all(created["token"] not in str(r) for r in rows)
@@ -164,22 +177,36 @@ async def test_patch_team_and_member(api):
     reds, blues = await api.team("Reds"), await api.team("Blues")
     seller = await api.member(reds["id"], "Sam")
     await api.deal(seller["id"], 0)
-    r = await api.call("PATCH", f"/api/teams/{reds['id']}", json={"nickname": "The Foxes"},
-                       expect=200)
+    r = await api.call(
+        "PATCH", f"/api/teams/{reds['id']}", json={"nickname": "The Foxes"}, expect=200
+    )
     assert r.json()["nickname"] == "The Foxes" and r.json()["name"] == "Reds"
     await api.call("PATCH", f"/api/teams/{reds['id']}", json={"name": "Blues"}, expect=409)
     await api.call("PATCH", f"/api/teams/{reds['id']}", json={}, expect=422)
-    moved = await api.call("PATCH", f"/api/members/{seller['id']}",
-                           json={"team_id": blues["id"], "role": "manager"}, expect=200)
+    moved = await api.call(
+        "PATCH",
+        f"/api/members/{seller['id']}",
+        json={"team_id": blues["id"], "role": "manager"},
+        expect=200,
+    )
     assert moved.json()["team_id"] == blues["id"] and moved.json()["role"] == "manager"
     teams = {t["name"]: t for t in (await api.get("/api/leaderboards/teams"))["entries"]}
     assert teams["Reds"]["total"] == 10 and teams["Reds"]["members"] == 0
     assert teams["Blues"]["total"] == 0 and teams["Blues"]["members"] == 1
     # the member's token now acts as a manager of the new team
-    await api.post("/api/mentoring", {"member_id": seller["id"], "points": 1, "note": "x"},
-                   token=api.tokens[seller["id"]], expect=422)
+    await api.post(
+        "/api/mentoring",
+        {"member_id": seller["id"], "points": 1, "note": "x"},
+        token=api.tokens[seller["id"]],
+        expect=422,
+    )
     await api.call("PATCH", f"/api/members/{seller['id']}", json={"team_id": 999}, expect=404)
-    await api.call("PATCH", f"/api/members/{seller['id']}", json={"name": "X"},
-                   token=api.tokens[seller["id"]], expect=403)
+    await api.call(
+        "PATCH",
+        f"/api/members/{seller['id']}",
+        json={"name": "X"},
+        token=api.tokens[seller["id"]],
+        expect=403,
+    )
     kinds = [e["kind"] for e in (await api.get("/api/feed", limit=3))["entries"]]
     assert kinds[:2] == ["member.updated", "team.updated"]

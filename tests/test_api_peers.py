@@ -12,9 +12,17 @@ async def _setup(api):
 async def test_kudos_scores_help_and_shows_allowance(api):
     """Kudos gives the recipient help points and lowers the giver's weekly allowance."""
     _team, a, b, *_ = await _setup(api)
-    r = await api.post("/api/kudos", {"to_member_id": b["id"], "points": 3,
-                                      "message": "Thanks for the demo!", "strength": "coach"},
-                       token=api.tokens[a["id"]], expect=201)
+    r = await api.post(
+        "/api/kudos",
+        {
+            "to_member_id": b["id"],
+            "points": 3,
+            "message": "Thanks for the demo!",
+            "strength": "coach",
+        },
+        token=api.tokens[a["id"]],
+        expect=201,
+    )
     assert r.json()["points"] == 3 and r.json()["allowance_left"] == 7
     left = await api.get("/api/kudos/allowance", token=api.tokens[a["id"]])
     assert left["left"] == 7 and left["allowance"] == 10
@@ -28,8 +36,12 @@ async def test_kudos_refusals_change_nothing(api):
     """Self, over max, bad strength, over the cap or allowance: refused, nothing recorded."""
     _team, a, b, c, d, manager = await _setup(api)
     token = api.tokens[a["id"]]
-    await api.post("/api/kudos", {"to_member_id": b["id"], "points": 5, "message": "x"},
-                   token=token, expect=201)
+    await api.post(
+        "/api/kudos",
+        {"to_member_id": b["id"], "points": 5, "message": "x"},
+        token=token,
+        expect=201,
+    )
     feed = await api.get("/api/feed")
     cases = [
         ({"to_member_id": a["id"], "points": 1, "message": "me"}, 422),
@@ -42,14 +54,27 @@ async def test_kudos_refusals_change_nothing(api):
     for body, status in cases:
         r = await api.post("/api/kudos", body, token=token, expect=status)
         assert r.json()["detail"], body
-    await api.post("/api/kudos", {"to_member_id": c["id"], "points": 5, "message": "x"},
-                   token=token, expect=201)
-    r = await api.post("/api/kudos", {"to_member_id": d["id"], "points": 1, "message": "x"},
-                       token=token, expect=409)
+    await api.post(
+        "/api/kudos",
+        {"to_member_id": c["id"], "points": 5, "message": "x"},
+        token=token,
+        expect=201,
+    )
+    r = await api.post(
+        "/api/kudos",
+        {"to_member_id": d["id"], "points": 1, "message": "x"},
+        token=token,
+        expect=409,
+    )
     assert "allowance" in r.json()["detail"]
     assert len((await api.get("/api/feed"))["entries"]) == len(feed["entries"]) + 1
-    assert (await api.board(category="help")) == {a["id"]: 0, b["id"]: 5, c["id"]: 5,
-                                                  d["id"]: 0, manager["id"]: 0}
+    assert (await api.board(category="help")) == {
+        a["id"]: 0,
+        b["id"]: 5,
+        c["id"]: 5,
+        d["id"]: 0,
+        manager["id"]: 0,
+    }
 
 
 async def test_only_members_give_kudos(api):
@@ -66,25 +91,44 @@ async def test_mentoring_budget_and_own_team(api):
     other = await api.team()
     stranger = await api.member(other["id"])
     token = api.tokens[manager["id"]]
-    r = await api.post("/api/mentoring", {"member_id": a["id"], "points": 20,
-                                          "note": "Ran the pricing clinic"}, token=token,
-                       expect=201)
+    r = await api.post(
+        "/api/mentoring",
+        {"member_id": a["id"], "points": 20, "note": "Ran the pricing clinic"},
+        token=token,
+        expect=201,
+    )
     assert r.json()["budget_left"] == 30
-    await api.post("/api/mentoring", {"member_id": b["id"], "points": 20, "note": "x"},
-                   token=token, expect=201)
-    r = await api.post("/api/mentoring", {"member_id": c["id"], "points": 11, "note": "x"},
-                       token=token, expect=409)
+    await api.post(
+        "/api/mentoring", {"member_id": b["id"], "points": 20, "note": "x"}, token=token, expect=201
+    )
+    r = await api.post(
+        "/api/mentoring", {"member_id": c["id"], "points": 11, "note": "x"}, token=token, expect=409
+    )
     assert "budget" in r.json()["detail"]
-    await api.post("/api/mentoring", {"member_id": c["id"], "points": 21, "note": "x"},
-                   token=token, expect=422)
-    await api.post("/api/mentoring", {"member_id": manager["id"], "points": 1, "note": "x"},
-                   token=token, expect=422)
-    await api.post("/api/mentoring", {"member_id": stranger["id"], "points": 1, "note": "x"},
-                   token=token, expect=403)
-    await api.post("/api/mentoring", {"member_id": c["id"], "points": 1, "note": "x"},
-                   token=api.tokens[a["id"]], expect=403)
-    await api.post("/api/mentoring", {"member_id": stranger["id"], "points": 20, "note": "x"},
-                   expect=201)  # an admin may award anyone, with no weekly budget
+    await api.post(
+        "/api/mentoring", {"member_id": c["id"], "points": 21, "note": "x"}, token=token, expect=422
+    )
+    await api.post(
+        "/api/mentoring",
+        {"member_id": manager["id"], "points": 1, "note": "x"},
+        token=token,
+        expect=422,
+    )
+    await api.post(
+        "/api/mentoring",
+        {"member_id": stranger["id"], "points": 1, "note": "x"},
+        token=token,
+        expect=403,
+    )
+    await api.post(
+        "/api/mentoring",
+        {"member_id": c["id"], "points": 1, "note": "x"},
+        token=api.tokens[a["id"]],
+        expect=403,
+    )
+    await api.post(
+        "/api/mentoring", {"member_id": stranger["id"], "points": 20, "note": "x"}, expect=201
+    )  # an admin may award anyone, with no weekly budget
     assert (await api.get("/api/mentoring/budget", token=token))["left"] == 10
     board = await api.board(category="mentoring")
     assert board[a["id"]] == 20 and board[b["id"]] == 20 and board[c["id"]] == 0

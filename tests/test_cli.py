@@ -16,8 +16,14 @@ from tests.conftest import ROOT, Server, free_port
 def huddle(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("HUDDLE_")}
     clean.update({"HUDDLE_DATA_DIR": str(data_dir), **env})
-    return subprocess.run([sys.executable, "-m", "service", *args], cwd=ROOT, env=clean,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_fresh_machine_demo_and_serve(tmp_path):
@@ -34,9 +40,13 @@ def test_fresh_machine_demo_and_serve(tmp_path):
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("HUDDLE_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port)], cwd=ROOT,
-        env={**clean, "HUDDLE_DATA_DIR": str(data)}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+        [sys.executable, "-m", "service", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env={**clean, "HUDDLE_DATA_DIR": str(data)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         banner = ""
@@ -57,8 +67,7 @@ def test_fresh_machine_demo_and_serve(tmp_path):
             time.sleep(0.1)
         auth = {"Authorization": f"Bearer {tokens['display']}"}
         teams = httpx.get(f"{url}/api/leaderboards/teams", headers=auth).json()["entries"]
-        assert {t["nickname"] for t in teams} == {"The Vikings", "The Gunners",
-                                                  "The Rainmakers"}
+        assert {t["nickname"] for t in teams} == {"The Vikings", "The Gunners", "The Rainmakers"}
         assert all(t["total"] > 0 for t in teams)
         members = httpx.get(f"{url}/api/members", headers=auth).json()
         assert len(members) == 12 and any(m["newcomer"] for m in members)
@@ -80,10 +89,12 @@ def test_fresh_machine_demo_and_serve(tmp_path):
 
 def test_token_create(settings):
     """`huddle token create` prints a working token once; unknown members are refused."""
-    env = {"HUDDLE_DATABASE_URL": settings.db_url, "HUDDLE_REDIS_URL": settings.redis_url,
-           "HUDDLE_REDIS_PREFIX": settings.redis_prefix}
-    out = huddle(settings.data_dir, "token", "create", "--role", "display", "--label", "TV",
-                 **env)
+    env = {
+        "HUDDLE_DATABASE_URL": settings.db_url,
+        "HUDDLE_REDIS_URL": settings.redis_url,
+        "HUDDLE_REDIS_PREFIX": settings.redis_prefix,
+    }
+    out = huddle(settings.data_dir, "token", "create", "--role", "display", "--label", "TV", **env)
     assert out.returncode == 0, out.stderr
     token = out.stdout.strip()
     bad = huddle(settings.data_dir, "token", "create", "--member-id", "999", **env)

@@ -11,8 +11,15 @@ from service.core.achievements import (
     weakness,
 )
 
-NEEDS = {"first-goal": 1, "hat-trick": 3, "playmaker": 5, "mentor": 3,
-         "student-of-the-game": 3, "team-player": 5, "voice-of-the-customer": 5}
+NEEDS = {
+    "first-goal": 1,
+    "hat-trick": 3,
+    "playmaker": 5,
+    "mentor": 3,
+    "student-of-the-game": 3,
+    "team-player": 5,
+    "voice-of-the-customer": 5,
+}
 
 
 def test_every_badge_has_its_threshold():
@@ -30,17 +37,22 @@ def test_earned_exactly_at_the_threshold(code):
 
 def test_which_entries_can_unlock_which_badges():
     """Each badge is checked on the entry kinds that can change its count, for the right role."""
-    assert badge_candidates("deal.won") == {"seller": ("first-goal", "hat-trick"),
-                                            "assists": ("playmaker",)}
+    assert badge_candidates("deal.won") == {
+        "seller": ("first-goal", "hat-trick"),
+        "assists": ("playmaker",),
+    }
     assert badge_candidates("kudos") == {"recipient": ("mentor",), "giver": ("team-player",)}
     assert badge_candidates("mentoring") == {"recipient": ("mentor",)}
     assert badge_candidates("loss.reviewed") == {"seller": ("student-of-the-game",)}
     assert badge_candidates("feedback.received") == {"seller": ("voice-of-the-customer",)}
     for kind in ("deal.lost", "story.posted", "goal.set", "member.joined", "nonsense"):
         assert badge_candidates(kind) == {}
-    unlockable = {c for kind in ("deal.won", "kudos", "mentoring", "loss.reviewed",
-                                 "feedback.received")
-                  for codes in badge_candidates(kind).values() for c in codes}
+    unlockable = {
+        c
+        for kind in ("deal.won", "kudos", "mentoring", "loss.reviewed", "feedback.received")
+        for codes in badge_candidates(kind).values()
+        for c in codes
+    }
     assert unlockable == set(BADGES)
 
 

@@ -4,8 +4,21 @@ import ast
 from pathlib import Path
 
 CORE = Path(__file__).resolve().parent.parent / "service" / "core"
-FORBIDDEN = {"redis", "tortoise", "litestar", "asyncio", "asyncpg", "aiosqlite", "websockets",
-             "socket", "httpx", "jinja2", "uvicorn", "sqlite3", "subprocess"}
+FORBIDDEN = {
+    "redis",
+    "tortoise",
+    "litestar",
+    "asyncio",
+    "asyncpg",
+    "aiosqlite",
+    "websockets",
+    "socket",
+    "httpx",
+    "jinja2",
+    "uvicorn",
+    "sqlite3",
+    "subprocess",
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -43,6 +56,11 @@ def test_core_imports_nothing_io_at_runtime():
         " if m in sys.modules]\n"
         "print(','.join(bad))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=CORE.parent.parent, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=CORE.parent.parent,
+        check=True,
+    )
     assert out.stdout.strip() == ""

@@ -72,8 +72,10 @@ def test_newcomers_and_seasons():
     """A newcomer for 90 days after joining; the season containing a day is found."""
     assert is_newcomer(date(2026, 1, 1), date(2026, 3, 31), 90)
     assert not is_newcomer(date(2026, 1, 1), date(2026, 4, 1), 90)
-    seasons = [SeasonSpan(1, date(2026, 1, 1), date(2026, 3, 31)),
-               SeasonSpan(2, date(2026, 4, 1), date(2026, 6, 30))]
+    seasons = [
+        SeasonSpan(1, date(2026, 1, 1), date(2026, 3, 31)),
+        SeasonSpan(2, date(2026, 4, 1), date(2026, 6, 30)),
+    ]
     assert season_containing(date(2026, 4, 1), seasons).id == 2
     assert season_containing(date(2027, 1, 1), seasons) is None
 

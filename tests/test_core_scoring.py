@@ -16,11 +16,16 @@ def awards_of(facts, policy=P):
 
 def test_worked_example_of_the_contract():
     """Team of 4, 50 000 won → 60 points: seller 48, each of 3 teammates 4, total +60."""
-    facts = DealFacts(seller_id=1, won=True, amount=50_000, seller_is_newcomer=False,
-                      teammate_ids=(2, 3, 4))
+    facts = DealFacts(
+        seller_id=1, won=True, amount=50_000, seller_is_newcomer=False, teammate_ids=(2, 3, 4)
+    )
     awards = awards_of(facts)
-    assert awards == {(1, "deals"): 48, (2, "team_share"): 4, (3, "team_share"): 4,
-                      (4, "team_share"): 4}
+    assert awards == {
+        (1, "deals"): 48,
+        (2, "team_share"): 4,
+        (3, "team_share"): 4,
+        (4, "team_share"): 4,
+    }
     assert sum(awards.values()) == 60
 
 
@@ -43,8 +48,12 @@ def test_deal_points_are_capped_before_the_newcomer_multiplier():
 def test_newcomer_multiplier_applies_before_the_team_share():
     """Newcomer 50 000 deal: 60 × 1.5 = 90; 18 shared among 3 (6 each), seller keeps 72."""
     facts = DealFacts(1, True, 50_000, True, (2, 3, 4))
-    assert awards_of(facts) == {(1, "deals"): 72, (2, "team_share"): 6, (3, "team_share"): 6,
-                                (4, "team_share"): 6}
+    assert awards_of(facts) == {
+        (1, "deals"): 72,
+        (2, "team_share"): 6,
+        (3, "team_share"): 6,
+        (4, "team_share"): 6,
+    }
 
 
 def test_seller_without_teammates_keeps_everything():
@@ -89,7 +98,10 @@ def test_goal_bonus_awards_each_member():
     """A reached team goal pays every member the bonus in category bonus."""
     awards = goal_bonus_awards((1, 2, 3), 25)
     assert [(a.member_id, a.category, a.cents) for a in awards] == [
-        (1, "bonus", 2500), (2, "bonus", 2500), (3, "bonus", 2500)]
+        (1, "bonus", 2500),
+        (2, "bonus", 2500),
+        (3, "bonus", 2500),
+    ]
 
 
 def test_points_round_trip_in_hundredths():

@@ -9,9 +9,12 @@ from service.core.achievements import BADGES, badge_candidates, is_earned, weakn
 
 def test_badge_rules_are_pure_and_complete():
     """Every badge has a threshold, and each entry kind names the badges it may unlock."""
-    assert {b for roles in ("deal.won", "kudos", "mentoring", "loss.reviewed",
-                            "feedback.received")
-            for codes in badge_candidates(roles).values() for b in codes} == set(BADGES)
+    assert {
+        b
+        for roles in ("deal.won", "kudos", "mentoring", "loss.reviewed", "feedback.received")
+        for codes in badge_candidates(roles).values()
+        for b in codes
+    } == set(BADGES)
     assert is_earned("hat-trick", 3) and not is_earned("hat-trick", 2)
     assert is_earned("first-goal", 1)
     assert badge_candidates("team.created") == {}
@@ -35,8 +38,7 @@ async def test_first_goal_and_hat_trick_once(api):
     third = await api.deal(a["id"], 1000)
     await api.deal(a["id"], 1000)
     feed = (await api.get("/api/feed", kind="deal.won", limit=10))["entries"]
-    badges = [(e["seq"], ev["badge"]) for e in feed for ev in e["events"]
-              if ev["type"] == "badge"]
+    badges = [(e["seq"], ev["badge"]) for e in feed for ev in e["events"] if ev["type"] == "badge"]
     assert sorted(b for _, b in badges) == ["first-goal", "hat-trick"]
     assert dict((b, s) for s, b in badges)["first-goal"] == first["deal"]["seq"]
     assert dict((b, s) for s, b in badges)["hat-trick"] == third.json()["deal"]["seq"]
@@ -51,14 +53,23 @@ async def test_playmaker_mentor_team_player(api):
     for _ in range(5):
         await api.deal(a["id"], 0, assists=[b["id"]])
     for points in (1, 1, 1, 1):
-        await api.post("/api/mentoring", {"member_id": c["id"], "points": points, "note": "x"},
-                       token=api.tokens[manager["id"]], expect=201)
+        await api.post(
+            "/api/mentoring",
+            {"member_id": c["id"], "points": points, "note": "x"},
+            token=api.tokens[manager["id"]],
+            expect=201,
+        )
     for to in (a, b, c, d, e):
-        await api.post("/api/kudos", {"to_member_id": to["id"], "points": 1, "message": "ty"},
-                       token=api.tokens[f["id"]], expect=201)
-    codes = {m["id"]: [x["code"] for x in
-                       (await api.get(f"/api/members/{m['id']}/profile"))["badges"]]
-             for m in (a, b, c, f)}
+        await api.post(
+            "/api/kudos",
+            {"to_member_id": to["id"], "points": 1, "message": "ty"},
+            token=api.tokens[f["id"]],
+            expect=201,
+        )
+    codes = {
+        m["id"]: [x["code"] for x in (await api.get(f"/api/members/{m['id']}/profile"))["badges"]]
+        for m in (a, b, c, f)
+    }
     assert codes[b["id"]] == ["playmaker"]
     assert codes[c["id"]] == ["mentor"]
     assert codes[f["id"]] == ["team-player"]
@@ -77,12 +88,18 @@ async def test_strengths_on_profile_and_team(api):
     """Strength tags from kudos show on the profile and name the team's specialists."""
     team, (a, b, c, *_), manager = await _setup(api)
     for giver, tag in ((b, "closer"), (c, "closer"), (manager, "communicator")):
-        await api.post("/api/kudos", {"to_member_id": a["id"], "points": 1, "message": "ty",
-                                      "strength": tag}, token=api.tokens[giver["id"]],
-                       expect=201)
-    await api.post("/api/kudos", {"to_member_id": b["id"], "points": 1, "message": "ty",
-                                  "strength": "communicator"}, token=api.tokens[c["id"]],
-                   expect=201)
+        await api.post(
+            "/api/kudos",
+            {"to_member_id": a["id"], "points": 1, "message": "ty", "strength": tag},
+            token=api.tokens[giver["id"]],
+            expect=201,
+        )
+    await api.post(
+        "/api/kudos",
+        {"to_member_id": b["id"], "points": 1, "message": "ty", "strength": "communicator"},
+        token=api.tokens[c["id"]],
+        expect=201,
+    )
     profile = await api.get(f"/api/members/{a['id']}/profile")
     assert profile["strengths"] == {"closer": 2, "communicator": 1}
     assert profile["strengths_all_time"] == {"closer": 2, "communicator": 1}
@@ -98,8 +115,11 @@ async def test_newcomers_and_most_improved(api):
     team = await api.team()
     vet = await api.member(team["id"], "Vet", joined_on="2019-06-01")
     steady = await api.member(team["id"], "Steady", joined_on="2019-06-01")
-    rookie = (await api.post("/api/members", {"name": "Rookie", "team_id": team["id"],
-                                              "role": "seller"}, expect=201)).json()
+    rookie = (
+        await api.post(
+            "/api/members", {"name": "Rookie", "team_id": team["id"], "role": "seller"}, expect=201
+        )
+    ).json()
     await api.deal(vet["id"], 0, closed_at="2020-05-01T10:00:00+00:00")
     await api.deal(steady["id"], 50_000, closed_at="2020-05-01T10:00:00+00:00")
     await api.deal(vet["id"], 40_000)
@@ -125,19 +145,25 @@ async def test_csv_exports_for_admins(api):
     rows = list(csv.DictReader(io.StringIO(r.text)))
     top = rows[0]
     assert top["name"] == "P0" and float(top["score"]) == 24 and float(top["deals"]) == 24
-    ledger = list(csv.DictReader(io.StringIO(
-        (await api.call("GET", "/api/export/ledger.csv", expect=200)).text)))
+    ledger = list(
+        csv.DictReader(
+            io.StringIO((await api.call("GET", "/api/export/ledger.csv", expect=200)).text)
+        )
+    )
     deal_rows = [row for row in ledger if row["kind"] == "deal.won"]
     assert {row["category"] for row in deal_rows} == {"deals", "team_share"}
     assert sum(float(row["points"]) for row in deal_rows) == 30
-    await api.call("GET", "/api/export/ledger.csv", token=api.tokens[manager["id"]],
-                   expect=403)
+    await api.call("GET", "/api/export/ledger.csv", token=api.tokens[manager["id"]], expect=403)
 
 
 def _badges(feed):
     """(badge, member_id) of every badge event in a feed page."""
-    return [(ev["badge"], ev["member_id"]) for e in feed["entries"] for ev in e["events"]
-            if ev["type"] == "badge"]
+    return [
+        (ev["badge"], ev["member_id"])
+        for e in feed["entries"]
+        for ev in e["events"]
+        if ev["type"] == "badge"
+    ]
 
 
 async def test_learning_badges_mentor_by_coach_kudos(api):
@@ -146,27 +172,34 @@ async def test_learning_badges_mentor_by_coach_kudos(api):
     answers = {"answers": ["yes"] * 12}
     lost = [(await api.deal(a["id"], 0, outcome="lost")).json()["deal"] for _ in range(4)]
     for deal in lost:
-        await api.post(f"/api/deals/{deal['id']}/loss-review", answers,
-                       token=api.tokens[a["id"]], expect=201)
+        await api.post(
+            f"/api/deals/{deal['id']}/loss-review", answers, token=api.tokens[a["id"]], expect=201
+        )
     for _ in range(6):
-        link = (await api.post("/api/feedback-requests", {"seller_id": b["id"],
-                                                          "customer": "Acme"},
-                               expect=201)).json()
+        link = (
+            await api.post(
+                "/api/feedback-requests", {"seller_id": b["id"], "customer": "Acme"}, expect=201
+            )
+        ).json()
         path = "/f/" + link["url"].rsplit("/f/", 1)[1]
         assert (await api.client.post(path, json={"rating": 3})).status_code == 201
     for giver in (d, e, f):
-        await api.post("/api/kudos", {"to_member_id": c["id"], "points": 1, "message": "ty",
-                                      "strength": "coach"}, token=api.tokens[giver["id"]],
-                       expect=201)
+        await api.post(
+            "/api/kudos",
+            {"to_member_id": c["id"], "points": 1, "message": "ty", "strength": "coach"},
+            token=api.tokens[giver["id"]],
+            expect=201,
+        )
     feed = await api.get("/api/feed", limit=50)
-    assert sorted(_badges(feed)) == sorted([("student-of-the-game", a["id"]),
-                                            ("voice-of-the-customer", b["id"]),
-                                            ("mentor", c["id"])])
+    assert sorted(_badges(feed)) == sorted(
+        [("student-of-the-game", a["id"]), ("voice-of-the-customer", b["id"]), ("mentor", c["id"])]
+    )
     awarded = [e for e in feed["entries"] if any(ev["type"] == "badge" for ev in e["events"])]
     assert {e["kind"] for e in awarded} == {"loss.reviewed", "feedback.received", "kudos"}
     assert all(e["celebrate"] for e in awarded)
-    assert not any(e["celebrate"] for e in feed["entries"] if e["kind"] == "kudos"
-                   and e not in awarded)
+    assert not any(
+        e["celebrate"] for e in feed["entries"] if e["kind"] == "kudos" and e not in awarded
+    )
     profile = await api.get(f"/api/members/{c['id']}/profile")
     assert [(x["code"], x["title"]) for x in profile["badges"]] == [("mentor", "Mentor")]
     assert profile["badges"][0]["seq"] == next(e["seq"] for e in awarded if e["kind"] == "kudos")
@@ -181,14 +214,24 @@ async def test_badges_once_per_season_and_hat_trick_needs_one_week(api):
     for day in ("2020-03-02", "2020-03-09", "2020-03-16"):  # Mondays of three ISO weeks
         await api.deal(a["id"], 0, closed_at=f"{day}T10:00:00+00:00")
     await api.deal(a["id"], 0)
-    by_season = {s["id"]: [x["code"] for x in (await api.get(
-        f"/api/members/{a['id']}/profile", season=str(s["id"])))["badges"]] for s in (old, now)}
+    by_season = {
+        s["id"]: [
+            x["code"]
+            for x in (await api.get(f"/api/members/{a['id']}/profile", season=str(s["id"])))[
+                "badges"
+            ]
+        ]
+        for s in (old, now)
+    }
     assert by_season == {old["id"]: ["first-goal"], now["id"]: ["first-goal"]}
     for day in ("2020-03-17", "2020-03-18"):  # now 3 in the week of 16 March
         await api.deal(a["id"], 0, closed_at=f"{day}T10:00:00+00:00")
     profile = await api.get(f"/api/members/{a['id']}/profile", season="all")
     assert sorted((x["code"], x["season_id"]) for x in profile["badges"]) == [
-        ("first-goal", old["id"]), ("first-goal", now["id"]), ("hat-trick", old["id"])]
+        ("first-goal", old["id"]),
+        ("first-goal", now["id"]),
+        ("hat-trick", old["id"]),
+    ]
     assert profile["badges_all_time"] == 3
 
 
@@ -196,15 +239,31 @@ async def test_refused_actions_award_no_badge(api):
     """A refused kudos or review is not counted towards a badge."""
     team, (a, b, c, d, e, f), manager = await _setup(api)
     for to in (a, b, c, d):
-        await api.post("/api/kudos", {"to_member_id": to["id"], "points": 1, "message": "ty"},
-                       token=api.tokens[f["id"]], expect=201)
-    await api.post("/api/kudos", {"to_member_id": f["id"], "points": 1, "message": "me"},
-                   token=api.tokens[f["id"]], expect=422)  # to oneself: not a 5th teammate
-    await api.post("/api/kudos", {"to_member_id": a["id"], "points": 5, "message": "again"},
-                   token=api.tokens[f["id"]], expect=409)  # over the cap to a
+        await api.post(
+            "/api/kudos",
+            {"to_member_id": to["id"], "points": 1, "message": "ty"},
+            token=api.tokens[f["id"]],
+            expect=201,
+        )
+    await api.post(
+        "/api/kudos",
+        {"to_member_id": f["id"], "points": 1, "message": "me"},
+        token=api.tokens[f["id"]],
+        expect=422,
+    )  # to oneself: not a 5th teammate
+    await api.post(
+        "/api/kudos",
+        {"to_member_id": a["id"], "points": 5, "message": "again"},
+        token=api.tokens[f["id"]],
+        expect=409,
+    )  # over the cap to a
     assert (await api.get(f"/api/members/{f['id']}/profile"))["badges"] == []
-    await api.post("/api/kudos", {"to_member_id": e["id"], "points": 1, "message": "ty"},
-                   token=api.tokens[f["id"]], expect=201)
+    await api.post(
+        "/api/kudos",
+        {"to_member_id": e["id"], "points": 1, "message": "ty"},
+        token=api.tokens[f["id"]],
+        expect=201,
+    )
     codes = [x["code"] for x in (await api.get(f"/api/members/{f['id']}/profile"))["badges"]]
     assert codes == ["team-player"]
 
@@ -212,15 +271,14 @@ async def test_refused_actions_award_no_badge(api):
 async def test_csv_cells_cannot_run_as_formulas(api):
     """A customer named like a formula is exported as text; details carry what happened."""
     team, (a, *_), manager = await _setup(api)
-    await api.deal(a["id"], 1000, customer="=HYPERLINK(\"http://x\")")
+    await api.deal(a["id"], 1000, customer='=HYPERLINK("http://x")')
     r = await api.call("GET", "/api/export/ledger.csv", expect=200)
     assert r.headers["content-disposition"] == 'attachment; filename="huddle-ledger.csv"'
     rows = [row for row in csv.DictReader(io.StringIO(r.text)) if row["kind"] == "deal.won"]
     details = rows[0]["details"]
     assert details.startswith("{") and '"customer":"=HYPERLINK' in details
     assert not any(cell.startswith("=") for row in rows for cell in row.values())
-    boards = await api.call("GET", "/api/export/boards.csv", params={"season": "all"},
-                            expect=200)
+    boards = await api.call("GET", "/api/export/boards.csv", params={"season": "all"}, expect=200)
     assert 'filename="huddle-board-all.csv"' in boards.headers["content-disposition"]
     await api.call("GET", "/api/export/boards.csv", token=api.tokens[a["id"]], expect=403)
 
@@ -239,4 +297,12 @@ def test_safe_cell_only_touches_formula_text():
     from service.learning.export import safe_cell
 
     assert [safe_cell(v) for v in ("=1+1", "+47 22", "-x", "@SUM", "Kari", -5, 2.5, None)] == [
-        "'=1+1", "'+47 22", "'-x", "'@SUM", "Kari", -5, 2.5, None]
+        "'=1+1",
+        "'+47 22",
+        "'-x",
+        "'@SUM",
+        "Kari",
+        -5,
+        2.5,
+        None,
+    ]

@@ -39,9 +39,12 @@ async def _pair(api):
 
 
 async def _kudos(api, giver, to, points, expect):
-    return await api.post("/api/kudos", {"to_member_id": to["id"], "points": points,
-                                         "message": "thanks"},
-                          token=api.tokens[giver["id"]], expect=expect)
+    return await api.post(
+        "/api/kudos",
+        {"to_member_id": to["id"], "points": points, "message": "thanks"},
+        token=api.tokens[giver["id"]],
+        expect=expect,
+    )
 
 
 async def test_trading_kudos_is_refused_and_changes_nothing(api):

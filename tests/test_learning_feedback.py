@@ -11,10 +11,8 @@ async def _request(api, **extra):
     team = await api.team()
     seller = await api.member(team["id"], "Kari Nordmann")
     mate = await api.member(team["id"])
-    body = {"seller_id": seller["id"], "customer": "Equinor", "meeting_on": "2026-11-20",
-            **extra}
-    r = await api.post("/api/feedback-requests", body, token=api.tokens[seller["id"]],
-                       expect=201)
+    body = {"seller_id": seller["id"], "customer": "Equinor", "meeting_on": "2026-11-20", **extra}
+    r = await api.post("/api/feedback-requests", body, token=api.tokens[seller["id"]], expect=201)
     return team, seller, mate, r.json()
 
 
@@ -38,7 +36,8 @@ async def test_link_form_and_one_answer(api):
     assert (await api.board(category="feedback"))[seller["id"]] == 5
     listed = await api.get("/api/feedback", team_id=team["id"])
     assert [(f["rating"], f["comment"], f["customer"]) for f in listed] == [
-        (5, "Clear and useful", "Equinor")]
+        (5, "Clear and useful", "Equinor")
+    ]
 
 
 async def test_bad_feedback_is_kept_and_scored_by_policy(api):
@@ -60,13 +59,23 @@ async def test_refusals_change_nothing(api, db_url):
     too_long = "/f/" + "x" * 300  # longer than any key: unknown, not a server error
     assert (await api.client.post(too_long, json={"rating": 5})).status_code == 404
     assert (await api.client.get(too_long)).status_code == 404
-    await api.post("/api/feedback-requests", {"seller_id": seller["id"], "customer": "X"},
-                   token=api.tokens[mate["id"]], expect=403)
-    await api.post("/api/feedback-requests", {"seller_id": seller["id"], "customer": "X"},
-                   token=await api.role_token("display"), expect=403)
+    await api.post(
+        "/api/feedback-requests",
+        {"seller_id": seller["id"], "customer": "X"},
+        token=api.tokens[mate["id"]],
+        expect=403,
+    )
+    await api.post(
+        "/api/feedback-requests",
+        {"seller_id": seller["id"], "customer": "X"},
+        token=await api.role_token("display"),
+        expect=403,
+    )
     key = link["url"].rsplit("/", 1)[1]
-    await _rows(db_url, "UPDATE feedback_request SET expires_at = '2001-01-01 00:00:00+00:00' "
-                        f"WHERE key = '{key}'")
+    await _rows(
+        db_url,
+        f"UPDATE feedback_request SET expires_at = '2001-01-01 00:00:00+00:00' WHERE key = '{key}'",
+    )
     expired = await api.client.post(_path(link), json={"rating": 5})
     assert expired.status_code == 410 and "expired" in expired.json()["detail"]
     assert await api.get("/api/feed") == before
@@ -76,8 +85,9 @@ async def test_refusals_change_nothing(api, db_url):
 async def test_parallel_answers_accept_one(api):
     """Ten parallel answers to one link: exactly one is accepted."""
     team, seller, mate, link = await _request(api)
-    results = await asyncio.gather(*(api.client.post(_path(link), json={"rating": 4})
-                                     for _ in range(10)))
+    results = await asyncio.gather(
+        *(api.client.post(_path(link), json={"rating": 4}) for _ in range(10))
+    )
     assert Counter(r.status_code for r in results) == {201: 1, 409: 9}
     assert (await api.board(category="feedback"))[seller["id"]] == 3
 
@@ -99,11 +109,13 @@ async def test_who_may_ask_for_feedback(api):
     await api.post("/api/feedback-requests", body, token=api.tokens[manager["id"]], expect=201)
     await api.post("/api/feedback-requests", body, expect=201)
     await api.post("/api/feedback-requests", body, token=api.tokens[other["id"]], expect=403)
-    await api.post("/api/feedback-requests", body, token=await api.role_token("integration"),
-                   expect=403)
+    await api.post(
+        "/api/feedback-requests", body, token=await api.role_token("integration"), expect=403
+    )
     await api.post("/api/feedback-requests", {"seller_id": 999, "customer": "X"}, expect=404)
-    await api.post("/api/feedback-requests", {"seller_id": seller["id"], "customer": " "},
-                   expect=422)
+    await api.post(
+        "/api/feedback-requests", {"seller_id": seller["id"], "customer": " "}, expect=422
+    )
     r = await api.call("POST", "/api/feedback-requests", json=body, token="nope")
     assert r.status_code == 401
 
@@ -117,8 +129,9 @@ async def test_link_lifetime_follows_the_policy(api):
     left = datetime.fromisoformat(link["expires_at"]) - datetime.now().astimezone()
     assert timedelta(days=2) - timedelta(minutes=1) < left <= timedelta(days=2)
     body = {"seller_id": seller["id"], "customer": "Equinor"}
-    urls = {(await api.post("/api/feedback-requests", body, expect=201)).json()["url"]
-            for _ in range(5)}
+    urls = {
+        (await api.post("/api/feedback-requests", body, expect=201)).json()["url"] for _ in range(5)
+    }
     assert len(urls | {link["url"]}) == 6
 
 
@@ -132,11 +145,16 @@ async def test_refusals_speak_the_customers_language(api, db_url):
     used = await api.client.post(_path(link) + "?lang=nb", data={"rating": "5"})
     assert used.status_code == 409 and "allerede gitt" in used.text
     assert (await api.client.post(_path(link), json={"rating": 5})).json()["reason"] == "used"
-    link2 = (await api.post("/api/feedback-requests", {"seller_id": seller["id"],
-                                                        "customer": "Aker"}, expect=201)).json()
+    link2 = (
+        await api.post(
+            "/api/feedback-requests", {"seller_id": seller["id"], "customer": "Aker"}, expect=201
+        )
+    ).json()
     key = link2["url"].rsplit("/", 1)[1]
-    await _rows(db_url, "UPDATE feedback_request SET expires_at = '2001-01-01 00:00:00+00:00' "
-                        f"WHERE key = '{key}'")
+    await _rows(
+        db_url,
+        f"UPDATE feedback_request SET expires_at = '2001-01-01 00:00:00+00:00' WHERE key = '{key}'",
+    )
     page = await api.client.get(_path(link2), headers={"Accept-Language": "nb"})
     assert page.status_code == 410 and "Lenken har utløpt" in page.text
     gone = await api.client.post(_path(link2), json={"rating": 5})
@@ -151,12 +169,19 @@ async def test_bad_answers_are_refused_and_change_nothing(api):
     before = await api.get("/api/feed")
     page = await api.client.post(_path(link) + "?lang=sv", data={"comment": "no stars"})
     assert page.status_code == 422 and "Välj ett betyg" in page.text and "<form" in page.text
-    for bad in ({"rating": 5, "comment": 42}, {"rating": 5, "comment": "x" * 2001},
-                {"rating": "²"}, {"rating": True}, {"rating": 4.0}, [5]):
+    for bad in (
+        {"rating": 5, "comment": 42},
+        {"rating": 5, "comment": "x" * 2001},
+        {"rating": "²"},
+        {"rating": True},
+        {"rating": 4.0},
+        [5],
+    ):
         r = await api.client.post(_path(link), json=bad)
         assert r.status_code == 422 and r.json()["detail"], bad
-    broken = await api.client.post(_path(link), content=b"{rating: 5",
-                                   headers={"content-type": "application/json"})
+    broken = await api.client.post(
+        _path(link), content=b"{rating: 5", headers={"content-type": "application/json"}
+    )
     assert broken.status_code == 422 and "JSON object" in broken.json()["detail"]
     assert await api.get("/api/feed") == before
     long = await api.client.post(_path(link), data={"rating": "3", "comment": "y" * 2100})
@@ -166,16 +191,17 @@ async def test_bad_answers_are_refused_and_change_nothing(api):
 
 async def test_weekly_limit_on_links_per_seller(api):
     """Over feedback_requests_weekly_limit a seller gets 409; other sellers are not affected."""
-    await api.call("PUT", "/api/policy", json={"feedback_requests_weekly_limit": 2},
-                   expect=200)
+    await api.call("PUT", "/api/policy", json={"feedback_requests_weekly_limit": 2}, expect=200)
     team, seller, mate, link = await _request(api)  # the first of the week
     body = {"seller_id": seller["id"], "customer": "Statkraft"}
     await api.post("/api/feedback-requests", body, expect=201)  # an admin's counts too
-    r = await api.post("/api/feedback-requests", body, token=api.tokens[seller["id"]],
-                       expect=409)
+    r = await api.post("/api/feedback-requests", body, token=api.tokens[seller["id"]], expect=409)
     assert "feedback_requests_weekly_limit" in r.json()["detail"]
     assert r.json()["remaining"] == 0
-    await api.post("/api/feedback-requests", {"seller_id": mate["id"], "customer": "Orkla"},
-                   token=api.tokens[mate["id"]], expect=201)
-    await api.call("PUT", "/api/policy", json={"feedback_requests_weekly_limit": 0},
-                   expect=422)
+    await api.post(
+        "/api/feedback-requests",
+        {"seller_id": mate["id"], "customer": "Orkla"},
+        token=api.tokens[mate["id"]],
+        expect=201,
+    )
+    await api.call("PUT", "/api/policy", json={"feedback_requests_weekly_limit": 0}, expect=422)

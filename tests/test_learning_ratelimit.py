@@ -20,8 +20,9 @@ def embedded_url(tmp_path_factory):
 @pytest.mark.parametrize("which", ["shared", "embedded"])
 async def test_counts_within_one_window(which, redis_url, embedded_url):
     """Attempts count up from 1 and the window's expiry is set once, not pushed back."""
-    redis = Redis.from_url(embedded_url if which == "embedded" else redis_url,
-                           decode_responses=True)
+    redis = Redis.from_url(
+        embedded_url if which == "embedded" else redis_url, decode_responses=True
+    )
     key = f"t{uuid.uuid4().hex}:ratelimit"
     try:
         assert [await count_attempt(redis, key, window=60) for _ in range(3)] == [1, 2, 3]

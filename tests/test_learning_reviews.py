@@ -24,14 +24,18 @@ async def test_loss_review_once_by_the_seller(api):
     pending = await api.get(f"/api/members/{seller['id']}/pending-reviews")
     assert [p["deal_id"] for p in pending] == [lost["id"]]
     assert (await api.get(f"/api/members/{seller['id']}/profile"))["pending_reviews"] == 1
-    r = await api.post(f"/api/deals/{lost['id']}/loss-review",
-                       {"answers": ANSWERS, "lesson": "Find the real decision maker early"},
-                       token=token, expect=201)
+    r = await api.post(
+        f"/api/deals/{lost['id']}/loss-review",
+        {"answers": ANSWERS, "lesson": "Find the real decision maker early"},
+        token=token,
+        expect=201,
+    )
     assert r.json()["points"] == 5 and r.json()["answers"] == ANSWERS
     assert await api.get(f"/api/members/{seller['id']}/pending-reviews") == []
     assert (await api.board(category="learning"))[seller["id"]] == 5
-    again = await api.post(f"/api/deals/{lost['id']}/loss-review", {"answers": ANSWERS},
-                           token=token, expect=409)
+    again = await api.post(
+        f"/api/deals/{lost['id']}/loss-review", {"answers": ANSWERS}, token=token, expect=409
+    )
     assert "already" in again.json()["detail"]
 
 
@@ -44,13 +48,20 @@ async def test_loss_review_refusals_change_nothing(api):
     await api.post(path, {"answers": ANSWERS}, token=api.tokens[manager["id"]], expect=403)
     await api.post(path, {"answers": ANSWERS}, expect=403)  # admin has no member
     await api.post(path, {"answers": ANSWERS[:11]}, token=api.tokens[seller["id"]], expect=422)
-    await api.post(path, {"answers": ["maybe"] * 12}, token=api.tokens[seller["id"]],
-                   expect=422)
-    r = await api.post(f"/api/deals/{won['id']}/loss-review", {"answers": ANSWERS},
-                       token=api.tokens[seller["id"]], expect=409)
+    await api.post(path, {"answers": ["maybe"] * 12}, token=api.tokens[seller["id"]], expect=422)
+    r = await api.post(
+        f"/api/deals/{won['id']}/loss-review",
+        {"answers": ANSWERS},
+        token=api.tokens[seller["id"]],
+        expect=409,
+    )
     assert "won" in r.json()["detail"]
-    await api.post("/api/deals/999/loss-review", {"answers": ANSWERS},
-                   token=api.tokens[seller["id"]], expect=404)
+    await api.post(
+        "/api/deals/999/loss-review",
+        {"answers": ANSWERS},
+        token=api.tokens[seller["id"]],
+        expect=404,
+    )
     assert await api.get("/api/feed") == before
     assert (await api.board(category="learning"))[seller["id"]] == 0
 
@@ -58,9 +69,16 @@ async def test_loss_review_refusals_change_nothing(api):
 async def test_parallel_reviews_count_once(api):
     """Ten parallel reviews of one lost deal: one is accepted, nine are 409."""
     team, seller, mate, manager, lost, won = await _lost_and_won(api)
-    results = await asyncio.gather(*(
-        api.post(f"/api/deals/{lost['id']}/loss-review", {"answers": ANSWERS},
-                 token=api.tokens[seller["id"]]) for _ in range(10)))
+    results = await asyncio.gather(
+        *(
+            api.post(
+                f"/api/deals/{lost['id']}/loss-review",
+                {"answers": ANSWERS},
+                token=api.tokens[seller["id"]],
+            )
+            for _ in range(10)
+        )
+    )
     assert Counter(r.status_code for r in results) == {201: 1, 409: 9}
     assert (await api.board(category="learning"))[seller["id"]] == 5
 
@@ -69,12 +87,19 @@ async def test_insights_weakest_first_for_managers(api):
     """Managers read their team's per-question counts, weakest first, with lessons."""
     team, seller, mate, manager, lost, won = await _lost_and_won(api)
     lost2 = (await api.deal(mate["id"], 5000, outcome="lost")).json()["deal"]
-    await api.post(f"/api/deals/{lost['id']}/loss-review",
-                   {"answers": ANSWERS, "lesson": "Qualify budget"},
-                   token=api.tokens[seller["id"]], expect=201)
+    await api.post(
+        f"/api/deals/{lost['id']}/loss-review",
+        {"answers": ANSWERS, "lesson": "Qualify budget"},
+        token=api.tokens[seller["id"]],
+        expect=201,
+    )
     worse = ["no"] * 8 + ["yes"] + ["no"] * 3
-    await api.post(f"/api/deals/{lost2['id']}/loss-review", {"answers": worse},
-                   token=api.tokens[mate["id"]], expect=201)
+    await api.post(
+        f"/api/deals/{lost2['id']}/loss-review",
+        {"answers": worse},
+        token=api.tokens[mate["id"]],
+        expect=201,
+    )
     data = await api.get("/api/insights/losses", token=api.tokens[manager["id"]])
     assert data["reviews"] == 2 and data["team_id"] == team["id"]
     q = {x["number"]: x for x in data["questions"]}
@@ -86,8 +111,9 @@ async def test_insights_weakest_first_for_managers(api):
     assert [lesson["lesson"] for lesson in data["lessons"]] == ["Qualify budget"]
     await api.get("/api/insights/losses", token=api.tokens[seller["id"]], expect=403)
     other = await api.team()
-    await api.get("/api/insights/losses", token=api.tokens[manager["id"]],
-                  team_id=other["id"], expect=403)
+    await api.get(
+        "/api/insights/losses", token=api.tokens[manager["id"]], team_id=other["id"], expect=403
+    )
     assert (await api.get("/api/insights/losses", team_id=other["id"]))["reviews"] == 0
 
 
@@ -95,17 +121,20 @@ async def test_win_story_once_in_the_feed(api):
     """The seller tells a won deal's story once (2 points, in the feed); lost deals → 409."""
     team, seller, mate, manager, lost, won = await _lost_and_won(api)
     token = api.tokens[seller["id"]]
-    r = await api.post(f"/api/deals/{won['id']}/story",
-                       {"text": "We ran a pilot with their ops team first."}, token=token,
-                       expect=201)
+    r = await api.post(
+        f"/api/deals/{won['id']}/story",
+        {"text": "We ran a pilot with their ops team first."},
+        token=token,
+        expect=201,
+    )
     assert r.json()["points"] == 2
     feed = (await api.get("/api/feed", kind="story.posted"))["entries"]
     assert feed[0]["data"]["text"].startswith("We ran a pilot")
-    await api.post(f"/api/deals/{won['id']}/story", {"text": "again"}, token=token,
-                   expect=409)
+    await api.post(f"/api/deals/{won['id']}/story", {"text": "again"}, token=token, expect=409)
     await api.post(f"/api/deals/{lost['id']}/story", {"text": "x"}, token=token, expect=409)
-    await api.post(f"/api/deals/{won['id']}/story", {"text": "x"},
-                   token=api.tokens[mate["id"]], expect=403)
+    await api.post(
+        f"/api/deals/{won['id']}/story", {"text": "x"}, token=api.tokens[mate["id"]], expect=403
+    )
     await api.post(f"/api/deals/{won['id']}/story", {"text": ""}, token=token, expect=422)
     assert (await api.board(category="learning"))[seller["id"]] == 2
 
@@ -120,26 +149,31 @@ async def test_story_refusals_change_nothing(api):
     await api.post(path, {"text": "mine"}, expect=403)  # admin has no member
     await api.post(path, {"text": "mine"}, token=await api.role_token("display"), expect=403)
     await api.post(path, {"text": "   "}, token=api.tokens[seller["id"]], expect=422)
-    await api.post(f"/api/deals/{lost['id']}/story", {"text": "x"},
-                   token=api.tokens[seller["id"]], expect=409)
-    await api.post("/api/deals/999/story", {"text": "x"}, token=api.tokens[seller["id"]],
-                   expect=404)
+    await api.post(
+        f"/api/deals/{lost['id']}/story", {"text": "x"}, token=api.tokens[seller["id"]], expect=409
+    )
+    await api.post(
+        "/api/deals/999/story", {"text": "x"}, token=api.tokens[seller["id"]], expect=404
+    )
     assert await api.get("/api/feed") == before and await api.board() == board
 
 
 async def test_pending_reviews_per_member(api):
     """Each seller sees their own lost deals waiting; won deals never wait."""
     team, seller, mate, manager, lost, won = await _lost_and_won(api)
-    older = (await api.deal(mate["id"], 1, outcome="lost",
-                            closed_at="2026-01-05T10:00:00+00:00")).json()["deal"]
+    older = (
+        await api.deal(mate["id"], 1, outcome="lost", closed_at="2026-01-05T10:00:00+00:00")
+    ).json()["deal"]
     newer = (await api.deal(mate["id"], 2, outcome="lost")).json()["deal"]
-    pending = await api.get(f"/api/members/{mate['id']}/pending-reviews",
-                            token=api.tokens[mate["id"]])
+    pending = await api.get(
+        f"/api/members/{mate['id']}/pending-reviews", token=api.tokens[mate["id"]]
+    )
     assert [p["deal_id"] for p in pending] == [newer["id"], older["id"]]
     assert pending[0]["customer"] == "Acme AS" and pending[0]["amount"] == 2
     assert (await api.get(f"/api/members/{mate['id']}/profile"))["pending_reviews"] == 2
-    assert [p["deal_id"] for p in
-            await api.get(f"/api/members/{seller['id']}/pending-reviews")] == [lost["id"]]
+    assert [
+        p["deal_id"] for p in await api.get(f"/api/members/{seller['id']}/pending-reviews")
+    ] == [lost["id"]]
     await api.get("/api/members/999/pending-reviews", expect=404)
 
 
@@ -149,17 +183,25 @@ async def test_reviews_count_in_the_season_they_are_written(api):
     now = await api.season("2021-01-01", "2099-12-31", "Now")
     team = await api.team()
     seller = await api.member(team["id"])
-    deals = [(await api.deal(seller["id"], 0, outcome="lost",
-                             closed_at="2020-06-01T10:00:00+00:00")).json()["deal"]
-             for _ in range(3)]
+    deals = [
+        (
+            await api.deal(seller["id"], 0, outcome="lost", closed_at="2020-06-01T10:00:00+00:00")
+        ).json()["deal"]
+        for _ in range(3)
+    ]
     for deal in deals:
-        await api.post(f"/api/deals/{deal['id']}/loss-review", {"answers": ANSWERS},
-                       token=api.tokens[seller["id"]], expect=201)
+        await api.post(
+            f"/api/deals/{deal['id']}/loss-review",
+            {"answers": ANSWERS},
+            token=api.tokens[seller["id"]],
+            expect=201,
+        )
     assert (await api.get("/api/insights/losses", season=str(old["id"])))["reviews"] == 3
     assert (await api.get("/api/insights/losses", season=str(now["id"])))["reviews"] == 0
     profile = await api.get(f"/api/members/{seller['id']}/profile", season="all")
     assert [(b["code"], b["season_id"]) for b in profile["badges"]] == [
-        ("student-of-the-game", now["id"])]
+        ("student-of-the-game", now["id"])
+    ]
     assert (await api.board(season=str(now["id"]), category="learning"))[seller["id"]] == 15
 
 
@@ -170,8 +212,12 @@ async def test_insights_for_admins_across_teams(api):
     rival = await api.member(other["id"])
     lost2 = (await api.deal(rival["id"], 1, outcome="lost")).json()["deal"]
     for who, deal in ((seller, lost), (rival, lost2)):
-        await api.post(f"/api/deals/{deal['id']}/loss-review", {"answers": ANSWERS},
-                       token=api.tokens[who["id"]], expect=201)
+        await api.post(
+            f"/api/deals/{deal['id']}/loss-review",
+            {"answers": ANSWERS},
+            token=api.tokens[who["id"]],
+            expect=201,
+        )
     everyone = await api.get("/api/insights/losses")
     assert everyone["reviews"] == 2 and everyone["team_id"] is None
     assert sum(q["yes"] + q["partly"] + q["no"] for q in everyone["questions"]) == 24

@@ -124,8 +124,7 @@ async def test_refused_and_revoked_tokens(live):
             with pytest.raises(ConnectionClosed) as closed:
                 await recv(ws)
             assert closed.value.rcvd.code == 4401
-    token = (await api.post("/api/tokens", {"role": "display", "label": "TV"},
-                            expect=201)).json()
+    token = (await api.post("/api/tokens", {"role": "display", "label": "TV"}, expect=201)).json()
     async with connect(ws_url(server, token["token"])) as ws:
         assert (await recv(ws))["type"] == "snapshot"
         await api.call("DELETE", f"/api/tokens/{token['id']}", expect=204)
@@ -162,14 +161,19 @@ async def test_slow_client_is_dropped_not_waited_for(settings):
             team = await api.team()
             seller = await api.member(team["id"], "S" * 100)
             for i in range(200):  # every deal changes 200 rows: big updates fill buffers fast
-                await api.post("/api/members", {"name": f"{'M' * 90}{i:03d}", "role": "seller",
-                                                "team_id": team["id"]}, expect=201)
+                await api.post(
+                    "/api/members",
+                    {"name": f"{'M' * 90}{i:03d}", "role": "seller", "team_id": team["id"]},
+                    expect=201,
+                )
             display = await api.role_token("display")
             raw = socket.socket()
             raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
             raw.connect(("127.0.0.1", srv.port))
-            async with connect(ws_url(srv, display), sock=raw, max_queue=1) as frozen, \
-                    connect(ws_url(srv, display)) as healthy:
+            async with (
+                connect(ws_url(srv, display), sock=raw, max_queue=1) as frozen,
+                connect(ws_url(srv, display)) as healthy,
+            ):
                 start = (await recv(healthy))["seq"]
                 seen: list[int] = []
                 boards = 2
@@ -199,8 +203,9 @@ async def _until(ws, predicate, timeout=30.0):
 
 
 def _score(message, member_id):
-    return next((m["score"] for m in message.get("members", []) if m["member_id"] == member_id),
-                None)
+    return next(
+        (m["score"] for m in message.get("members", []) if m["member_id"] == member_id), None
+    )
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

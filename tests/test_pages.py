@@ -14,8 +14,15 @@ import pytest
 from tests.conftest import IN_CI, ROOT, Api
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SHOTS = ROOT / "test-output" / "screenshots"
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -52,19 +59,41 @@ async def site(start_server: Any) -> Any:
         rival = await api.member(gunners["id"], "Astrid Lind")
         await api.member(gunners["id"], "Erik Svensson")
         await api.member(rain["id"], "Henrik Moe")
-        await api.post("/api/goals", {"team_id": vikings["id"], "season_id": season["id"],
-                                      "metric": "revenue", "target": 200_000,
-                                      "member_targets": [{"member_id": seller["id"],
-                                                          "target": 100_000}]}, expect=201)
+        await api.post(
+            "/api/goals",
+            {
+                "team_id": vikings["id"],
+                "season_id": season["id"],
+                "metric": "revenue",
+                "target": 200_000,
+                "member_targets": [{"member_id": seller["id"], "target": 100_000}],
+            },
+            expect=201,
+        )
         await api.deal(rival["id"], 30_000)
-        await api.post("/api/kudos", {"to_member_id": seller["id"], "points": 2,
-                                      "message": "Perfect intro to their CFO",
-                                      "strength": "closer"},
-                       token=api.tokens[mate["id"]], expect=201)
-        yield {"server": server, "start_server": start_server, "api": api,
-               "display": await api.role_token("display"), "season": season,
-               "seller": seller, "mate": mate, "manager": manager, "rival": rival,
-               "vikings": vikings}
+        await api.post(
+            "/api/kudos",
+            {
+                "to_member_id": seller["id"],
+                "points": 2,
+                "message": "Perfect intro to their CFO",
+                "strength": "closer",
+            },
+            token=api.tokens[mate["id"]],
+            expect=201,
+        )
+        yield {
+            "server": server,
+            "start_server": start_server,
+            "api": api,
+            "display": await api.role_token("display"),
+            "season": season,
+            "seller": seller,
+            "mate": mate,
+            "manager": manager,
+            "rival": rival,
+            "vikings": vikings,
+        }
 
 
 async def shot(page: Any, name: str, full_page: bool = False) -> None:
@@ -94,7 +123,8 @@ async def test_tv_shows_a_deal_and_its_celebration(browser, site):
     await shot(page, "tv-goal")
     await overlay.wait_for(state="hidden", timeout=20_000)
     await page.wait_for_function(
-        "document.querySelector('#teams li').innerText.includes('The Vikings')")
+        "document.querySelector('#teams li').innerText.includes('The Vikings')"
+    )
     await shot(page, "tv")
     readme_shot = ROOT / "docs" / "tv.png"
     if os.environ.get("HUDDLE_DOCS_SCREENSHOT") or not readme_shot.exists():
@@ -202,7 +232,8 @@ async def test_manager_awards_mentoring_and_sets_a_goal(browser, site):
     deals_goal = next(g for g in goals if g["metric"] == "deals")
     assert deals_goal["target"] == 10
     assert [(m["member_id"], m["target"]) for m in deals_goal["member_targets"]] == [
-        (seller["id"], 4)]
+        (seller["id"], 4)
+    ]
     await page.wait_for_function("document.querySelectorAll('#team-goals .goal-card').length === 2")
     await shot(page, "manage", full_page=True)
 
@@ -215,8 +246,9 @@ async def test_wrong_and_revoked_tokens_ask_again(browser, site):
     await page.goto(f"{url}/tv?token=not-a-token")
     await page.wait_for_selector("#signin:not([hidden])")
     assert "revoked" in await page.locator("#signin-message").inner_text()
-    created = (await api.post("/api/tokens", {"role": "display", "label": "lobby"},
-                              expect=201)).json()
+    created = (
+        await api.post("/api/tokens", {"role": "display", "label": "lobby"}, expect=201)
+    ).json()
     await page.fill("#signin-token", created["token"])
     await page.click("#signin-form button[type=submit]")
     await page.wait_for_selector("#status.live")
@@ -243,8 +275,11 @@ async def test_languages(browser, site):
     await page.wait_for_selector("#team-board li")
     assert "Registrer en avtale" in await page.content()
     assert "Gi skryt" in await page.content()
-    vikings = next(t for t in (await api.get("/api/leaderboards/teams"))["entries"]
-                   if t["team_id"] == site["vikings"]["id"])
+    vikings = next(
+        t
+        for t in (await api.get("/api/leaderboards/teams"))["entries"]
+        if t["team_id"] == site["vikings"]["id"]
+    )
     score = f"{vikings['score']:g}".replace(".", ",")  # 2 kudos points over 3: a decimal comma
     assert "," in score
     await page.wait_for_function(f"document.querySelector('#teams').innerText.includes('{score}')")

@@ -15,18 +15,21 @@ from service.web.pages import STATIC_DIR, template_config
 SLOT = re.compile(r"\{(\w+)\}")
 
 
-@pytest.mark.parametrize(("query", "accept", "expected"), [
-    ("nb", "sv-SE", "nb"),
-    ("xx", "sv-SE,sv;q=0.9,en;q=0.8", "sv"),
-    (None, "en-US,en;q=0.9,nb;q=0.8", "en"),
-    (None, "de-DE, sv;q=0.5, nb;q=0.7", "nb"),  # preference, not order
-    (None, "no", "nb"),
-    (None, "nn-NO,de;q=0.5", "nb"),
-    (None, "sv;q=0", "en"),  # q=0 means "not this one"
-    (None, "fr-FR,de", "en"),
-    (None, None, "en"),
-    (None, "sv;q=abc, nb", "nb"),
-])
+@pytest.mark.parametrize(
+    ("query", "accept", "expected"),
+    [
+        ("nb", "sv-SE", "nb"),
+        ("xx", "sv-SE,sv;q=0.9,en;q=0.8", "sv"),
+        (None, "en-US,en;q=0.9,nb;q=0.8", "en"),
+        (None, "de-DE, sv;q=0.5, nb;q=0.7", "nb"),  # preference, not order
+        (None, "no", "nb"),
+        (None, "nn-NO,de;q=0.5", "nb"),
+        (None, "sv;q=0", "en"),  # q=0 means "not this one"
+        (None, "fr-FR,de", "en"),
+        (None, None, "en"),
+        (None, "sv;q=abc, nb", "nb"),
+    ],
+)
 def test_pick_language(query, accept, expected):
     """?lang= first, then Accept-Language by preference (no/nn read bokmål), then en."""
     assert pick_language(query, accept) == expected
@@ -69,13 +72,17 @@ def test_static_files_fetch_nothing_from_elsewhere():
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_pages_render_in_the_chosen_language(app_client):
     """Each page renders with its language, locale and texts handed to the browser."""
-    for page, lang, locale in (("tv", "nb", "nb-NO"), ("board", "sv", "sv-SE"),
-                               ("manage", "en", "en-GB")):
+    for page, lang, locale in (
+        ("tv", "nb", "nb-NO"),
+        ("board", "sv", "sv-SE"),
+        ("manage", "en", "en-GB"),
+    ):
         r = await app_client.get(f"/{page}?lang={lang}")
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
         assert f'<html lang="{lang}">' in r.text
-        blob = re.search(r'<script id="config" type="application/json">(.*?)</script>',
-                         r.text, re.S)
+        blob = re.search(
+            r'<script id="config" type="application/json">(.*?)</script>', r.text, re.S
+        )
         assert blob is not None
         config = json.loads(blob.group(1))
         assert config["locale"] == locale and config["t"] == TEXTS[lang]

@@ -19,16 +19,25 @@ async def _history(api: Api) -> dict[str, Any]:
     teams = [await api.team() for _ in range(2)]
     members = [await api.member(t["id"]) for t in teams for _ in range(3)]
     manager = await api.member(teams[0]["id"], role="manager")
-    await api.post("/api/goals", {"team_id": teams[0]["id"], "season_id": season["id"],
-                                  "metric": "deals", "target": 2}, expect=201)
+    await api.post(
+        "/api/goals",
+        {"team_id": teams[0]["id"], "season_id": season["id"], "metric": "deals", "target": 2},
+        expect=201,
+    )
     for i, m in enumerate(members):
         await api.deal(m["id"], 10_000 * i, assists=[members[(i + 1) % 6]["id"]])
-    await api.post("/api/kudos", {"to_member_id": members[1]["id"], "points": 3,
-                                  "message": "ty", "strength": "closer"},
-                   token=api.tokens[members[0]["id"]], expect=201)
-    await api.post("/api/mentoring", {"member_id": members[2]["id"], "points": 7,
-                                      "note": "clinic"}, token=api.tokens[manager["id"]],
-                   expect=201)
+    await api.post(
+        "/api/kudos",
+        {"to_member_id": members[1]["id"], "points": 3, "message": "ty", "strength": "closer"},
+        token=api.tokens[members[0]["id"]],
+        expect=201,
+    )
+    await api.post(
+        "/api/mentoring",
+        {"member_id": members[2]["id"], "points": 7, "note": "clinic"},
+        token=api.tokens[manager["id"]],
+        expect=201,
+    )
     return {"teams": teams, "members": members}
 
 
@@ -38,10 +47,12 @@ async def _boards(api: Api, data: dict[str, Any]) -> dict[str, Any]:
         out[f"members-{season}"] = await api.get("/api/leaderboards/members", season=season)
         out[f"teams-{season}"] = await api.get("/api/leaderboards/teams", season=season)
         for category in ("deals", "team_share", "assists", "help", "mentoring", "bonus"):
-            out[f"{category}-{season}"] = await api.get("/api/leaderboards/members",
-                                                        season=season, category=category)
-        out[f"team0-{season}"] = await api.get("/api/leaderboards/members", season=season,
-                                               team_id=data["teams"][0]["id"])
+            out[f"{category}-{season}"] = await api.get(
+                "/api/leaderboards/members", season=season, category=category
+            )
+        out[f"team0-{season}"] = await api.get(
+            "/api/leaderboards/members", season=season, team_id=data["teams"][0]["id"]
+        )
     return out
 
 
@@ -63,8 +74,14 @@ async def test_flush_and_rebuild_gives_identical_boards(settings, app_client):
     assert await _flush(settings) > 0
     emptied = await _boards(api, data)
     assert {e["score"] for e in emptied["members-all"]["entries"]} == {0}
-    subprocess.run([sys.executable, "-m", "service", "rebuild"], cwd=ROOT, check=True,
-                   env=server_env(settings), capture_output=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "service", "rebuild"],
+        cwd=ROOT,
+        check=True,
+        env=server_env(settings),
+        capture_output=True,
+        timeout=60,
+    )
     assert await _boards(api, data) == before
 
 

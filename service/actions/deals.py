@@ -97,9 +97,10 @@ async def record_deal(
         return replay, False
 
     async def build(txn: Txn) -> Draft:
-        if req.external_id and await Deal.filter(external_id=req.external_id).using_db(
-            txn.conn
-        ).exists():
+        if (
+            req.external_id
+            and await Deal.filter(external_id=req.external_id).using_db(txn.conn).exists()
+        ):
             raise _Replay(None)
         team = await Member.filter(team_id=seller.team_id).using_db(txn.conn)
         team_ids = [m.id for m in team]
@@ -130,10 +131,16 @@ async def record_deal(
 
         async def attach(entry: Entry) -> Deal:
             return await Deal.create(
-                entry_id=entry.id, seller_id=seller.id, team_id=seller.team_id,
-                season_id=season.id if season else None, outcome=req.outcome,
-                amount=Decimal(str(req.amount)), customer=req.customer.strip(),
-                assists=list(assists), external_id=req.external_id, closed_at=closed_at,
+                entry_id=entry.id,
+                seller_id=seller.id,
+                team_id=seller.team_id,
+                season_id=season.id if season else None,
+                outcome=req.outcome,
+                amount=Decimal(str(req.amount)),
+                customer=req.customer.strip(),
+                assists=list(assists),
+                external_id=req.external_id,
+                closed_at=closed_at,
                 using_db=txn.conn,
             )
 
@@ -146,8 +153,11 @@ async def record_deal(
             events=events,
             attach=attach,
             data={
-                "amount": req.amount, "customer": req.customer.strip(),
-                "assists": list(assists), "external_id": req.external_id, "names": names,
+                "amount": req.amount,
+                "customer": req.customer.strip(),
+                "assists": list(assists),
+                "external_id": req.external_id,
+                "names": names,
             },
         )
 
@@ -157,8 +167,10 @@ async def record_deal(
         replay = await existing_deal(req.external_id)
         assert replay is not None
         return replay, False
-    body = {"deal": deal_json(recorded.attached, recorded.entry),
-            "awards": awards_json(recorded.awards)}
+    body = {
+        "deal": deal_json(recorded.attached, recorded.entry),
+        "awards": awards_json(recorded.awards),
+    }
     return body, True
 
 

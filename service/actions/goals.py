@@ -71,8 +71,10 @@ async def advance_goals(
             await Goal.filter(id=goal.id).using_db(txn.conn).update(value=goal.value)
             events.append(_progress_event(goal, None, goal.value, goal.target))
         if goal.reached_at is None and is_reached(float(goal.value), float(goal.target)):
-            claimed = await Goal.filter(id=goal.id, reached_at=None).using_db(txn.conn).update(
-                reached_at=txn.now
+            claimed = (
+                await Goal.filter(id=goal.id, reached_at=None)
+                .using_db(txn.conn)
+                .update(reached_at=txn.now)
             )
             if claimed:
                 goal.reached_at = txn.now
@@ -86,13 +88,13 @@ async def advance_goals(
                 await MemberGoal.filter(id=mg.id).using_db(txn.conn).update(value=mg.value)
                 events.append(_progress_event(goal, mg.member_id, mg.value, mg.target))
             if mg.reached_at is None and is_reached(float(mg.value), float(mg.target)):
-                claimed = await MemberGoal.filter(id=mg.id, reached_at=None).using_db(
-                    txn.conn
-                ).update(reached_at=txn.now)
+                claimed = (
+                    await MemberGoal.filter(id=mg.id, reached_at=None)
+                    .using_db(txn.conn)
+                    .update(reached_at=txn.now)
+                )
                 if claimed:
-                    awards.extend(
-                        goal_bonus_awards((mg.member_id,), txn.policy.member_goal_bonus)
-                    )
+                    awards.extend(goal_bonus_awards((mg.member_id,), txn.policy.member_goal_bonus))
                     events.append(_reached_event(goal, mg.member_id))
     return awards, events
 
@@ -108,23 +110,35 @@ async def deal_moves(goal: Goal, deals: list[Deal]) -> dict[int | None, Decimal]
 
 def _progress_event(goal: Goal, member_id: int | None, value: Decimal, target: Decimal) -> dict:
     return {
-        "type": "goal_progress", "goal_id": goal.id, "team_id": goal.team_id,
-        "metric": goal.metric, "member_id": member_id,
-        "value": _number(value), "target": _number(target),
+        "type": "goal_progress",
+        "goal_id": goal.id,
+        "team_id": goal.team_id,
+        "metric": goal.metric,
+        "member_id": member_id,
+        "value": _number(value),
+        "target": _number(target),
     }
 
 
 def _reached_event(goal: Goal, member_id: int | None) -> dict:
     return {
-        "type": "goal_reached", "goal_id": goal.id, "team_id": goal.team_id,
-        "metric": goal.metric, "scope": "member" if member_id else "team",
+        "type": "goal_reached",
+        "goal_id": goal.id,
+        "team_id": goal.team_id,
+        "metric": goal.metric,
+        "scope": "member" if member_id else "team",
         "member_id": member_id,
     }
 
 
 async def create_goal(
-    ledger: Ledger, caller: Caller, team_id: int, season_id: int, metric: str,
-    target: float, member_targets: list[tuple[int, float]],
+    ledger: Ledger,
+    caller: Caller,
+    team_id: int,
+    season_id: int,
+    metric: str,
+    target: float,
+    member_targets: list[tuple[int, float]],
 ) -> Goal:
     """Set a team goal with member goals under it; deals already won count at once."""
     caller.require("manager", "admin")
@@ -151,15 +165,26 @@ async def create_goal(
         )
 
     async def build(txn: Txn) -> Draft:
-        if await Goal.filter(team_id=team_id, season_id=season_id, metric=metric).using_db(
-            txn.conn
-        ).exists():
+        if (
+            await Goal.filter(team_id=team_id, season_id=season_id, metric=metric)
+            .using_db(txn.conn)
+            .exists()
+        ):
             raise Conflict(f"Team {team.name!r} already has a {metric} goal for this season.")
-        goal = await Goal.create(team_id=team_id, season_id=season_id, metric=metric,
-                                 target=Decimal(str(target)), using_db=txn.conn)
+        goal = await Goal.create(
+            team_id=team_id,
+            season_id=season_id,
+            metric=metric,
+            target=Decimal(str(target)),
+            using_db=txn.conn,
+        )
         for member_id, member_target in member_targets:
-            await MemberGoal.create(goal_id=goal.id, member_id=member_id,
-                                    target=Decimal(str(member_target)), using_db=txn.conn)
+            await MemberGoal.create(
+                goal_id=goal.id,
+                member_id=member_id,
+                target=Decimal(str(member_target)),
+                using_db=txn.conn,
+            )
         won = await Deal.filter(team_id=team_id, season_id=season_id, outcome="won").using_db(
             txn.conn
         )
@@ -170,11 +195,20 @@ async def create_goal(
             return goal
 
         return Draft(
-            kind="goal.set", team_id=team_id, awards=awards, events=events, attach=attach,
-            data={"goal_id": goal.id, "season_id": season_id, "metric": metric,
-                  "target": target, "team_name": team.name,
-                  "member_targets": [{"member_id": m, "target": t} for m, t in member_targets],
-                  "names": {str(m.id): m.name for m in members.values()}},
+            kind="goal.set",
+            team_id=team_id,
+            awards=awards,
+            events=events,
+            attach=attach,
+            data={
+                "goal_id": goal.id,
+                "season_id": season_id,
+                "metric": metric,
+                "target": target,
+                "team_name": team.name,
+                "member_targets": [{"member_id": m, "target": t} for m, t in member_targets],
+                "names": {str(m.id): m.name for m in members.values()},
+            },
         )
 
     return (await ledger.record(caller, build)).attached  # type: ignore[no-any-return]

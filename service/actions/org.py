@@ -15,8 +15,13 @@ from ..errors import Conflict, Invalid, NotFound
 from ..ledger import Draft, Ledger, Txn
 
 __all__ = [
-    "create_member", "create_season", "create_team", "member_json", "season_json",
-    "team_json", "update_policy",
+    "create_member",
+    "create_season",
+    "create_team",
+    "member_json",
+    "season_json",
+    "team_json",
+    "update_policy",
 ]
 
 
@@ -26,15 +31,23 @@ def team_json(team: Team) -> dict[str, Any]:
 
 def member_json(member: Member, policy: Policy, today: date) -> dict[str, Any]:
     return {
-        "id": member.id, "name": member.name, "team_id": member.team_id, "role": member.role,
-        "email": member.email, "joined_on": member.joined_on.isoformat(),
+        "id": member.id,
+        "name": member.name,
+        "team_id": member.team_id,
+        "role": member.role,
+        "email": member.email,
+        "joined_on": member.joined_on.isoformat(),
         "newcomer": is_newcomer(member.joined_on, today, policy.newcomer_days),
     }
 
 
 def season_json(season: Season, today: date | None = None) -> dict[str, Any]:
-    body = {"id": season.id, "name": season.name, "starts_on": season.starts_on.isoformat(),
-            "ends_on": season.ends_on.isoformat()}
+    body = {
+        "id": season.id,
+        "name": season.name,
+        "starts_on": season.starts_on.isoformat(),
+        "ends_on": season.ends_on.isoformat(),
+    }
     if today is not None:
         body["current"] = season.starts_on <= today <= season.ends_on
     return body
@@ -59,8 +72,11 @@ async def create_team(
             await entry.save(using_db=txn.conn, update_fields=["team_id", "data"])
             return team
 
-        return Draft(kind="team.created", attach=attach,
-                     data={"name": name, "nickname": nickname, "color": color})
+        return Draft(
+            kind="team.created",
+            attach=attach,
+            data={"name": name, "nickname": nickname, "color": color},
+        )
 
     return (await ledger.record(caller, build)).attached  # type: ignore[no-any-return]
 
@@ -92,17 +108,29 @@ async def create_member(ledger: Ledger, caller: Caller, req: MemberRequest) -> M
 
         async def attach(entry: Entry) -> Member:
             member = await Member.create(
-                name=req.name.strip(), team_id=team.id, role=req.role, email=email,
-                joined_on=joined_on, using_db=txn.conn,
+                name=req.name.strip(),
+                team_id=team.id,
+                role=req.role,
+                email=email,
+                joined_on=joined_on,
+                using_db=txn.conn,
             )
             entry.member_id = member.id
             entry.data = {**entry.data, "names": {str(member.id): member.name}}
             await entry.save(using_db=txn.conn, update_fields=["member_id", "data"])
             return member
 
-        return Draft(kind="member.joined", team_id=team.id, attach=attach,
-                     data={"name": req.name.strip(), "role": req.role,
-                           "joined_on": joined_on.isoformat(), "team_name": team.name})
+        return Draft(
+            kind="member.joined",
+            team_id=team.id,
+            attach=attach,
+            data={
+                "name": req.name.strip(),
+                "role": req.role,
+                "joined_on": joined_on.isoformat(),
+                "team_name": team.name,
+            },
+        )
 
     return (await ledger.record(caller, build)).attached  # type: ignore[no-any-return]
 
@@ -126,15 +154,22 @@ async def create_season(
                 )
 
         async def attach(entry: Entry) -> Season:
-            season = await Season.create(name=name.strip(), starts_on=starts_on,
-                                         ends_on=ends_on, using_db=txn.conn)
+            season = await Season.create(
+                name=name.strip(), starts_on=starts_on, ends_on=ends_on, using_db=txn.conn
+            )
             entry.data = {**entry.data, "season_id": season.id}
             await entry.save(using_db=txn.conn, update_fields=["data"])
             return season
 
-        return Draft(kind="season.created", attach=attach,
-                     data={"name": name.strip(), "starts_on": starts_on.isoformat(),
-                           "ends_on": ends_on.isoformat()})
+        return Draft(
+            kind="season.created",
+            attach=attach,
+            data={
+                "name": name.strip(),
+                "starts_on": starts_on.isoformat(),
+                "ends_on": ends_on.isoformat(),
+            },
+        )
 
     return (await ledger.record(caller, build)).attached  # type: ignore[no-any-return]
 
@@ -149,8 +184,9 @@ async def update_policy(ledger: Ledger, caller: Caller, changes: dict[str, Any])
         policy = Policy.from_dict(changes, base=txn.policy)
 
         async def attach(entry: Entry) -> PolicyVersion:
-            version = await PolicyVersion.create(data=policy.to_dict(), created_by=caller.name,
-                                                 using_db=txn.conn)
+            version = await PolicyVersion.create(
+                data=policy.to_dict(), created_by=caller.name, using_db=txn.conn
+            )
             entry.data = {**entry.data, "version": version.id}
             await entry.save(using_db=txn.conn, update_fields=["data"])
             return version
@@ -160,8 +196,9 @@ async def update_policy(ledger: Ledger, caller: Caller, changes: dict[str, Any])
     return (await ledger.record(caller, build)).attached  # type: ignore[no-any-return]
 
 
-async def update_team(ledger: Ledger, caller: Caller, team_id: int,
-                      changes: dict[str, Any]) -> Team:
+async def update_team(
+    ledger: Ledger, caller: Caller, team_id: int, changes: dict[str, Any]
+) -> Team:
     """Rename a team or change its nickname or colour (admin)."""
     caller.require("admin")
     team = await Team.get_or_none(id=team_id)
@@ -177,14 +214,19 @@ async def update_team(ledger: Ledger, caller: Caller, team_id: int,
             await Team.filter(id=team_id).using_db(txn.conn).update(**changes)
             return await Team.get(id=team_id, using_db=txn.conn)
 
-        return Draft(kind="team.updated", team_id=team_id, attach=attach,
-                     data={"changes": changes, "was": team_json(team)})
+        return Draft(
+            kind="team.updated",
+            team_id=team_id,
+            attach=attach,
+            data={"changes": changes, "was": team_json(team)},
+        )
 
     return (await ledger.record(caller, build)).attached  # type: ignore[no-any-return]
 
 
-async def update_member(ledger: Ledger, caller: Caller, member_id: int,
-                        changes: dict[str, Any]) -> Member:
+async def update_member(
+    ledger: Ledger, caller: Caller, member_id: int, changes: dict[str, Any]
+) -> Member:
     """Rename a member, change their email or role, or move them to another team (admin).
 
     Points already earned stay with the team they were earned for; from the move on, the
@@ -203,19 +245,25 @@ async def update_member(ledger: Ledger, caller: Caller, member_id: int,
 
     async def build(txn: Txn) -> Draft:
         email = changes.get("email")
-        if email and await Member.filter(email=email).exclude(id=member_id).using_db(
-            txn.conn
-        ).exists():
+        if (
+            email
+            and await Member.filter(email=email).exclude(id=member_id).using_db(txn.conn).exists()
+        ):
             raise Conflict(f"A member with the email {email} already exists.")
 
         async def attach(entry: Entry) -> Member:
             await Member.filter(id=member_id).using_db(txn.conn).update(**changes)
             return await Member.get(id=member_id, using_db=txn.conn)
 
-        return Draft(kind="member.updated", member_id=member_id,
-                     team_id=changes.get("team_id", member.team_id), attach=attach,
-                     data={"changes": {k: str(v) if isinstance(v, date) else v
-                                       for k, v in changes.items()},
-                           "names": {str(member_id): changes.get("name", member.name)}})
+        return Draft(
+            kind="member.updated",
+            member_id=member_id,
+            team_id=changes.get("team_id", member.team_id),
+            attach=attach,
+            data={
+                "changes": {k: str(v) if isinstance(v, date) else v for k, v in changes.items()},
+                "names": {str(member_id): changes.get("name", member.name)},
+            },
+        )
 
     return (await ledger.record(caller, build)).attached  # type: ignore[no-any-return]

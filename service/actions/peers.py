@@ -19,7 +19,13 @@ from ..ledger import Draft, Ledger, Txn
 __all__ = ["STRENGTHS", "award_mentoring", "give_kudos", "kudos_left", "mentoring_left"]
 
 STRENGTHS = (
-    "communicator", "big-picture", "closer", "coach", "product-expert", "listener", "organizer",
+    "communicator",
+    "big-picture",
+    "closer",
+    "coach",
+    "product-expert",
+    "listener",
+    "organizer",
 )
 
 
@@ -67,18 +73,27 @@ async def give_kudos(ledger: Ledger, caller: Caller, req: KudosRequest) -> dict[
 
         async def attach(entry: Entry) -> Kudos:
             return await Kudos.create(
-                entry_id=entry.id, giver_id=giver_id, recipient_id=recipient.id, cents=cents,
-                message=req.message.strip(), strength=req.strength, week=txn.week,
+                entry_id=entry.id,
+                giver_id=giver_id,
+                recipient_id=recipient.id,
+                cents=cents,
+                message=req.message.strip(),
+                strength=req.strength,
+                week=txn.week,
                 using_db=txn.conn,
             )
 
         return Draft(
-            kind="kudos", member_id=recipient.id, team_id=recipient.team_id,
+            kind="kudos",
+            member_id=recipient.id,
+            team_id=recipient.team_id,
             awards=list(score_flat(recipient.id, "help", from_cents(cents))),
             attach=attach,
             data={
-                "from_member_id": giver_id, "to_member_id": recipient.id,
-                "points": from_cents(cents), "message": req.message.strip(),
+                "from_member_id": giver_id,
+                "to_member_id": recipient.id,
+                "points": from_cents(cents),
+                "message": req.message.strip(),
                 "strength": req.strength,
                 "names": {str(giver_id): caller.name, str(recipient.id): recipient.name},
             },
@@ -88,32 +103,41 @@ async def give_kudos(ledger: Ledger, caller: Caller, req: KudosRequest) -> dict[
     kudos: Kudos = recorded.attached
     left = await kudos_left(caller, ledger)
     return {
-        "id": kudos.id, "seq": recorded.entry.seq, "from_member_id": giver_id,
-        "to_member_id": recipient.id, "points": from_cents(kudos.cents),
-        "message": kudos.message, "strength": kudos.strength, "week": kudos.week,
+        "id": kudos.id,
+        "seq": recorded.entry.seq,
+        "from_member_id": giver_id,
+        "to_member_id": recipient.id,
+        "points": from_cents(kudos.cents),
+        "message": kudos.message,
+        "strength": kudos.strength,
+        "week": kudos.week,
         "allowance_left": left["left"],
     }
 
 
-async def _weekly_left(model: Any, giver: dict[str, Any], limit_key: str,
-                       name: str, ledger: Ledger) -> dict[str, Any]:
+async def _weekly_left(
+    model: Any, giver: dict[str, Any], limit_key: str, name: str, ledger: Ledger
+) -> dict[str, Any]:
     """What is left this ISO week of a weekly limit on points given."""
     limit = getattr(await current_policy(), limit_key)
     week = iso_week(datetime.now(UTC), ledger.tz)
     used = await sum_cents(model.filter(week=week, **giver))
-    return {"week": week, name: limit, "used": from_cents(used),
-            "left": from_cents(max(to_cents(limit) - used, 0))}
+    return {
+        "week": week,
+        name: limit,
+        "used": from_cents(used),
+        "left": from_cents(max(to_cents(limit) - used, 0)),
+    }
 
 
 async def kudos_left(caller: Caller, ledger: Ledger) -> dict[str, Any]:
     """The caller's remaining kudos allowance this week."""
-    return await _weekly_left(Kudos, {"giver_id": caller.member_id},
-                              "kudos_weekly_allowance", "allowance", ledger)
+    return await _weekly_left(
+        Kudos, {"giver_id": caller.member_id}, "kudos_weekly_allowance", "allowance", ledger
+    )
 
 
-async def award_mentoring(
-    ledger: Ledger, caller: Caller, req: MentoringRequest
-) -> dict[str, Any]:
+async def award_mentoring(ledger: Ledger, caller: Caller, req: MentoringRequest) -> dict[str, Any]:
     caller.require("manager", "admin")
     if not req.note.strip():
         raise Invalid("Add a note saying what the mentoring was for.")
@@ -134,26 +158,42 @@ async def award_mentoring(
 
         async def attach(entry: Entry) -> Mentoring:
             return await Mentoring.create(
-                entry_id=entry.id, awarded_by_member_id=manager_id, member_id=member.id,
-                cents=cents, note=req.note.strip(), week=txn.week, using_db=txn.conn,
+                entry_id=entry.id,
+                awarded_by_member_id=manager_id,
+                member_id=member.id,
+                cents=cents,
+                note=req.note.strip(),
+                week=txn.week,
+                using_db=txn.conn,
             )
 
         names = {str(member.id): member.name}
         if manager_id is not None:
             names[str(manager_id)] = caller.name or ""
         return Draft(
-            kind="mentoring", member_id=member.id, team_id=member.team_id,
+            kind="mentoring",
+            member_id=member.id,
+            team_id=member.team_id,
             awards=list(score_flat(member.id, "mentoring", from_cents(cents))),
             attach=attach,
-            data={"member_id": member.id, "points": from_cents(cents), "note": req.note.strip(),
-                  "awarded_by_member_id": manager_id, "names": names},
+            data={
+                "member_id": member.id,
+                "points": from_cents(cents),
+                "note": req.note.strip(),
+                "awarded_by_member_id": manager_id,
+                "names": names,
+            },
         )
 
     recorded = await ledger.record(caller, build)
     row: Mentoring = recorded.attached
     body: dict[str, Any] = {
-        "id": row.id, "seq": recorded.entry.seq, "member_id": member.id,
-        "points": from_cents(row.cents), "note": row.note, "week": row.week,
+        "id": row.id,
+        "seq": recorded.entry.seq,
+        "member_id": member.id,
+        "points": from_cents(row.cents),
+        "note": row.note,
+        "week": row.week,
         "awarded_by_member_id": manager_id,
     }
     if manager_id is not None:
@@ -163,5 +203,10 @@ async def award_mentoring(
 
 async def mentoring_left(caller: Caller, ledger: Ledger) -> dict[str, Any]:
     """The calling manager's remaining mentoring budget this week."""
-    return await _weekly_left(Mentoring, {"awarded_by_member_id": caller.member_id},
-                              "mentoring_weekly_budget", "budget", ledger)
+    return await _weekly_left(
+        Mentoring,
+        {"awarded_by_member_id": caller.member_id},
+        "mentoring_weekly_budget",
+        "budget",
+        ledger,
+    )

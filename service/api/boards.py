@@ -31,25 +31,41 @@ Offset = Annotated[int, Parameter(ge=0)]
 
 @get("/api/leaderboards/members", tags=["boards"])
 async def member_board(
-    caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current",
-    team_id: int | None = None, category: str | None = None, limit: Limit = 50,
+    caller: Caller,
+    store: LeaderboardStore,
+    settings: Settings,
+    season: str = "current",
+    team_id: int | None = None,
+    category: str | None = None,
+    limit: Limit = 50,
     offset: Offset = 0,
 ) -> MemberBoard:
     """Members ranked by score (competition ranking: 50, 40, 40, 30 → 1, 2, 2, 4; ties by
     name). ``season``: current (default; all-time when no season is running), all, or an id."""
     resolved = await resolve_season(season, settings)
     entries = await Boards(store).members(resolved.id if resolved else None, team_id, category)
-    return out({
-        "season": season_json(resolved, today(settings)) if resolved else None,
-        "category": category or "total", "team_id": team_id, "total": len(entries),
-        "offset": offset, "limit": limit, "entries": entries[offset : offset + limit],
-    }, MemberBoard)
+    return out(
+        {
+            "season": season_json(resolved, today(settings)) if resolved else None,
+            "category": category or "total",
+            "team_id": team_id,
+            "total": len(entries),
+            "offset": offset,
+            "limit": limit,
+            "entries": entries[offset : offset + limit],
+        },
+        MemberBoard,
+    )
 
 
 @get("/api/leaderboards/members/{member_id:int}", tags=["boards"])
 async def member_rank(
-    member_id: int, caller: Caller, store: LeaderboardStore, settings: Settings,
-    season: str = "current", around: Annotated[int, Parameter(ge=0, le=50)] = 2,
+    member_id: int,
+    caller: Caller,
+    store: LeaderboardStore,
+    settings: Settings,
+    season: str = "current",
+    around: Annotated[int, Parameter(ge=0, le=50)] = 2,
 ) -> MemberRank:
     """One member's rank, score and breakdown by category, with ``around`` rows either side."""
     member = await Member.get_or_none(id=member_id)
@@ -61,13 +77,20 @@ async def member_rank(
     entries = await boards.members(season_id)
     index = next(i for i, e in enumerate(entries) if e["member_id"] == member_id)
     me = entries[index]
-    return out({
-        "season": season_json(resolved, today(settings)) if resolved else None,
-        "member_id": member_id, "name": member.name, "team_id": member.team_id,
-        "rank": me["rank"], "score": me["score"], "of": len(entries),
-        "breakdown": await boards.breakdown(member_id, season_id),
-        "around": entries[max(0, index - around) : index + around + 1],
-    }, MemberRank)
+    return out(
+        {
+            "season": season_json(resolved, today(settings)) if resolved else None,
+            "member_id": member_id,
+            "name": member.name,
+            "team_id": member.team_id,
+            "rank": me["rank"],
+            "score": me["score"],
+            "of": len(entries),
+            "breakdown": await boards.breakdown(member_id, season_id),
+            "around": entries[max(0, index - around) : index + around + 1],
+        },
+        MemberRank,
+    )
 
 
 @get("/api/leaderboards/teams", tags=["boards"])
@@ -76,16 +99,22 @@ async def team_board(
 ) -> TeamBoard:
     """Teams ranked by points per member (``score`` = ``total`` ÷ ``members``)."""
     resolved = await resolve_season(season, settings)
-    return out({
-        "season": season_json(resolved, today(settings)) if resolved else None,
-        "entries": await Boards(store).teams(resolved.id if resolved else None),
-    }, TeamBoard)
+    return out(
+        {
+            "season": season_json(resolved, today(settings)) if resolved else None,
+            "entries": await Boards(store).teams(resolved.id if resolved else None),
+        },
+        TeamBoard,
+    )
 
 
 @get("/api/feed", tags=["boards"])
 async def feed(
-    caller: Caller, team_id: int | None = None, limit: Annotated[int, Parameter(ge=1, le=200)] = 20,
-    before: int | None = None, kind: str | None = None,
+    caller: Caller,
+    team_id: int | None = None,
+    limit: Annotated[int, Parameter(ge=1, le=200)] = 20,
+    before: int | None = None,
+    kind: str | None = None,
 ) -> FeedPage:
     """The newest ledger entries with their awards, newest first. ``before`` (a seq) pages
     back; ``kind`` filters by entry kind, e.g. ``deal.won`` or ``kudos``."""
@@ -112,7 +141,10 @@ async def feed_entries(
 
 @get("/api/members/{member_id:int}/profile", tags=["boards"])
 async def profile(
-    member_id: int, caller: Caller, store: LeaderboardStore, settings: Settings,
+    member_id: int,
+    caller: Caller,
+    store: LeaderboardStore,
+    settings: Settings,
     season: str = "current",
 ) -> dict[str, Any]:
     """A member's points by category, the strengths peers named in kudos (this season and
@@ -122,17 +154,22 @@ async def profile(
         raise NotFound(f"There is no member {member_id}.")
     resolved = await resolve_season(season, settings)
     season_id = resolved.id if resolved else None
-    badges = await Badge.filter(member_id=member_id).order_by(
-        "awarded_at", "id").select_related("entry")
+    badges = (
+        await Badge.filter(member_id=member_id).order_by("awarded_at", "id").select_related("entry")
+    )
     return {
-        "member": {"id": member.id, "name": member.name, "team_id": member.team_id,
-                   "role": member.role, "joined_on": member.joined_on.isoformat()},
+        "member": {
+            "id": member.id,
+            "name": member.name,
+            "team_id": member.team_id,
+            "role": member.role,
+            "joined_on": member.joined_on.isoformat(),
+        },
         "season": season_json(resolved, today(settings)) if resolved else None,
         "breakdown": await Boards(store).breakdown(member_id, season_id),
         "strengths": await insights.strengths(member_id, season_id),
         "strengths_all_time": await insights.strengths(member_id, None),
-        "badges": [badge_json(b) for b in badges
-                   if season_id is None or b.season_key == season_id],
+        "badges": [badge_json(b) for b in badges if season_id is None or b.season_key == season_id],
         "badges_all_time": len(badges),
         "pending_reviews": len(await pending_reviews(member_id)),
     }

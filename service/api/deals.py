@@ -50,16 +50,24 @@ class CrmEvent(Struct):
 async def create_deal(data: DealIn, caller: Caller, ledger: Ledger) -> Response[DealResult]:
     """Log a won or lost deal. 201 with the awards; the same external_id again → 200 with
     the original deal and no new awards."""
-    req = DealRequest(data.seller_id, data.outcome, data.amount, data.customer,
-                      tuple(data.assists), data.external_id, data.closed_at)
+    req = DealRequest(
+        data.seller_id,
+        data.outcome,
+        data.amount,
+        data.customer,
+        tuple(data.assists),
+        data.external_id,
+        data.closed_at,
+    )
     body, created = await record_deal(ledger, caller, req)
     status = HTTP_201_CREATED if created else HTTP_200_OK
     return Response(out(body, DealResult), status_code=status)
 
 
 @post("/api/webhooks/crm", tags=["deals"])
-async def crm_webhook(request: Request[Any, Any, Any], ledger: Ledger,
-                      settings: Settings) -> Response[DealResult]:
+async def crm_webhook(
+    request: Request[Any, Any, Any], ledger: Ledger, settings: Settings
+) -> Response[DealResult]:
     """A CRM posts won/lost deals here, signed with ``X-Huddle-Signature:
     sha256=<hex HMAC-SHA256 of the raw body>``; ``id`` makes a redelivery score once."""
     if not settings.webhook_secret:
@@ -69,8 +77,10 @@ async def crm_webhook(request: Request[Any, Any, Any], ledger: Ledger,
     digest = hmac.new(settings.webhook_secret.encode(), raw, hashlib.sha256).hexdigest()
     expected = f"sha256={digest}"
     if not hmac.compare_digest(signature.strip().lower(), expected):
-        raise Unauthorized("The X-Huddle-Signature header does not match the body; sign the raw "
-                           "body with HMAC-SHA256 and the shared secret: sha256=<hex>.")
+        raise Unauthorized(
+            "The X-Huddle-Signature header does not match the body; sign the raw "
+            "body with HMAC-SHA256 and the shared secret: sha256=<hex>."
+        )
     try:
         event = convert(json.loads(raw), CrmEvent)
     except (ValueError, ValidationError) as exc:
@@ -84,8 +94,15 @@ async def crm_webhook(request: Request[Any, Any, Any], ledger: Ledger,
         raise Invalid("The event needs seller_id or seller_email.")
     if seller is None:
         raise NotFound("No member matches the event's seller_id or seller_email.")
-    req = DealRequest(seller.id, event.event.removeprefix("deal."), event.amount,
-                      event.customer, tuple(event.assists), event.id, event.closed_at)
+    req = DealRequest(
+        seller.id,
+        event.event.removeprefix("deal."),
+        event.amount,
+        event.customer,
+        tuple(event.assists),
+        event.id,
+        event.closed_at,
+    )
     body, created = await record_deal(ledger, Caller(role="integration", name="crm"), req)
     status = HTTP_201_CREATED if created else HTTP_200_OK
     return Response(out(body, DealResult), status_code=status)

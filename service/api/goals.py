@@ -37,8 +37,15 @@ class GoalIn(Struct, forbid_unknown_fields=True):
 @post("/api/goals", status_code=HTTP_201_CREATED, tags=["goals"])
 async def post_goal(data: GoalIn, caller: Caller, ledger: Ledger) -> Goal:
     """Set a team goal for a season (the team's manager, or an admin), with member goals."""
-    goal = await create_goal(ledger, caller, data.team_id, data.season_id, data.metric,
-                             data.target, [(m.member_id, m.target) for m in data.member_targets])
+    goal = await create_goal(
+        ledger,
+        caller,
+        data.team_id,
+        data.season_id,
+        data.metric,
+        data.target,
+        [(m.member_id, m.target) for m in data.member_targets],
+    )
     return out(await goal_json(await GoalRow.get(id=goal.id)), Goal)
 
 

@@ -22,8 +22,10 @@ from .schemas import MemberOut, SeasonOut, TeamOut, TokenCreated, out
 __all__ = ["routes"]
 
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
-Color = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$",
-                            description="CSS hex colour, e.g. #c8102e")]
+Color = Annotated[
+    str,
+    Meta(pattern=r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$", description="CSS hex colour, e.g. #c8102e"),
+]
 
 
 class TeamIn(Struct, forbid_unknown_fields=True):
@@ -149,8 +151,10 @@ async def create_token(data: TokenIn, caller: Caller) -> TokenCreated:
     integration or admin token with a label. The token is shown only in this response."""
     caller.require("admin")
     if (data.member_id is None) == (data.role is None):
-        raise Invalid("Send either member_id (a seller's or manager's token) or role "
-                      "(display, integration or admin) with a label, not both.")
+        raise Invalid(
+            "Send either member_id (a seller's or manager's token) or role "
+            "(display, integration or admin) with a label, not both."
+        )
     role: str | None = data.role
     member_id, label = data.member_id, data.label
     if member_id is not None:
@@ -161,8 +165,9 @@ async def create_token(data: TokenIn, caller: Caller) -> TokenCreated:
     elif not label:
         raise Invalid("A display, integration or admin token needs a label, e.g. 'Oslo TV'.")
     secret = new_token()
-    row = await Token.create(token_hash=hash_token(secret), role=role, member_id=member_id,
-                             label=label)
+    row = await Token.create(
+        token_hash=hash_token(secret), role=role, member_id=member_id, label=label
+    )
     return TokenCreated(id=row.id, token=secret, role=row.role, member_id=member_id, label=label)
 
 
@@ -171,9 +176,14 @@ async def list_tokens(caller: Caller) -> list[dict[str, Any]]:
     """Issued tokens without their secrets (admin)."""
     caller.require("admin")
     return [
-        {"id": t.id, "role": t.role, "member_id": t.member_id, "label": t.label,
-         "created_at": t.created_at.isoformat(),
-         "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
+        {
+            "id": t.id,
+            "role": t.role,
+            "member_id": t.member_id,
+            "label": t.label,
+            "created_at": t.created_at.isoformat(),
+            "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+        }
         for t in await Token.all().order_by("id")
     ]
 
@@ -194,8 +204,13 @@ async def revoke_token(token_id: int, caller: Caller, ledger: Ledger) -> None:
 @get("/api/me", tags=["org"])
 async def whoami(caller: Caller) -> dict[str, Any]:
     """Who the token belongs to: its role and, for sellers and managers, their member."""
-    return {"role": caller.role, "member_id": caller.member_id, "team_id": caller.team_id,
-            "name": caller.name, "token_id": caller.token_id}
+    return {
+        "role": caller.role,
+        "member_id": caller.member_id,
+        "team_id": caller.team_id,
+        "name": caller.name,
+        "token_id": caller.token_id,
+    }
 
 
 @post("/api/seasons", status_code=HTTP_201_CREATED, tags=["org"])
@@ -218,8 +233,11 @@ async def list_seasons(caller: Caller, settings: Settings) -> list[SeasonOut]:
 async def _policy_body() -> dict[str, Any]:
     version = await PolicyVersion.all().order_by("-id").first()
     policy = await current_policy()
-    return {**policy.to_dict(), "version": version.id if version else 0,
-            "updated_at": version.created_at.isoformat() if version else None}
+    return {
+        **policy.to_dict(),
+        "version": version.id if version else 0,
+        "updated_at": version.created_at.isoformat() if version else None,
+    }
 
 
 @get("/api/policy", tags=["org"])
@@ -238,8 +256,20 @@ async def put_policy(data: dict[str, Any], caller: Caller, ledger: Ledger) -> Re
 
 
 routes = [
-    create_team, list_teams, get_team, patch_team, create_member, list_members, get_member,
+    create_team,
+    list_teams,
+    get_team,
+    patch_team,
+    create_member,
+    list_members,
+    get_member,
     patch_member,
-    create_token, list_tokens, revoke_token, whoami, create_season, list_seasons, get_policy,
+    create_token,
+    list_tokens,
+    revoke_token,
+    whoami,
+    create_season,
+    list_seasons,
+    get_policy,
     put_policy,
 ]

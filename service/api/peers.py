@@ -49,9 +49,7 @@ async def kudos_allowance(caller: Caller, ledger: Ledger) -> dict[str, Any]:
 
 
 @post("/api/mentoring", status_code=HTTP_201_CREATED, tags=["peers"])
-async def award_mentoring(
-    data: MentoringIn, caller: Caller, ledger: Ledger
-) -> MentoringResult:
+async def award_mentoring(data: MentoringIn, caller: Caller, ledger: Ledger) -> MentoringResult:
     """A manager rewards a member of their team for sharing knowledge or lifting others."""
     req = peers.MentoringRequest(data.member_id, data.points, data.note)
     return out(await peers.award_mentoring(ledger, caller, req), MentoringResult)

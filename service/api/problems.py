@@ -15,15 +15,28 @@ __all__ = ["exception_handlers", "problem"]
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 _TITLES = {
-    400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 413: "Request too large", 422: "Invalid request",
-    429: "Too many requests", 500: "Internal error", 503: "Unavailable",
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    422: "Invalid request",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Unavailable",
 }
 
 
 def problem(status: int, detail: str, title: str | None = None, **extra: Any) -> Response[Any]:
-    body = {"type": "about:blank", "title": title or _TITLES.get(status, "Error"),
-            "status": status, "detail": detail, **extra}
+    body = {
+        "type": "about:blank",
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
@@ -54,8 +67,11 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
 
 def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unexpected error", exc_info=exc)
-    return problem(500, "Something went wrong on the server; it has been logged. "
-                        "Please try again, and tell your admin if it keeps happening.")
+    return problem(
+        500,
+        "Something went wrong on the server; it has been logged. "
+        "Please try again, and tell your admin if it keeps happening.",
+    )
 
 
 exception_handlers: dict[Any, Any] = {

@@ -12,9 +12,23 @@ import msgspec
 from msgspec import Struct
 
 __all__ = [
-    "Award", "Deal", "DealResult", "FeedEntry", "FeedPage", "Goal", "KudosResult",
-    "MemberBoard", "MemberOut", "MemberRank", "MentoringResult", "Progress", "SeasonOut",
-    "TeamBoard", "TeamOut", "TokenCreated", "out",
+    "Award",
+    "Deal",
+    "DealResult",
+    "FeedEntry",
+    "FeedPage",
+    "Goal",
+    "KudosResult",
+    "MemberBoard",
+    "MemberOut",
+    "MemberRank",
+    "MentoringResult",
+    "Progress",
+    "SeasonOut",
+    "TeamBoard",
+    "TeamOut",
+    "TokenCreated",
+    "out",
 ]
 
 T = TypeVar("T")

@@ -9,7 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "BADGES", "INVERTED_QUESTIONS", "LOSS_QUESTIONS", "Badge", "badge_candidates", "is_earned",
+    "BADGES",
+    "INVERTED_QUESTIONS",
+    "LOSS_QUESTIONS",
+    "Badge",
+    "badge_candidates",
+    "is_earned",
     "weakness",
 ]
 
@@ -22,17 +27,28 @@ class Badge:
     rule: str
 
 
-BADGES: dict[str, Badge] = {b.code: b for b in (
-    Badge("first-goal", "First goal", 1, "the season's first won deal"),
-    Badge("hat-trick", "Hat-trick", 3, "3 won deals in one ISO week"),
-    Badge("playmaker", "Playmaker", 5, "5 assists in a season"),
-    Badge("mentor", "Mentor", 3,
-          "named 'coach' in 3 kudos, or awarded mentoring points 3 times, in a season"),
-    Badge("student-of-the-game", "Student of the game", 3, "3 loss reviews in a season"),
-    Badge("team-player", "Team player", 5, "kudos to 5 different teammates in a season"),
-    Badge("voice-of-the-customer", "Voice of the customer", 5,
-          "5 customer feedbacks collected in a season"),
-)}
+BADGES: dict[str, Badge] = {
+    b.code: b
+    for b in (
+        Badge("first-goal", "First goal", 1, "the season's first won deal"),
+        Badge("hat-trick", "Hat-trick", 3, "3 won deals in one ISO week"),
+        Badge("playmaker", "Playmaker", 5, "5 assists in a season"),
+        Badge(
+            "mentor",
+            "Mentor",
+            3,
+            "named 'coach' in 3 kudos, or awarded mentoring points 3 times, in a season",
+        ),
+        Badge("student-of-the-game", "Student of the game", 3, "3 loss reviews in a season"),
+        Badge("team-player", "Team player", 5, "kudos to 5 different teammates in a season"),
+        Badge(
+            "voice-of-the-customer",
+            "Voice of the customer",
+            5,
+            "5 customer feedbacks collected in a season",
+        ),
+    )
+}
 
 # which entry kinds can unlock which badges, and for whom in the entry
 _CANDIDATES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -55,13 +71,12 @@ def is_earned(code: str, count: int) -> bool:
 
 
 LOSS_QUESTIONS: tuple[str, ...] = (
-    "Did you gain control of the account (a trusted partner the customer shares real "
-    "needs with)?",
+    "Did you gain control of the account (a trusted partner the customer shares real needs with)?",
     "Did you focus on the right decision maker?",
     "Did you have a coach inside the account?",
     "Did you make both the logical and the psychological value clear?",
     "Did you establish the customer's true motives and values?",
-    "Did you identify the decision maker's personal \"fantasy\" (what they dream of gaining)?",
+    'Did you identify the decision maker\'s personal "fantasy" (what they dream of gaining)?',
     "Did you take the customer's word for the truth (was the customer honest with you)?",
     "Did you notice exactly when the opportunity closed?",
     "Did you misinterpret information or misunderstand the customer?",

@@ -7,7 +7,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 __all__ = [
-    "SeasonSpan", "is_newcomer", "iso_week", "local_date", "season_containing", "week_bounds",
+    "SeasonSpan",
+    "is_newcomer",
+    "iso_week",
+    "local_date",
+    "season_containing",
+    "week_bounds",
 ]
 
 

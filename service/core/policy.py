@@ -37,9 +37,7 @@ class Policy:
     mentoring_weekly_budget: float = 50
     loss_review_points: float = 5
     story_points: float = 2
-    feedback_points: dict[int, float] = field(
-        default_factory=lambda: dict(DEFAULT_FEEDBACK_POINTS)
-    )
+    feedback_points: dict[int, float] = field(default_factory=lambda: dict(DEFAULT_FEEDBACK_POINTS))
     feedback_link_days: int = 14
     # links one seller may have created per ISO week: a seller could answer their own links
     feedback_requests_weekly_limit: int = 20
@@ -81,8 +79,9 @@ class Policy:
         if self.kudos_max_points < 1 or self.mentoring_max_points < 1:
             raise Invalid("kudos_max_points and mentoring_max_points must be at least 1.")
         if self.max_assists < 0 or self.newcomer_days < 0 or self.feedback_link_days < 1:
-            raise Invalid("max_assists and newcomer_days must be 0 or more, "
-                          "feedback_link_days at least 1.")
+            raise Invalid(
+                "max_assists and newcomer_days must be 0 or more, feedback_link_days at least 1."
+            )
         if self.feedback_requests_weekly_limit < 1:
             raise Invalid("feedback_requests_weekly_limit must be at least 1.")
         if sorted(self.feedback_points) != [1, 2, 3, 4, 5]:
@@ -98,7 +97,7 @@ def _coerce(name: str, value: Any, current: Any) -> Any:
     """Check one value against the type of its default."""
     if isinstance(current, dict):
         if not isinstance(value, dict):
-            raise Invalid(f"{name} must be an object like {{\"1\": 1, ..., \"5\": 5}}.")
+            raise Invalid(f'{name} must be an object like {{"1": 1, ..., "5": 5}}.')
         try:
             return {int(k): _number(name, v) for k, v in value.items()}
         except ValueError:

@@ -28,7 +28,14 @@ Category = Literal[
     "deals", "team_share", "assists", "help", "mentoring", "learning", "feedback", "bonus"
 ]
 CATEGORIES: tuple[str, ...] = (
-    "deals", "team_share", "assists", "help", "mentoring", "learning", "feedback", "bonus",
+    "deals",
+    "team_share",
+    "assists",
+    "help",
+    "mentoring",
+    "learning",
+    "feedback",
+    "bonus",
 )
 
 
@@ -108,9 +115,7 @@ def score_flat(member_id: int, category: str, points: float) -> tuple[Award, ...
     return (Award(member_id, category, cents),) if cents else ()
 
 
-def goal_bonus_awards(
-    member_ids: tuple[int, ...], points: float
-) -> tuple[Award, ...]:
+def goal_bonus_awards(member_ids: tuple[int, ...], points: float) -> tuple[Award, ...]:
     """A reached goal pays each listed member the bonus once (category ``bonus``)."""
     cents = to_cents(points)
     return tuple(Award(m, "bonus", cents) for m in member_ids) if cents else ()

@@ -95,7 +95,6 @@ class PolicyVersion(Model):
 
 # Named counters; ``seq`` numbers ledger entries and doubles as the org-wide write lock.
 class Counter(Model):
-
     name = fields.CharField(max_length=50, primary_key=True)
     value = fields.BigIntField(default=0)
 
@@ -105,7 +104,6 @@ class Counter(Model):
 
 # One ledger entry: append-only, numbered by ``seq`` without gaps.
 class Entry(Model):
-
     id = fields.IntField(primary_key=True)
     seq = fields.BigIntField(unique=True)
     kind = fields.CharField(max_length=40, db_index=True)
@@ -142,7 +140,6 @@ class Entry(Model):
 
 # Points one entry gave one member; the team and season are fixed when awarded.
 class PointAward(Model):
-
     id = fields.IntField(primary_key=True)
     entry: fields.ForeignKeyRelation[Entry] = fields.ForeignKeyField(
         "huddle.Entry", related_name="awards", on_delete=fields.RESTRICT
@@ -230,7 +227,6 @@ class Mentoring(Model):
 
 # A team goal for a season; ``value`` grows with each won deal, ``reached_at`` is set once.
 class Goal(Model):
-
     id = fields.IntField(primary_key=True)
     team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
         "huddle.Team", related_name="goals", on_delete=fields.RESTRICT

@@ -44,15 +44,36 @@ async def board_rows(boards: Boards, season_id: int | None) -> AsyncIterator[lis
     teams = {t.id: t.name for t in await Team.all()}
     for entry in await boards.members(season_id):
         breakdown = await boards.breakdown(entry["member_id"], season_id)
-        yield [entry["rank"], entry["member_id"], entry["name"], entry["team_id"],
-               teams.get(entry["team_id"]), entry["score"],
-               *(breakdown[c] for c in CATEGORIES)]
+        yield [
+            entry["rank"],
+            entry["member_id"],
+            entry["name"],
+            entry["team_id"],
+            teams.get(entry["team_id"]),
+            entry["score"],
+            *(breakdown[c] for c in CATEGORIES),
+        ]
 
 
 BOARD_HEADER = ["rank", "member_id", "name", "team_id", "team", "score", *CATEGORIES]
-LEDGER_HEADER = ["seq", "recorded_at", "occurred_at", "kind", "member_id", "member", "team_id",
-                 "season_id", "actor_role", "actor_member_id", "award_member_id",
-                 "award_member", "award_team_id", "category", "points", "details"]
+LEDGER_HEADER = [
+    "seq",
+    "recorded_at",
+    "occurred_at",
+    "kind",
+    "member_id",
+    "member",
+    "team_id",
+    "season_id",
+    "actor_role",
+    "actor_member_id",
+    "award_member_id",
+    "award_member",
+    "award_team_id",
+    "category",
+    "points",
+    "details",
+]
 
 
 async def ledger_rows(batch: int = 500) -> AsyncIterator[list[Any]]:
@@ -69,15 +90,32 @@ async def ledger_rows(batch: int = 500) -> AsyncIterator[list[Any]]:
             awards.setdefault(a.entry_id, []).append(a)
         for entry in entries:
             view = entry_json(entry, awards.get(entry.id, []))
-            head = [view["seq"], view["recorded_at"], view["occurred_at"], view["kind"],
-                    view["member_id"], view["member_name"], view["team_id"], view["season_id"],
-                    view["by"]["role"], view["by"]["member_id"]]
+            head = [
+                view["seq"],
+                view["recorded_at"],
+                view["occurred_at"],
+                view["kind"],
+                view["member_id"],
+                view["member_name"],
+                view["team_id"],
+                view["season_id"],
+                view["by"]["role"],
+                view["by"]["member_id"],
+            ]
             # what happened (amount, customer, message, rating...) as compact JSON
-            details = json.dumps(view["data"], ensure_ascii=False, separators=(",", ":"),
-                                 default=str)
+            details = json.dumps(
+                view["data"], ensure_ascii=False, separators=(",", ":"), default=str
+            )
             if not view["awards"]:
                 yield [*head, "", "", "", "", "", details]
             for a in view["awards"]:
-                yield [*head, a["member_id"], a["name"], a["team_id"], a["category"],
-                       a["points"], details]
+                yield [
+                    *head,
+                    a["member_id"],
+                    a["name"],
+                    a["team_id"],
+                    a["category"],
+                    a["points"],
+                    details,
+                ]
         after = entries[-1].seq

@@ -19,8 +19,15 @@ from ..errors import Conflict, Forbidden, Gone, Invalid, LimitReached, NotFound
 from ..ledger import Draft, Ledger, Txn
 from .ratelimit import count_attempt
 
-__all__ = ["FeedbackLink", "RequestCounter", "check_open", "create_request", "feedback_list",
-           "find_link", "submit_feedback"]
+__all__ = [
+    "FeedbackLink",
+    "RequestCounter",
+    "check_open",
+    "create_request",
+    "feedback_list",
+    "find_link",
+    "submit_feedback",
+]
 
 # ``reason`` travels in the problem details, so the customer's page (and any client) can
 # say in its own language what happened
@@ -45,8 +52,7 @@ class RequestCounter:
     tz: ZoneInfo
 
 
-async def _count_request(counter: RequestCounter, seller_id: int, week: str,
-                         limit: int) -> None:
+async def _count_request(counter: RequestCounter, seller_id: int, week: str, limit: int) -> None:
     """A seller could answer their own links for points: cap the links per ISO week.
 
     Counted in Redis (atomic across instances; a flushed Redis only resets the count)
@@ -56,11 +62,13 @@ async def _count_request(counter: RequestCounter, seller_id: int, week: str,
         raise LimitReached(
             f"This seller has already asked {limit} customers for feedback this week, the "
             "most the policy allows (feedback_requests_weekly_limit); try again next week.",
-            remaining=0)
+            remaining=0,
+        )
 
 
-async def create_request(caller: Caller, seller_id: int, customer: str,
-                         meeting_on: date | None, counter: RequestCounter) -> FeedbackRequest:
+async def create_request(
+    caller: Caller, seller_id: int, customer: str, meeting_on: date | None, counter: RequestCounter
+) -> FeedbackRequest:
     """A seller (for themselves), their manager or an admin asks a customer for feedback."""
     caller.require("seller", "manager", "admin")
     seller = await Member.get_or_none(id=seller_id)
@@ -74,13 +82,18 @@ async def create_request(caller: Caller, seller_id: int, customer: str,
         raise Invalid("Name the customer the meeting was with.")
     policy = await current_policy()
     now = datetime.now(UTC)
-    await _count_request(counter, seller_id, iso_week(now, counter.tz),
-                         policy.feedback_requests_weekly_limit)
+    await _count_request(
+        counter, seller_id, iso_week(now, counter.tz), policy.feedback_requests_weekly_limit
+    )
     # 32 random bytes: guessing a live link is hopeless, and /f/ is rate-limited too
     return await FeedbackRequest.create(
-        key=secrets.token_urlsafe(32), seller_id=seller_id, customer=customer.strip(),
-        meeting_on=meeting_on, created_by_role=caller.role,
-        expires_at=now + timedelta(days=policy.feedback_link_days))
+        key=secrets.token_urlsafe(32),
+        seller_id=seller_id,
+        customer=customer.strip(),
+        meeting_on=meeting_on,
+        created_by_role=caller.role,
+        expires_at=now + timedelta(days=policy.feedback_link_days),
+    )
 
 
 def check_open(request: FeedbackRequest, now: datetime) -> None:
@@ -101,8 +114,9 @@ async def find_link(key: str) -> FeedbackLink:
     return FeedbackLink(request, await Member.get(id=request.seller_id))
 
 
-async def submit_feedback(ledger: Ledger, key: str, rating: int,
-                          comment: str | None) -> dict[str, Any]:
+async def submit_feedback(
+    ledger: Ledger, key: str, rating: int, comment: str | None
+) -> dict[str, Any]:
     """The customer's answer: accepted once; points to the seller by rating."""
     if not 1 <= rating <= 5:
         raise Invalid("rating must be a whole number from 1 to 5.")
@@ -112,37 +126,58 @@ async def submit_feedback(ledger: Ledger, key: str, rating: int,
 
     async def build(txn: Txn) -> Draft:
         # the conditional update claims the link once, whoever posts at the same time
-        claimed = await FeedbackRequest.filter(
-            id=link.request.id, used_at=None, expires_at__gt=txn.now).using_db(
-            txn.conn).update(used_at=txn.now)
+        claimed = (
+            await FeedbackRequest.filter(id=link.request.id, used_at=None, expires_at__gt=txn.now)
+            .using_db(txn.conn)
+            .update(used_at=txn.now)
+        )
         if not claimed:  # answered (or expired) since we looked: say which
-            check_open(await FeedbackRequest.get(id=link.request.id, using_db=txn.conn),
-                       txn.now)
+            check_open(await FeedbackRequest.get(id=link.request.id, using_db=txn.conn), txn.now)
             raise Conflict(_USED, reason="used")
         season = txn.season_for(txn.now)
 
         async def attach(entry: Entry) -> Feedback:
             return await Feedback.create(
-                entry_id=entry.id, request_id=link.request.id, seller_id=seller.id,
-                team_id=seller.team_id, season_id=season.id if season else None,
-                rating=rating, comment=comment, using_db=txn.conn)
+                entry_id=entry.id,
+                request_id=link.request.id,
+                seller_id=seller.id,
+                team_id=seller.team_id,
+                season_id=season.id if season else None,
+                rating=rating,
+                comment=comment,
+                using_db=txn.conn,
+            )
 
         points = txn.policy.feedback_points[rating]
-        return Draft(kind="feedback.received", member_id=seller.id, team_id=seller.team_id,
-                     awards=list(score_flat(seller.id, "feedback", points)), attach=attach,
-                     data={"customer": link.request.customer, "rating": rating,
-                           "comment": comment, "names": {str(seller.id): seller.name}})
+        return Draft(
+            kind="feedback.received",
+            member_id=seller.id,
+            team_id=seller.team_id,
+            awards=list(score_flat(seller.id, "feedback", points)),
+            attach=attach,
+            data={
+                "customer": link.request.customer,
+                "rating": rating,
+                "comment": comment,
+                "names": {str(seller.id): seller.name},
+            },
+        )
 
     recorded = await ledger.record(_customer, build)
-    return {"id": recorded.attached.id, "rating": rating, "comment": comment,
-            "seller_id": seller.id}
+    return {
+        "id": recorded.attached.id,
+        "rating": rating,
+        "comment": comment,
+        "seller_id": seller.id,
+    }
 
 
 _customer = Caller(role="customer", name="customer")
 
 
-async def feedback_list(team_id: int | None, seller_id: int | None,
-                        limit: int) -> list[dict[str, Any]]:
+async def feedback_list(
+    team_id: int | None, seller_id: int | None, limit: int
+) -> list[dict[str, Any]]:
     """Collected feedback, good and bad, newest first."""
     query = Feedback.all()
     if team_id is not None:
@@ -151,8 +186,17 @@ async def feedback_list(team_id: int | None, seller_id: int | None,
         query = query.filter(seller_id=seller_id)
     rows = await query.order_by("-id").limit(limit).prefetch_related("request", "entry")
     names = {m.id: m.name for m in await Member.filter(id__in={r.seller_id for r in rows})}
-    return [{"id": r.id, "seller_id": r.seller_id, "seller_name": names.get(r.seller_id),
-             "team_id": r.team_id, "customer": r.request.customer, "rating": r.rating,
-             "comment": r.comment, "meeting_on": r.request.meeting_on.isoformat()
-             if r.request.meeting_on else None,
-             "received_at": r.entry.recorded_at.isoformat()} for r in rows]
+    return [
+        {
+            "id": r.id,
+            "seller_id": r.seller_id,
+            "seller_name": names.get(r.seller_id),
+            "team_id": r.team_id,
+            "customer": r.request.customer,
+            "rating": r.rating,
+            "comment": r.comment,
+            "meeting_on": r.request.meeting_on.isoformat() if r.request.meeting_on else None,
+            "received_at": r.entry.recorded_at.isoformat(),
+        }
+        for r in rows
+    ]

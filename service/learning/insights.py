@@ -29,20 +29,29 @@ async def loss_insights(team_id: int | None, season_id: int | None) -> dict[str,
         for i, answer in enumerate(review.answers):
             counts[i][answer] += 1
     questions: list[dict[str, Any]] = [
-        {"number": i + 1, "question": text, **counts[i],
-         "weakness": weakness(i + 1, counts[i]["yes"], counts[i]["partly"], counts[i]["no"])}
+        {
+            "number": i + 1,
+            "question": text,
+            **counts[i],
+            "weakness": weakness(i + 1, counts[i]["yes"], counts[i]["partly"], counts[i]["no"]),
+        }
         for i, text in enumerate(LOSS_QUESTIONS)
     ]
     questions.sort(key=lambda q: (-q["weakness"], q["number"]))
     deals = {d.id: d for d in await Deal.filter(id__in=[r.deal_id for r in reviews])}
     names = {m.id: m.name for m in await Member.filter(id__in={r.member_id for r in reviews})}
     lessons = [
-        {"deal_id": r.deal_id, "member_id": r.member_id, "name": names.get(r.member_id),
-         "customer": deals[r.deal_id].customer, "lesson": r.lesson}
-        for r in reviews if r.lesson
+        {
+            "deal_id": r.deal_id,
+            "member_id": r.member_id,
+            "name": names.get(r.member_id),
+            "customer": deals[r.deal_id].customer,
+            "lesson": r.lesson,
+        }
+        for r in reviews
+        if r.lesson
     ]
-    return {"team_id": team_id, "reviews": len(reviews), "questions": questions,
-            "lessons": lessons}
+    return {"team_id": team_id, "reviews": len(reviews), "questions": questions, "lessons": lessons}
 
 
 async def strengths(member_id: int, season_id: int | None) -> dict[str, int]:
@@ -70,21 +79,36 @@ async def team_strengths(team_id: int, season_id: int | None) -> dict[str, Any]:
     for tag, by_member in sorted(tally.items()):
         ranked = sorted(by_member.items(), key=lambda kv: (-kv[1], members[kv[0]]))
         out[tag] = [{"member_id": m, "name": members[m], "count": c} for m, c in ranked]
-    return {"team_id": team_id, "strengths": out,
-            "leaders": {tag: rows[0] for tag, rows in out.items()}}
+    return {
+        "team_id": team_id,
+        "strengths": out,
+        "leaders": {tag: rows[0] for tag, rows in out.items()},
+    }
 
 
-async def newcomers(boards: Boards, season_id: int | None, policy: Policy,
-                    today: date) -> list[dict[str, Any]]:
+async def newcomers(
+    boards: Boards, season_id: int | None, policy: Policy, today: date
+) -> list[dict[str, Any]]:
     """The member board of newcomers only, re-ranked among themselves."""
     joined = {m.id: m.joined_on for m in await Member.all()}
-    entries = [e for e in await boards.members(season_id)
-               if is_newcomer(joined[e["member_id"]], today, policy.newcomer_days)]
+    entries = [
+        e
+        for e in await boards.members(season_id)
+        if is_newcomer(joined[e["member_id"]], today, policy.newcomer_days)
+    ]
     teams = {e["member_id"]: e["team_id"] for e in entries}
     ranked = rank_all(Row(e["member_id"], e["name"], e["score"]) for e in entries)
-    return [{"rank": r.rank, "member_id": r.row.key, "name": r.row.name,
-             "team_id": teams[r.row.key], "score": r.row.score,
-             "joined_on": joined[r.row.key].isoformat()} for r in ranked]
+    return [
+        {
+            "rank": r.rank,
+            "member_id": r.row.key,
+            "name": r.row.name,
+            "team_id": teams[r.row.key],
+            "score": r.row.score,
+            "joined_on": joined[r.row.key].isoformat(),
+        }
+        for r in ranked
+    ]
 
 
 async def most_improved(boards: Boards, season: Season) -> list[dict[str, Any]]:
@@ -105,7 +129,19 @@ async def most_improved(boards: Boards, season: Season) -> list[dict[str, Any]]:
         baseline = sum(mine) / len(mine)
         gain = round(entry["score"] - from_cents(round(baseline)), 2)
         rows.append(Row(member_id, entry["name"], gain))
-        extra[member_id] = {"team_id": entry["team_id"], "current": entry["score"],
-                            "baseline": from_cents(round(baseline)), "seasons": len(mine)}
-    return [{"rank": r.rank, "member_id": r.row.key, "name": r.row.name, "score": r.row.score,
-             **extra[r.row.key]} for r in rank_all(rows)]
+        extra[member_id] = {
+            "team_id": entry["team_id"],
+            "current": entry["score"],
+            "baseline": from_cents(round(baseline)),
+            "seasons": len(mine),
+        }
+    return [
+        {
+            "rank": r.rank,
+            "member_id": r.row.key,
+            "name": r.row.name,
+            "score": r.row.score,
+            **extra[r.row.key],
+        }
+        for r in rank_all(rows)
+    ]

@@ -19,57 +19,78 @@ from .ratelimit import count_attempt
 
 __all__ = ["TEXTS", "routes"]
 
-_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                   autoescape=select_autoescape(["html"]))
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
 
 TEXTS: dict[str, dict[str, Any]] = {
-    "en": {"title": "How did the meeting go?", "heading": "How did our meeting go?",
-           "intro": "{seller} would value your honest view of the meeting with {customer}.",
-           "rating": "Your rating", "scale": ["Poor", "Fair", "Good", "Very good", "Excellent"],
-           "comment": "Anything we should keep doing, or do better? (optional)",
-           "placeholder": "Your comment", "send": "Send feedback",
-           "once": "This link can be used once. Your answer goes to the team as written.",
-           "thanks": "Thank you!", "thanks_more": "Your feedback has reached {seller}'s team.",
-           "sorry": "Sorry",
-           "unknown": "This feedback link does not exist. Check that the whole address was "
-           "copied.", "used": "This feedback has already been given. Thank you!",
-           "expired": "This feedback link has expired. Ask your contact for a new one.",
-           "too_many": "Too many attempts from your address. Please wait a few minutes and "
-           "try again.", "pick": "Please choose a rating from 1 to 5."},
-    "nb": {"title": "Hvordan gikk møtet?", "heading": "Hvordan gikk møtet vårt?",
-           "intro": "{seller} setter pris på din ærlige vurdering av møtet med {customer}.",
-           "rating": "Din vurdering", "scale": ["Dårlig", "Middels", "Bra", "Veldig bra",
-                                                "Utmerket"],
-           "comment": "Noe vi bør fortsette med, eller gjøre bedre? (valgfritt)",
-           "placeholder": "Din kommentar", "send": "Send tilbakemelding",
-           "once": "Lenken kan brukes én gang. Svaret ditt deles med teamet slik du skrev det.",
-           "thanks": "Tusen takk!", "thanks_more": "Tilbakemeldingen din er sendt til teamet "
-           "til {seller}.", "sorry": "Beklager",
-           "unknown": "Denne lenken finnes ikke. Sjekk at hele adressen ble kopiert.",
-           "used": "Denne tilbakemeldingen er allerede gitt. Takk!",
-           "expired": "Lenken har utløpt. Be kontaktpersonen din om en ny.",
-           "too_many": "For mange forsøk fra din adresse. Vent noen minutter og prøv igjen.",
-           "pick": "Velg en vurdering fra 1 til 5."},
-    "sv": {"title": "Hur gick mötet?", "heading": "Hur gick vårt möte?",
-           "intro": "{seller} uppskattar din ärliga bedömning av mötet med {customer}.",
-           "rating": "Ditt betyg", "scale": ["Dåligt", "Okej", "Bra", "Mycket bra",
-                                             "Utmärkt"],
-           "comment": "Något vi ska fortsätta med, eller göra bättre? (valfritt)",
-           "placeholder": "Din kommentar", "send": "Skicka omdöme",
-           "once": "Länken kan användas en gång. Ditt svar delas med teamet som du skrev det.",
-           "thanks": "Tack så mycket!", "thanks_more": "Ditt omdöme har nått {seller}s team.",
-           "sorry": "Tyvärr",
-           "unknown": "Den här länken finns inte. Kontrollera att hela adressen kopierades.",
-           "used": "Det här omdömet har redan lämnats. Tack!",
-           "expired": "Länken har gått ut. Be din kontaktperson om en ny.",
-           "too_many": "För många försök från din adress. Vänta några minuter och försök igen.",
-           "pick": "Välj ett betyg från 1 till 5."},
+    "en": {
+        "title": "How did the meeting go?",
+        "heading": "How did our meeting go?",
+        "intro": "{seller} would value your honest view of the meeting with {customer}.",
+        "rating": "Your rating",
+        "scale": ["Poor", "Fair", "Good", "Very good", "Excellent"],
+        "comment": "Anything we should keep doing, or do better? (optional)",
+        "placeholder": "Your comment",
+        "send": "Send feedback",
+        "once": "This link can be used once. Your answer goes to the team as written.",
+        "thanks": "Thank you!",
+        "thanks_more": "Your feedback has reached {seller}'s team.",
+        "sorry": "Sorry",
+        "unknown": "This feedback link does not exist. Check that the whole address was copied.",
+        "used": "This feedback has already been given. Thank you!",
+        "expired": "This feedback link has expired. Ask your contact for a new one.",
+        "too_many": "Too many attempts from your address. Please wait a few minutes and try again.",
+        "pick": "Please choose a rating from 1 to 5.",
+    },
+    "nb": {
+        "title": "Hvordan gikk møtet?",
+        "heading": "Hvordan gikk møtet vårt?",
+        "intro": "{seller} setter pris på din ærlige vurdering av møtet med {customer}.",
+        "rating": "Din vurdering",
+        "scale": ["Dårlig", "Middels", "Bra", "Veldig bra", "Utmerket"],
+        "comment": "Noe vi bør fortsette med, eller gjøre bedre? (valgfritt)",
+        "placeholder": "Din kommentar",
+        "send": "Send tilbakemelding",
+        "once": "Lenken kan brukes én gang. Svaret ditt deles med teamet slik du skrev det.",
+        "thanks": "Tusen takk!",
+        "thanks_more": "Tilbakemeldingen din er sendt til teamet til {seller}.",
+        "sorry": "Beklager",
+        "unknown": "Denne lenken finnes ikke. Sjekk at hele adressen ble kopiert.",
+        "used": "Denne tilbakemeldingen er allerede gitt. Takk!",
+        "expired": "Lenken har utløpt. Be kontaktpersonen din om en ny.",
+        "too_many": "For mange forsøk fra din adresse. Vent noen minutter og prøv igjen.",
+        "pick": "Velg en vurdering fra 1 til 5.",
+    },
+    "sv": {
+        "title": "Hur gick mötet?",
+        "heading": "Hur gick vårt möte?",
+        "intro": "{seller} uppskattar din ärliga bedömning av mötet med {customer}.",
+        "rating": "Ditt betyg",
+        "scale": ["Dåligt", "Okej", "Bra", "Mycket bra", "Utmärkt"],
+        "comment": "Något vi ska fortsätta med, eller göra bättre? (valfritt)",
+        "placeholder": "Din kommentar",
+        "send": "Skicka omdöme",
+        "once": "Länken kan användas en gång. Ditt svar delas med teamet som du skrev det.",
+        "thanks": "Tack så mycket!",
+        "thanks_more": "Ditt omdöme har nått {seller}s team.",
+        "sorry": "Tyvärr",
+        "unknown": "Den här länken finns inte. Kontrollera att hela adressen kopierades.",
+        "used": "Det här omdömet har redan lämnats. Tack!",
+        "expired": "Länken har gått ut. Be din kontaktperson om en ny.",
+        "too_many": "För många försök från din adress. Vänta några minuter och försök igen.",
+        "pick": "Välj ett betyg från 1 till 5.",
+    },
 }
 
 
 # the address holds the one-time key: keep it out of caches, referrers and search engines
-_PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-            "X-Robots-Tag": "noindex"}
+_PRIVATE = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+}
 
 
 def _page(lang: str, status: int, **context: Any) -> Response[str]:
@@ -87,8 +108,7 @@ async def _rate_limited(request: Request[Any, Any, Any]) -> bool:
 
 
 def _lang(request: Request[Any, Any, Any]) -> str:
-    return pick_language(request.query_params.get("lang"),
-                         request.headers.get("accept-language"))
+    return pick_language(request.query_params.get("lang"), request.headers.get("accept-language"))
 
 
 def _error_page(lang: str, exc: HuddleError) -> Response[str]:
@@ -97,8 +117,7 @@ def _error_page(lang: str, exc: HuddleError) -> Response[str]:
     return _page(lang, exc.status, state="error", message=TEXTS[lang].get(reason, exc.detail))
 
 
-_TOO_MANY = ("Too many attempts from your address; please wait a few minutes and try "
-             "again.")
+_TOO_MANY = "Too many attempts from your address; please wait a few minutes and try again."
 
 
 @get("/f/{key:str}", include_in_schema=False)
@@ -111,13 +130,15 @@ async def feedback_form(key: str, request: Request[Any, Any, Any]) -> Response[s
         link = await find_link(key)
     except HuddleError as exc:
         return _error_page(lang, exc)
-    return _page(lang, 200, state="form", seller=link.seller.name.split()[0],
-                 customer=link.request.customer)
+    return _page(
+        lang, 200, state="form", seller=link.seller.name.split()[0], customer=link.request.customer
+    )
 
 
 @post("/f/{key:str}", tags=["feedback"], status_code=201)
-async def feedback_submit(key: str, request: Request[Any, Any, Any],
-                          ledger: Ledger) -> Response[Any]:
+async def feedback_submit(
+    key: str, request: Request[Any, Any, Any], ledger: Ledger
+) -> Response[Any]:
     """The customer's answer, as a form post (an HTML page answers) or JSON
     ``{rating: 1-5, comment?}`` (JSON answers); accepted once, again → 409."""
     lang = _lang(request)
@@ -133,9 +154,10 @@ async def feedback_submit(key: str, request: Request[Any, Any, Any],
         except SerializationException:
             body = None
         if not isinstance(body, dict):
-            raise Invalid("Send a JSON object like {\"rating\": 5, \"comment\": \"...\"}.")
-        result = await submit_feedback(ledger, key, _rating(body.get("rating")),
-                                       _comment(body.get("comment")))
+            raise Invalid('Send a JSON object like {"rating": 5, "comment": "..."}.')
+        result = await submit_feedback(
+            ledger, key, _rating(body.get("rating")), _comment(body.get("comment"))
+        )
         return Response(result, status_code=201)
     form = await request.form()
     try:
@@ -145,11 +167,18 @@ async def feedback_submit(key: str, request: Request[Any, Any, Any],
             link = await find_link(key)
         except HuddleError as exc:
             return _error_page(lang, exc)
-        return _page(lang, 422, state="form", seller=link.seller.name.split()[0],
-                     customer=link.request.customer, message=TEXTS[lang]["pick"])
+        return _page(
+            lang,
+            422,
+            state="form",
+            seller=link.seller.name.split()[0],
+            customer=link.request.customer,
+            message=TEXTS[lang]["pick"],
+        )
     try:
-        result = await submit_feedback(ledger, key, rating,
-                                       _comment(form.get("comment"), truncate=True))
+        result = await submit_feedback(
+            ledger, key, rating, _comment(form.get("comment"), truncate=True)
+        )
     except HuddleError as exc:
         return _error_page(lang, exc)
     seller = (await Member.get(id=result["seller_id"])).name.split()[0]

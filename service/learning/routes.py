@@ -29,8 +29,10 @@ Answer = Literal["yes", "partly", "no"]
 
 
 class LossReviewIn(Struct, forbid_unknown_fields=True):
-    answers: Annotated[list[Answer], Meta(min_length=12, max_length=12,
-                                          description="12 answers, in question order")]
+    answers: Annotated[
+        list[Answer],
+        Meta(min_length=12, max_length=12, description="12 answers, in question order"),
+    ]
     lesson: Annotated[str, Meta(max_length=2000)] | None = None
 
 
@@ -45,16 +47,16 @@ class FeedbackRequestIn(Struct, forbid_unknown_fields=True):
 
 
 @post("/api/deals/{deal_id:int}/loss-review", status_code=HTTP_201_CREATED, tags=["learning"])
-async def post_loss_review(deal_id: int, data: LossReviewIn, caller: Caller,
-                           ledger: Ledger) -> dict[str, Any]:
+async def post_loss_review(
+    deal_id: int, data: LossReviewIn, caller: Caller, ledger: Ledger
+) -> dict[str, Any]:
     """The seller of a lost deal answers the twelve loss questions (once) and earns
     ``loss_review_points`` in category ``learning``."""
     return await reviews.review_loss(ledger, caller, deal_id, list(data.answers), data.lesson)
 
 
 @post("/api/deals/{deal_id:int}/story", status_code=HTTP_201_CREATED, tags=["learning"])
-async def post_story(deal_id: int, data: StoryIn, caller: Caller,
-                     ledger: Ledger) -> dict[str, Any]:
+async def post_story(deal_id: int, data: StoryIn, caller: Caller, ledger: Ledger) -> dict[str, Any]:
     """The seller of a won deal tells how it was won (once); ``story_points``."""
     return await reviews.post_story(ledger, caller, deal_id, data.text)
 
@@ -68,8 +70,9 @@ async def pending(member_id: int, caller: Caller) -> list[dict[str, Any]]:
 
 
 @get("/api/insights/losses", tags=["learning"])
-async def loss_insights(caller: Caller, settings: Settings, team_id: int | None = None,
-                        season: str = "all") -> dict[str, Any]:
+async def loss_insights(
+    caller: Caller, settings: Settings, team_id: int | None = None, season: str = "all"
+) -> dict[str, Any]:
     """Per loss question the yes/partly/no counts, weakest first, and the lessons written.
     Managers see their own team; admins any team or all."""
     caller.require("manager", "admin")
@@ -83,32 +86,41 @@ async def loss_insights(caller: Caller, settings: Settings, team_id: int | None 
 
 
 @post("/api/feedback-requests", status_code=HTTP_201_CREATED, tags=["learning"])
-async def post_feedback_request(data: FeedbackRequestIn, caller: Caller, settings: Settings,
-                                request: Request[Any, Any, Any]) -> dict[str, Any]:
+async def post_feedback_request(
+    data: FeedbackRequestIn, caller: Caller, settings: Settings, request: Request[Any, Any, Any]
+) -> dict[str, Any]:
     """A one-time, expiring public link for the customer to rate a meeting; send ``url`` to
     the customer (HUDDLE_PUBLIC_URL sets the address customers can reach). At most
     ``feedback_requests_weekly_limit`` links per seller per ISO week (409 beyond)."""
-    counter = feedback.RequestCounter(request.app.state.redis, settings.redis_prefix,
-                                      settings.tz)
-    row = await feedback.create_request(caller, data.seller_id, data.customer, data.meeting_on,
-                                        counter)
+    counter = feedback.RequestCounter(request.app.state.redis, settings.redis_prefix, settings.tz)
+    row = await feedback.create_request(
+        caller, data.seller_id, data.customer, data.meeting_on, counter
+    )
     base = settings.public_url or str(request.base_url)
-    return {"id": row.id, "url": f"{base.rstrip('/')}/f/{row.key}", "seller_id": row.seller_id,
-            "customer": row.customer, "expires_at": row.expires_at.isoformat()}
+    return {
+        "id": row.id,
+        "url": f"{base.rstrip('/')}/f/{row.key}",
+        "seller_id": row.seller_id,
+        "customer": row.customer,
+        "expires_at": row.expires_at.isoformat(),
+    }
 
 
 @get("/api/feedback", tags=["learning"])
-async def list_feedback(caller: Caller, team_id: int | None = None,
-                        seller_id: int | None = None,
-                        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-                        ) -> list[dict[str, Any]]:
+async def list_feedback(
+    caller: Caller,
+    team_id: int | None = None,
+    seller_id: int | None = None,
+    limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
     """Customer feedback, good and bad, newest first."""
     return await feedback.feedback_list(team_id, seller_id, limit)
 
 
 @get("/api/teams/{team_id:int}/strengths", tags=["learning"])
-async def team_strengths(team_id: int, caller: Caller, settings: Settings,
-                         season: str = "all") -> dict[str, Any]:
+async def team_strengths(
+    team_id: int, caller: Caller, settings: Settings, season: str = "all"
+) -> dict[str, Any]:
     """Who the team's communicator, closer, coach... is, by how often peers named them."""
     if not await Team.exists(id=team_id):
         raise NotFound(f"There is no team {team_id}.")
@@ -117,41 +129,49 @@ async def team_strengths(team_id: int, caller: Caller, settings: Settings,
 
 
 @get("/api/leaderboards/newcomers", tags=["boards"])
-async def newcomer_board(caller: Caller, store: LeaderboardStore, settings: Settings,
-                         season: str = "current") -> dict[str, Any]:
+async def newcomer_board(
+    caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current"
+) -> dict[str, Any]:
     """Rising stars: members within ``newcomer_days`` of joining, ranked among themselves."""
     resolved = await resolve_season(season, settings)
-    entries = await insights.newcomers(Boards(store), resolved.id if resolved else None,
-                                       await current_policy(), today(settings))
+    entries = await insights.newcomers(
+        Boards(store), resolved.id if resolved else None, await current_policy(), today(settings)
+    )
     return {"season_id": resolved.id if resolved else None, "entries": entries}
 
 
 @get("/api/leaderboards/most-improved", tags=["boards"])
-async def most_improved(caller: Caller, store: LeaderboardStore, settings: Settings,
-                        season: str = "current") -> dict[str, Any]:
+async def most_improved(
+    caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current"
+) -> dict[str, Any]:
     """Points this season against the member's own average of earlier seasons."""
     resolved = await resolve_season(season, settings)
     if resolved is None:
         raise Invalid("Most improved compares seasons: pick a season (none is running today).")
-    return {"season_id": resolved.id, "entries": await insights.most_improved(Boards(store),
-                                                                              resolved)}
+    return {
+        "season_id": resolved.id,
+        "entries": await insights.most_improved(Boards(store), resolved),
+    }
 
 
 def _csv(rows: Any, name: str) -> Stream:
-    return Stream(rows, media_type="text/csv; charset=utf-8",
-                  headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Stream(
+        rows,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @get("/api/export/boards.csv", tags=["export"])
-async def export_boards(caller: Caller, store: LeaderboardStore, settings: Settings,
-                        season: str = "current") -> Stream:
+async def export_boards(
+    caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current"
+) -> Stream:
     """The member board with every category, as CSV (admin)."""
     caller.require("admin")
     resolved = await resolve_season(season, settings)
     season_id = resolved.id if resolved else None
     rows = export.board_rows(Boards(store), season_id)
-    return _csv(export.to_csv(export.BOARD_HEADER, rows),
-                f"huddle-board-{season_id or 'all'}.csv")
+    return _csv(export.to_csv(export.BOARD_HEADER, rows), f"huddle-board-{season_id or 'all'}.csv")
 
 
 @get("/api/export/ledger.csv", tags=["export"])
@@ -161,6 +181,16 @@ async def export_ledger(caller: Caller) -> Stream:
     return _csv(export.to_csv(export.LEDGER_HEADER, export.ledger_rows()), "huddle-ledger.csv")
 
 
-routes = [post_loss_review, post_story, pending, loss_insights, post_feedback_request,
-          list_feedback, team_strengths, newcomer_board, most_improved, export_boards,
-          export_ledger]
+routes = [
+    post_loss_review,
+    post_story,
+    pending,
+    loss_insights,
+    post_feedback_request,
+    list_feedback,
+    team_strengths,
+    newcomer_board,
+    most_improved,
+    export_boards,
+    export_ledger,
+]

@@ -110,8 +110,9 @@ class Hub:
                 if client.ready:
                     await self._deliver(client, entry, built)
 
-    async def _deliver(self, client: Client, entry: dict[str, Any],
-                       built: dict[GroupKey, str], full: bool = False) -> None:
+    async def _deliver(
+        self, client: Client, entry: dict[str, Any], built: dict[GroupKey, str], full: bool = False
+    ) -> None:
         """Send one entry to one client, in seq order; ``full`` sends every row (a client
         catching up cannot rely on the group's last-sent rows)."""
         seq = entry["seq"]
@@ -163,8 +164,9 @@ class Hub:
     async def heartbeat(self) -> None:
         at = datetime.now(UTC).isoformat()
         for client in list(self.clients):
-            if client.ready and not client.push(json.dumps(
-                    {"type": "heartbeat", "seq": client.seq, "at": at})):
+            if client.ready and not client.push(
+                json.dumps({"type": "heartbeat", "seq": client.seq, "at": at})
+            ):
                 await self.drop(client, CLOSE_SLOW, "too slow: reconnect with since")
 
     async def revoke(self, token_id: int) -> None:

@@ -53,9 +53,14 @@ async def board_socket(socket: WebSocket[Any, Any, Any]) -> None:
         await socket.close(code=4400, reason=str(exc)[:120])
         return
     hub: Hub = state.hub
-    client = Client(send=socket.send_text, close=_closer(socket), token_id=caller.token_id,
-                    season_id=season.id if season else None, team_id=team_id,
-                    queue_size=state.settings.live_queue)
+    client = Client(
+        send=socket.send_text,
+        close=_closer(socket),
+        token_id=caller.token_id,
+        season_id=season.id if season else None,
+        team_id=team_id,
+        queue_size=state.settings.live_queue,
+    )
     writer = asyncio.create_task(client.run_writer())
     try:
         await hub.join(client, since)
@@ -100,8 +105,13 @@ async def on_startup(app: Litestar) -> None:
     hub = Hub(app.state.store)
     feed = RedisFeed(app.state.redis, app.state.store, hub)
     feed.start()
-    app.state.update({"hub": hub, "live_feed": feed,
-                      "live_housekeeping": asyncio.create_task(_housekeeping(hub))})
+    app.state.update(
+        {
+            "hub": hub,
+            "live_feed": feed,
+            "live_housekeeping": asyncio.create_task(_housekeeping(hub)),
+        }
+    )
 
 
 async def on_shutdown(app: Litestar) -> None:

@@ -26,7 +26,8 @@ def touches_team(entry: dict[str, Any], team_id: int | None) -> bool:
     if team_id is None:
         return True
     return entry.get("team_id") == team_id or any(
-        a.get("team_id") == team_id for a in entry.get("awards", []))
+        a.get("team_id") == team_id for a in entry.get("awards", [])
+    )
 
 
 def _dumps(message: dict[str, Any]) -> str:
@@ -62,12 +63,18 @@ class BoardView:
         self.members = {r["member_id"]: r for r in members}
         self.teams = {r["team_id"]: r for r in teams}
         season = await Season.get_or_none(id=self.season_id) if self.season_id else None
-        return _dumps({
-            "type": "snapshot", "seq": seq,
-            "season": season_json(season) if season else None, "team_id": self.team_id,
-            "members": members, "teams": teams, "goals": await self._goals(),
-            "feed": await feed_entries(self.team_id, 20),
-        })
+        return _dumps(
+            {
+                "type": "snapshot",
+                "seq": seq,
+                "season": season_json(season) if season else None,
+                "team_id": self.team_id,
+                "members": members,
+                "teams": teams,
+                "goals": await self._goals(),
+                "feed": await feed_entries(self.team_id, 20),
+            }
+        )
 
     async def update(self, entry: dict[str, Any], full: bool = False) -> str:
         """An ``update`` for one entry: rows whose score or rank changed (every row when
@@ -81,5 +88,13 @@ class BoardView:
         if entry.get("kind") == "goal.set" and entry["data"].get("goal_id"):
             goal_ids.add(entry["data"]["goal_id"])
         goals = await self._goals(goal_ids) if goal_ids else []
-        return _dumps({"type": "update", "seq": entry["seq"], "entry": entry,
-                       "members": changed_members, "teams": changed_teams, "goals": goals})
+        return _dumps(
+            {
+                "type": "update",
+                "seq": entry["seq"],
+                "entry": entry,
+                "members": changed_members,
+                "teams": changed_teams,
+                "goals": goals,
+            }
+        )

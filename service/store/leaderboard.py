@@ -87,7 +87,11 @@ class LeaderboardStore:
         keys = [self._make_key("applied"), self._make_key("stream")]
         index: dict[str, int] = {}
         argv: list[object] = [
-            entry.seq, entry.message, self.channel, self.stream_length, "1" if publish else "0"
+            entry.seq,
+            entry.message,
+            self.channel,
+            self.stream_length,
+            "1" if publish else "0",
         ]
         for award in entry.awards:
             for key, member, cents in self._increments(award):
@@ -152,8 +156,9 @@ class LeaderboardStore:
         self, scope: str, category: str = "total", team_id: int | None = None
     ) -> dict[int, int]:
         """Every member on a board with their hundredths of points."""
-        rows = await self.redis.zrange(self.member_key(scope, category, team_id), 0, -1,
-                                       withscores=True)
+        rows = await self.redis.zrange(
+            self.member_key(scope, category, team_id), 0, -1, withscores=True
+        )
         return {int(member): round(score) for member, score in rows}
 
     async def team_totals(self, scope: str) -> dict[int, int]:

@@ -22,17 +22,25 @@ def _column(table: Mapping[str, tuple[str, ...]], index: int) -> dict[str, str]:
 
 
 TEXTS: dict[str, dict[str, str]] = {
-    lang: _column(messages.MESSAGES, i) for i, lang in enumerate(LANGUAGES)}
+    lang: _column(messages.MESSAGES, i) for i, lang in enumerate(LANGUAGES)
+}
 
 
 def catalogue(lang: str) -> dict[str, Any]:
     """Everything a page needs to speak ``lang``: texts, and names for API codes."""
     i = LANGUAGES.index(lang)
-    questions = (list(ENGLISH_QUESTIONS) if lang == "en"
-                 else [pair[i - 1] for pair in messages.LOSS_QUESTIONS])
-    return {"t": TEXTS[lang], "categories": _column(messages.CATEGORIES, i),
-            "strengths": _column(messages.STRENGTHS, i),
-            "badges": _column(messages.BADGES, i), "questions": questions}
+    questions = (
+        list(ENGLISH_QUESTIONS)
+        if lang == "en"
+        else [pair[i - 1] for pair in messages.LOSS_QUESTIONS]
+    )
+    return {
+        "t": TEXTS[lang],
+        "categories": _column(messages.CATEGORIES, i),
+        "strengths": _column(messages.STRENGTHS, i),
+        "badges": _column(messages.BADGES, i),
+        "questions": questions,
+    }
 
 
 def _weighted(accept: str) -> list[tuple[float, int, str]]:

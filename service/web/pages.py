@@ -25,8 +25,9 @@ from .i18n import LOCALES, catalogue, pick_language
 __all__ = ["STATIC_DIR", "routes", "template_config"]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
-template_config = TemplateConfig(directory=Path(__file__).parent / "templates",
-                                 engine=JinjaTemplateEngine)
+template_config = TemplateConfig(
+    directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine
+)
 
 
 def _asset_version() -> str:
@@ -42,14 +43,20 @@ ASSET_VERSION = _asset_version()
 
 
 def _page(request: Request[Any, Any, Any], name: str) -> Template:
-    lang = pick_language(request.query_params.get("lang"),
-                         request.headers.get("accept-language"))
+    lang = pick_language(request.query_params.get("lang"), request.headers.get("accept-language"))
     texts = catalogue(lang)
     config = {"lang": lang, "locale": LOCALES[lang], "category_order": CATEGORIES, **texts}
-    return Template(template_name=f"{name}.html", context={
-        "lang": lang, "t": texts["t"], "page": name, "v": ASSET_VERSION,
-        # "</" cannot close the script element the JSON sits in
-        "config": json.dumps(config, ensure_ascii=False).replace("</", "<\\/")})
+    return Template(
+        template_name=f"{name}.html",
+        context={
+            "lang": lang,
+            "t": texts["t"],
+            "page": name,
+            "v": ASSET_VERSION,
+            # "</" cannot close the script element the JSON sits in
+            "config": json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),
+        },
+    )
 
 
 @get("/tv", include_in_schema=False)
@@ -77,6 +84,10 @@ async def home(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect(path=f"/board?{query}" if query else "/board")
 
 
-routes = [tv_page, board_page, manage_page, home,
-          create_static_files_router(path="/static", directories=[STATIC_DIR],
-                                     include_in_schema=False)]
+routes = [
+    tv_page,
+    board_page,
+    manage_page,
+    home,
+    create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+]
