@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Litestar, get
@@ -21,23 +21,41 @@ from .api.deps import dependencies
 from .api.problems import exception_handlers
 from .db.connection import close_db, init_db
 from .db.models import Entry
+from .engine.interim_sync import BoardSync
+from .engine.source import LedgerReader
+from .engine.writer import Writer
 from .learning import public as learning_public
 from .learning import routes as learning_routes
-from .learning.badges import award_badges
-from .ledger import Ledger
 from .realtime import routes as live
 from .settings import Settings
 from .store.embedded import EmbeddedRedis
 from .store.leaderboard import LeaderboardStore
 from .web import pages
 
-__all__ = ["create_app"]
+__all__ = ["Services", "create_app"]
 
 log = logging.getLogger("huddle")
 
 
 def redis_client(url: str) -> Redis:
     return Redis.from_url(url, decode_responses=True, health_check_interval=15)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every process that writes needs: the boards' store, the writer and the sync."""
+
+    store: LeaderboardStore
+    writer: Writer
+    sync: BoardSync
+
+    @classmethod
+    def build(cls, settings: Settings, redis: Redis) -> Services:
+        store = LeaderboardStore(redis, settings.redis_prefix, settings.stream_length)
+        sync = BoardSync(store, LedgerReader())
+        writer = Writer(store, settings.tz)
+        writer.on_redis_trouble = sync.request
+        return cls(store, writer, sync)
 
 
 @asynccontextmanager
@@ -53,23 +71,31 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     await init_db(settings.db_url)
     try:
         await _check_migrated(settings)
-        store = LeaderboardStore(redis, settings.redis_prefix, settings.stream_length)
-        ledger = Ledger(store, settings.tz, after_append=(award_badges,))
-        app.state.update({"redis": redis, "store": store, "ledger": ledger})
+        services = Services.build(settings, redis)
+        app.state.update(
+            {
+                "redis": redis,
+                "store": services.store,
+                "writer": services.writer,
+                "sync": services.sync,
+            }
+        )
+        await services.writer.start()
         try:
-            await store.load_script()
-            log.info("boards: %s", await ledger.ensure_boards())
+            await services.store.load_script()
+            log.info("boards: %s", await services.sync.ensure())
         except RedisError as exc:
             log.warning("Redis is not reachable yet (%s); boards catch up when it is", exc)
         await live.on_startup(app)
         for hook in app.state.get("startup_hooks", []):
             await hook(app)
-        reconciler = asyncio.create_task(_reconcile(ledger), name="huddle-reconcile")
+        services.sync.start()
         try:
             yield
         finally:
-            reconciler.cancel()
+            await services.sync.stop()
             await live.on_shutdown(app)
+            await services.writer.stop()
     finally:
         for hook in reversed(app.state.get("shutdown_hooks", [])):
             await hook(app)
@@ -77,23 +103,6 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         await close_db()
         if embedded:
             embedded.stop()
-
-
-async def _reconcile(ledger: Ledger, every: float = 5.0) -> None:
-    """Keep Redis level with the ledger: entries written while Redis was unreachable, or by
-    an instance that died between commit and apply, are applied within seconds even when
-    no further write comes along to notice the gap."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            last = await Entry.all().order_by("-seq").first()
-            applied = await ledger.store.applied_seq()
-            if last and (applied is None or applied < last.seq):
-                log.info("boards: %s", await ledger.ensure_boards())
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # keep reconciling whatever one round hit
-            log.warning("reconcile failed (%s); retrying", exc)
 
 
 async def _check_migrated(settings: Settings) -> None:

@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from .core.entries import Actor
 from .db.models import Member, Token
 from .errors import Forbidden, Unauthorized
 
@@ -30,6 +31,11 @@ class Caller:
             raise Forbidden(
                 f"A {self.role} token cannot do this; it needs one of: {', '.join(roles)}."
             )
+
+    @property
+    def actor(self) -> Actor:
+        """The caller as the ledger records who made an entry."""
+        return Actor(self.role, self.token_id, self.member_id)
 
     @property
     def is_admin(self) -> bool:

@@ -27,13 +27,11 @@ def _progress(label: str) -> Callable[[int, int], None]:
 
 
 async def _with_services(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
-    """Run ``work(ledger)`` with the database and Redis (embedded if no URL) set up."""
-    from .app import redis_client
+    """Run ``work(services)`` with the database, Redis (embedded if no URL), the writer and
+    the board sync set up, as the service itself has them."""
+    from .app import Services, redis_client
     from .db.connection import close_db, init_db
-    from .learning.badges import award_badges
-    from .ledger import Ledger
     from .store.embedded import EmbeddedRedis
-    from .store.leaderboard import LeaderboardStore
 
     embedded = None
     url = settings.redis_url
@@ -42,10 +40,12 @@ async def _with_services(settings: Settings, work: Callable[[Any], Awaitable[int
         url = embedded.start()
     redis = redis_client(url)
     await init_db(settings.db_url)
+    services = Services.build(settings, redis)
     try:
-        store = LeaderboardStore(redis, settings.redis_prefix, settings.stream_length)
-        return await work(Ledger(store, settings.tz, after_append=(award_badges,)))
+        await services.writer.start()
+        return await work(services)
     finally:
+        await services.writer.stop()
         await redis.aclose()
         await close_db()
         if embedded:
@@ -65,8 +65,8 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
-    async def work(ledger: Any) -> int:
-        count = await ledger.rebuild(progress=_progress("rebuilding boards"))
+    async def work(services: Any) -> int:
+        count = await services.sync.rebuild(progress=_progress("rebuilding boards"))
         print(f"rebuilt every board from {count} ledger entries", file=sys.stderr)
         return 0
 
@@ -103,8 +103,8 @@ async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from .demo import seed_demo
 
-    async def work(ledger: Any) -> int:
-        return await seed_demo(ledger, settings, only_if_empty=args.if_empty)
+    async def work(services: Any) -> int:
+        return await seed_demo(services.writer, settings, only_if_empty=args.if_empty)
 
     return await _with_services(settings, work)
 

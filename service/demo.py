@@ -11,13 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .actions import org, peers
-from .actions.deals import DealRequest, record_deal
-from .actions.goals import create_goal
-from .auth import Caller, hash_token, new_token
+from .auth import hash_token, new_token
+from .core import commands as cmd
+from .core.entries import Actor
 from .db.models import Entry, Member, Team, Token
+from .engine.writer import Writer
 from .errors import HuddleError
-from .ledger import Ledger
 from .settings import Settings
 
 __all__ = ["print_welcome", "seed_demo"]
@@ -62,7 +61,7 @@ def _tokens_file(settings: Settings) -> Path:
     return settings.data_dir / "demo-tokens.json"
 
 
-async def seed_demo(ledger: Ledger, settings: Settings, only_if_empty: bool = False) -> int:
+async def seed_demo(writer: Writer, settings: Settings, only_if_empty: bool = False) -> int:
     if await Entry.exists():
         if only_if_empty:
             print("demo: data already present, nothing seeded", file=sys.stderr)
@@ -70,38 +69,36 @@ async def seed_demo(ledger: Ledger, settings: Settings, only_if_empty: bool = Fa
         print("demo: refusing to seed into a database that already has data", file=sys.stderr)
         return 1
     rng = random.Random(2026)
-    admin = Caller(role="admin", name="demo")
+    admin = Actor("admin")
     today = datetime.now(settings.tz).date()
     quarter = (today.month - 1) // 3
     start = date(today.year, quarter * 3 + 1, 1)
     end = date(today.year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1) - timedelta(days=1)
-    season = await org.create_season(ledger, admin, f"Q{quarter + 1} {today.year}", start, end)
+    season = (
+        await writer.submit(cmd.CreateSeason(f"Q{quarter + 1} {today.year}", start, end), admin)
+    ).entries[0]
+    season_id = season.payload.season_id  # type: ignore[union-attr]
     teams: list[tuple[Team, list[Member]]] = []
     for name, nickname, color, people in TEAMS:
-        team = await org.create_team(ledger, admin, name, nickname, color)
+        created = await writer.submit(cmd.CreateTeam(name, nickname, color), admin)
+        team = await Team.get(id=created.entries[0].team_id)
         members = []
         for i, person in enumerate(people):
             joined = today - timedelta(days=30 if (name, i) == ("Oslo", 3) else 400 + 37 * i)
             email = person.lower().replace(" ", ".") + "@example.com"
-            req = org.MemberRequest(
-                person, team.id, "manager" if i == 0 else "seller", email, joined
+            role = "manager" if i == 0 else "seller"
+            joined_member = await writer.submit(
+                cmd.CreateMember(person, team.id, role, email, joined), admin
             )
-            members.append(await org.create_member(ledger, admin, req))
+            members.append(await Member.get(id=joined_member.entries[0].member_id))
         teams.append((team, members))
         print(f"demo: team {name} ({nickname}) with {len(members)} members", file=sys.stderr)
     for team, members in teams:
         sellers = members[1:]
-        await create_goal(
-            ledger,
-            admin,
-            team.id,
-            season.id,
-            "revenue",
-            900_000,
-            [(m.id, 300_000) for m in sellers],
-        )
+        targets = tuple((m.id, 300_000.0) for m in sellers)
+        await writer.submit(cmd.SetGoal(team.id, season_id, "revenue", 900_000, targets), admin)
     everyone = [m for _, ms in teams for m in ms]
-    await _history(ledger, teams, everyone, rng)
+    await _history(writer, teams, everyone, rng)
     tokens = await _demo_tokens(teams)
     path = _tokens_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,13 +109,13 @@ async def seed_demo(ledger: Ledger, settings: Settings, only_if_empty: bool = Fa
 
 
 async def _history(
-    ledger: Ledger,
+    writer: Writer,
     teams: list[tuple[Team, list[Member]]],
     everyone: list[Member],
     rng: random.Random,
 ) -> None:
     now = datetime.now(UTC)
-    integration = Caller(role="integration", name="demo CRM")
+    integration = Actor("integration")
     steps = 40
     for step in range(steps):
         _team, members = rng.choice(teams)
@@ -128,7 +125,7 @@ async def _history(
         teammates = [m.id for m in members if m.id != seller.id]
         assists = tuple(rng.sample(teammates, k=rng.choice([0, 0, 1, 2])))
         amount = rng.choice([8_000, 15_000, 25_000, 40_000, 60_000, 120_000])
-        req = DealRequest(
+        deal = cmd.RecordDeal(
             seller.id,
             "won" if won else "lost",
             amount,
@@ -137,31 +134,20 @@ async def _history(
             f"demo-{step}",
             min(when, now),
         )
-        await record_deal(ledger, integration, req)
+        await writer.submit(deal, integration)
         _bar(step + 1, steps)
     for giver in everyone:
         recipient = rng.choice([m for m in everyone if m.id != giver.id])
-        caller = Caller(role=giver.role, member_id=giver.id, team_id=giver.team_id, name=giver.name)
+        kudos = cmd.GiveKudos(
+            recipient.id, rng.choice([2, 3, 4]), rng.choice(THANKS), rng.choice(STRENGTHS)
+        )
         with contextlib.suppress(HuddleError):
-            await peers.give_kudos(
-                ledger,
-                caller,
-                peers.KudosRequest(
-                    recipient.id, rng.choice([2, 3, 4]), rng.choice(THANKS), rng.choice(STRENGTHS)
-                ),
-            )
+            await writer.submit(kudos, Actor(giver.role, member_id=giver.id))
     for _team, members in teams:
         manager = members[0]
-        caller = Caller(
-            role="manager", member_id=manager.id, team_id=manager.team_id, name=manager.name
-        )
-        await peers.award_mentoring(
-            ledger,
-            caller,
-            peers.MentoringRequest(
-                rng.choice(members[1:]).id, 10, "Ran a discovery-call clinic for the newer sellers"
-            ),
-        )
+        note = "Ran a discovery-call clinic for the newer sellers"
+        mentoring = cmd.AwardMentoring(rng.choice(members[1:]).id, 10, note)
+        await writer.submit(mentoring, Actor("manager", member_id=manager.id))
 
 
 def _bar(done: int, total: int) -> None:

@@ -6,17 +6,13 @@ from typing import Annotated, Any
 
 from litestar import get
 from litestar.params import Parameter
-from tortoise.expressions import Q
 
-from ..actions.org import season_json
 from ..auth import Caller
 from ..boards import Boards
-from ..db.models import Badge, Entry, Member, PointAward
+from ..db.models import Badge, Member
 from ..errors import NotFound
 from ..learning import insights
-from ..learning.badges import badge_json
-from ..learning.reviews import pending_reviews
-from ..ledger import entry_json
+from ..reads import badge_json, feed_entries, pending_reviews, season_json
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 from .deps import today
@@ -119,24 +115,6 @@ async def feed(
     """The newest ledger entries with their awards, newest first. ``before`` (a seq) pages
     back; ``kind`` filters by entry kind, e.g. ``deal.won`` or ``kudos``."""
     return out({"entries": await feed_entries(team_id, limit, before, kind)}, FeedPage)
-
-
-async def feed_entries(
-    team_id: int | None, limit: int, before: int | None = None, kind: str | None = None
-) -> list[dict[str, Any]]:
-    query = Entry.all()
-    if team_id is not None:
-        touched = await PointAward.filter(team_id=team_id).values_list("entry_id", flat=True)
-        query = query.filter(Q(team_id=team_id) | Q(id__in=list(touched)))
-    if before is not None:
-        query = query.filter(seq__lt=before)
-    if kind:
-        query = query.filter(kind=kind)
-    rows = await query.order_by("-seq").limit(limit)
-    awards: dict[int, list[PointAward]] = {}
-    for award in await PointAward.filter(entry_id__in=[r.id for r in rows]).order_by("id"):
-        awards.setdefault(award.entry_id, []).append(award)
-    return [entry_json(r, awards.get(r.id, [])) for r in rows]
 
 
 @get("/api/members/{member_id:int}/profile", tags=["boards"])

@@ -12,13 +12,15 @@ from litestar import Request, Response, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from msgspec import Meta, Struct, ValidationError, convert
 
-from ..actions.deals import DealRequest, record_deal
 from ..auth import Caller
+from ..core.commands import DealRef, Decision, RecordDeal
+from ..core.entries import Actor, DealLost, DealWon
+from ..core.points import from_cents
 from ..db.models import Member
+from ..engine.writer import Writer
 from ..errors import Invalid, NotFound, Unauthorized, Unavailable
-from ..ledger import Ledger
 from ..settings import Settings
-from .schemas import DealResult, out
+from .schemas import Award, Deal, DealResult
 
 __all__ = ["routes"]
 
@@ -47,10 +49,10 @@ class CrmEvent(Struct):
 
 
 @post("/api/deals", tags=["deals"])
-async def create_deal(data: DealIn, caller: Caller, ledger: Ledger) -> Response[DealResult]:
+async def create_deal(data: DealIn, caller: Caller, writer: Writer) -> Response[DealResult]:
     """Log a won or lost deal. 201 with the awards; the same external_id again → 200 with
     the original deal and no new awards."""
-    req = DealRequest(
+    command = RecordDeal(
         data.seller_id,
         data.outcome,
         data.amount,
@@ -59,14 +61,57 @@ async def create_deal(data: DealIn, caller: Caller, ledger: Ledger) -> Response[
         data.external_id,
         data.closed_at,
     )
-    body, created = await record_deal(ledger, caller, req)
-    status = HTTP_201_CREATED if created else HTTP_200_OK
-    return Response(out(body, DealResult), status_code=status)
+    return await record_deal(writer, command, caller.actor)
+
+
+async def record_deal(writer: Writer, command: RecordDeal, actor: Actor) -> Response[DealResult]:
+    """201 with the new deal and its awards, or 200 with the deal recorded earlier."""
+    decision = await writer.submit(command, actor)
+    if decision.replay is not None:
+        return Response(DealResult(deal_out(decision.replay), []), status_code=HTTP_200_OK)
+    return Response(deal_result(decision), status_code=HTTP_201_CREATED)
+
+
+def deal_out(deal: DealRef) -> Deal:
+    return Deal(
+        id=deal.id,
+        seq=deal.seq,
+        seller_id=deal.seller_id,
+        team_id=deal.team_id,
+        season_id=deal.season_id,
+        outcome=deal.outcome,
+        amount=deal.amount,
+        customer=deal.customer,
+        assists=list(deal.assists),
+        external_id=deal.external_id,
+        closed_at=deal.closed_at.isoformat(),
+    )
+
+
+def deal_result(decision: Decision) -> DealResult:
+    entry = decision.entries[0]
+    p = entry.payload
+    assert isinstance(p, DealWon | DealLost) and p.deal_id and entry.member_id
+    deal = DealRef(
+        p.deal_id,
+        entry.seq,
+        entry.member_id,
+        entry.team_id or 0,
+        entry.season_id,
+        "won" if isinstance(p, DealWon) else "lost",
+        float(p.amount),
+        p.customer,
+        list(p.assists),
+        p.external_id,
+        entry.occurred_at,
+    )
+    awards = [Award(a.member_id, a.category, from_cents(a.cents)) for a in entry.awards]
+    return DealResult(deal_out(deal), awards)
 
 
 @post("/api/webhooks/crm", tags=["deals"])
 async def crm_webhook(
-    request: Request[Any, Any, Any], ledger: Ledger, settings: Settings
+    request: Request[Any, Any, Any], writer: Writer, settings: Settings
 ) -> Response[DealResult]:
     """A CRM posts won/lost deals here, signed with ``X-Huddle-Signature:
     sha256=<hex HMAC-SHA256 of the raw body>``; ``id`` makes a redelivery score once."""
@@ -94,7 +139,7 @@ async def crm_webhook(
         raise Invalid("The event needs seller_id or seller_email.")
     if seller is None:
         raise NotFound("No member matches the event's seller_id or seller_email.")
-    req = DealRequest(
+    command = RecordDeal(
         seller.id,
         event.event.removeprefix("deal."),
         event.amount,
@@ -103,9 +148,7 @@ async def crm_webhook(
         event.id,
         event.closed_at,
     )
-    body, created = await record_deal(ledger, Caller(role="integration", name="crm"), req)
-    status = HTTP_201_CREATED if created else HTTP_200_OK
-    return Response(out(body, DealResult), status_code=status)
+    return await record_deal(writer, command, Actor("integration"))
 
 
 routes = [create_deal, crm_webhook]

@@ -1,4 +1,4 @@
-"""Dependencies shared by the controllers: the caller, the ledger, the store, settings."""
+"""Dependencies shared by the controllers: the caller, the writer, the store, settings."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from litestar.di import Provide
 
 from ..auth import Caller, authenticate
 from ..core.calendar import local_date
-from ..ledger import Ledger
+from ..engine.writer import Writer
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 
@@ -27,8 +27,8 @@ async def provide_caller(request: Request[Any, Any, Any]) -> Caller:
     return await authenticate(bearer_token(request), request.app.state.settings.admin_token)
 
 
-def provide_ledger(request: Request[Any, Any, Any]) -> Ledger:
-    return request.app.state.ledger  # type: ignore[no-any-return]
+def provide_writer(request: Request[Any, Any, Any]) -> Writer:
+    return request.app.state.writer  # type: ignore[no-any-return]
 
 
 def provide_store(request: Request[Any, Any, Any]) -> LeaderboardStore:
@@ -45,7 +45,7 @@ def today(settings: Settings) -> date:
 
 dependencies = {
     "caller": Provide(provide_caller),
-    "ledger": Provide(provide_ledger, sync_to_thread=False),
+    "writer": Provide(provide_writer, sync_to_thread=False),
     "store": Provide(provide_store, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
 }

@@ -8,10 +8,12 @@ from litestar import get, post
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta, Struct
 
-from ..actions.goals import create_goal, goal_json
 from ..auth import Caller
+from ..core.commands import SetGoal
+from ..core.entries import GoalSet
 from ..db.models import Goal as GoalRow
-from ..ledger import Ledger
+from ..engine.writer import Writer
+from ..reads import goal_json
 from ..settings import Settings
 from .schemas import Goal, out
 from .seasons import resolve_season
@@ -35,18 +37,18 @@ class GoalIn(Struct, forbid_unknown_fields=True):
 
 
 @post("/api/goals", status_code=HTTP_201_CREATED, tags=["goals"])
-async def post_goal(data: GoalIn, caller: Caller, ledger: Ledger) -> Goal:
+async def post_goal(data: GoalIn, caller: Caller, writer: Writer) -> Goal:
     """Set a team goal for a season (the team's manager, or an admin), with member goals."""
-    goal = await create_goal(
-        ledger,
-        caller,
+    command = SetGoal(
         data.team_id,
         data.season_id,
         data.metric,
         data.target,
-        [(m.member_id, m.target) for m in data.member_targets],
+        tuple((m.member_id, m.target) for m in data.member_targets),
     )
-    return out(await goal_json(await GoalRow.get(id=goal.id)), Goal)
+    payload = (await writer.submit(command, caller.actor)).entries[0].payload
+    assert isinstance(payload, GoalSet)
+    return out(await goal_json(await GoalRow.get(id=payload.goal_id)), Goal)
 
 
 @get("/api/goals", tags=["goals"])

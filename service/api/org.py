@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Response, delete, get, patch, post, put
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import Meta, Struct
+from redis.exceptions import RedisError
 
-from ..actions import org
 from ..auth import Caller, hash_token, new_token
+from ..core import commands as cmd
+from ..core.entries import SeasonCreated
 from ..db.models import Member, PolicyVersion, Season, Team, Token
 from ..db.queries import current_policy
+from ..engine.writer import Writer
 from ..errors import Invalid, NotFound
-from ..ledger import Ledger
+from ..reads import member_json, season_json, team_json
 from ..settings import Settings
+from ..store.leaderboard import LeaderboardStore
 from .deps import today
 from .schemas import MemberOut, SeasonOut, TeamOut, TokenCreated, out
 
 __all__ = ["routes"]
+
+log = logging.getLogger(__name__)
 
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
 Color = Annotated[
@@ -77,16 +85,18 @@ class SeasonIn(Struct, forbid_unknown_fields=True):
 
 
 @post("/api/teams", status_code=HTTP_201_CREATED, tags=["org"])
-async def create_team(data: TeamIn, caller: Caller, ledger: Ledger) -> TeamOut:
+async def create_team(data: TeamIn, caller: Caller, writer: Writer) -> TeamOut:
     """Create a team (admin). A duplicate name is a 409."""
-    team = await org.create_team(ledger, caller, data.name, data.nickname, data.color)
-    return out(org.team_json(team), TeamOut)
+    decision = await writer.submit(
+        cmd.CreateTeam(data.name, data.nickname, data.color), caller.actor
+    )
+    return out(team_json(await Team.get(id=decision.entries[0].team_id)), TeamOut)
 
 
 @get("/api/teams", tags=["org"])
 async def list_teams(caller: Caller) -> list[TeamOut]:
     """All teams."""
-    return [out(org.team_json(t), TeamOut) for t in await Team.all().order_by("name")]
+    return [out(team_json(t), TeamOut) for t in await Team.all().order_by("name")]
 
 
 @get("/api/teams/{team_id:int}", tags=["org"])
@@ -95,24 +105,25 @@ async def get_team(team_id: int, caller: Caller) -> dict[str, Any]:
     team = await Team.get_or_none(id=team_id)
     if team is None:
         raise NotFound(f"There is no team {team_id}.")
-    return {**org.team_json(team), "members": await Member.filter(team_id=team_id).count()}
+    return {**team_json(team), "members": await Member.filter(team_id=team_id).count()}
 
 
 @patch("/api/teams/{team_id:int}", tags=["org"])
-async def patch_team(team_id: int, data: TeamPatch, caller: Caller, ledger: Ledger) -> TeamOut:
+async def patch_team(team_id: int, data: TeamPatch, caller: Caller, writer: Writer) -> TeamOut:
     """Rename a team or change its nickname or colour (admin)."""
-    team = await org.update_team(ledger, caller, team_id, _changes(data))
-    return out(org.team_json(team), TeamOut)
+    await writer.submit(cmd.UpdateTeam(team_id, _changes(data)), caller.actor)
+    return out(team_json(await Team.get(id=team_id)), TeamOut)
 
 
 @post("/api/members", status_code=HTTP_201_CREATED, tags=["org"])
 async def create_member(
-    data: MemberIn, caller: Caller, ledger: Ledger, settings: Settings
+    data: MemberIn, caller: Caller, writer: Writer, settings: Settings
 ) -> MemberOut:
     """Add a seller or manager to a team (admin)."""
-    req = org.MemberRequest(data.name, data.team_id, data.role, data.email, data.joined_on)
-    member = await org.create_member(ledger, caller, req)
-    return out(org.member_json(member, await current_policy(), today(settings)), MemberOut)
+    command = cmd.CreateMember(data.name, data.team_id, data.role, data.email, data.joined_on)
+    decision = await writer.submit(command, caller.actor)
+    member = await Member.get(id=decision.entries[0].member_id)
+    return out(member_json(member, writer.policy, today(settings)), MemberOut)
 
 
 @get("/api/members", tags=["org"])
@@ -123,7 +134,7 @@ async def list_members(
     query = Member.all() if team_id is None else Member.filter(team_id=team_id)
     policy, day = await current_policy(), today(settings)
     members = await query.order_by("name", "id")
-    return [out(org.member_json(m, policy, day), MemberOut) for m in members]
+    return [out(member_json(m, policy, day), MemberOut) for m in members]
 
 
 @get("/api/members/{member_id:int}", tags=["org"])
@@ -132,17 +143,18 @@ async def get_member(member_id: int, caller: Caller, settings: Settings) -> Memb
     member = await Member.get_or_none(id=member_id)
     if member is None:
         raise NotFound(f"There is no member {member_id}.")
-    return out(org.member_json(member, await current_policy(), today(settings)), MemberOut)
+    return out(member_json(member, await current_policy(), today(settings)), MemberOut)
 
 
 @patch("/api/members/{member_id:int}", tags=["org"])
 async def patch_member(
-    member_id: int, data: MemberPatch, caller: Caller, ledger: Ledger, settings: Settings
+    member_id: int, data: MemberPatch, caller: Caller, writer: Writer, settings: Settings
 ) -> MemberOut:
     """Change a member's name, email, role, joining date or team (admin). Points already
     earned stay with the team they were earned for."""
-    member = await org.update_member(ledger, caller, member_id, _changes(data))
-    return out(org.member_json(member, await current_policy(), today(settings)), MemberOut)
+    await writer.submit(cmd.UpdateMember(member_id, _changes(data)), caller.actor)
+    member = await Member.get(id=member_id)
+    return out(member_json(member, writer.policy, today(settings)), MemberOut)
 
 
 @post("/api/tokens", status_code=HTTP_201_CREATED, tags=["org"])
@@ -189,7 +201,7 @@ async def list_tokens(caller: Caller) -> list[dict[str, Any]]:
 
 
 @delete("/api/tokens/{token_id:int}", status_code=HTTP_204_NO_CONTENT, tags=["org"])
-async def revoke_token(token_id: int, caller: Caller, ledger: Ledger) -> None:
+async def revoke_token(token_id: int, caller: Caller, store: LeaderboardStore) -> None:
     """Revoke a token (admin): it stops working at once, open websockets included."""
     caller.require("admin")
     token = await Token.get_or_none(id=token_id)
@@ -198,7 +210,10 @@ async def revoke_token(token_id: int, caller: Caller, ledger: Ledger) -> None:
     if token.revoked_at is None:
         token.revoked_at = datetime.now(UTC)
         await token.save(update_fields=["revoked_at"])
-    await ledger.announce_revoked(token_id)
+    try:  # let every instance close the websockets opened with it
+        await store.announce(json.dumps({"type": "token_revoked", "token_id": token_id}))
+    except RedisError as exc:  # open sockets re-check their token on their own too
+        log.warning("could not announce revoked token %s (%s)", token_id, exc)
 
 
 @get("/api/me", tags=["org"])
@@ -215,11 +230,14 @@ async def whoami(caller: Caller) -> dict[str, Any]:
 
 @post("/api/seasons", status_code=HTTP_201_CREATED, tags=["org"])
 async def create_season(
-    data: SeasonIn, caller: Caller, ledger: Ledger, settings: Settings
+    data: SeasonIn, caller: Caller, writer: Writer, settings: Settings
 ) -> SeasonOut:
     """Create a season (admin); overlapping an existing season is a 409."""
-    season = await org.create_season(ledger, caller, data.name, data.starts_on, data.ends_on)
-    return out(org.season_json(season, today(settings)), SeasonOut)
+    command = cmd.CreateSeason(data.name, data.starts_on, data.ends_on)
+    payload = (await writer.submit(command, caller.actor)).entries[0].payload
+    assert isinstance(payload, SeasonCreated)
+    season = await Season.get(id=payload.season_id)
+    return out(season_json(season, today(settings)), SeasonOut)
 
 
 @get("/api/seasons", tags=["org"])
@@ -227,7 +245,7 @@ async def list_seasons(caller: Caller, settings: Settings) -> list[SeasonOut]:
     """All seasons, oldest first, marking the current one."""
     day = today(settings)
     seasons = await Season.all().order_by("starts_on")
-    return [out(org.season_json(s, day), SeasonOut) for s in seasons]
+    return [out(season_json(s, day), SeasonOut) for s in seasons]
 
 
 async def _policy_body() -> dict[str, Any]:
@@ -247,11 +265,11 @@ async def get_policy(caller: Caller) -> dict[str, Any]:
 
 
 @put("/api/policy", tags=["org"])
-async def put_policy(data: dict[str, Any], caller: Caller, ledger: Ledger) -> Response[Any]:
+async def put_policy(data: dict[str, Any], caller: Caller, writer: Writer) -> Response[Any]:
     """Change policy keys (admin); keys not sent keep their value. Applies to later entries."""
     for key in ("version", "updated_at"):
         data.pop(key, None)
-    await org.update_policy(ledger, caller, data)
+    await writer.submit(cmd.ChangePolicy(data), caller.actor)
     return Response(await _policy_body())
 
 

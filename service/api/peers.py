@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from litestar import get, post
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta, Struct
 
-from ..actions import peers
 from ..auth import Caller
-from ..ledger import Ledger
-from .schemas import KudosResult, MentoringResult, out
+from ..core.calendar import iso_week
+from ..core.commands import AllowanceLeft, AwardMentoring, GiveKudos
+from ..core.entries import KudosGiven, MentoringAwarded
+from ..core.points import from_cents, to_cents
+from ..engine.writer import Writer
+from .schemas import KudosResult, MentoringResult
 
 __all__ = ["routes"]
 
@@ -35,31 +39,75 @@ class MentoringIn(Struct, forbid_unknown_fields=True):
 
 
 @post("/api/kudos", status_code=HTTP_201_CREATED, tags=["peers"])
-async def give_kudos(data: KudosIn, caller: Caller, ledger: Ledger) -> KudosResult:
+async def give_kudos(data: KudosIn, caller: Caller, writer: Writer) -> KudosResult:
     """Thank a teammate with peer-help points, from the caller's own allowance."""
-    req = peers.KudosRequest(data.to_member_id, data.points, data.message, data.strength)
-    return out(await peers.give_kudos(ledger, caller, req), KudosResult)
+    command = GiveKudos(data.to_member_id, data.points, data.message, data.strength)
+    decision = await writer.submit(command, caller.actor)
+    entry = decision.entries[0]
+    p = entry.payload
+    assert isinstance(p, KudosGiven) and p.kudos_id is not None
+    return KudosResult(
+        id=p.kudos_id,
+        seq=entry.seq,
+        from_member_id=p.from_member_id,
+        to_member_id=p.to_member_id,
+        points=p.points,
+        message=p.message,
+        strength=p.strength,
+        week=entry.week,
+        allowance_left=from_cents(decision.remaining or 0),
+    )
+
+
+async def _weekly_left(writer: Writer, caller: Caller, what: str) -> dict[str, Any]:
+    decision = await writer.submit(AllowanceLeft(what), caller.actor)
+    left = decision.remaining or 0
+    policy = writer.policy
+    name, limit = (
+        ("allowance", policy.kudos_weekly_allowance)
+        if what == "kudos"
+        else ("budget", policy.mentoring_weekly_budget)
+    )
+    return {
+        "week": iso_week(datetime.now(UTC), writer.tz),
+        name: limit,
+        "used": from_cents(max(to_cents(limit) - left, 0)),
+        "left": from_cents(left),
+    }
 
 
 @get("/api/kudos/allowance", tags=["peers"])
-async def kudos_allowance(caller: Caller, ledger: Ledger) -> dict[str, Any]:
+async def kudos_allowance(caller: Caller, writer: Writer) -> dict[str, Any]:
     """How many kudos points the caller may still give this ISO week."""
     caller.require("seller", "manager")
-    return await peers.kudos_left(caller, ledger)
+    return await _weekly_left(writer, caller, "kudos")
 
 
 @post("/api/mentoring", status_code=HTTP_201_CREATED, tags=["peers"])
-async def award_mentoring(data: MentoringIn, caller: Caller, ledger: Ledger) -> MentoringResult:
+async def award_mentoring(data: MentoringIn, caller: Caller, writer: Writer) -> MentoringResult:
     """A manager rewards a member of their team for sharing knowledge or lifting others."""
-    req = peers.MentoringRequest(data.member_id, data.points, data.note)
-    return out(await peers.award_mentoring(ledger, caller, req), MentoringResult)
+    command = AwardMentoring(data.member_id, data.points, data.note)
+    decision = await writer.submit(command, caller.actor)
+    entry = decision.entries[0]
+    p = entry.payload
+    assert isinstance(p, MentoringAwarded) and p.mentoring_id is not None
+    return MentoringResult(
+        id=p.mentoring_id,
+        seq=entry.seq,
+        member_id=p.member_id,
+        points=p.points,
+        note=p.note,
+        week=entry.week,
+        awarded_by_member_id=p.awarded_by_member_id,
+        budget_left=from_cents(decision.remaining) if decision.remaining is not None else None,
+    )
 
 
 @get("/api/mentoring/budget", tags=["peers"])
-async def mentoring_budget(caller: Caller, ledger: Ledger) -> dict[str, Any]:
+async def mentoring_budget(caller: Caller, writer: Writer) -> dict[str, Any]:
     """How many mentoring points the calling manager may still award this ISO week."""
     caller.require("manager")
-    return await peers.mentoring_left(caller, ledger)
+    return await _weekly_left(writer, caller, "mentoring")
 
 
 routes = [give_kudos, kudos_allowance, award_mentoring, mentoring_budget]

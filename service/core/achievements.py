@@ -7,6 +7,13 @@ count each badge needs. The database adapter counts, under the write lock, and a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .entries import BadgeEarned, Entry
+from .state import State, badge_steps, count_after
+
+if TYPE_CHECKING:
+    from .commands import Ids
 
 __all__ = [
     "BADGES",
@@ -14,6 +21,7 @@ __all__ = [
     "LOSS_QUESTIONS",
     "Badge",
     "badge_candidates",
+    "badges_earned",
     "is_earned",
     "weakness",
 ]
@@ -96,3 +104,31 @@ def weakness(number: int, yes: int, partly: int, no: int) -> float:
     total = yes + partly + no
     bad = yes if number in INVERTED_QUESTIONS else no
     return round((bad + partly / 2) / total, 3) if total else 0.0
+
+
+def badges_earned(entry: Entry, state: State, ids: Ids) -> tuple[BadgeEarned, ...]:
+    """Badges this entry unlocks (the state is as it was before the entry); each
+    (member, season, badge) is earned once."""
+    earned: list[BadgeEarned] = []
+    for step in badge_steps(entry, state):
+        _, member_id, season, code, _ = step
+        key = (member_id, season, code)
+        member = state.members.get(member_id)
+        if (
+            member is None
+            or key in state.badges
+            or any((b.member_id, b.badge) == (member_id, code) for b in earned)
+        ):
+            continue
+        if is_earned(code, count_after(state, step)):
+            earned.append(
+                BadgeEarned(
+                    code,
+                    BADGES[code].title,
+                    member_id,
+                    member.name,
+                    member.team_id,
+                    ids.take("badge"),
+                )
+            )
+    return tuple(earned)

@@ -10,8 +10,9 @@ from typing import Any
 
 from ..boards import Boards
 from ..core.scoring import CATEGORIES
-from ..db.models import Entry, PointAward, Team
-from ..ledger import entry_json
+from ..core.views import feed_view
+from ..db.models import Entry, Team
+from ..reads import typed_entries
 
 __all__ = ["BOARD_HEADER", "LEDGER_HEADER", "board_rows", "ledger_rows", "safe_cell", "to_csv"]
 
@@ -85,11 +86,8 @@ async def ledger_rows(batch: int = 500) -> AsyncIterator[list[Any]]:
         entries = await Entry.filter(seq__gt=after).order_by("seq").limit(batch)
         if not entries:
             return
-        awards: dict[int, list[PointAward]] = {}
-        for a in await PointAward.filter(entry_id__in=[e.id for e in entries]).order_by("id"):
-            awards.setdefault(a.entry_id, []).append(a)
-        for entry in entries:
-            view = entry_json(entry, awards.get(entry.id, []))
+        for entry in await typed_entries(list(entries)):
+            view = feed_view(entry)
             head = [
                 view["seq"],
                 view["recorded_at"],

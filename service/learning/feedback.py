@@ -12,11 +12,13 @@ from redis.asyncio import Redis
 
 from ..auth import Caller
 from ..core.calendar import iso_week
-from ..core.scoring import score_flat
-from ..db.models import Entry, Feedback, FeedbackRequest, Member
+from ..core.commands import AnswerFeedback
+from ..core.entries import Actor, FeedbackReceived
+from ..core.learning import FEEDBACK_TEXTS
+from ..db.models import Feedback, FeedbackRequest, Member
 from ..db.queries import current_policy
+from ..engine.writer import Writer
 from ..errors import Conflict, Forbidden, Gone, Invalid, LimitReached, NotFound
-from ..ledger import Draft, Ledger, Txn
 from .ratelimit import count_attempt
 
 __all__ = [
@@ -31,9 +33,11 @@ __all__ = [
 
 # ``reason`` travels in the problem details, so the customer's page (and any client) can
 # say in its own language what happened
-_UNKNOWN = "This feedback link does not exist; check that the whole address was copied."
-_USED = "This feedback has already been given. Thank you!"
-_EXPIRED = "This feedback link has expired; ask your contact for a new one."
+_UNKNOWN, _USED, _EXPIRED = (
+    FEEDBACK_TEXTS["unknown"],
+    FEEDBACK_TEXTS["used"],
+    FEEDBACK_TEXTS["expired"],
+)
 _KEY_LENGTH = 64  # FeedbackRequest.key
 
 
@@ -115,64 +119,22 @@ async def find_link(key: str) -> FeedbackLink:
 
 
 async def submit_feedback(
-    ledger: Ledger, key: str, rating: int, comment: str | None
+    writer: Writer, key: str, rating: int, comment: str | None
 ) -> dict[str, Any]:
     """The customer's answer: accepted once; points to the seller by rating."""
     if not 1 <= rating <= 5:
         raise Invalid("rating must be a whole number from 1 to 5.")
     link = await find_link(key)
-    seller = link.seller
-    comment = comment.strip()[:2000] if comment and comment.strip() else None
-
-    async def build(txn: Txn) -> Draft:
-        # the conditional update claims the link once, whoever posts at the same time
-        claimed = (
-            await FeedbackRequest.filter(id=link.request.id, used_at=None, expires_at__gt=txn.now)
-            .using_db(txn.conn)
-            .update(used_at=txn.now)
-        )
-        if not claimed:  # answered (or expired) since we looked: say which
-            check_open(await FeedbackRequest.get(id=link.request.id, using_db=txn.conn), txn.now)
-            raise Conflict(_USED, reason="used")
-        season = txn.season_for(txn.now)
-
-        async def attach(entry: Entry) -> Feedback:
-            return await Feedback.create(
-                entry_id=entry.id,
-                request_id=link.request.id,
-                seller_id=seller.id,
-                team_id=seller.team_id,
-                season_id=season.id if season else None,
-                rating=rating,
-                comment=comment,
-                using_db=txn.conn,
-            )
-
-        points = txn.policy.feedback_points[rating]
-        return Draft(
-            kind="feedback.received",
-            member_id=seller.id,
-            team_id=seller.team_id,
-            awards=list(score_flat(seller.id, "feedback", points)),
-            attach=attach,
-            data={
-                "customer": link.request.customer,
-                "rating": rating,
-                "comment": comment,
-                "names": {str(seller.id): seller.name},
-            },
-        )
-
-    recorded = await ledger.record(_customer, build)
+    command = AnswerFeedback(link.request.id, rating, comment)
+    entry = (await writer.submit(command, Actor("customer"))).entries[0]
+    p = entry.payload
+    assert isinstance(p, FeedbackReceived)
     return {
-        "id": recorded.attached.id,
+        "id": p.feedback_id,
         "rating": rating,
-        "comment": comment,
-        "seller_id": seller.id,
+        "comment": p.comment,
+        "seller_id": entry.member_id,
     }
-
-
-_customer = Caller(role="customer", name="customer")
 
 
 async def feedback_list(

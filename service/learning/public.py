@@ -11,8 +11,8 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import SerializationException
 
 from ..db.models import Member
+from ..engine.writer import Writer
 from ..errors import HuddleError, Invalid, TooManyRequests
-from ..ledger import Ledger
 from ..web.i18n import pick_language
 from .feedback import find_link, submit_feedback
 from .ratelimit import count_attempt
@@ -137,7 +137,7 @@ async def feedback_form(key: str, request: Request[Any, Any, Any]) -> Response[s
 
 @post("/f/{key:str}", tags=["feedback"], status_code=201)
 async def feedback_submit(
-    key: str, request: Request[Any, Any, Any], ledger: Ledger
+    key: str, request: Request[Any, Any, Any], writer: Writer
 ) -> Response[Any]:
     """The customer's answer, as a form post (an HTML page answers) or JSON
     ``{rating: 1-5, comment?}`` (JSON answers); accepted once, again → 409."""
@@ -156,7 +156,7 @@ async def feedback_submit(
         if not isinstance(body, dict):
             raise Invalid('Send a JSON object like {"rating": 5, "comment": "..."}.')
         result = await submit_feedback(
-            ledger, key, _rating(body.get("rating")), _comment(body.get("comment"))
+            writer, key, _rating(body.get("rating")), _comment(body.get("comment"))
         )
         return Response(result, status_code=201)
     form = await request.form()
@@ -177,7 +177,7 @@ async def feedback_submit(
         )
     try:
         result = await submit_feedback(
-            ledger, key, rating, _comment(form.get("comment"), truncate=True)
+            writer, key, rating, _comment(form.get("comment"), truncate=True)
         )
     except HuddleError as exc:
         return _error_page(lang, exc)

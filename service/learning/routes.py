@@ -15,13 +15,17 @@ from ..api.deps import today
 from ..api.seasons import resolve_season
 from ..auth import Caller
 from ..boards import Boards
+from ..core.commands import PostStory, ReviewLoss
+from ..core.entries import LossReviewed, StoryPosted
+from ..core.points import from_cents
 from ..db.models import Member, Team
 from ..db.queries import current_policy
+from ..engine.writer import Writer
 from ..errors import Forbidden, Invalid, NotFound
-from ..ledger import Ledger
+from ..reads import pending_reviews
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
-from . import export, feedback, insights, reviews
+from . import export, feedback, insights
 
 __all__ = ["routes"]
 
@@ -48,17 +52,37 @@ class FeedbackRequestIn(Struct, forbid_unknown_fields=True):
 
 @post("/api/deals/{deal_id:int}/loss-review", status_code=HTTP_201_CREATED, tags=["learning"])
 async def post_loss_review(
-    deal_id: int, data: LossReviewIn, caller: Caller, ledger: Ledger
+    deal_id: int, data: LossReviewIn, caller: Caller, writer: Writer
 ) -> dict[str, Any]:
     """The seller of a lost deal answers the twelve loss questions (once) and earns
     ``loss_review_points`` in category ``learning``."""
-    return await reviews.review_loss(ledger, caller, deal_id, list(data.answers), data.lesson)
+    command = ReviewLoss(deal_id, tuple(data.answers), data.lesson)
+    entry = (await writer.submit(command, caller.actor)).entries[0]
+    p = entry.payload
+    assert isinstance(p, LossReviewed)
+    return {
+        "id": p.review_id,
+        "deal_id": p.deal_id,
+        "seq": entry.seq,
+        "answers": p.answers,
+        "lesson": p.lesson,
+        "points": from_cents(sum(a.cents for a in entry.awards)),
+    }
 
 
 @post("/api/deals/{deal_id:int}/story", status_code=HTTP_201_CREATED, tags=["learning"])
-async def post_story(deal_id: int, data: StoryIn, caller: Caller, ledger: Ledger) -> dict[str, Any]:
+async def post_story(deal_id: int, data: StoryIn, caller: Caller, writer: Writer) -> dict[str, Any]:
     """The seller of a won deal tells how it was won (once); ``story_points``."""
-    return await reviews.post_story(ledger, caller, deal_id, data.text)
+    entry = (await writer.submit(PostStory(deal_id, data.text), caller.actor)).entries[0]
+    p = entry.payload
+    assert isinstance(p, StoryPosted)
+    return {
+        "id": p.story_id,
+        "deal_id": p.deal_id,
+        "seq": entry.seq,
+        "text": p.text,
+        "points": from_cents(sum(a.cents for a in entry.awards)),
+    }
 
 
 @get("/api/members/{member_id:int}/pending-reviews", tags=["learning"])
@@ -66,7 +90,7 @@ async def pending(member_id: int, caller: Caller) -> list[dict[str, Any]]:
     """Lost deals of this member that still wait for their loss review."""
     if not await Member.exists(id=member_id):
         raise NotFound(f"There is no member {member_id}.")
-    return await reviews.pending_reviews(member_id)
+    return await pending_reviews(member_id)
 
 
 @get("/api/insights/losses", tags=["learning"])

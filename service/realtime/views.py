@@ -10,11 +10,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..actions.goals import goal_json
-from ..actions.org import season_json
-from ..api.boards import feed_entries
 from ..boards import Boards
 from ..db.models import Goal, Season
+from ..reads import feed_entries, goal_json, season_json
 
 __all__ = ["BoardView", "GroupKey", "touches_team"]
 

@@ -1,1 +1,0 @@
-"""Actions: each builds one kind of ledger entry through ``Ledger.record``."""

@@ -1,0 +1,66 @@
+"""An entry's stored ``data`` (the payload's fields, ``names`` and ``events``) to and from
+the typed ``Entry``. The shape is the one earlier versions wrote, so old ledgers decode."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from .entries import Actor, Award, Entry, Event, Payload
+
+__all__ = ["entry_data", "entry_from_row"]
+
+_encoder = msgspec.json.Encoder()
+_payload_decoder: Any = None
+
+
+def entry_data(entry: Entry) -> bytes:
+    """The JSON stored in the entry's ``data`` column."""
+    data = msgspec.to_builtins(entry.payload)
+    data.pop("kind", None)
+    data["names"] = {str(k): v for k, v in entry.names.items()}
+    data["events"] = msgspec.to_builtins(entry.events)
+    return _encoder.encode(data)
+
+
+def entry_from_row(
+    *,
+    id: int,
+    seq: int,
+    kind: str,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    week: str,
+    actor_role: str,
+    actor_token_id: int | None,
+    actor_member_id: int | None,
+    member_id: int | None,
+    team_id: int | None,
+    season_id: int | None,
+    policy_id: int,
+    data: dict[str, Any] | str | bytes,
+    awards: tuple[Award, ...] = (),
+) -> Entry:
+    """An entry as read back from its row (``data`` parsed or raw JSON)."""
+    fields = dict(msgspec.json.decode(data) if isinstance(data, str | bytes) else data)
+    names = fields.pop("names", None) or {}
+    events = fields.pop("events", None) or []
+    fields["kind"] = kind
+    return Entry(
+        seq=seq,
+        occurred_at=occurred_at,
+        recorded_at=recorded_at,
+        week=week,
+        actor=Actor(actor_role, actor_token_id, actor_member_id),
+        policy_id=policy_id,
+        payload=msgspec.convert(fields, Payload, strict=False),  # type: ignore[arg-type]
+        member_id=member_id,
+        team_id=team_id,
+        season_id=season_id,
+        awards=awards,
+        events=tuple(msgspec.convert(events, list[Event], strict=False)),  # type: ignore[arg-type]
+        names={int(k): v for k, v in names.items()},
+        id=id,
+    )

@@ -1,0 +1,306 @@
+"""Commands (what someone asks for) and the context a decision is made in.
+
+``decide(command, actor, state, ctx)`` is the one entry point: it returns a ``Decision``
+(the entries to append, or an earlier result to hand back) or raises a ``HuddleError``
+saying, in words a user understands, why the command is refused. It never changes the
+state: the engine ``evolve``\\s it with the entries once a decision is taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from msgspec import Struct
+
+from ..errors import Forbidden
+from .calendar import iso_week, local_date
+from .entries import (
+    Actor,
+    Award,
+    DealLost,
+    DealWon,
+    Entry,
+    Event,
+    LossReviewed,
+    Payload,
+    StoryPosted,
+)
+from .state import State
+
+__all__ = [
+    "AllowanceLeft",
+    "AnswerFeedback",
+    "AwardMentoring",
+    "ChangePolicy",
+    "Command",
+    "Context",
+    "CreateMember",
+    "CreateSeason",
+    "CreateTeam",
+    "DealRef",
+    "Decision",
+    "FeedbackRef",
+    "GiveKudos",
+    "Ids",
+    "PostStory",
+    "RecordDeal",
+    "ReviewLoss",
+    "SetGoal",
+    "UpdateMember",
+    "UpdateTeam",
+    "new_entry",
+    "require",
+]
+
+
+class RecordDeal(Struct, frozen=True):
+    seller_id: int
+    outcome: str
+    amount: float
+    customer: str
+    assists: tuple[int, ...] = ()
+    external_id: str | None = None
+    closed_at: datetime | None = None
+
+
+class GiveKudos(Struct, frozen=True):
+    to_member_id: int
+    points: float
+    message: str
+    strength: str | None = None
+
+
+class AwardMentoring(Struct, frozen=True):
+    member_id: int
+    points: float
+    note: str
+
+
+class SetGoal(Struct, frozen=True):
+    team_id: int
+    season_id: int
+    metric: str
+    target: float
+    member_targets: tuple[tuple[int, float], ...] = ()
+
+
+class ReviewLoss(Struct, frozen=True):
+    deal_id: int
+    answers: tuple[str, ...]
+    lesson: str | None = None
+
+
+class PostStory(Struct, frozen=True):
+    deal_id: int
+    text: str
+
+
+class AnswerFeedback(Struct, frozen=True):
+    request_id: int
+    rating: int
+    comment: str | None = None
+
+
+class CreateTeam(Struct, frozen=True):
+    name: str
+    nickname: str | None = None
+    color: str | None = None
+
+
+class UpdateTeam(Struct, frozen=True):
+    team_id: int
+    changes: dict[str, Any]
+
+
+class CreateMember(Struct, frozen=True):
+    name: str
+    team_id: int
+    role: str
+    email: str | None = None
+    joined_on: date | None = None
+
+
+class UpdateMember(Struct, frozen=True):
+    member_id: int
+    changes: dict[str, Any]
+
+
+class CreateSeason(Struct, frozen=True):
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+class ChangePolicy(Struct, frozen=True):
+    changes: dict[str, Any]
+
+
+class AllowanceLeft(Struct, frozen=True):
+    """Not a change: what is left of the caller's weekly kudos allowance or mentoring
+    budget, read under the lock with the same state the rules use."""
+
+    what: str  # "kudos" or "mentoring"
+
+
+Command = (
+    RecordDeal
+    | GiveKudos
+    | AwardMentoring
+    | SetGoal
+    | ReviewLoss
+    | PostStory
+    | AnswerFeedback
+    | CreateTeam
+    | UpdateTeam
+    | CreateMember
+    | UpdateMember
+    | CreateSeason
+    | ChangePolicy
+    | AllowanceLeft
+)
+
+
+# -- what a batch looks up once, for things too many to keep in memory ----------------------
+
+
+@dataclass
+class DealRef:
+    """A recorded deal as the rules and the API's answers need it."""
+
+    id: int
+    seq: int
+    seller_id: int
+    team_id: int
+    season_id: int | None
+    outcome: str
+    amount: float
+    customer: str
+    assists: list[int]
+    external_id: str | None
+    closed_at: datetime
+    has_story: bool = False
+    has_review: bool = False
+
+
+@dataclass
+class FeedbackRef:
+    id: int
+    seller_id: int
+    customer: str
+    expires_at: datetime
+    used: bool
+
+
+class Ids:
+    """Row ids handed out under the write lock: the next id of each table."""
+
+    def __init__(self, last: dict[str, int]) -> None:
+        self.last = dict(last)
+
+    def take(self, table: str) -> int:
+        self.last[table] = self.last.get(table, 0) + 1
+        return self.last[table]
+
+
+@dataclass
+class Context:
+    """The moment of the batch, its ids and what it looked up."""
+
+    now: datetime
+    ids: Ids
+    deals: dict[int, DealRef] = field(default_factory=dict)
+    deals_by_external: dict[str, DealRef] = field(default_factory=dict)
+    feedback_requests: dict[int, FeedbackRef] = field(default_factory=dict)
+    # (team, season) → won deals (seller, amount), for goals set mid-season
+    won_deals: dict[tuple[int, int], list[tuple[int, float]]] = field(default_factory=dict)
+
+    def note(self, entry: Entry) -> None:
+        """Keep the lookups true for the next commands of the same batch."""
+        p = entry.payload
+        if isinstance(p, DealWon | DealLost) and p.deal_id and entry.member_id:
+            ref = DealRef(
+                p.deal_id,
+                entry.seq,
+                entry.member_id,
+                entry.team_id or 0,
+                entry.season_id,
+                "won" if isinstance(p, DealWon) else "lost",
+                float(p.amount),
+                p.customer,
+                list(p.assists),
+                p.external_id,
+                entry.occurred_at,
+            )
+            self.deals[ref.id] = ref
+            if p.external_id:
+                self.deals_by_external[p.external_id] = ref
+            key = (ref.team_id, entry.season_id or 0)
+            if ref.outcome == "won" and key in self.won_deals:
+                self.won_deals[key].append((ref.seller_id, ref.amount))
+        elif isinstance(p, StoryPosted) and p.deal_id in self.deals:
+            self.deals[p.deal_id].has_story = True
+        elif isinstance(p, LossReviewed) and p.deal_id in self.deals:
+            self.deals[p.deal_id].has_review = True
+        elif entry.kind == "feedback.received":
+            request_id = getattr(p, "request_id", None)
+            if request_id in self.feedback_requests:
+                self.feedback_requests[request_id].used = True
+
+
+@dataclass
+class Decision:
+    """The entries to append (possibly none) and what to answer the caller."""
+
+    entries: list[Entry] = field(default_factory=list)
+    replay: DealRef | None = None
+    remaining: int | None = None  # hundredths left of the allowance or budget used
+
+
+Decider = Callable[[Any, Actor, State, Context], Decision]
+
+
+def require(actor: Actor, *roles: str) -> None:
+    if actor.role not in roles:
+        raise Forbidden(
+            f"A {actor.role} token cannot do this; it needs one of: {', '.join(roles)}."
+        )
+
+
+def new_entry(
+    state: State,
+    ctx: Context,
+    actor: Actor,
+    payload: Payload,
+    *,
+    member_id: int | None = None,
+    team_id: int | None = None,
+    occurred_at: datetime | None = None,
+    awards: tuple[Award, ...] = (),
+    events: tuple[Event, ...] = (),
+    names: dict[int, str] | None = None,
+) -> Entry:
+    """An entry numbered after the state's last one, in the season of when it happened."""
+    occurred = occurred_at or ctx.now
+    season = state.season_for(local_date(occurred, state.tz))
+    known = {a.member_id for a in awards} | {member_id, actor.member_id}
+    all_names = {m: state.members[m].name for m in known if m in state.members}
+    all_names.update(names or {})
+    return Entry(
+        seq=state.seq + 1,
+        occurred_at=occurred,
+        recorded_at=ctx.now,
+        week=iso_week(ctx.now, state.tz),
+        actor=actor,
+        policy_id=state.policy_id,
+        payload=payload,
+        member_id=member_id,
+        team_id=team_id,
+        season_id=season.id if season else None,
+        awards=awards,
+        events=events,
+        names=all_names,
+        id=ctx.ids.take("entry"),
+    )

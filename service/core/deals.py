@@ -1,0 +1,201 @@
+"""Deciding deals and goals: who may log a deal, what it scores, which goals it moves.
+
+Goals nest: a team goal with member goals under it. A won deal moves its team's goals
+for the deal's season (revenue by its amount, deals by one) and the seller's own goal;
+a goal reached pays its bonus once (team goal: every member; member goal: the member).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from .calendar import is_newcomer, local_date
+from .commands import Context, Decision, RecordDeal, SetGoal, new_entry, require
+from .entries import (
+    Actor,
+    Award,
+    DealLost,
+    DealWon,
+    Event,
+    GoalProgress,
+    GoalReached,
+    GoalSet,
+    MemberTarget,
+)
+from .goals import deal_contribution, is_reached
+from .points import from_cents, to_cents
+from .scoring import DealFacts, score_deal
+from .state import GoalState, MemberGoalState, State
+
+__all__ = ["advance_goals", "decide_deal", "decide_goal"]
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def decide_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> Decision:
+    """A won deal pays the seller, the team share and the assists, and moves goals."""
+    require(actor, "seller", "manager", "integration", "admin")
+    if cmd.outcome not in ("won", "lost"):
+        raise Invalid(f"outcome must be 'won' or 'lost', not {cmd.outcome!r}.")
+    if cmd.amount < 0:
+        raise Invalid("amount must be 0 or more.")
+    customer = cmd.customer.strip()
+    if not customer:
+        raise Invalid("customer must name the customer the deal was with.")
+    closed_at = cmd.closed_at or ctx.now
+    if closed_at.tzinfo is None:
+        raise Invalid("closed_at needs a time zone offset, e.g. 2026-11-20T14:00:00+01:00.")
+    if closed_at > ctx.now + CLOCK_SKEW:
+        raise Invalid("closed_at is in the future; give the time the deal was closed.")
+    seller = state.members.get(cmd.seller_id)
+    if seller is None:
+        raise NotFound(f"There is no member {cmd.seller_id} to credit this deal to.")
+    if actor.role == "seller" and actor.member_id != seller.id:
+        raise Forbidden("Sellers log their own deals only; use your own member id as seller_id.")
+    if actor.role == "manager" and _team_of(state, actor) != seller.team_id:
+        raise Forbidden("Managers log deals for members of their own team only.")
+    unknown = [a for a in cmd.assists if a not in state.members]
+    if unknown:
+        raise Invalid(f"Assists name unknown member(s): {', '.join(map(str, unknown))}.")
+    if cmd.external_id and cmd.external_id in ctx.deals_by_external:
+        return Decision(replay=ctx.deals_by_external[cmd.external_id])
+    won = cmd.outcome == "won"
+    team_ids = state.team_member_ids(seller.team_id)
+    day = local_date(closed_at, state.tz)
+    facts = DealFacts(
+        seller_id=seller.id,
+        won=won,
+        amount=cmd.amount,
+        seller_is_newcomer=is_newcomer(seller.joined_on, day, state.policy.newcomer_days),
+        teammate_ids=tuple(m for m in team_ids if m != seller.id),
+        assist_ids=tuple(cmd.assists),
+    )
+    awards = [
+        Award(a.member_id, state.team_of(a.member_id), a.category, a.cents)
+        for a in score_deal(facts, state.policy)
+    ]
+    events: list[Event] = []
+    season = state.season_for(day)
+    if won and season:
+        goals = [
+            g
+            for g in state.goals.values()
+            if g.team_id == seller.team_id and g.season_id == season.id
+        ]
+        for goal in goals:
+            move = to_cents(deal_contribution(goal.metric, cmd.amount))
+            bonus, goal_events = advance_goals(state, goal, {seller.id: move}, team_ids)
+            awards.extend(bonus)
+            events.extend(goal_events)
+    kind = DealWon if won else DealLost
+    payload = kind(cmd.amount, customer, list(cmd.assists), cmd.external_id, ctx.ids.take("deal"))
+    entry = new_entry(
+        state,
+        ctx,
+        actor,
+        payload,
+        member_id=seller.id,
+        team_id=seller.team_id,
+        occurred_at=closed_at,
+        awards=tuple(awards),
+        events=tuple(events),
+        names={m: state.members[m].name for m in team_ids},
+    )
+    return Decision([entry])
+
+
+def _team_of(state: State, actor: Actor) -> int | None:
+    member = state.members.get(actor.member_id or 0)
+    return member.team_id if member else None
+
+
+def advance_goals(
+    state: State, goal: GoalState, moves: dict[int, int], team_ids: list[int]
+) -> tuple[list[Award], list[Event]]:
+    """Move a goal by ``moves`` (member → hundredths): the progress, and bonuses once."""
+    awards: list[Award] = []
+    events: list[Event] = []
+    policy = state.policy
+    value = goal.value + sum(moves.values())
+    if value != goal.value:
+        events.append(_progress(goal, None, value, goal.target))
+    if not goal.reached and is_reached(value, goal.target):
+        # team goal bonus: every member of the team, once
+        cents = to_cents(policy.team_goal_bonus)
+        awards.extend(Award(m, goal.team_id, "bonus", cents) for m in team_ids if cents)
+        events.append(GoalReached(goal.id, goal.team_id, goal.metric, "team", None))
+    for mg in goal.members.values():
+        member_value = mg.value + moves.get(mg.member_id, 0)
+        if member_value != mg.value:
+            events.append(_progress(goal, mg.member_id, member_value, mg.target))
+        if not mg.reached and is_reached(member_value, mg.target):
+            cents = to_cents(policy.member_goal_bonus)
+            if cents:
+                awards.append(Award(mg.member_id, state.team_of(mg.member_id), "bonus", cents))
+            events.append(GoalReached(goal.id, goal.team_id, goal.metric, "member", mg.member_id))
+    return awards, events
+
+
+def _progress(goal: GoalState, member_id: int | None, value: int, target: int) -> GoalProgress:
+    return GoalProgress(
+        goal.id, goal.team_id, goal.metric, member_id, from_cents(value), from_cents(target)
+    )
+
+
+def decide_goal(cmd: SetGoal, actor: Actor, state: State, ctx: Context) -> Decision:
+    """Set a team goal with member goals under it; deals already won count at once."""
+    require(actor, "manager", "admin")
+    if cmd.metric not in ("revenue", "deals"):
+        raise Invalid("metric must be 'revenue' or 'deals'.")
+    if cmd.target <= 0 or any(t <= 0 for _, t in cmd.member_targets):
+        raise Invalid("Every target must be greater than 0.")
+    team = state.teams.get(cmd.team_id)
+    if team is None:
+        raise NotFound(f"There is no team {cmd.team_id}.")
+    if actor.role == "manager" and _team_of(state, actor) != cmd.team_id:
+        raise Forbidden("Managers set goals for their own team only.")
+    if cmd.season_id not in state.season_names:
+        raise NotFound(f"There is no season {cmd.season_id}; create it first.")
+    ids = [m for m, _ in cmd.member_targets]
+    if len(set(ids)) != len(ids):
+        raise Invalid("Each member may have only one target in a goal.")
+    strangers = [m for m in ids if m not in state.members or state.team_of(m) != cmd.team_id]
+    if strangers:
+        raise Invalid(
+            f"Member goals must be for members of team {team.name!r}; not: "
+            f"{', '.join(map(str, strangers))}."
+        )
+    if any(
+        g.team_id == cmd.team_id and g.season_id == cmd.season_id and g.metric == cmd.metric
+        for g in state.goals.values()
+    ):
+        raise Conflict(f"Team {team.name!r} already has a {cmd.metric} goal for this season.")
+    goal = GoalState(
+        ctx.ids.take("goal"), cmd.team_id, cmd.season_id, cmd.metric, to_cents(cmd.target)
+    )
+    for member_id, target in cmd.member_targets:
+        goal.members[member_id] = MemberGoalState(member_id, to_cents(target))
+    moves: dict[int, int] = {}
+    for seller_id, amount in ctx.won_deals.get((cmd.team_id, cmd.season_id), []):
+        moves[seller_id] = moves.get(seller_id, 0) + to_cents(deal_contribution(cmd.metric, amount))
+    awards, events = advance_goals(state, goal, moves, state.team_member_ids(cmd.team_id))
+    payload = GoalSet(
+        goal.id,
+        cmd.season_id,
+        cmd.metric,
+        cmd.target,
+        team.name,
+        [MemberTarget(m, t) for m, t in cmd.member_targets],
+    )
+    entry = new_entry(
+        state,
+        ctx,
+        actor,
+        payload,
+        team_id=cmd.team_id,
+        awards=tuple(awards),
+        events=tuple(events),
+        names={m: state.members[m].name for m in ids},
+    )
+    return Decision([entry])

@@ -1,0 +1,253 @@
+"""What happened: one msgspec Struct per ledger entry kind, and the entry around it.
+
+An ``Entry`` is the envelope every kind shares (seq, times, actor, subject, awards,
+events); its ``payload`` is the kind's own Struct, tagged by ``kind`` ("deal.won",
+"kudos", ...). The database row, the feed, the live ``update`` message, the CSV export
+and the OpenAPI schema are all views of these types (``service.core.views``).
+
+Stored ``data`` keeps the shape earlier versions wrote (the payload's fields plus
+``names`` and ``events``), so ledgers written before these types decode unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from msgspec import Struct, field
+
+__all__ = [
+    "Actor",
+    "Award",
+    "BadgeEarned",
+    "DealLost",
+    "DealWon",
+    "Entry",
+    "Event",
+    "FeedbackReceived",
+    "GoalProgress",
+    "GoalReached",
+    "GoalSet",
+    "KudosGiven",
+    "LossReviewed",
+    "MemberJoined",
+    "MemberTarget",
+    "MemberUpdated",
+    "MentoringAwarded",
+    "Payload",
+    "PolicyChanged",
+    "SeasonCreated",
+    "StoryPosted",
+    "TeamCreated",
+    "TeamUpdated",
+]
+
+Number = int | float
+
+
+class Award(Struct, frozen=True):
+    """Points one member earned from one entry, in one category (hundredths of points).
+
+    The team is fixed when awarded: a member who moves keeps past points with the team
+    they were earned for."""
+
+    member_id: int
+    team_id: int
+    category: str
+    cents: int
+
+
+class Actor(Struct, frozen=True):
+    """Who made the entry: the token's role, the token, and its member if any."""
+
+    role: str
+    token_id: int | None = None
+    member_id: int | None = None
+
+
+# -- events: what an entry caused besides points -------------------------------------------
+
+
+class GoalProgress(Struct, frozen=True, tag="goal_progress", tag_field="type"):
+    """A goal moved; ``value`` is the new absolute value (so replaying it is idempotent)."""
+
+    goal_id: int
+    team_id: int
+    metric: str
+    member_id: int | None
+    value: Number
+    target: Number
+
+
+class GoalReached(Struct, frozen=True, tag="goal_reached", tag_field="type"):
+    goal_id: int
+    team_id: int
+    metric: str
+    scope: str
+    member_id: int | None
+
+
+class BadgeEarned(Struct, frozen=True, tag="badge", tag_field="type"):
+    badge: str
+    title: str
+    member_id: int
+    name: str
+    team_id: int
+    badge_id: int | None = None
+
+
+Event = GoalProgress | GoalReached | BadgeEarned
+
+
+# -- payloads: one per entry kind -----------------------------------------------------------
+
+
+class DealWon(Struct, frozen=True, tag="deal.won", tag_field="kind"):
+    amount: Number
+    customer: str
+    assists: list[int] = field(default_factory=list)
+    external_id: str | None = None
+    deal_id: int | None = None
+
+
+class DealLost(Struct, frozen=True, tag="deal.lost", tag_field="kind"):
+    amount: Number
+    customer: str
+    assists: list[int] = field(default_factory=list)
+    external_id: str | None = None
+    deal_id: int | None = None
+
+
+class KudosGiven(Struct, frozen=True, tag="kudos", tag_field="kind"):
+    from_member_id: int
+    to_member_id: int
+    points: Number
+    message: str
+    strength: str | None = None
+    kudos_id: int | None = None
+
+
+class MentoringAwarded(Struct, frozen=True, tag="mentoring", tag_field="kind"):
+    member_id: int
+    points: Number
+    note: str
+    awarded_by_member_id: int | None = None
+    mentoring_id: int | None = None
+
+
+class MemberTarget(Struct, frozen=True):
+    member_id: int
+    target: Number
+
+
+class GoalSet(Struct, frozen=True, tag="goal.set", tag_field="kind"):
+    goal_id: int
+    season_id: int
+    metric: str
+    target: Number
+    team_name: str
+    member_targets: list[MemberTarget] = field(default_factory=list)
+
+
+class LossReviewed(Struct, frozen=True, tag="loss.reviewed", tag_field="kind"):
+    deal_id: int
+    customer: str
+    lesson: str | None = None
+    answers: list[str] = field(default_factory=list)
+    review_id: int | None = None
+
+
+class StoryPosted(Struct, frozen=True, tag="story.posted", tag_field="kind"):
+    deal_id: int
+    customer: str
+    amount: Number
+    text: str
+    story_id: int | None = None
+
+
+class FeedbackReceived(Struct, frozen=True, tag="feedback.received", tag_field="kind"):
+    customer: str
+    rating: int
+    comment: str | None = None
+    request_id: int | None = None
+    feedback_id: int | None = None
+
+
+class TeamCreated(Struct, frozen=True, tag="team.created", tag_field="kind"):
+    name: str
+    team_id: int
+    nickname: str | None = None
+    color: str | None = None
+
+
+class TeamUpdated(Struct, frozen=True, tag="team.updated", tag_field="kind"):
+    changes: dict[str, Any]
+    was: dict[str, Any] = field(default_factory=dict)
+
+
+class MemberJoined(Struct, frozen=True, tag="member.joined", tag_field="kind"):
+    name: str
+    role: str
+    joined_on: date
+    team_name: str = ""
+    email: str | None = None
+
+
+class MemberUpdated(Struct, frozen=True, tag="member.updated", tag_field="kind"):
+    changes: dict[str, Any]
+
+
+class SeasonCreated(Struct, frozen=True, tag="season.created", tag_field="kind"):
+    name: str
+    starts_on: date
+    ends_on: date
+    season_id: int
+
+
+class PolicyChanged(Struct, frozen=True, tag="policy.changed", tag_field="kind"):
+    changes: dict[str, Any]
+    version: int
+
+
+Payload = (
+    DealWon
+    | DealLost
+    | KudosGiven
+    | MentoringAwarded
+    | GoalSet
+    | LossReviewed
+    | StoryPosted
+    | FeedbackReceived
+    | TeamCreated
+    | TeamUpdated
+    | MemberJoined
+    | MemberUpdated
+    | SeasonCreated
+    | PolicyChanged
+)
+
+# fields kept in the ledger but not shown to every token in the feed
+PRIVATE_FIELDS = {"member.joined": ("email",), "loss.reviewed": ("answers",)}
+
+
+class Entry(Struct):
+    """One ledger entry: numbered by ``seq`` without gaps, never edited."""
+
+    seq: int
+    occurred_at: datetime
+    recorded_at: datetime
+    week: str
+    actor: Actor
+    policy_id: int
+    payload: Payload
+    member_id: int | None = None
+    team_id: int | None = None
+    season_id: int | None = None
+    awards: tuple[Award, ...] = ()
+    events: tuple[Event, ...] = ()
+    names: dict[int, str] = field(default_factory=dict)
+    id: int = 0
+
+    @property
+    def kind(self) -> str:
+        return str(self.payload.__struct_config__.tag)

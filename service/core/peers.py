@@ -1,0 +1,124 @@
+"""Deciding peer-help kudos and managers' mentoring points, within weekly allowances."""
+
+from __future__ import annotations
+
+from ..errors import Forbidden, Invalid, NotFound
+from .calendar import iso_week
+from .commands import (
+    AllowanceLeft,
+    AwardMentoring,
+    Context,
+    Decision,
+    GiveKudos,
+    new_entry,
+    require,
+)
+from .entries import Actor, Award, KudosGiven, MentoringAwarded
+from .points import from_cents, to_cents
+from .rules import KudosUsage, check_kudos, check_mentoring
+from .state import State
+
+__all__ = [
+    "STRENGTHS",
+    "decide_allowance",
+    "decide_kudos",
+    "decide_mentoring",
+    "kudos_left",
+    "mentoring_left",
+]
+
+STRENGTHS = (
+    "communicator",
+    "big-picture",
+    "closer",
+    "coach",
+    "product-expert",
+    "listener",
+    "organizer",
+)
+
+
+def kudos_usage(state: State, week: str, giver: int, recipient: int) -> KudosUsage:
+    given, pairs = state.kudos_week(week)
+    return KudosUsage(
+        given_total=given.get(giver, 0),
+        given_to_recipient=pairs.get((giver, recipient), 0),
+        received_from_recipient=pairs.get((recipient, giver), 0),
+    )
+
+
+def kudos_left(state: State, week: str, giver: int) -> tuple[int, int]:
+    """(used, left) of a giver's weekly kudos allowance, in hundredths."""
+    used = state.kudos_week(week)[0].get(giver, 0)
+    return used, max(to_cents(state.policy.kudos_weekly_allowance) - used, 0)
+
+
+def mentoring_left(state: State, week: str, manager: int) -> tuple[int, int]:
+    """(used, left) of a manager's weekly mentoring budget, in hundredths."""
+    used = state.mentoring_week(week).get(manager, 0)
+    return used, max(to_cents(state.policy.mentoring_weekly_budget) - used, 0)
+
+
+def decide_kudos(cmd: GiveKudos, actor: Actor, state: State, ctx: Context) -> Decision:
+    """Kudos: thanks from one member to another, within the giver's weekly allowance."""
+    require(actor, "seller", "manager")
+    if cmd.strength is not None and cmd.strength not in STRENGTHS:
+        raise Invalid(f"strength must be one of: {', '.join(STRENGTHS)}.")
+    message = cmd.message.strip()
+    if not message:
+        raise Invalid("Say thanks in a few words: message must not be empty.")
+    recipient = state.members.get(cmd.to_member_id)
+    if recipient is None:
+        raise NotFound(f"There is no member {cmd.to_member_id} to thank.")
+    giver = actor.member_id
+    if giver is None:
+        raise Forbidden("Kudos are given by a member; use a seller or manager token.")
+    week = iso_week(ctx.now, state.tz)
+    usage = kudos_usage(state, week, giver, recipient.id)
+    cents = check_kudos(giver, recipient.id, cmd.points, usage, state.policy)
+    payload = KudosGiven(
+        giver, recipient.id, from_cents(cents), message, cmd.strength, ctx.ids.take("kudos")
+    )
+    awards = (Award(recipient.id, recipient.team_id, "help", cents),)
+    entry = new_entry(
+        state, ctx, actor, payload, member_id=recipient.id, team_id=recipient.team_id, awards=awards
+    )
+    left = to_cents(state.policy.kudos_weekly_allowance) - usage.given_total - cents
+    return Decision([entry], remaining=max(left, 0))
+
+
+def decide_mentoring(cmd: AwardMentoring, actor: Actor, state: State, ctx: Context) -> Decision:
+    """Mentoring points: a manager rewards sharing knowledge, within a weekly budget."""
+    require(actor, "manager", "admin")
+    note = cmd.note.strip()
+    if not note:
+        raise Invalid("Add a note saying what the mentoring was for.")
+    member = state.members.get(cmd.member_id)
+    if member is None:
+        raise NotFound(f"There is no member {cmd.member_id}.")
+    manager = actor.member_id
+    if actor.role == "manager" and (
+        manager not in state.members or state.team_of(manager) != member.team_id
+    ):
+        raise Forbidden("Managers award mentoring points to members of their own team only.")
+    used = 0
+    if manager is not None:  # admins have no budget of their own
+        used = state.mentoring_week(iso_week(ctx.now, state.tz)).get(manager, 0)
+    cents = check_mentoring(manager, member.id, cmd.points, used, state.policy)
+    payload = MentoringAwarded(
+        member.id, from_cents(cents), note, manager, ctx.ids.take("mentoring")
+    )
+    awards = (Award(member.id, member.team_id, "mentoring", cents),)
+    entry = new_entry(
+        state, ctx, actor, payload, member_id=member.id, team_id=member.team_id, awards=awards
+    )
+    left = to_cents(state.policy.mentoring_weekly_budget) - used - cents
+    return Decision([entry], remaining=max(left, 0) if manager is not None else None)
+
+
+def decide_allowance(cmd: AllowanceLeft, actor: Actor, state: State, ctx: Context) -> Decision:
+    """What is left this week of the caller's kudos allowance or mentoring budget."""
+    require(actor, "seller", "manager") if cmd.what == "kudos" else require(actor, "manager")
+    week = iso_week(ctx.now, state.tz)
+    left = kudos_left if cmd.what == "kudos" else mentoring_left
+    return Decision(remaining=left(state, week, actor.member_id or 0)[1])

@@ -1,0 +1,341 @@
+"""The state a decision needs, and ``evolve``: how one entry changes it.
+
+Every writer keeps a ``State`` in memory. It is the fold of ``evolve`` over the ledger:
+built by replaying every entry at start-up, and caught up under the write lock from the
+entries other writers appended since (``seq`` greater than its own). It holds only what
+rules check: the member and team directory, seasons, the policy, this week's kudos and
+mentoring totals, goal progress, and badge counters. Unbounded things (idempotency keys,
+whether a deal has its story) are looked up once per batch instead (``Lookups``).
+
+``evolve`` changes the state in place and returns it: copying a whole directory for each
+of thousands of entries a second would cost more than the decision itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from .calendar import SeasonSpan, iso_week, local_date
+from .entries import (
+    BadgeEarned,
+    DealWon,
+    Entry,
+    FeedbackReceived,
+    GoalProgress,
+    GoalReached,
+    GoalSet,
+    KudosGiven,
+    LossReviewed,
+    MemberJoined,
+    MemberUpdated,
+    MentoringAwarded,
+    PolicyChanged,
+    SeasonCreated,
+    TeamCreated,
+    TeamUpdated,
+)
+from .points import to_cents
+from .policy import Policy
+
+__all__ = [
+    "GoalState",
+    "MemberFacts",
+    "MemberGoalState",
+    "State",
+    "TeamFacts",
+    "badge_steps",
+    "evolve",
+]
+
+
+@dataclass
+class MemberFacts:
+    id: int
+    name: str
+    team_id: int
+    role: str
+    joined_on: date
+    email: str | None = None
+
+
+@dataclass
+class TeamFacts:
+    id: int
+    name: str
+    nickname: str | None = None
+    color: str | None = None
+
+
+@dataclass
+class MemberGoalState:
+    member_id: int
+    target: int  # hundredths (a deals goal of 3 is 300)
+    value: int = 0
+    reached: bool = False
+
+
+@dataclass
+class GoalState:
+    id: int
+    team_id: int
+    season_id: int
+    metric: str
+    target: int
+    value: int = 0
+    reached: bool = False
+    members: dict[int, MemberGoalState] = field(default_factory=dict)
+
+
+@dataclass
+class State:
+    tz: ZoneInfo
+    seq: int = 0
+    policy: Policy = field(default_factory=Policy)
+    policy_id: int = 1
+    seasons: list[SeasonSpan] = field(default_factory=list)
+    season_names: dict[int, str] = field(default_factory=dict)
+    teams: dict[int, TeamFacts] = field(default_factory=dict)
+    members: dict[int, MemberFacts] = field(default_factory=dict)
+    emails: dict[str, int] = field(default_factory=dict)
+    week: str = ""  # the newest ISO week seen; older weeks' totals are dropped
+    kudos_given: dict[int, int] = field(default_factory=dict)  # giver → hundredths
+    kudos_pair: dict[tuple[int, int], int] = field(default_factory=dict)  # (giver, to)
+    mentoring_used: dict[int, int] = field(default_factory=dict)  # manager → hundredths
+    goals: dict[int, GoalState] = field(default_factory=dict)
+    badges: set[tuple[int, int, str]] = field(default_factory=set)  # member, season, code
+    badge_counts: dict[tuple[object, ...], int] = field(default_factory=dict)
+    thanked: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+
+    def team_member_ids(self, team_id: int) -> list[int]:
+        return [m.id for m in self.members.values() if m.team_id == team_id]
+
+    def team_of(self, member_id: int) -> int:
+        return self.members[member_id].team_id
+
+    def season_for(self, day: date) -> SeasonSpan | None:
+        return next((s for s in self.seasons if s.contains(day)), None)
+
+    def kudos_week(self, week: str) -> tuple[dict[int, int], dict[tuple[int, int], int]]:
+        """This week's kudos totals (empty when the state's newest week is another)."""
+        return (self.kudos_given, self.kudos_pair) if week == self.week else ({}, {})
+
+    def mentoring_week(self, week: str) -> dict[int, int]:
+        return self.mentoring_used if week == self.week else {}
+
+
+def evolve(state: State, entry: Entry) -> State:
+    """Apply one entry to the state (in place) and return it."""
+    payload = entry.payload
+    _roll_week(state, entry.week)
+    handler = _HANDLERS.get(type(payload))
+    if handler:
+        handler(state, entry)
+    for event in entry.events:
+        _apply_event(state, event, entry)
+    for step in badge_steps(entry, state):
+        _count_badge_step(state, step)
+    state.policy_id = max(state.policy_id, entry.policy_id)
+    state.seq = max(state.seq, entry.seq)
+    return state
+
+
+def _roll_week(state: State, week: str) -> None:
+    if week > state.week:
+        state.week = week
+        state.kudos_given, state.kudos_pair, state.mentoring_used = {}, {}, {}
+
+
+def _kudos(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, KudosGiven)
+    if entry.week != state.week:
+        return
+    cents = to_cents(p.points)
+    state.kudos_given[p.from_member_id] = state.kudos_given.get(p.from_member_id, 0) + cents
+    pair = (p.from_member_id, p.to_member_id)
+    state.kudos_pair[pair] = state.kudos_pair.get(pair, 0) + cents
+
+
+def _mentoring(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, MentoringAwarded)
+    if p.awarded_by_member_id is None or entry.week != state.week:
+        return
+    used = state.mentoring_used.get(p.awarded_by_member_id, 0)
+    state.mentoring_used[p.awarded_by_member_id] = used + to_cents(p.points)
+
+
+def _team_created(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, TeamCreated)
+    state.teams[p.team_id] = TeamFacts(p.team_id, p.name, p.nickname, p.color)
+
+
+def _team_updated(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, TeamUpdated)
+    team = state.teams.get(entry.team_id or 0)
+    if team:
+        for key in ("name", "nickname", "color"):
+            if key in p.changes:
+                setattr(team, key, p.changes[key])
+
+
+def _member_joined(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, MemberJoined) and entry.member_id and entry.team_id
+    state.members[entry.member_id] = MemberFacts(
+        entry.member_id, p.name, entry.team_id, p.role, p.joined_on, p.email
+    )
+    if p.email:
+        state.emails[p.email] = entry.member_id
+
+
+def _member_updated(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, MemberUpdated)
+    member = state.members.get(entry.member_id or 0)
+    if member is None:
+        return
+    changes = p.changes
+    for key in ("name", "team_id", "role"):
+        if key in changes:
+            setattr(member, key, changes[key])
+    if "joined_on" in changes:
+        member.joined_on = date.fromisoformat(str(changes["joined_on"]))
+    if "email" in changes:
+        if member.email:
+            state.emails.pop(member.email, None)
+        member.email = changes["email"] or None
+        if member.email:
+            state.emails[member.email] = member.id
+
+
+def _season_created(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, SeasonCreated)
+    state.seasons.append(SeasonSpan(p.season_id, p.starts_on, p.ends_on))
+    state.season_names[p.season_id] = p.name
+
+
+def _policy_changed(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, PolicyChanged)
+    state.policy = Policy.from_dict(p.changes, base=state.policy)
+    state.policy_id = p.version
+
+
+def _goal_set(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, GoalSet) and entry.team_id is not None
+    state.goals[p.goal_id] = GoalState(
+        p.goal_id,
+        entry.team_id,
+        p.season_id,
+        p.metric,
+        to_cents(p.target),
+        members={
+            t.member_id: MemberGoalState(t.member_id, to_cents(t.target)) for t in p.member_targets
+        },
+    )
+
+
+_HANDLERS = {
+    KudosGiven: _kudos,
+    MentoringAwarded: _mentoring,
+    TeamCreated: _team_created,
+    TeamUpdated: _team_updated,
+    MemberJoined: _member_joined,
+    MemberUpdated: _member_updated,
+    SeasonCreated: _season_created,
+    PolicyChanged: _policy_changed,
+    GoalSet: _goal_set,
+}
+
+
+def _apply_event(state: State, event: object, entry: Entry) -> None:
+    if isinstance(event, GoalProgress):
+        goal = state.goals.get(event.goal_id)
+        if goal is None:
+            return
+        if event.member_id is None:
+            goal.value = to_cents(event.value)
+        elif event.member_id in goal.members:
+            goal.members[event.member_id].value = to_cents(event.value)
+    elif isinstance(event, GoalReached):
+        goal = state.goals.get(event.goal_id)
+        if goal is None:
+            return
+        if event.member_id is None:
+            goal.reached = True
+        elif event.member_id in goal.members:
+            goal.members[event.member_id].reached = True
+    elif isinstance(event, BadgeEarned):
+        state.badges.add((event.member_id, entry.season_id or 0, event.badge))
+
+
+# -- badge counters --------------------------------------------------------------------------
+# A step is (counter key, member, season key, badge code, what to add): the same steps
+# move the counters in ``evolve`` and tell ``decide`` what a new entry would count.
+
+Step = tuple[tuple[object, ...], int, int, str, object]
+
+
+def badge_steps(entry: Entry, state: State) -> list[Step]:
+    """What this entry adds to each badge's counter, for whom (see core.achievements)."""
+    p = entry.payload
+    season = entry.season_id or 0
+    steps: list[Step] = []
+    if isinstance(p, DealWon) and entry.member_id:
+        seller = entry.member_id
+        week = iso_week(entry.occurred_at, state.tz)
+        steps.append((("first-goal", seller, season), seller, season, "first-goal", 1))
+        steps.append((("hat-trick", seller, season, week), seller, season, "hat-trick", 1))
+        for member in p.assists:
+            steps.append((("playmaker", member, season), member, season, "playmaker", 1))
+    elif isinstance(p, KudosGiven):
+        if p.strength == "coach":
+            key = ("mentor-coach", p.to_member_id, season)
+            steps.append((key, p.to_member_id, season, "mentor", 1))
+        giver, to = state.members.get(p.from_member_id), state.members.get(p.to_member_id)
+        if giver and to and giver.team_id == to.team_id:
+            key = ("team-player", p.from_member_id, season)
+            steps.append((key, p.from_member_id, season, "team-player", p.to_member_id))
+    elif isinstance(p, MentoringAwarded):
+        key = ("mentor-mentoring", p.member_id, season)
+        steps.append((key, p.member_id, season, "mentor", 1))
+    elif isinstance(p, LossReviewed) and entry.member_id:
+        key = ("student-of-the-game", entry.member_id, season)
+        steps.append((key, entry.member_id, season, "student-of-the-game", 1))
+    elif isinstance(p, FeedbackReceived) and entry.member_id:
+        key = ("voice-of-the-customer", entry.member_id, season)
+        steps.append((key, entry.member_id, season, "voice-of-the-customer", 1))
+    return steps
+
+
+def count_after(state: State, step: Step) -> int:
+    """The badge's count for the step's member once the step is taken."""
+    key, member, season, code, add = step
+    if code == "team-player":
+        thanked = state.thanked.get((member, season), set())
+        return len(thanked | {add}) if isinstance(add, int) else len(thanked)
+    if code == "mentor":
+        coach = state.badge_counts.get(("mentor-coach", member, season), 0)
+        mentored = state.badge_counts.get(("mentor-mentoring", member, season), 0)
+        now = state.badge_counts.get(key, 0) + int(add)  # type: ignore[call-overload]
+        return max(now, mentored if key[0] == "mentor-coach" else coach)
+    return state.badge_counts.get(key, 0) + int(add)  # type: ignore[call-overload]
+
+
+def _count_badge_step(state: State, step: Step) -> None:
+    key, member, season, code, add = step
+    if code == "team-player":
+        state.thanked.setdefault((member, season), set()).add(int(add))  # type: ignore[call-overload]
+    else:
+        state.badge_counts[key] = state.badge_counts.get(key, 0) + int(add)  # type: ignore[call-overload]
+
+
+def local_day(state: State, entry: Entry) -> date:
+    return local_date(entry.occurred_at, state.tz)

@@ -1,0 +1,1 @@
+"""The engine: the one writer that persists every decision (group commit)."""

@@ -1,0 +1,341 @@
+"""Appending a batch of decided entries: the ledger rows, their awards, and the tables
+that answer questions about them (deals, kudos, goals, badges, ...), in bulk.
+
+Rows are grouped per table and inserted in foreign-key order with one ``executemany``
+each; goal progress carries absolute values, so its updates can simply run in order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..core.codec import entry_data
+from ..core.entries import (
+    BadgeEarned,
+    DealLost,
+    DealWon,
+    Entry,
+    FeedbackReceived,
+    GoalProgress,
+    GoalReached,
+    GoalSet,
+    KudosGiven,
+    LossReviewed,
+    MemberJoined,
+    MemberUpdated,
+    MentoringAwarded,
+    PolicyChanged,
+    SeasonCreated,
+    StoryPosted,
+    TeamCreated,
+    TeamUpdated,
+)
+from ..core.points import to_cents
+from ..core.policy import Policy
+from .tables import Sql
+
+__all__ = ["append_entries"]
+
+# table → columns, in the order rows are inserted (parents before children)
+_COLUMNS = {
+    "policy_version": "id, data, created_at, created_by",
+    "team": "id, name, nickname, color, created_at",
+    "season": "id, name, starts_on, ends_on",
+    "member": "id, name, team_id, role, email, joined_on, created_at",
+    "entry": "id, seq, kind, occurred_at, recorded_at, week, actor_role, actor_token_id, "
+    "actor_member_id, member_id, team_id, season_id, policy_id, data",
+    "deal": "id, entry_id, seller_id, team_id, season_id, outcome, amount, customer, assists, "
+    "external_id, closed_at",
+    "kudos": "id, entry_id, giver_id, recipient_id, cents, message, strength, week",
+    "mentoring": "id, entry_id, awarded_by_member_id, member_id, cents, note, week",
+    "goal": "id, team_id, season_id, metric, target, value, created_at",
+    "member_goal": "goal_id, member_id, target, value",
+    "story": "id, entry_id, deal_id, member_id, text",
+    "feedback": "id, entry_id, request_id, seller_id, team_id, season_id, rating, comment",
+    "badge": "id, entry_id, member_id, season_key, code, awarded_at",
+    "point_award": "entry_id, member_id, team_id, season_id, category, cents",
+}
+
+
+class _Batch:
+    """The rows and updates one batch writes."""
+
+    def __init__(self, sql: Sql, policies: Callable[[int], Policy]) -> None:
+        self.sql = sql
+        self.policies = policies
+        self.rows: dict[str, list[Sequence[Any]]] = defaultdict(list)
+        self.after: list[tuple[str, dict[str, Any], str, list[Any]]] = []  # updates
+        self.reviews: list[Sequence[Any]] = []
+
+    def add(self, entry: Entry) -> None:
+        sql, p = self.sql, entry.payload
+        self.rows["entry"].append(
+            (
+                entry.id,
+                entry.seq,
+                entry.kind,
+                sql.time(entry.occurred_at),
+                sql.time(entry.recorded_at),
+                entry.week,
+                entry.actor.role,
+                entry.actor.token_id,
+                entry.actor.member_id,
+                entry.member_id,
+                entry.team_id,
+                entry.season_id,
+                entry.policy_id,
+                entry_data(entry).decode(),
+            )
+        )
+        self.rows["point_award"].extend(
+            (entry.id, a.member_id, a.team_id, entry.season_id, a.category, a.cents)
+            for a in entry.awards
+        )
+        _ADDERS[type(p)](self, entry)
+        for event in entry.events:
+            self._event(entry, event)
+
+    def _event(self, entry: Entry, event: object) -> None:
+        sql = self.sql
+        if isinstance(event, GoalProgress):
+            value = sql.money(event.value)
+            if event.member_id is None:
+                self.after.append(("goal", {"value": value}, "id = ?", [event.goal_id]))
+            else:
+                where = "goal_id = ? AND member_id = ?"
+                self.after.append(
+                    ("member_goal", {"value": value}, where, [event.goal_id, event.member_id])
+                )
+        elif isinstance(event, GoalReached):
+            at = {"reached_at": sql.time(entry.recorded_at)}
+            if event.member_id is None:
+                self.after.append(("goal", at, "id = ? AND reached_at IS NULL", [event.goal_id]))
+            else:
+                where = "goal_id = ? AND member_id = ? AND reached_at IS NULL"
+                self.after.append(("member_goal", at, where, [event.goal_id, event.member_id]))
+        elif isinstance(event, BadgeEarned):
+            self.rows["badge"].append(
+                (
+                    event.badge_id,
+                    entry.id,
+                    event.member_id,
+                    entry.season_id or 0,
+                    event.badge,
+                    sql.time(entry.recorded_at),
+                )
+            )
+
+    async def write(self) -> None:
+        for table, columns in _COLUMNS.items():
+            await self.sql.insert(table, columns, self.rows.get(table, []))
+            if table == "story" and self.reviews:
+                # the review keeps the deal's team and season (insights count by them)
+                await self.sql.many(
+                    "INSERT INTO loss_review (id, entry_id, deal_id, member_id, team_id, "
+                    "season_id, answers, lesson) SELECT ?, ?, d.id, ?, d.team_id, d.season_id, "
+                    "?, ? FROM deal d WHERE d.id = ?",
+                    self.reviews,
+                )
+        for table, changes, where, values in self.after:
+            await self.sql.update(table, changes, where, values)
+
+
+def _deal(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, DealWon | DealLost)
+    sql = batch.sql
+    batch.rows["deal"].append(
+        (
+            p.deal_id,
+            entry.id,
+            entry.member_id,
+            entry.team_id,
+            entry.season_id,
+            "won" if isinstance(p, DealWon) else "lost",
+            sql.money(p.amount),
+            p.customer,
+            json.dumps(p.assists),
+            p.external_id,
+            sql.time(entry.occurred_at),
+        )
+    )
+
+
+def _kudos(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, KudosGiven)
+    batch.rows["kudos"].append(
+        (
+            p.kudos_id,
+            entry.id,
+            p.from_member_id,
+            p.to_member_id,
+            to_cents(p.points),
+            p.message,
+            p.strength,
+            entry.week,
+        )
+    )
+
+
+def _mentoring(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, MentoringAwarded)
+    batch.rows["mentoring"].append(
+        (
+            p.mentoring_id,
+            entry.id,
+            p.awarded_by_member_id,
+            p.member_id,
+            to_cents(p.points),
+            p.note,
+            entry.week,
+        )
+    )
+
+
+def _goal(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, GoalSet)
+    sql = batch.sql
+    batch.rows["goal"].append(
+        (
+            p.goal_id,
+            entry.team_id,
+            p.season_id,
+            p.metric,
+            sql.money(p.target),
+            sql.money(0),
+            sql.time(entry.recorded_at),
+        )
+    )
+    batch.rows["member_goal"].extend(
+        (p.goal_id, t.member_id, sql.money(t.target), sql.money(0)) for t in p.member_targets
+    )
+
+
+def _review(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, LossReviewed)
+    batch.reviews.append(
+        (p.review_id, entry.id, entry.member_id, json.dumps(p.answers), p.lesson, p.deal_id)
+    )
+
+
+def _story(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, StoryPosted)
+    batch.rows["story"].append((p.story_id, entry.id, p.deal_id, entry.member_id, p.text))
+
+
+def _feedback(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, FeedbackReceived)
+    batch.rows["feedback"].append(
+        (
+            p.feedback_id,
+            entry.id,
+            p.request_id,
+            entry.member_id,
+            entry.team_id,
+            entry.season_id,
+            p.rating,
+            p.comment,
+        )
+    )
+    used = {"used_at": batch.sql.time(entry.recorded_at)}
+    batch.after.append(("feedback_request", used, "id = ?", [p.request_id]))
+
+
+def _team(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, TeamCreated)
+    batch.rows["team"].append(
+        (p.team_id, p.name, p.nickname, p.color, batch.sql.time(entry.recorded_at))
+    )
+
+
+def _team_update(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, TeamUpdated)
+    batch.after.append(("team", dict(p.changes), "id = ?", [entry.team_id]))
+
+
+def _member(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, MemberJoined)
+    sql = batch.sql
+    batch.rows["member"].append(
+        (
+            entry.member_id,
+            p.name,
+            entry.team_id,
+            p.role,
+            p.email,
+            sql.day(p.joined_on),
+            sql.time(entry.recorded_at),
+        )
+    )
+
+
+def _member_update(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, MemberUpdated)
+    changes = dict(p.changes)
+    if "joined_on" in changes:
+        from datetime import date
+
+        changes["joined_on"] = batch.sql.day(date.fromisoformat(changes["joined_on"]))
+    batch.after.append(("member", changes, "id = ?", [entry.member_id]))
+
+
+def _season(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, SeasonCreated)
+    sql = batch.sql
+    batch.rows["season"].append((p.season_id, p.name, sql.day(p.starts_on), sql.day(p.ends_on)))
+
+
+def _policy(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, PolicyChanged)
+    policy = batch.policies(p.version)
+    batch.rows["policy_version"].append(
+        (
+            p.version,
+            json.dumps(policy.to_dict()),
+            batch.sql.time(entry.recorded_at),
+            entry.names.get(entry.actor.member_id or 0) or entry.actor.role,
+        )
+    )
+
+
+_ADDERS: dict[type, Callable[[_Batch, Entry], None]] = {
+    DealWon: _deal,
+    DealLost: _deal,
+    KudosGiven: _kudos,
+    MentoringAwarded: _mentoring,
+    GoalSet: _goal,
+    LossReviewed: _review,
+    StoryPosted: _story,
+    FeedbackReceived: _feedback,
+    TeamCreated: _team,
+    TeamUpdated: _team_update,
+    MemberJoined: _member,
+    MemberUpdated: _member_update,
+    SeasonCreated: _season,
+    PolicyChanged: _policy,
+}
+
+
+async def append_entries(
+    sql: Sql, entries: Sequence[Entry], policies: Callable[[int], Policy]
+) -> None:
+    """Write every row of a batch of entries on the transaction's connection."""
+    batch = _Batch(sql, policies)
+    for entry in entries:
+        batch.add(entry)
+    await batch.write()

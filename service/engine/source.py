@@ -1,0 +1,38 @@
+"""The ledger as the board sync reads it: entries after a seq, ready for Redis, and the
+award sums a full rebuild loads at once."""
+
+from __future__ import annotations
+
+from tortoise import connections
+
+from ..db.models import Entry as EntryRow
+from ..reads import typed_entries
+from ..store.leaderboard import PendingEntry
+from .writer import pending_entry
+
+__all__ = ["LedgerReader"]
+
+
+class LedgerReader:
+    """Reads committed entries for Redis (implements the board sync's ``LedgerSource``)."""
+
+    async def last_seq(self) -> int:
+        row = await EntryRow.all().order_by("-seq").first()
+        return row.seq if row else 0
+
+    async def entries_after(self, seq: int, limit: int) -> list[PendingEntry]:
+        rows = await EntryRow.filter(seq__gt=seq).order_by("seq").limit(limit)
+        return [pending_entry(e) for e in await typed_entries(list(rows))]
+
+    async def award_sums(self):  # type: ignore[no-untyped-def]
+        from ..db.sums import award_sums
+
+        return await award_sums()
+
+
+def connection_ready() -> bool:
+    try:
+        connections.get("default")
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,221 @@
+"""The engine's SQL: the write lock, catch-up reads, batch look-ups and bulk appends.
+
+Raw statements on the transaction's connection (Tortoise's client): a batch of hundreds
+of entries is a handful of ``executemany`` calls, not an ORM object per row. Queries are
+written with ``?`` and numbered for PostgreSQL; values are converted per dialect (SQLite
+keeps times and decimals as text, the way Tortoise's models read them back).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from ..core.codec import entry_from_row
+from ..core.commands import DealRef, FeedbackRef
+from ..core.entries import Entry
+
+__all__ = ["ENTRY_COLUMNS", "ID_TABLES", "Sql"]
+
+ENTRY_COLUMNS = (
+    "id, seq, kind, occurred_at, recorded_at, week, actor_role, actor_token_id, "
+    "actor_member_id, member_id, team_id, season_id, policy_id, data"
+)
+# tables whose ids the engine hands out itself, under the lock
+ID_TABLES = (
+    "entry",
+    "deal",
+    "kudos",
+    "mentoring",
+    "goal",
+    "loss_review",
+    "story",
+    "feedback",
+    "badge",
+    "team",
+    "member",
+    "season",
+    "policy_version",
+)
+_DEAL_COLUMNS = (
+    "d.id, e.seq, d.seller_id, d.team_id, d.season_id, d.outcome, d.amount, d.customer, "
+    "d.assists, d.external_id, d.closed_at"
+)
+
+
+class Sql:
+    """SQL on one connection (inside the write transaction, or a plain read)."""
+
+    def __init__(self, conn: BaseDBAsyncClient) -> None:
+        self.conn = conn
+        self.pg = conn.capabilities.dialect == "postgres"
+
+    # -- dialect ------------------------------------------------------------------------
+    def q(self, sql: str) -> str:
+        if not self.pg:
+            return sql
+        counter = iter(range(1, 100_000))
+        return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+
+    def time(self, value: datetime | None) -> Any:
+        return value if self.pg or value is None else value.isoformat(" ")
+
+    def day(self, value: date | None) -> Any:
+        return value if self.pg or value is None else value.isoformat()
+
+    def money(self, value: float | int) -> Any:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        return amount if self.pg else str(amount)
+
+    def parse_time(self, value: Any) -> datetime:
+        return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+    def in_list(self, values: Sequence[Any]) -> str:
+        return ", ".join("?" for _ in values)
+
+    async def rows(self, sql: str, values: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return await self.conn.execute_query_dict(self.q(sql), list(values))
+
+    async def many(self, sql: str, values: list[Sequence[Any]]) -> None:
+        if values:
+            await self.conn.execute_many(self.q(sql), [list(v) for v in values])
+
+    # -- the lock and the ledger --------------------------------------------------------
+    async def lock(self) -> int:
+        """Take the org-wide write lock (the ``seq`` counter row, held until commit) and
+        return the last seq."""
+        sql = "UPDATE counter SET value = value WHERE name = 'seq' RETURNING value"
+        rows = await self.rows(sql)
+        if not rows:  # a new ledger: create the row (a racing creator is fine)
+            await self.rows(
+                "INSERT INTO counter (name, value) VALUES ('seq', 0) ON CONFLICT (name) DO NOTHING"
+            )
+            rows = await self.rows(sql)
+        return int(rows[0]["value"])
+
+    async def set_seq(self, seq: int) -> None:
+        await self.rows("UPDATE counter SET value = ? WHERE name = 'seq'", [seq])
+
+    async def last_seq(self) -> int:
+        rows = await self.rows("SELECT MAX(seq) AS seq FROM entry")
+        return int(rows[0]["seq"] or 0)
+
+    async def entries_after(self, seq: int, limit: int | None = None) -> list[Entry]:
+        """Entries after ``seq`` in order, without their awards (for catch-up)."""
+        sql = f"SELECT {ENTRY_COLUMNS} FROM entry WHERE seq > ? ORDER BY seq"
+        values: list[Any] = [seq]
+        if limit:
+            sql += " LIMIT ?"
+            values.append(limit)
+        return [self.entry(row) for row in await self.rows(sql, values)]
+
+    def entry(self, row: dict[str, Any]) -> Entry:
+        return entry_from_row(
+            **{
+                **row,
+                "occurred_at": self.parse_time(row["occurred_at"]),
+                "recorded_at": self.parse_time(row["recorded_at"]),
+            }
+        )
+
+    async def last_ids(self) -> dict[str, int]:
+        parts = ", ".join(f"(SELECT MAX(id) FROM {t}) AS {t}" for t in ID_TABLES)
+        row = (await self.rows(f"SELECT {parts}"))[0]
+        return {t: int(row[t] or 0) for t in ID_TABLES}
+
+    async def ensure_policy(self) -> None:
+        """A ledger's entries name the policy version they were scored with: version 1
+        (the defaults) must exist before the first entry."""
+        if not await self.rows("SELECT id FROM policy_version LIMIT 1"):
+            from ..core.policy import Policy
+
+            await self.rows(
+                "INSERT INTO policy_version (id, data, created_at, created_by) "
+                "VALUES (1, ?, ?, NULL)",
+                [json.dumps(Policy().to_dict()), self.time(datetime.now().astimezone())],
+            )
+
+    # -- look-ups made once per batch ---------------------------------------------------
+    def _deal(self, row: dict[str, Any]) -> DealRef:
+        assists = row["assists"]
+        return DealRef(
+            id=row["id"],
+            seq=row["seq"],
+            seller_id=row["seller_id"],
+            team_id=row["team_id"],
+            season_id=row["season_id"],
+            outcome=row["outcome"],
+            amount=float(row["amount"]),
+            customer=row["customer"],
+            assists=json.loads(assists) if isinstance(assists, str) else list(assists),
+            external_id=row["external_id"],
+            closed_at=self.parse_time(row["closed_at"]),
+            has_story=bool(row.get("has_story")),
+            has_review=bool(row.get("has_review")),
+        )
+
+    async def deals_by_external(self, keys: Sequence[str]) -> list[DealRef]:
+        if not keys:
+            return []
+        sql = (
+            f"SELECT {_DEAL_COLUMNS} FROM deal d JOIN entry e ON e.id = d.entry_id "
+            f"WHERE d.external_id IN ({self.in_list(keys)})"
+        )
+        return [self._deal(r) for r in await self.rows(sql, keys)]
+
+    async def deals_by_id(self, ids: Sequence[int]) -> list[DealRef]:
+        if not ids:
+            return []
+        sql = (
+            f"SELECT {_DEAL_COLUMNS}, "
+            "EXISTS (SELECT 1 FROM story s WHERE s.deal_id = d.id) AS has_story, "
+            "EXISTS (SELECT 1 FROM loss_review r WHERE r.deal_id = d.id) AS has_review "
+            f"FROM deal d JOIN entry e ON e.id = d.entry_id WHERE d.id IN ({self.in_list(ids)})"
+        )
+        return [self._deal(r) for r in await self.rows(sql, ids)]
+
+    async def feedback_requests(self, ids: Sequence[int]) -> list[FeedbackRef]:
+        if not ids:
+            return []
+        sql = (
+            "SELECT id, seller_id, customer, expires_at, used_at FROM feedback_request "
+            f"WHERE id IN ({self.in_list(ids)})"
+        )
+        return [
+            FeedbackRef(
+                r["id"],
+                r["seller_id"],
+                r["customer"],
+                self.parse_time(r["expires_at"]),
+                r["used_at"] is not None,
+            )
+            for r in await self.rows(sql, ids)
+        ]
+
+    async def won_deals(self, team_id: int, season_id: int) -> list[tuple[int, float]]:
+        sql = (
+            "SELECT seller_id, amount FROM deal "
+            "WHERE team_id = ? AND season_id = ? AND outcome = 'won'"
+        )
+        rows = await self.rows(sql, [team_id, season_id])
+        return [(r["seller_id"], float(r["amount"])) for r in rows]
+
+    # -- appends ------------------------------------------------------------------------
+    async def insert(self, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+        values = list(rows)
+        if values:
+            marks = ", ".join("?" for _ in values[0])
+            await self.many(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+
+    async def update(
+        self, table: str, changes: dict[str, Any], where: str, values: Sequence[Any]
+    ) -> None:
+        sets = ", ".join(f"{column} = ?" for column in changes)
+        sql = f"UPDATE {table} SET {sets} WHERE {where}"
+        await self.rows(sql, [*changes.values(), *values])

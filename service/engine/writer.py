@@ -1,0 +1,227 @@
+"""The one engine that persists any decision: group commit behind the org-wide lock.
+
+Callers ``submit`` a command and await its outcome. One writer task per process takes
+every command waiting at that moment (up to ``max_batch``), and in ONE transaction:
+
+1. takes the org-wide write lock (the ``seq`` counter row) — held until commit;
+2. catches its in-memory ``State`` up with the entries other writers appended since;
+3. looks up, once for the batch, what is too big to keep in memory (idempotency keys,
+   the deals a story or review names, feedback links);
+4. decides each command in order with the pure core; a refusal refuses only that
+   command, and every accepted entry is ``evolve``\\d into the state at once, so the
+   next command sees it (allowances, once-only bonuses);
+5. appends all entries, awards and table rows in bulk, and commits once.
+
+Then it applies the batch to Redis in one round trip, which publishes it to the live
+boards, and answers every caller. If the transaction fails, nothing of the batch was
+written: every caller gets a 503, and the state (ahead of the database now) is rebuilt
+from the ledger before the next batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from redis.exceptions import RedisError
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from ..core.commands import (
+    AnswerFeedback,
+    Command,
+    Context,
+    Decision,
+    Ids,
+    PostStory,
+    RecordDeal,
+    ReviewLoss,
+    SetGoal,
+)
+from ..core.decide import decide
+from ..core.entries import Actor, Entry, PolicyChanged
+from ..core.policy import Policy
+from ..core.state import State, evolve
+from ..core.views import feed_view
+from ..errors import HuddleError, Unavailable
+from ..store.leaderboard import AppliedAward, LeaderboardStore, PendingEntry
+from .append import append_entries
+from .tables import Sql
+
+__all__ = ["Writer", "pending_entry"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Waiting:
+    command: Command
+    actor: Actor
+    future: asyncio.Future[Decision]
+
+
+def pending_entry(entry: Entry) -> PendingEntry:
+    """What Redis needs of an entry: its seq, its live message, its awards."""
+    message = json.dumps(feed_view(entry), separators=(",", ":"), ensure_ascii=False)
+    awards = tuple(
+        AppliedAward(a.member_id, a.team_id, entry.season_id, a.category, a.cents)
+        for a in entry.awards
+    )
+    return PendingEntry(entry.seq, message, awards)
+
+
+class Writer:
+    def __init__(self, store: LeaderboardStore, tz: ZoneInfo, max_batch: int = 256) -> None:
+        self.store = store
+        self.tz = tz
+        self.max_batch = max_batch
+        self.state: State | None = None
+        self.on_redis_trouble: Any = None  # called (no args) when Redis missed a batch
+        self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+
+    @property
+    def policy(self) -> Policy:
+        """The policy in force as this writer last saw it."""
+        return self.state.policy if self.state else Policy()
+
+    # -- lifecycle ----------------------------------------------------------------------
+    async def start(self) -> None:
+        self.state = await self.load()
+        self._task = asyncio.create_task(self._run(), name="huddle-writer")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def load(self) -> State:
+        """The state as the fold of every entry in the ledger (read without the lock: a
+        prefix of the ledger; the rest is caught up under the lock)."""
+        state = State(self.tz)
+        sql = Sql(connections.get("default"))
+        while batch := await sql.entries_after(state.seq, limit=5000):
+            for entry in batch:
+                evolve(state, entry)
+        return state
+
+    # -- submitting ---------------------------------------------------------------------
+    async def submit(self, command: Command, actor: Actor) -> Decision:
+        """Decide and persist one command; raises the refusal's HuddleError."""
+        if self._task is None or self._task.done():
+            raise Unavailable("The service is starting or stopping; try again in a moment.")
+        future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Waiting(command, actor, future))
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self.max_batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                await self._commit(batch)
+            except asyncio.CancelledError:
+                for waiting in batch:
+                    if not waiting.future.done():
+                        waiting.future.set_exception(
+                            Unavailable("The service is stopping; try again in a moment.")
+                        )
+                raise
+            except Exception as exc:
+                log.exception("a write batch failed; nothing of it was saved")
+                self.state = None  # ahead of the database now: rebuilt before the next batch
+                for waiting in batch:
+                    if not waiting.future.done():
+                        waiting.future.set_exception(_unavailable(exc))
+
+    async def _commit(self, batch: list[_Waiting]) -> None:
+        decided: list[tuple[_Waiting, Decision | BaseException]] = []
+        entries: list[Entry] = []
+        if self.state is None:
+            self.state = await self.load()
+        state = self.state
+        policies: dict[int, Policy] = {}
+        async with in_transaction() as conn:
+            sql = Sql(conn)
+            last = await sql.lock()
+            if last < state.seq:  # the ledger was restored from a backup: start again
+                state = self.state = await self.load()
+            for entry in await sql.entries_after(state.seq) if last > state.seq else []:
+                evolve(state, entry)
+            if state.seq == 0:
+                await sql.ensure_policy()
+            ctx = Context(datetime.now(UTC), Ids(await sql.last_ids()))
+            await _look_up(sql, ctx, [w.command for w in batch])
+            for waiting in batch:
+                try:
+                    decision = decide(waiting.command, waiting.actor, state, ctx)
+                except HuddleError as refusal:
+                    decided.append((waiting, refusal))
+                    continue
+                except Exception as bug:  # a bug refuses its own command, not the batch
+                    log.exception("deciding %r failed", waiting.command)
+                    decided.append((waiting, bug))
+                    continue
+                for entry in decision.entries:
+                    evolve(state, entry)
+                    ctx.note(entry)
+                    if isinstance(entry.payload, PolicyChanged):
+                        policies[entry.payload.version] = state.policy
+                entries.extend(decision.entries)
+                decided.append((waiting, decision))
+            if entries:
+                await append_entries(sql, entries, policies.__getitem__)
+                await sql.set_seq(state.seq)
+        self.batches += 1
+        if entries:
+            await self._apply(entries)
+        for waiting, result in decided:
+            if waiting.future.done():
+                continue
+            if isinstance(result, BaseException):
+                waiting.future.set_exception(result)
+            else:
+                waiting.future.set_result(result)
+
+    async def _apply(self, entries: Sequence[Entry]) -> None:
+        """Redis is a derived view: if it misses a batch, the entries are safe in the
+        ledger and the board sync applies them in the background."""
+        try:
+            await self.store.apply_batch([pending_entry(e) for e in entries])
+        except RedisError as exc:
+            log.warning("could not apply entries up to %s to Redis (%s)", entries[-1].seq, exc)
+            if self.on_redis_trouble:
+                self.on_redis_trouble()
+
+
+async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command]) -> None:
+    """One query per kind of thing the batch's commands name."""
+    keys = [c.external_id for c in commands if isinstance(c, RecordDeal) and c.external_id]
+    for deal in await sql.deals_by_external(sorted(set(keys))):
+        ctx.deals_by_external[deal.external_id or ""] = deal
+    deal_ids = {c.deal_id for c in commands if isinstance(c, PostStory | ReviewLoss)}
+    for deal in await sql.deals_by_id(sorted(deal_ids)):
+        ctx.deals[deal.id] = deal
+    request_ids = {c.request_id for c in commands if isinstance(c, AnswerFeedback)}
+    for link in await sql.feedback_requests(sorted(request_ids)):
+        ctx.feedback_requests[link.id] = link
+    for c in commands:
+        if isinstance(c, SetGoal) and (c.team_id, c.season_id) not in ctx.won_deals:
+            ctx.won_deals[(c.team_id, c.season_id)] = await sql.won_deals(c.team_id, c.season_id)
+
+
+def _unavailable(exc: BaseException) -> Unavailable:
+    return Unavailable(
+        "Huddle could not save this just now (the database did not answer); nothing was "
+        "recorded. Try again in a moment.",
+        retry_after=1,
+    )

@@ -1,0 +1,178 @@
+"""Read views: how teams, members, seasons, goals, badges and the feed are shown.
+
+Declared apart from the write side: these read the tables the engine writes and never
+decide anything. The REST API and the live boards both use them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from tortoise.expressions import Q
+
+from .core.achievements import BADGES
+from .core.calendar import is_newcomer
+from .core.codec import entry_from_row
+from .core.entries import Award, Entry
+from .core.policy import Policy
+from .core.views import feed_view
+from .db.models import Badge, Deal, Goal, LossReview, Member, MemberGoal, PointAward, Season, Team
+from .db.models import Entry as EntryRow
+
+__all__ = [
+    "badge_json",
+    "feed_entries",
+    "goal_json",
+    "member_json",
+    "pending_reviews",
+    "progress_json",
+    "season_json",
+    "team_json",
+    "typed_entries",
+]
+
+
+def team_json(team: Team) -> dict[str, Any]:
+    return {"id": team.id, "name": team.name, "nickname": team.nickname, "color": team.color}
+
+
+def member_json(member: Member, policy: Policy, today: date) -> dict[str, Any]:
+    return {
+        "id": member.id,
+        "name": member.name,
+        "team_id": member.team_id,
+        "role": member.role,
+        "email": member.email,
+        "joined_on": member.joined_on.isoformat(),
+        "newcomer": is_newcomer(member.joined_on, today, policy.newcomer_days),
+    }
+
+
+def season_json(season: Season, today: date | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": season.id,
+        "name": season.name,
+        "starts_on": season.starts_on.isoformat(),
+        "ends_on": season.ends_on.isoformat(),
+    }
+    if today is not None:
+        body["current"] = season.starts_on <= today <= season.ends_on
+    return body
+
+
+def progress_json(value: Decimal, target: Decimal, reached_at: datetime | None) -> dict[str, Any]:
+    return {
+        "value": _number(value),
+        "target": _number(target),
+        "reached_at": reached_at.isoformat() if reached_at else None,
+        "percent": round(float(value) * 100 / float(target), 1) if target else 100.0,
+    }
+
+
+def _number(value: Decimal) -> float | int:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+async def goal_json(goal: Goal) -> dict[str, Any]:
+    member_goals = await MemberGoal.filter(goal_id=goal.id).order_by("id")
+    ids = [g.member_id for g in member_goals]
+    names = {m.id: m.name for m in await Member.filter(id__in=ids)} if ids else {}
+    return {
+        "id": goal.id,
+        "team_id": goal.team_id,
+        "season_id": goal.season_id,
+        "metric": goal.metric,
+        "target": _number(goal.target),
+        "progress": progress_json(goal.value, goal.target, goal.reached_at),
+        "member_targets": [
+            {
+                "member_id": g.member_id,
+                "name": names.get(g.member_id),
+                "target": _number(g.target),
+                "progress": progress_json(g.value, g.target, g.reached_at),
+            }
+            for g in member_goals
+        ],
+    }
+
+
+def badge_json(badge: Badge) -> dict[str, Any]:
+    """A badge as the profile shows it; ``seq`` is the feed entry that earned it (fetch
+    the badge with ``select_related("entry")``)."""
+    info = BADGES[badge.code]
+    return {
+        "code": badge.code,
+        "title": info.title,
+        "rule": info.rule,
+        "season_id": badge.season_key or None,
+        "awarded_at": badge.awarded_at.isoformat(),
+        "seq": badge.entry.seq,
+    }
+
+
+async def pending_reviews(member_id: int) -> list[dict[str, Any]]:
+    """The member's lost deals that still wait for their loss review, newest first."""
+    reviewed = await LossReview.filter(member_id=member_id).values_list("deal_id", flat=True)
+    deals = (
+        await Deal.filter(seller_id=member_id, outcome="lost")
+        .exclude(id__in=list(reviewed))
+        .order_by("-closed_at")
+    )
+    return [
+        {
+            "deal_id": d.id,
+            "customer": d.customer,
+            "amount": float(d.amount),
+            "closed_at": d.closed_at.isoformat(),
+        }
+        for d in deals
+    ]
+
+
+async def typed_entries(rows: list[EntryRow]) -> list[Entry]:
+    """Ledger rows as typed entries, with their awards."""
+    awards: dict[int, list[Award]] = {}
+    if rows:
+        query = PointAward.filter(entry_id__in=[r.id for r in rows]).order_by("id")
+        for a in await query:
+            awards.setdefault(a.entry_id, []).append(
+                Award(a.member_id, a.team_id, a.category, a.cents)
+            )
+    return [
+        entry_from_row(
+            id=r.id,
+            seq=r.seq,
+            kind=r.kind,
+            occurred_at=r.occurred_at,
+            recorded_at=r.recorded_at,
+            week=r.week,
+            actor_role=r.actor_role,
+            actor_token_id=r.actor_token_id,
+            actor_member_id=r.actor_member_id,
+            member_id=r.member_id,
+            team_id=r.team_id,
+            season_id=r.season_id,
+            policy_id=r.policy_id,
+            data=r.data,
+            awards=tuple(awards.get(r.id, ())),
+        )
+        for r in rows
+    ]
+
+
+async def feed_entries(
+    team_id: int | None, limit: int, before: int | None = None, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """The newest entries (with ``team_id``: those touching that team), newest first."""
+    query = EntryRow.all()
+    if team_id is not None:
+        touched = PointAward.filter(team_id=team_id).values_list("entry_id", flat=True)
+        query = query.filter(Q(team_id=team_id) | Q(id__in=list(await touched)))
+    if before is not None:
+        query = query.filter(seq__lt=before)
+    if kind:
+        query = query.filter(kind=kind)
+    rows = await query.order_by("-seq").limit(limit)
+    return [feed_view(e) for e in await typed_entries(list(rows))]
