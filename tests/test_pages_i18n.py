@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from service.actions.peers import STRENGTHS
+from service.core.peers import STRENGTHS
 from service.core.achievements import BADGES, LOSS_QUESTIONS
 from service.core.scoring import CATEGORIES
 from service.web import messages

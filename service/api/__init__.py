@@ -1,1 +1,1 @@
-"""HTTP adapters: thin Litestar controllers over the actions and stores."""
+"""HTTP adapters: thin Litestar controllers that turn requests into commands for the writer, and read views into responses."""
