@@ -30,9 +30,11 @@ from .core.policy import Policy
 from .core.scoring import Award
 from .db.models import Entry, Member, PointAward, PolicyVersion
 from .db.queries import season_spans
-from .store.leaderboard import AppliedAward, LeaderboardStore, PendingEntry
+from .db.sums import award_sums
+from .store.leaderboard import AppliedAward, AwardSum, LeaderboardStore, PendingEntry
+from .store.sync import BoardSync
 
-__all__ = ["Draft", "Ledger", "Recorded", "Txn", "entry_json"]
+__all__ = ["Draft", "Ledger", "LedgerEntries", "Recorded", "Txn", "entry_json"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,7 @@ class Ledger:
         # steps that run in the same transaction once an entry is appended (badges); the
         # events they return are added to the entry
         self.after_append = after_append
+        self.sync = BoardSync(store, LedgerEntries())
 
     async def record(self, caller: Caller, build: Callable[[Txn], Awaitable[Draft]]) -> Recorded:
         """Run ``build`` under the write lock, append its entry and apply it to Redis."""
@@ -119,17 +122,16 @@ class Ledger:
         return Recorded(entry, awards, view, attached)
 
     async def publish(self, entry: Entry, awards: list[PointAward], view: dict[str, Any]) -> None:
-        """Apply a committed entry to Redis; a gap means another writer is behind: catch up."""
+        """Apply a committed entry to Redis. It parks there when an earlier entry is still
+        on its way (another writer a moment behind): the writer never waits for it."""
         pending = _pending(entry, awards, view)
         try:
-            if await self.store.apply(pending) == -1:
-                # an earlier entry is missing: another writer is a moment behind, or Redis
-                # lost its data (restart) and must be rebuilt from the ledger
-                await self.ensure_boards()
+            await self.store.apply_batch([pending])
         except RedisError as exc:
             # Redis is a derived view: the entry is safe in the ledger and is applied by
-            # the next catch-up (next write, or start-up / reconnect)
+            # a catch-up in the background (or the periodic reconcile)
             log.warning("could not apply entry %s to Redis (%s); it will catch up", entry.seq, exc)
+            self.sync.request()
 
     async def announce_revoked(self, token_id: int) -> None:
         """Let every instance close the websockets opened with a revoked token."""
@@ -138,62 +140,38 @@ class Ledger:
         except RedisError as exc:  # sockets re-check their token on their own too
             log.warning("could not announce revoked token %s (%s)", token_id, exc)
 
-    async def catch_up(
-        self,
-        publish: bool = True,
-        batch: int = 500,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> int:
+    async def catch_up(self) -> int:
         """Apply every committed entry Redis has not seen yet, in seq order."""
-        applied = await self.store.applied_seq() or 0
-        total = await Entry.filter(seq__gt=applied).count()
-        done = 0
-        while True:
-            rows = await Entry.filter(seq__gt=applied).order_by("seq").limit(batch)
-            if not rows:
-                return done
-            awards = await PointAward.filter(entry_id__in=[r.id for r in rows])
-            by_entry: dict[int, list[PointAward]] = {}
-            for award in awards:
-                by_entry.setdefault(award.entry_id, []).append(award)
-            pending = [
-                _pending(r, by_entry.get(r.id, []), entry_json(r, by_entry.get(r.id, [])))
-                for r in rows
-            ]
-            if publish:
-                for p in pending:
-                    await self.store.apply(p, publish=True)
-            else:
-                await self.store.apply_many(pending, publish=False)
-            applied = rows[-1].seq
-            done += len(rows)
-            if progress:
-                progress(done, total)
+        return await self.sync.catch_up()
 
     async def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Throw the boards away and recompute them from the ledger."""
-        await self.store.reset()
-        count = await self.catch_up(publish=False, batch=1000, progress=progress)
-        try:  # the stream's history is gone: live boards must start from a snapshot
-            await self.store.announce(json.dumps({"type": "boards_rebuilt"}))
-        except RedisError as exc:
-            log.warning("could not announce the rebuild (%s)", exc)
-        return count
+        """Replace every board with the ledger's sums."""
+        return await self.sync.rebuild(progress)
 
     async def ensure_boards(self) -> str:
         """At start-up: rebuild an empty or foreign Redis, catch up a stale one."""
+        return await self.sync.ensure()
+
+
+class LedgerEntries:
+    """The ledger as the boards' source (``service.store.sync.LedgerSource``)."""
+
+    async def last_seq(self) -> int:
         last = await Entry.all().order_by("-seq").first()
-        db_seq = last.seq if last else 0
-        applied = await self.store.applied_seq()
-        if applied is None and db_seq == 0:
-            return "empty"
-        if applied is None or applied > db_seq:
-            count = await self.rebuild()
-            return f"rebuilt {count} entries"
-        if applied < db_seq:
-            count = await self.catch_up()
-            return f"caught up {count} entries"
-        return "up to date"
+        return last.seq if last else 0
+
+    async def entries_after(self, seq: int, limit: int) -> list[PendingEntry]:
+        rows = await Entry.filter(seq__gt=seq).order_by("seq").limit(limit)
+        by_entry: dict[int, list[PointAward]] = {}
+        if rows:
+            for award in await PointAward.filter(entry_id__in=[r.id for r in rows]):
+                by_entry.setdefault(award.entry_id, []).append(award)
+        return [
+            _pending(r, by_entry.get(r.id, []), entry_json(r, by_entry.get(r.id, []))) for r in rows
+        ]
+
+    async def award_sums(self) -> tuple[int, list[AwardSum]]:
+        return await award_sums()
 
 
 async def _next_seq(conn: BaseDBAsyncClient) -> int:
