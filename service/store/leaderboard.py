@@ -138,8 +138,9 @@ class LeaderboardStore:
         keys = [self._make_key("applied"), self._make_key("parked"), self._make_key("stream")]
         args = [self.channel, str(self.stream_length)]
         args += [self._encode(entry, publish) for entry in entries]
-        applied, _parked = await self._run("apply_batch", keys, args)  # type: ignore[misc]
-        return int(applied)
+        reply = await self._run("apply_batch", keys, args)
+        assert isinstance(reply, list)  # [applied seq, entries parked]
+        return int(reply[0])
 
     async def load_sums(self, sums: Iterable[AwardSum], applied_seq: int) -> int:
         """Replace every board with the ledger's sums up to ``applied_seq``; entries
@@ -204,7 +205,7 @@ class LeaderboardStore:
 
     async def parked_count(self) -> int:
         """Entries waiting for an earlier one (a writer a moment behind, or a rebuild)."""
-        return int(await self.redis.hlen(self._make_key("parked")))
+        return int(await self.redis.hlen(self._make_key("parked")))  # type: ignore[misc]
 
     async def member_scores(
         self, scope: str, category: str = "total", team_id: int | None = None
