@@ -156,6 +156,7 @@ class PointAward(Model):
 
     class Meta:
         table = "point_award"
+        indexes = (("entry_id",),)  # catch-up reads an entry's awards by entry_id
 
 
 class Deal(Model):

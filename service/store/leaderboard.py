@@ -7,27 +7,39 @@ Keys (all built by ``_make_key``)::
     {prefix}:m:{scope}:{category}:t{team}    members of one team
     {prefix}:t:{scope}                       team totals
     {prefix}:applied                         seq of the last ledger entry applied
+                                             (-1 while a rebuild is under way)
+    {prefix}:parked                          entries that arrived before their
+                                             predecessor (hash: seq -> encoded entry)
     {prefix}:stream                          the newest entries, for live resume
+    {prefix}:rebuilding                      the lock one rebuilder holds
 
 ``scope`` is ``all`` or ``s{season_id}``; ``category`` is ``total`` or an award category.
-One ledger entry is applied by one EVALSHA of ``apply_entry.lua``: one round trip, and no
-reader ever sees a board half-updated.
+A batch of ledger entries is applied by one EVALSHA of ``apply_batch.lua``: one round
+trip, strictly in seq order whatever order writers send them in, and no reader ever
+sees a board half-updated. A rebuild writes every board from the ledger's sums instead
+of replaying entries (``load_sums``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
 from redis.exceptions import NoScriptError
 
-__all__ = ["AppliedAward", "LeaderboardStore", "PendingEntry"]
+__all__ = ["AppliedAward", "AwardSum", "LeaderboardStore", "PendingEntry"]
 
 log = logging.getLogger(__name__)
-_SCRIPT = (Path(__file__).parent / "apply_entry.lua").read_text()
+_SCRIPTS = {
+    name: (Path(__file__).parent / f"{name}.lua").read_text() for name in ("apply_batch", "rebase")
+}
+_CHUNK = 1000  # members per ZADD, commands per pipeline round trip
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,17 @@ class PendingEntry:
     awards: tuple[AppliedAward, ...]
 
 
+@dataclass(frozen=True)
+class AwardSum:
+    """The hundredths of points a member earned in one team, season and category."""
+
+    member_id: int
+    team_id: int
+    season_id: int | None
+    category: str
+    cents: int
+
+
 class LeaderboardStore:
     def __init__(self, redis: Redis, prefix: str = "huddle", stream_length: int = 1000) -> None:
         self.redis = redis
@@ -55,7 +78,7 @@ class LeaderboardStore:
         self.stream_length = stream_length
         self.channel = self._make_key("entries")
         self.control_channel = self._make_key("control")
-        self._sha: str | None = None
+        self._shas: dict[str, str] = {}
 
     def _make_key(self, *parts: object) -> str:
         return ":".join([self.prefix, *map(str, parts)])
@@ -73,7 +96,9 @@ class LeaderboardStore:
     def scope(season_id: int | None) -> str:
         return "all" if season_id is None else f"s{season_id}"
 
-    def _increments(self, award: AppliedAward) -> Iterable[tuple[str, str, int]]:
+    def _increments(self, award: AppliedAward | AwardSum) -> Iterable[tuple[str, str, int]]:
+        """Where one award counts: total and its category, org-wide and in its team,
+        all-time and in its season, and its team's total."""
         scopes = ["all"] + ([self.scope(award.season_id)] if award.season_id else [])
         member = str(award.member_id)
         for scope in scopes:
@@ -83,52 +108,78 @@ class LeaderboardStore:
             yield self.team_key(scope), str(award.team_id), award.cents
 
     # -- writes -------------------------------------------------------------------------
-    def _script_args(self, entry: PendingEntry, publish: bool) -> tuple[list[str], list[object]]:
-        keys = [self._make_key("applied"), self._make_key("stream")]
-        index: dict[str, int] = {}
-        argv: list[object] = [
-            entry.seq,
-            entry.message,
-            self.channel,
-            self.stream_length,
-            "1" if publish else "0",
+    def _encode(self, entry: PendingEntry, publish: bool) -> str:
+        """One entry as apply_batch.lua reads it: [seq, message or null, increments]."""
+        increments = [
+            [key, member, str(cents)]
+            for award in entry.awards
+            for key, member, cents in self._increments(award)
         ]
-        for award in entry.awards:
-            for key, member, cents in self._increments(award):
-                if key not in index:
-                    keys.append(key)
-                    index[key] = len(keys)
-                argv.extend((index[key], member, cents))
-        return keys, argv
+        message = entry.message if publish else None
+        return json.dumps([entry.seq, message, increments], separators=(",", ":"))
 
     async def load_script(self) -> None:
-        self._sha = await self.redis.script_load(_SCRIPT)
+        for name, source in _SCRIPTS.items():
+            self._shas[name] = await self.redis.script_load(source)
 
-    async def apply(self, entry: PendingEntry, publish: bool = True) -> int:
-        """Apply one entry in one round trip: 1 applied, 0 already applied, -1 gap before it."""
-        keys, argv = self._script_args(entry, publish)
-        if self._sha is None:
+    async def _run(self, name: str, keys: list[str], args: list[str]) -> object:
+        if name not in self._shas:
             await self.load_script()
         try:
-            result = await self.redis.evalsha(self._sha, len(keys), *keys, *argv)  # type: ignore[arg-type,misc]
+            return await self.redis.evalsha(self._shas[name], len(keys), *keys, *args)  # type: ignore[misc]
         except NoScriptError:  # Redis restarted and lost its script cache
             await self.load_script()
-            result = await self.redis.evalsha(self._sha, len(keys), *keys, *argv)  # type: ignore[arg-type,misc]
-        return int(result)
+            return await self.redis.evalsha(self._shas[name], len(keys), *keys, *args)  # type: ignore[misc]
 
-    async def apply_many(self, entries: Sequence[PendingEntry], publish: bool = False) -> None:
-        """Replay many entries in one pipeline (used by rebuild and catch-up)."""
-        if not entries:
-            return
-        # a pipeline cannot fall back on NOSCRIPT, and a restarted Redis has lost the
-        # script cache: make sure it is there (one extra round trip per batch)
-        if self._sha is None or not (await self.redis.script_exists(self._sha))[0]:
-            await self.load_script()
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for entry in entries:
-                keys, argv = self._script_args(entry, publish)
-                pipe.evalsha(self._sha, len(keys), *keys, *argv)  # type: ignore[arg-type,misc]
-            await pipe.execute()
+    async def apply_batch(self, entries: Sequence[PendingEntry], publish: bool = True) -> int:
+        """Apply entries in one round trip, in seq order; entries already applied are
+        skipped, entries after a gap are parked until the gap is filled. Returns the seq
+        the boards are level with afterwards."""
+        keys = [self._make_key("applied"), self._make_key("parked"), self._make_key("stream")]
+        args = [self.channel, str(self.stream_length)]
+        args += [self._encode(entry, publish) for entry in entries]
+        reply = await self._run("apply_batch", keys, args)
+        assert isinstance(reply, list)  # [applied seq, entries parked]
+        return int(reply[0])
+
+    async def load_sums(self, sums: Iterable[AwardSum], applied_seq: int) -> int:
+        """Replace every board with the ledger's sums up to ``applied_seq``; entries
+        writers send meanwhile park and are applied after it. Returns the applied seq."""
+        applied_key, parked_key = self._make_key("applied"), self._make_key("parked")
+        await self.redis.set(applied_key, -1)  # from now on, every writer's entry parks
+        await self._delete_boards()
+        boards: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for row in sums:
+            for key, member, cents in self._increments(row):
+                boards[key][member] += cents
+        pipe = self.redis.pipeline(transaction=False)
+        for key, scores in boards.items():
+            items = list(scores.items())
+            for start in range(0, len(items), _CHUNK):
+                pipe.zadd(key, dict(items[start : start + _CHUNK]))
+                if len(pipe) >= _CHUNK:
+                    await pipe.execute()
+        await pipe.execute()
+        await self._run("rebase", [applied_key, parked_key], [str(applied_seq)])
+        return await self.apply_batch([])  # applies what parked meanwhile, in order
+
+    async def _delete_boards(self) -> None:
+        await self.redis.unlink(self._make_key("parked"), self._make_key("stream"))
+        for pattern in (self._make_key("m", "*"), self._make_key("t", "*")):
+            batch: list[str] = []
+            async for key in self.redis.scan_iter(match=pattern, count=1000):
+                batch.append(key)
+                if len(batch) >= _CHUNK:
+                    await self.redis.unlink(*batch)
+                    batch.clear()
+            if batch:
+                await self.redis.unlink(*batch)
+
+    def rebuild_lock(self, timeout: float = 300) -> Lock:
+        """Held by the one process rebuilding the boards; others wait for it."""
+        return self.redis.lock(
+            self._make_key("rebuilding"), timeout=timeout, blocking_timeout=timeout
+        )
 
     async def reset(self) -> int:
         """Delete every key of this store (the boards are rebuilt from the ledger after)."""
@@ -151,6 +202,10 @@ class LeaderboardStore:
     async def applied_seq(self) -> int | None:
         value = await self.redis.get(self._make_key("applied"))
         return None if value is None else int(value)
+
+    async def parked_count(self) -> int:
+        """Entries waiting for an earlier one (a writer a moment behind, or a rebuild)."""
+        return int(await self.redis.hlen(self._make_key("parked")))  # type: ignore[misc]
 
     async def member_scores(
         self, scope: str, category: str = "total", team_id: int | None = None
