@@ -1,0 +1,227 @@
+"""Two Huddle instances (two ``huddle serve`` processes, one worker each) on one PostgreSQL
+database and one Redis prefix: the group-commit writers of both keep every rule under
+parallel requests spread over both, and the ledger stays gapless."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Api
+
+# two instances share one database only on PostgreSQL (a SQLite file is one host's)
+pytestmark = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+
+ANSWERS = ["yes"] * 12
+
+
+class Pair:
+    """Two Api helpers, one per instance; ``api(i)`` spreads request i over both."""
+
+    def __init__(self, one: Api, two: Api) -> None:
+        self.apis = (one, two)
+        self.admin = one
+
+    def api(self, i: int) -> Api:
+        return self.apis[i % 2]
+
+    async def squad(self, size: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        team = await self.admin.team()
+        members = [await self.admin.member(team["id"]) for _ in range(size)]
+        return team, members
+
+    def token(self, member: dict[str, Any]) -> str:
+        return self.admin.tokens[member["id"]]
+
+
+@pytest.fixture
+async def pair(start_server: Any) -> AsyncIterator[Pair]:
+    """Two real server processes, 1 worker each, on the same database and Redis prefix."""
+    one, two = start_server(workers=1), start_server(workers=1)
+    async with (
+        httpx.AsyncClient(base_url=one.url, timeout=60) as a,
+        httpx.AsyncClient(base_url=two.url, timeout=60) as b,
+    ):
+        yield Pair(Api(a), Api(b))
+
+
+async def ledger(api: Api) -> list[dict[str, Any]]:
+    """Every feed entry, oldest first, paging back with ``before``."""
+    entries: list[dict[str, Any]] = []
+    before: int | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 200}
+        if before is not None:
+            params["before"] = before
+        page = (await api.get("/api/feed", **params))["entries"]
+        entries.extend(page)
+        if len(page) < 200:
+            return entries[::-1]
+        before = page[-1]["seq"]
+
+
+def award_sums(entries: list[dict[str, Any]], category: str | None = None) -> dict[int, float]:
+    sums: dict[int, float] = {}
+    for entry in entries:
+        for a in entry["awards"]:
+            if category is None or a["category"] == category:
+                sums[a["member_id"]] = round(sums.get(a["member_id"], 0) + a["points"], 2)
+    return sums
+
+
+async def assert_ledger_whole(pair: Pair) -> list[dict[str, Any]]:
+    """Seqs 1..N without gaps, seen alike by both instances; each board equals the feed."""
+    entries = await ledger(pair.apis[0])
+    seqs = [e["seq"] for e in entries]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert [e["seq"] for e in await ledger(pair.apis[1])] == seqs
+    expected = {m: p for m, p in award_sums(entries).items() if p}
+    for api in pair.apis:
+        for _ in range(50):  # the other instance's last batch may still be on its way
+            board = {m: s for m, s in (await api.board(season="all")).items() if s}
+            if board == expected:
+                break
+            await asyncio.sleep(0.1)
+        assert board == expected
+    return entries
+
+
+async def test_parallel_kudos_over_two_instances_keep_the_allowance(pair):
+    """20 parallel 1-point kudos from one giver over both instances: exactly 10 accepted."""
+    _, (giver, *others) = await pair.squad(5)
+    token = pair.token(giver)
+    results = await asyncio.gather(
+        *(
+            pair.api(i).post(
+                "/api/kudos",
+                {"to_member_id": others[i % 4]["id"], "points": 1, "message": f"ty {i}"},
+                token=token,
+            )
+            for i in range(20)
+        )
+    )
+    assert Counter(r.status_code for r in results) == {201: 10, 409: 10}
+    entries = await assert_ledger_whole(pair)
+    assert sum(award_sums(entries, "help").values()) == 10
+    assert max(award_sums(entries, "help").values()) <= 5  # per-recipient weekly cap
+    left = [r.json()["allowance_left"] for r in results if r.status_code == 201]
+    assert sorted(left) == list(range(10))
+
+
+async def test_parallel_redelivery_over_two_instances_records_once(pair):
+    """20 parallel deliveries of one external_id over both instances: one 201, 19 200s."""
+    _, (seller,) = await pair.squad(1)
+    results = await asyncio.gather(
+        *(
+            pair.api(i).deal(seller["id"], 5000, external_id="crm-42", expect=None)
+            for i in range(20)
+        )
+    )
+    assert Counter(r.status_code for r in results) == {201: 1, 200: 19}
+    assert len({r.json()["deal"]["id"] for r in results}) == 1
+    assert all(r.json()["awards"] == [] for r in results if r.status_code == 200)
+    entries = await assert_ledger_whole(pair)
+    assert len([e for e in entries if e["kind"] == "deal.won"]) == 1
+    assert award_sums(entries) == {seller["id"]: 15}
+
+
+async def test_parallel_mentoring_over_two_instances_keeps_the_budget(pair):
+    """10 parallel 10-point awards by one manager over both instances: exactly 5 accepted."""
+    team, members = await pair.squad(3)
+    manager = await pair.admin.member(team["id"], role="manager")
+    token = pair.token(manager)
+    results = await asyncio.gather(
+        *(
+            pair.api(i).post(
+                "/api/mentoring",
+                {"member_id": members[i % 3]["id"], "points": 10, "note": "pairing"},
+                token=token,
+            )
+            for i in range(10)
+        )
+    )
+    assert Counter(r.status_code for r in results) == {201: 5, 409: 5}
+    entries = await assert_ledger_whole(pair)
+    assert sum(award_sums(entries, "mentoring").values()) == 50
+
+
+async def test_parallel_deals_over_two_instances_pay_the_goal_bonus_once(pair):
+    """Parallel won deals crossing a team goal, over both instances: the bonus is paid once."""
+    season = await pair.admin.season()
+    team, members = await pair.squad(3)
+    goal = {"team_id": team["id"], "season_id": season["id"], "metric": "deals", "target": 5}
+    await pair.admin.post("/api/goals", goal, expect=201)
+    results = await asyncio.gather(
+        *(pair.api(i).deal(members[i % 3]["id"], 0, expect=None) for i in range(16))
+    )
+    assert Counter(r.status_code for r in results) == {201: 16}
+    entries = await assert_ledger_whole(pair)
+    assert award_sums(entries, "bonus") == {m["id"]: 25 for m in members}
+    reached = [ev for e in entries for ev in e["events"] if ev["type"] == "goal_reached"]
+    assert len(reached) == 1
+    bonus_board = await pair.apis[1].board(season="all", category="bonus")
+    assert bonus_board == {m["id"]: 25 for m in members}
+
+
+async def test_parallel_review_and_story_over_two_instances_land_once(pair):
+    """10× the same loss review and 10× the same story over both instances: one 201 each."""
+    _, (seller,) = await pair.squad(1)
+    token = pair.token(seller)
+    lost = (await pair.admin.deal(seller["id"], 1000, outcome="lost")).json()["deal"]["id"]
+    won = (await pair.admin.deal(seller["id"], 1000)).json()["deal"]["id"]
+    review = {"answers": ANSWERS, "lesson": "qualify earlier"}
+    results = await asyncio.gather(
+        *(
+            pair.api(i).post(f"/api/deals/{lost}/loss-review", review, token=token)
+            for i in range(10)
+        ),
+        *(
+            pair.api(i).post(f"/api/deals/{won}/story", {"text": "We listened."}, token=token)
+            for i in range(10)
+        ),
+    )
+    reviews, stories = results[:10], results[10:]
+    assert Counter(r.status_code for r in reviews) == {201: 1, 409: 9}
+    assert Counter(r.status_code for r in stories) == {201: 1, 409: 9}
+    entries = await assert_ledger_whole(pair)
+    kinds = Counter(e["kind"] for e in entries)
+    assert kinds["loss.reviewed"] == 1 and kinds["story.posted"] == 1
+    assert award_sums(entries, "learning") == {seller["id"]: 7}
+
+
+async def test_everything_at_once_over_two_instances(pair):
+    """Deals, redeliveries, kudos and mentoring all in parallel over both instances: every
+    rule holds together, seqs are 1..N and the boards equal the feed on both."""
+    season = await pair.admin.season()
+    team, members = await pair.squad(4)
+    manager = await pair.admin.member(team["id"], role="manager")
+    goal = {"team_id": team["id"], "season_id": season["id"], "metric": "revenue", "target": 10_000}
+    await pair.admin.post("/api/goals", goal, expect=201)
+    giver = pair.token(members[0])
+    calls = []
+    for i in range(60):
+        api, member = pair.api(i), members[i % 4]
+        if i % 4 == 0:
+            body = {"to_member_id": members[1 + i % 3]["id"], "points": 1, "message": "ty"}
+            calls.append(api.post("/api/kudos", body, token=giver))
+        elif i % 4 == 1:
+            body = {"member_id": member["id"], "points": 5, "note": "pairing"}
+            calls.append(api.post("/api/mentoring", body, token=pair.token(manager)))
+        elif i % 4 == 2:
+            calls.append(api.deal(member["id"], 1000, external_id=f"x-{i % 3}", expect=None))
+        else:
+            calls.append(api.deal(member["id"], 1000, expect=None))
+    results = await asyncio.gather(*calls)
+    assert all(r.status_code in (200, 201, 409) for r in results), [
+        (r.status_code, r.text) for r in results if r.status_code not in (200, 201, 409)
+    ]
+    entries = await assert_ledger_whole(pair)
+    kinds = Counter(e["kind"] for e in entries)
+    assert kinds["kudos"] == 10 and kinds["mentoring"] == 10
+    assert kinds["deal.won"] == 15 + 3  # 15 without external_id, 3 distinct external_ids
+    assert award_sums(entries, "bonus") == {m["id"]: 25 for m in (*members, manager)}
