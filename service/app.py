@@ -21,7 +21,6 @@ from .api.deps import dependencies
 from .api.problems import exception_handlers
 from .db.connection import close_db, init_db
 from .db.models import Entry
-from .engine.interim_sync import BoardSync
 from .engine.source import LedgerReader
 from .engine.writer import Writer
 from .learning import public as learning_public
@@ -30,6 +29,7 @@ from .realtime import routes as live
 from .settings import Settings
 from .store.embedded import EmbeddedRedis
 from .store.leaderboard import LeaderboardStore
+from .store.sync import BoardSync
 from .web import pages
 
 __all__ = ["Services", "create_app"]

@@ -16,7 +16,7 @@ from tortoise import connections
 from service.db.connection import close_db, init_db
 from service.db.models import Entry, Member, PointAward, PolicyVersion, Season, Team
 from service.db.sums import award_sums
-from service.ledger import LedgerEntries
+from service.engine.source import LedgerReader
 from service.store.leaderboard import AwardSum, LeaderboardStore, PendingEntry
 from service.store.sync import BoardSync
 from tests.conftest import free_port
@@ -206,7 +206,7 @@ async def seed(count: int) -> None:
             actor_role="admin",
             season_id=season.id if seq % 2 else None,
             policy=policy,
-            data={"names": {}, "events": []},
+            data={"amount": 1000, "customer": "Acme", "names": {}, "events": []},
         )
         await PointAward.bulk_create(
             [
@@ -230,7 +230,7 @@ async def test_rebuild_from_sums_equals_replay(db_url: str, redis: Redis) -> Non
     rebuilt = LeaderboardStore(redis, f"t{uuid.uuid4().hex[:10]}")
     try:
         await seed(60)
-        source = LedgerEntries()
+        source = LedgerReader()
         assert await source.last_seq() == 60
         await incremental.apply_batch(await source.entries_after(0, 1000))
         assert await BoardSync(rebuilt, source).rebuild() == 60

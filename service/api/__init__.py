@@ -1,1 +1,2 @@
-"""HTTP adapters: thin Litestar controllers that turn requests into commands for the writer, and read views into responses."""
+"""HTTP adapters: thin Litestar controllers that turn requests into commands for the
+writer, and read views into responses."""

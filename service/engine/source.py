@@ -3,11 +3,10 @@ award sums a full rebuild loads at once."""
 
 from __future__ import annotations
 
-from tortoise import connections
-
 from ..db.models import Entry as EntryRow
+from ..db.sums import award_sums
 from ..reads import typed_entries
-from ..store.leaderboard import PendingEntry
+from ..store.leaderboard import AwardSum, PendingEntry
 from .writer import pending_entry
 
 __all__ = ["LedgerReader"]
@@ -24,15 +23,5 @@ class LedgerReader:
         rows = await EntryRow.filter(seq__gt=seq).order_by("seq").limit(limit)
         return [pending_entry(e) for e in await typed_entries(list(rows))]
 
-    async def award_sums(self):  # type: ignore[no-untyped-def]
-        from ..db.sums import award_sums
-
+    async def award_sums(self) -> tuple[int, list[AwardSum]]:
         return await award_sums()
-
-
-def connection_ready() -> bool:
-    try:
-        connections.get("default")
-        return True
-    except Exception:
-        return False

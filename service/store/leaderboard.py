@@ -241,14 +241,3 @@ class LeaderboardStore:
             return None
         rows = await self.redis.xrange(key, min=f"({since}-0", max="+")
         return [fields["entry"] for _, fields in rows]
-
-
-async def _interim_apply_batch(
-    self: LeaderboardStore, entries: Sequence[PendingEntry], publish: bool = True
-) -> int:
-    for entry in entries:
-        await self.apply(entry, publish)
-    return await self.applied_seq() or 0
-
-
-LeaderboardStore.apply_batch = _interim_apply_batch  # type: ignore[attr-defined]
