@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from service.core.peers import STRENGTHS
 from service.core.achievements import BADGES, LOSS_QUESTIONS
+from service.core.peers import STRENGTHS
 from service.core.scoring import CATEGORIES
 from service.web import messages
 from service.web.i18n import LANGUAGES, TEXTS, catalogue, pick_language
