@@ -107,6 +107,8 @@ class State:
     badges: set[tuple[int, int, str]] = field(default_factory=set)  # member, season, code
     badge_counts: dict[tuple[object, ...], int] = field(default_factory=dict)
     thanked: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+    # the highest row id of each table the writer hands ids out for (entries carry them)
+    last_ids: dict[str, int] = field(default_factory=dict)
 
     def team_member_ids(self, team_id: int) -> list[int]:
         return [m.id for m in self.members.values() if m.team_id == team_id]
@@ -138,7 +140,42 @@ def evolve(state: State, entry: Entry) -> State:
         _count_badge_step(state, step)
     state.policy_id = max(state.policy_id, entry.policy_id)
     state.seq = max(state.seq, entry.seq)
+    _track_ids(state, entry)
     return state
+
+
+# payload field → the table whose id it is
+_ID_FIELDS = {
+    "deal_id": "deal",
+    "kudos_id": "kudos",
+    "mentoring_id": "mentoring",
+    "goal_id": "goal",
+    "review_id": "loss_review",
+    "story_id": "story",
+    "feedback_id": "feedback",
+    "team_id": "team",
+    "season_id": "season",
+    "version": "policy_version",
+}
+
+
+def _track_ids(state: State, entry: Entry) -> None:
+    ids = state.last_ids
+    found = [("entry", entry.id)]
+    if isinstance(entry.payload, MemberJoined) and entry.member_id:
+        found.append(("member", entry.member_id))
+    # a field that names an existing row (a story's deal_id) is at most the highest id
+    # anyway, so every id field can count
+    for name, table in _ID_FIELDS.items():
+        value = getattr(entry.payload, name, None)
+        if isinstance(value, int):
+            found.append((table, value))
+    found.extend(
+        ("badge", e.badge_id) for e in entry.events if isinstance(e, BadgeEarned) and e.badge_id
+    )
+    for table, value in found:
+        if value > ids.get(table, 0):
+            ids[table] = value
 
 
 def _roll_week(state: State, week: str) -> None:

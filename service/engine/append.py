@@ -39,24 +39,127 @@ from .tables import Sql
 
 __all__ = ["append_entries"]
 
-# table → columns, in the order rows are inserted (parents before children)
-_COLUMNS = {
-    "policy_version": "id, data, created_at, created_by",
-    "team": "id, name, nickname, color, created_at",
-    "season": "id, name, starts_on, ends_on",
-    "member": "id, name, team_id, role, email, joined_on, created_at",
-    "entry": "id, seq, kind, occurred_at, recorded_at, week, actor_role, actor_token_id, "
-    "actor_member_id, member_id, team_id, season_id, policy_id, data",
-    "deal": "id, entry_id, seller_id, team_id, season_id, outcome, amount, customer, assists, "
-    "external_id, closed_at",
-    "kudos": "id, entry_id, giver_id, recipient_id, cents, message, strength, week",
-    "mentoring": "id, entry_id, awarded_by_member_id, member_id, cents, note, week",
-    "goal": "id, team_id, season_id, metric, target, value, created_at",
-    "member_goal": "goal_id, member_id, target, value",
-    "story": "id, entry_id, deal_id, member_id, text",
-    "feedback": "id, entry_id, request_id, seller_id, team_id, season_id, rating, comment",
-    "badge": "id, entry_id, member_id, season_key, code, awarded_at",
-    "point_award": "entry_id, member_id, team_id, season_id, category, cents",
+# table → (column, PostgreSQL type) in the order rows are inserted (parents first)
+_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "policy_version": (
+        ("id", "int"),
+        ("data", "jsonb"),
+        ("created_at", "timestamptz"),
+        ("created_by", "text"),
+    ),
+    "team": (
+        ("id", "int"),
+        ("name", "text"),
+        ("nickname", "text"),
+        ("color", "text"),
+        ("created_at", "timestamptz"),
+    ),
+    "season": (("id", "int"), ("name", "text"), ("starts_on", "date"), ("ends_on", "date")),
+    "member": (
+        ("id", "int"),
+        ("name", "text"),
+        ("team_id", "int"),
+        ("role", "text"),
+        ("email", "text"),
+        ("joined_on", "date"),
+        ("created_at", "timestamptz"),
+    ),
+    "entry": (
+        ("id", "int"),
+        ("seq", "bigint"),
+        ("kind", "text"),
+        ("occurred_at", "timestamptz"),
+        ("recorded_at", "timestamptz"),
+        ("week", "text"),
+        ("actor_role", "text"),
+        ("actor_token_id", "int"),
+        ("actor_member_id", "int"),
+        ("member_id", "int"),
+        ("team_id", "int"),
+        ("season_id", "int"),
+        ("policy_id", "int"),
+        ("data", "jsonb"),
+    ),
+    "deal": (
+        ("id", "int"),
+        ("entry_id", "int"),
+        ("seller_id", "int"),
+        ("team_id", "int"),
+        ("season_id", "int"),
+        ("outcome", "text"),
+        ("amount", "numeric"),
+        ("customer", "text"),
+        ("assists", "jsonb"),
+        ("external_id", "text"),
+        ("closed_at", "timestamptz"),
+    ),
+    "kudos": (
+        ("id", "int"),
+        ("entry_id", "int"),
+        ("giver_id", "int"),
+        ("recipient_id", "int"),
+        ("cents", "bigint"),
+        ("message", "text"),
+        ("strength", "text"),
+        ("week", "text"),
+    ),
+    "mentoring": (
+        ("id", "int"),
+        ("entry_id", "int"),
+        ("awarded_by_member_id", "int"),
+        ("member_id", "int"),
+        ("cents", "bigint"),
+        ("note", "text"),
+        ("week", "text"),
+    ),
+    "goal": (
+        ("id", "int"),
+        ("team_id", "int"),
+        ("season_id", "int"),
+        ("metric", "text"),
+        ("target", "numeric"),
+        ("value", "numeric"),
+        ("created_at", "timestamptz"),
+    ),
+    "member_goal": (
+        ("goal_id", "int"),
+        ("member_id", "int"),
+        ("target", "numeric"),
+        ("value", "numeric"),
+    ),
+    "story": (
+        ("id", "int"),
+        ("entry_id", "int"),
+        ("deal_id", "int"),
+        ("member_id", "int"),
+        ("text", "text"),
+    ),
+    "feedback": (
+        ("id", "int"),
+        ("entry_id", "int"),
+        ("request_id", "int"),
+        ("seller_id", "int"),
+        ("team_id", "int"),
+        ("season_id", "int"),
+        ("rating", "int"),
+        ("comment", "text"),
+    ),
+    "badge": (
+        ("id", "int"),
+        ("entry_id", "int"),
+        ("member_id", "int"),
+        ("season_key", "int"),
+        ("code", "text"),
+        ("awarded_at", "timestamptz"),
+    ),
+    "point_award": (
+        ("entry_id", "int"),
+        ("member_id", "int"),
+        ("team_id", "int"),
+        ("season_id", "int"),
+        ("category", "text"),
+        ("cents", "bigint"),
+    ),
 }
 
 
@@ -67,7 +170,8 @@ class _Batch:
         self.sql = sql
         self.policies = policies
         self.rows: dict[str, list[Sequence[Any]]] = defaultdict(list)
-        self.after: list[tuple[str, dict[str, Any], str, list[Any]]] = []  # updates
+        # updates, by (table, condition, key): progress is absolute, so the last one wins
+        self.after: dict[tuple[str, str, tuple[Any, ...]], dict[str, Any]] = {}
         self.reviews: list[Sequence[Any]] = []
 
     def add(self, entry: Entry) -> None:
@@ -103,19 +207,19 @@ class _Batch:
         if isinstance(event, GoalProgress):
             value = sql.money(event.value)
             if event.member_id is None:
-                self.after.append(("goal", {"value": value}, "id = ?", [event.goal_id]))
+                self.update("goal", {"value": value}, "id = ?", [event.goal_id])
             else:
                 where = "goal_id = ? AND member_id = ?"
-                self.after.append(
-                    ("member_goal", {"value": value}, where, [event.goal_id, event.member_id])
+                self.update(
+                    "member_goal", {"value": value}, where, [event.goal_id, event.member_id]
                 )
         elif isinstance(event, GoalReached):
             at = {"reached_at": sql.time(entry.recorded_at)}
             if event.member_id is None:
-                self.after.append(("goal", at, "id = ? AND reached_at IS NULL", [event.goal_id]))
+                self.update("goal", at, "id = ? AND reached_at IS NULL", [event.goal_id])
             else:
                 where = "goal_id = ? AND member_id = ? AND reached_at IS NULL"
-                self.after.append(("member_goal", at, where, [event.goal_id, event.member_id]))
+                self.update("member_goal", at, where, [event.goal_id, event.member_id])
         elif isinstance(event, BadgeEarned):
             self.rows["badge"].append(
                 (
@@ -128,19 +232,22 @@ class _Batch:
                 )
             )
 
-    async def write(self) -> None:
-        for table, columns in _COLUMNS.items():
-            await self.sql.insert(table, columns, self.rows.get(table, []))
-            if table == "story" and self.reviews:
-                # the review keeps the deal's team and season (insights count by them)
-                await self.sql.many(
-                    "INSERT INTO loss_review (id, entry_id, deal_id, member_id, team_id, "
-                    "season_id, answers, lesson) SELECT ?, ?, d.id, ?, d.team_id, d.season_id, "
-                    "?, ? FROM deal d WHERE d.id = ?",
-                    self.reviews,
-                )
-        for table, changes, where, values in self.after:
-            await self.sql.update(table, changes, where, values)
+    def update(self, table: str, changes: dict[str, Any], where: str, key: list[Any]) -> None:
+        self.after.setdefault((table, where, tuple(key)), {}).update(changes)
+
+    async def write(self, seq: int) -> None:
+        tables = [(t, _TABLES[t], self.rows[t]) for t in _TABLES if self.rows.get(t)]
+        await self.sql.insert_all(tables, seq)
+        if self.reviews:
+            # the review keeps the deal's team and season (insights count by them)
+            await self.sql.many(
+                "INSERT INTO loss_review (id, entry_id, deal_id, member_id, team_id, "
+                "season_id, answers, lesson) SELECT ?, ?, d.id, ?, d.team_id, d.season_id, "
+                "?, ? FROM deal d WHERE d.id = ?",
+                self.reviews,
+            )
+        for (table, where, key), changes in self.after.items():
+            await self.sql.update(table, changes, where, key)
 
 
 def _deal(batch: _Batch, entry: Entry) -> None:
@@ -247,7 +354,7 @@ def _feedback(batch: _Batch, entry: Entry) -> None:
         )
     )
     used = {"used_at": batch.sql.time(entry.recorded_at)}
-    batch.after.append(("feedback_request", used, "id = ?", [p.request_id]))
+    batch.update("feedback_request", used, "id = ?", [p.request_id])
 
 
 def _team(batch: _Batch, entry: Entry) -> None:
@@ -261,7 +368,7 @@ def _team(batch: _Batch, entry: Entry) -> None:
 def _team_update(batch: _Batch, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, TeamUpdated)
-    batch.after.append(("team", dict(p.changes), "id = ?", [entry.team_id]))
+    batch.update("team", dict(p.changes), "id = ?", [entry.team_id])
 
 
 def _member(batch: _Batch, entry: Entry) -> None:
@@ -289,7 +396,7 @@ def _member_update(batch: _Batch, entry: Entry) -> None:
         from datetime import date
 
         changes["joined_on"] = batch.sql.day(date.fromisoformat(changes["joined_on"]))
-    batch.after.append(("member", changes, "id = ?", [entry.member_id]))
+    batch.update("member", changes, "id = ?", [entry.member_id])
 
 
 def _season(batch: _Batch, entry: Entry) -> None:
@@ -334,8 +441,9 @@ _ADDERS: dict[type, Callable[[_Batch, Entry], None]] = {
 async def append_entries(
     sql: Sql, entries: Sequence[Entry], policies: Callable[[int], Policy]
 ) -> None:
-    """Write every row of a batch of entries on the transaction's connection."""
+    """Write every row of a batch of entries on the transaction's connection, and move the
+    seq counter to the batch's last entry."""
     batch = _Batch(sql, policies)
     for entry in entries:
         batch.add(entry)
-    await batch.write()
+    await batch.write(entries[-1].seq)

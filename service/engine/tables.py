@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -207,11 +207,35 @@ class Sql:
         return [(r["seller_id"], float(r["amount"])) for r in rows]
 
     # -- appends ------------------------------------------------------------------------
-    async def insert(self, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
-        values = list(rows)
-        if values:
-            marks = ", ".join("?" for _ in values[0])
-            await self.many(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+    async def insert_all(
+        self, tables: Sequence[tuple[str, Sequence[tuple[str, str]], list[Sequence[Any]]]], seq: int
+    ) -> None:
+        """Insert every table's rows (parents listed before children) and set the seq
+        counter: on PostgreSQL one statement (a data-modifying CTE per table over
+        ``unnest`` of one array per column: one round trip, the foreign keys are checked
+        at its end); on SQLite, in the same process, one ``executemany`` per table."""
+        if not self.pg:
+            for table, columns, rows in tables:
+                names = ", ".join(c for c, _ in columns)
+                marks = ", ".join("?" for _ in columns)
+                await self.many(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            await self.set_seq(seq)
+            return
+        ctes, values = [], []
+        for n, (table, columns, rows) in enumerate(tables):
+            arrays = []
+            for i, (_, kind) in enumerate(columns):
+                values.append([row[i] for row in rows])
+                arrays.append(f"${len(values)}::{kind}[]")
+            names = ", ".join(c for c, _ in columns)
+            ctes.append(
+                f"t{n} AS (INSERT INTO {table} ({names}) SELECT * FROM unnest({', '.join(arrays)}))"
+            )
+        values.append(seq)
+        head = f"WITH {', '.join(ctes)} " if ctes else ""
+        await self.conn.execute_query(
+            f"{head}UPDATE counter SET value = ${len(values)} WHERE name = 'seq'", values
+        )
 
     async def update(
         self, table: str, changes: dict[str, Any], where: str, values: Sequence[Any]

@@ -85,6 +85,7 @@ class Writer:
         self.on_redis_trouble: Any = None  # called (no args) when Redis missed a batch
         self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._publishing: set[asyncio.Task[None]] = set()
         self.batches = 0
 
     @property
@@ -102,6 +103,7 @@ class Writer:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        await asyncio.gather(*self._publishing, return_exceptions=True)
 
     async def load(self) -> State:
         """The state as the fold of every entry in the ledger (read without the lock: a
@@ -111,6 +113,9 @@ class Writer:
         while batch := await sql.entries_after(state.seq, limit=5000):
             for entry in batch:
                 evolve(state, entry)
+        # rows written before entries carried their ids (older ledgers)
+        for table, last in (await sql.last_ids()).items():
+            state.last_ids[table] = max(state.last_ids.get(table, 0), last)
         return state
 
     # -- submitting ---------------------------------------------------------------------
@@ -159,7 +164,8 @@ class Writer:
                 evolve(state, entry)
             if state.seq == 0:
                 await sql.ensure_policy()
-            ctx = Context(datetime.now(UTC), Ids(await sql.last_ids()))
+                state.last_ids["policy_version"] = max(state.last_ids.get("policy_version", 0), 1)
+            ctx = Context(datetime.now(UTC), Ids(state.last_ids))
             await _look_up(sql, ctx, [w.command for w in batch])
             for waiting in batch:
                 try:
@@ -180,8 +186,18 @@ class Writer:
                 decided.append((waiting, decision))
             if entries:
                 await append_entries(sql, entries, policies.__getitem__)
-                await sql.set_seq(state.seq)
         self.batches += 1
+        # the next batch may start while this one goes to Redis: the apply script orders
+        # entries by seq whatever order batches arrive in
+        task = asyncio.create_task(self._publish(entries, decided))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
+
+    async def _publish(
+        self, entries: list[Entry], decided: list[tuple[_Waiting, Decision | BaseException]]
+    ) -> None:
+        """Apply a committed batch to Redis, then answer its callers (so a caller that reads
+        the board after its POST sees its own write)."""
         if entries:
             await self._apply(entries)
         for waiting, result in decided:

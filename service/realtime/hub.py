@@ -103,6 +103,8 @@ class Hub:
 
     async def on_entry(self, raw: str) -> None:
         """One entry from Redis: build each group's update once and queue it."""
+        if not self.clients:  # no board here: nothing to build (a joining one snapshots)
+            return
         entry = json.loads(raw)
         async with self.lock:
             built: dict[GroupKey, str] = {}
