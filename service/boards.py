@@ -3,26 +3,32 @@ ranked by the pure competition-ranking rule. Used by the REST API and the live b
 
 from __future__ import annotations
 
-from typing import Any
-
 from .core.points import from_cents
 from .core.ranking import Ranked, Row, rank_all
 from .core.scoring import CATEGORIES
 from .db.models import Member, Team
 from .errors import Invalid
+from .schemas import BoardEntry, TeamEntry
 from .store.leaderboard import LeaderboardStore
 
-__all__ = ["Boards", "member_entry"]
+__all__ = ["Boards", "MemberRanking"]
 
 
-def member_entry(ranked: Ranked, team_of: dict[int, int]) -> dict[str, Any]:
-    return {
-        "rank": ranked.rank,
-        "member_id": ranked.row.key,
-        "name": ranked.row.name,
-        "team_id": team_of.get(ranked.row.key),
-        "score": ranked.row.score,
-    }
+class MemberRanking:
+    """A ranked member board and the team of each member on it."""
+
+    def __init__(self, ranked: list[Ranked], team_of: dict[int, int]) -> None:
+        self.ranked = ranked
+        self.team_of = team_of
+
+    def entry(self, ranked: Ranked) -> BoardEntry:
+        key = ranked.row.key
+        return BoardEntry(
+            ranked.rank, key, ranked.row.name, self.team_of.get(key), ranked.row.score
+        )
+
+    def entries(self, ranked: list[Ranked] | None = None) -> list[BoardEntry]:
+        return [self.entry(r) for r in (self.ranked if ranked is None else ranked)]
 
 
 class Boards:
@@ -31,8 +37,14 @@ class Boards:
 
     async def members(
         self, season_id: int | None, team_id: int | None = None, category: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[BoardEntry]:
         """Every member in scope, zero scores included, ranked 1, 2, 2, 4."""
+        return (await self.ranking(season_id, team_id, category)).entries()
+
+    async def ranking(
+        self, season_id: int | None, team_id: int | None = None, category: str | None = None
+    ) -> MemberRanking:
+        """The ranked member board (for ``top``, ``rank_for`` and ``around_me``)."""
         if category is not None and category not in CATEGORIES:
             raise Invalid(f"category must be one of: {', '.join(CATEGORIES)}.")
         scope = self.store.scope(season_id)
@@ -41,36 +53,31 @@ class Boards:
         members = await query.values("id", "name", "team_id")
         team_of = {m["id"]: m["team_id"] for m in members}
         rows = [Row(m["id"], m["name"], from_cents(scores.get(m["id"], 0))) for m in members]
-        return [member_entry(r, team_of) for r in rank_all(rows)]
+        return MemberRanking(rank_all(rows), team_of)
 
-    async def teams(self, season_id: int | None) -> list[dict[str, Any]]:
+    async def teams(self, season_id: int | None) -> list[TeamEntry]:
         """Teams ranked by points per member, so small and large teams compete fairly."""
         totals = await self.store.team_totals(self.store.scope(season_id))
         teams = await Team.all()
         sizes: dict[int, int] = {}
         for member in await Member.all().values("team_id"):
             sizes[member["team_id"]] = sizes.get(member["team_id"], 0) + 1
-        info: dict[int, dict[str, Any]] = {}
+        by_id = {team.id: team for team in teams}
         rows = []
         for team in teams:
-            total = totals.get(team.id, 0)
-            size = sizes.get(team.id, 0)
-            score = from_cents(round(total / size)) if size else 0
-            rows.append(Row(team.id, team.name, score))
-            info[team.id] = {
-                "nickname": team.nickname,
-                "color": team.color,
-                "members": size,
-                "total": from_cents(total),
-            }
+            total, size = totals.get(team.id, 0), sizes.get(team.id, 0)
+            rows.append(Row(team.id, team.name, from_cents(round(total / size)) if size else 0))
         return [
-            {
-                "rank": r.rank,
-                "team_id": r.row.key,
-                "name": r.row.name,
-                "score": r.row.score,
-                **info[r.row.key],
-            }
+            TeamEntry(
+                rank=r.rank,
+                team_id=r.row.key,
+                name=r.row.name,
+                nickname=by_id[r.row.key].nickname,
+                color=by_id[r.row.key].color,
+                score=r.row.score,
+                members=sizes.get(r.row.key, 0),
+                total=from_cents(totals.get(r.row.key, 0)),
+            )
             for r in rank_all(rows)
         ]
 

@@ -17,99 +17,98 @@ from .core.calendar import is_newcomer
 from .core.codec import entry_from_row
 from .core.entries import Award, Entry
 from .core.policy import Policy
-from .core.views import feed_view
+from .core.views import FeedEntry, feed_view
 from .db.models import Badge, Deal, Goal, LossReview, Member, MemberGoal, PointAward, Season, Team
 from .db.models import Entry as EntryRow
+from .schemas import BadgeOut, MemberOut, MemberTarget, Progress, SeasonOut, TeamOut
+from .schemas import Goal as GoalOut
 
 __all__ = [
-    "badge_json",
+    "badge_out",
     "feed_entries",
-    "goal_json",
-    "member_json",
+    "goal_out",
+    "member_out",
     "pending_reviews",
-    "progress_json",
-    "season_json",
-    "team_json",
+    "season_out",
+    "team_out",
     "typed_entries",
 ]
 
 
-def team_json(team: Team) -> dict[str, Any]:
-    return {"id": team.id, "name": team.name, "nickname": team.nickname, "color": team.color}
+def team_out(team: Team) -> TeamOut:
+    return TeamOut(team.id, team.name, team.nickname, team.color)
 
 
-def member_json(member: Member, policy: Policy, today: date) -> dict[str, Any]:
-    return {
-        "id": member.id,
-        "name": member.name,
-        "team_id": member.team_id,
-        "role": member.role,
-        "email": member.email,
-        "joined_on": member.joined_on.isoformat(),
-        "newcomer": is_newcomer(member.joined_on, today, policy.newcomer_days),
-    }
+def member_out(member: Member, policy: Policy, today: date) -> MemberOut:
+    return MemberOut(
+        id=member.id,
+        name=member.name,
+        team_id=member.team_id,
+        role=member.role,
+        joined_on=member.joined_on.isoformat(),
+        newcomer=is_newcomer(member.joined_on, today, policy.newcomer_days),
+        email=member.email,
+    )
 
 
-def season_json(season: Season, today: date | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": season.id,
-        "name": season.name,
-        "starts_on": season.starts_on.isoformat(),
-        "ends_on": season.ends_on.isoformat(),
-    }
-    if today is not None:
-        body["current"] = season.starts_on <= today <= season.ends_on
-    return body
+def season_out(season: Season, today: date | None = None) -> SeasonOut:
+    return SeasonOut(
+        id=season.id,
+        name=season.name,
+        starts_on=season.starts_on.isoformat(),
+        ends_on=season.ends_on.isoformat(),
+        current=season.starts_on <= today <= season.ends_on if today is not None else None,
+    )
 
 
-def progress_json(value: Decimal, target: Decimal, reached_at: datetime | None) -> dict[str, Any]:
-    return {
-        "value": _number(value),
-        "target": _number(target),
-        "reached_at": reached_at.isoformat() if reached_at else None,
-        "percent": round(float(value) * 100 / float(target), 1) if target else 100.0,
-    }
+def _progress(value: Decimal, target: Decimal, reached_at: datetime | None) -> Progress:
+    return Progress(
+        value=_number(value),
+        target=_number(target),
+        reached_at=reached_at.isoformat() if reached_at else None,
+        percent=round(float(value) * 100 / float(target), 1) if target else 100.0,
+    )
 
 
 def _number(value: Decimal) -> float | int:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-async def goal_json(goal: Goal) -> dict[str, Any]:
+async def goal_out(goal: Goal) -> GoalOut:
     member_goals = await MemberGoal.filter(goal_id=goal.id).order_by("id")
     ids = [g.member_id for g in member_goals]
     names = {m.id: m.name for m in await Member.filter(id__in=ids)} if ids else {}
-    return {
-        "id": goal.id,
-        "team_id": goal.team_id,
-        "season_id": goal.season_id,
-        "metric": goal.metric,
-        "target": _number(goal.target),
-        "progress": progress_json(goal.value, goal.target, goal.reached_at),
-        "member_targets": [
-            {
-                "member_id": g.member_id,
-                "name": names.get(g.member_id),
-                "target": _number(g.target),
-                "progress": progress_json(g.value, g.target, g.reached_at),
-            }
+    return GoalOut(
+        id=goal.id,
+        team_id=goal.team_id,
+        season_id=goal.season_id,
+        metric=goal.metric,
+        target=_number(goal.target),
+        progress=_progress(goal.value, goal.target, goal.reached_at),
+        member_targets=[
+            MemberTarget(
+                member_id=g.member_id,
+                name=names.get(g.member_id),
+                target=_number(g.target),
+                progress=_progress(g.value, g.target, g.reached_at),
+            )
             for g in member_goals
         ],
-    }
+    )
 
 
-def badge_json(badge: Badge) -> dict[str, Any]:
+def badge_out(badge: Badge) -> BadgeOut:
     """A badge as the profile shows it; ``seq`` is the feed entry that earned it (fetch
     the badge with ``select_related("entry")``)."""
     info = BADGES[badge.code]
-    return {
-        "code": badge.code,
-        "title": info.title,
-        "rule": info.rule,
-        "season_id": badge.season_key or None,
-        "awarded_at": badge.awarded_at.isoformat(),
-        "seq": badge.entry.seq,
-    }
+    return BadgeOut(
+        code=badge.code,
+        title=info.title,
+        rule=info.rule,
+        season_id=badge.season_key or None,
+        awarded_at=badge.awarded_at.isoformat(),
+        seq=badge.entry.seq,
+    )
 
 
 async def pending_reviews(member_id: int) -> list[dict[str, Any]]:
@@ -164,7 +163,7 @@ async def typed_entries(rows: list[EntryRow]) -> list[Entry]:
 
 async def feed_entries(
     team_id: int | None, limit: int, before: int | None = None, kind: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[FeedEntry]:
     """The newest entries (with ``team_id``: those touching that team), newest first."""
     query = EntryRow.all()
     if team_id is not None:

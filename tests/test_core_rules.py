@@ -7,7 +7,7 @@ import pytest
 
 from service.core.calendar import SeasonSpan, is_newcomer, iso_week, season_containing
 from service.core.policy import Policy
-from service.core.ranking import Row, around_me, page_for, rank_all, rank_for, top
+from service.core.ranking import Row, around_me, rank_all, rank_for, top
 from service.core.rules import KudosUsage, check_kudos, check_mentoring
 from service.errors import Invalid, LimitReached
 
@@ -22,14 +22,13 @@ def test_competition_ranking_tie_example():
 
 
 def test_board_vocabulary():
-    """top, rank_for, around_me and page_for work on the ranked list."""
+    """top, rank_for and around_me work on the ranked list."""
     ranked = rank_all([Row(i, f"m{i:02d}", 100 - i) for i in range(10)])
     assert [r.row.key for r in top(ranked, 3, offset=2)] == [2, 3, 4]
     assert rank_for(ranked, 5).rank == 6
     assert rank_for(ranked, 99) is None
     assert [r.row.key for r in around_me(ranked, 0, 2)] == [0, 1, 2]
     assert [r.row.key for r in around_me(ranked, 5, 1)] == [4, 5, 6]
-    assert page_for(ranked, 7, 5) == 2
 
 
 def test_kudos_rules():

@@ -9,14 +9,15 @@ from litestar.params import Parameter
 
 from ..auth import Caller
 from ..boards import Boards
+from ..core.ranking import around_me, rank_for, top
 from ..db.models import Badge, Member
 from ..errors import NotFound
 from ..learning import insights
-from ..reads import badge_json, feed_entries, pending_reviews, season_json
+from ..reads import badge_out, feed_entries, pending_reviews, season_out
+from ..schemas import FeedPage, MemberBoard, MemberRank, TeamBoard
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 from .deps import today
-from .schemas import FeedPage, MemberBoard, MemberRank, TeamBoard, out
 from .seasons import resolve_season
 
 __all__ = ["routes"]
@@ -39,18 +40,15 @@ async def member_board(
     """Members ranked by score (competition ranking: 50, 40, 40, 30 → 1, 2, 2, 4; ties by
     name). ``season``: current (default; all-time when no season is running), all, or an id."""
     resolved = await resolve_season(season, settings)
-    entries = await Boards(store).members(resolved.id if resolved else None, team_id, category)
-    return out(
-        {
-            "season": season_json(resolved, today(settings)) if resolved else None,
-            "category": category or "total",
-            "team_id": team_id,
-            "total": len(entries),
-            "offset": offset,
-            "limit": limit,
-            "entries": entries[offset : offset + limit],
-        },
-        MemberBoard,
+    board = await Boards(store).ranking(resolved.id if resolved else None, team_id, category)
+    return MemberBoard(
+        season=season_out(resolved, today(settings)) if resolved else None,
+        category=category or "total",
+        team_id=team_id,
+        total=len(board.ranked),
+        offset=offset,
+        limit=limit,
+        entries=board.entries(top(board.ranked, limit, offset)),
     )
 
 
@@ -70,22 +68,19 @@ async def member_rank(
     resolved = await resolve_season(season, settings)
     season_id = resolved.id if resolved else None
     boards = Boards(store)
-    entries = await boards.members(season_id)
-    index = next(i for i, e in enumerate(entries) if e["member_id"] == member_id)
-    me = entries[index]
-    return out(
-        {
-            "season": season_json(resolved, today(settings)) if resolved else None,
-            "member_id": member_id,
-            "name": member.name,
-            "team_id": member.team_id,
-            "rank": me["rank"],
-            "score": me["score"],
-            "of": len(entries),
-            "breakdown": await boards.breakdown(member_id, season_id),
-            "around": entries[max(0, index - around) : index + around + 1],
-        },
-        MemberRank,
+    board = await boards.ranking(season_id)
+    me = rank_for(board.ranked, member_id)
+    assert me is not None  # every member is on the board, with 0 points if need be
+    return MemberRank(
+        season=season_out(resolved, today(settings)) if resolved else None,
+        member_id=member_id,
+        name=member.name,
+        team_id=member.team_id,
+        rank=me.rank,
+        score=me.row.score,
+        of=len(board.ranked),
+        breakdown=await boards.breakdown(member_id, season_id),
+        around=board.entries(around_me(board.ranked, member_id, around)),
     )
 
 
@@ -95,12 +90,9 @@ async def team_board(
 ) -> TeamBoard:
     """Teams ranked by points per member (``score`` = ``total`` ÷ ``members``)."""
     resolved = await resolve_season(season, settings)
-    return out(
-        {
-            "season": season_json(resolved, today(settings)) if resolved else None,
-            "entries": await Boards(store).teams(resolved.id if resolved else None),
-        },
-        TeamBoard,
+    return TeamBoard(
+        season=season_out(resolved, today(settings)) if resolved else None,
+        entries=await Boards(store).teams(resolved.id if resolved else None),
     )
 
 
@@ -114,7 +106,7 @@ async def feed(
 ) -> FeedPage:
     """The newest ledger entries with their awards, newest first. ``before`` (a seq) pages
     back; ``kind`` filters by entry kind, e.g. ``deal.won`` or ``kudos``."""
-    return out({"entries": await feed_entries(team_id, limit, before, kind)}, FeedPage)
+    return FeedPage(entries=await feed_entries(team_id, limit, before, kind))
 
 
 @get("/api/members/{member_id:int}/profile", tags=["boards"])
@@ -143,11 +135,11 @@ async def profile(
             "role": member.role,
             "joined_on": member.joined_on.isoformat(),
         },
-        "season": season_json(resolved, today(settings)) if resolved else None,
+        "season": season_out(resolved, today(settings)) if resolved else None,
         "breakdown": await Boards(store).breakdown(member_id, season_id),
         "strengths": await insights.strengths(member_id, season_id),
         "strengths_all_time": await insights.strengths(member_id, None),
-        "badges": [badge_json(b) for b in badges if season_id is None or b.season_key == season_id],
+        "badges": [badge_out(b) for b in badges if season_id is None or b.season_key == season_id],
         "badges_all_time": len(badges),
         "pending_reviews": len(await pending_reviews(member_id)),
     }

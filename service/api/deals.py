@@ -19,8 +19,8 @@ from ..core.points import from_cents
 from ..db.models import Member
 from ..engine.writer import Writer
 from ..errors import Invalid, NotFound, Unauthorized, Unavailable
+from ..schemas import Award, Deal, DealResult
 from ..settings import Settings
-from .schemas import Award, Deal, DealResult
 
 __all__ = ["routes"]
 

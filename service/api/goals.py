@@ -13,9 +13,9 @@ from ..core.commands import SetGoal
 from ..core.entries import GoalSet
 from ..db.models import Goal as GoalRow
 from ..engine.writer import Writer
-from ..reads import goal_json
+from ..reads import goal_out
+from ..schemas import Goal
 from ..settings import Settings
-from .schemas import Goal, out
 from .seasons import resolve_season
 
 __all__ = ["routes"]
@@ -48,7 +48,7 @@ async def post_goal(data: GoalIn, caller: Caller, writer: Writer) -> Goal:
     )
     payload = (await writer.submit(command, caller.actor)).entries[0].payload
     assert isinstance(payload, GoalSet)
-    return out(await goal_json(await GoalRow.get(id=payload.goal_id)), Goal)
+    return await goal_out(await GoalRow.get(id=payload.goal_id))
 
 
 @get("/api/goals", tags=["goals"])
@@ -64,7 +64,7 @@ async def list_goals(
         if resolved is None:
             return []
         query = query.filter(season_id=resolved.id)
-    return [out(await goal_json(g), Goal) for g in await query.order_by("id")]
+    return [await goal_out(g) for g in await query.order_by("id")]
 
 
 routes = [post_goal, list_goals]

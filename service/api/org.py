@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar import Response, delete, get, patch, post, put
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import Meta, Struct
@@ -19,11 +20,11 @@ from ..db.models import Member, PolicyVersion, Season, Team, Token
 from ..db.queries import current_policy
 from ..engine.writer import Writer
 from ..errors import Invalid, NotFound
-from ..reads import member_json, season_json, team_json
+from ..reads import member_out, season_out, team_out
+from ..schemas import MemberOut, SeasonOut, TeamOut, TokenCreated
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 from .deps import today
-from .schemas import MemberOut, SeasonOut, TeamOut, TokenCreated, out
 
 __all__ = ["routes"]
 
@@ -90,13 +91,13 @@ async def create_team(data: TeamIn, caller: Caller, writer: Writer) -> TeamOut:
     decision = await writer.submit(
         cmd.CreateTeam(data.name, data.nickname, data.color), caller.actor
     )
-    return out(team_json(await Team.get(id=decision.entries[0].team_id)), TeamOut)
+    return team_out(await Team.get(id=decision.entries[0].team_id))
 
 
 @get("/api/teams", tags=["org"])
 async def list_teams(caller: Caller) -> list[TeamOut]:
     """All teams."""
-    return [out(team_json(t), TeamOut) for t in await Team.all().order_by("name")]
+    return [team_out(t) for t in await Team.all().order_by("name")]
 
 
 @get("/api/teams/{team_id:int}", tags=["org"])
@@ -105,14 +106,15 @@ async def get_team(team_id: int, caller: Caller) -> dict[str, Any]:
     team = await Team.get_or_none(id=team_id)
     if team is None:
         raise NotFound(f"There is no team {team_id}.")
-    return {**team_json(team), "members": await Member.filter(team_id=team_id).count()}
+    members = await Member.filter(team_id=team_id).count()
+    return {**msgspec.structs.asdict(team_out(team)), "members": members}
 
 
 @patch("/api/teams/{team_id:int}", tags=["org"])
 async def patch_team(team_id: int, data: TeamPatch, caller: Caller, writer: Writer) -> TeamOut:
     """Rename a team or change its nickname or colour (admin)."""
     await writer.submit(cmd.UpdateTeam(team_id, _changes(data)), caller.actor)
-    return out(team_json(await Team.get(id=team_id)), TeamOut)
+    return team_out(await Team.get(id=team_id))
 
 
 @post("/api/members", status_code=HTTP_201_CREATED, tags=["org"])
@@ -123,7 +125,7 @@ async def create_member(
     command = cmd.CreateMember(data.name, data.team_id, data.role, data.email, data.joined_on)
     decision = await writer.submit(command, caller.actor)
     member = await Member.get(id=decision.entries[0].member_id)
-    return out(member_json(member, writer.policy, today(settings)), MemberOut)
+    return member_out(member, writer.policy, today(settings))
 
 
 @get("/api/members", tags=["org"])
@@ -134,7 +136,7 @@ async def list_members(
     query = Member.all() if team_id is None else Member.filter(team_id=team_id)
     policy, day = await current_policy(), today(settings)
     members = await query.order_by("name", "id")
-    return [out(member_json(m, policy, day), MemberOut) for m in members]
+    return [member_out(m, policy, day) for m in members]
 
 
 @get("/api/members/{member_id:int}", tags=["org"])
@@ -143,7 +145,7 @@ async def get_member(member_id: int, caller: Caller, settings: Settings) -> Memb
     member = await Member.get_or_none(id=member_id)
     if member is None:
         raise NotFound(f"There is no member {member_id}.")
-    return out(member_json(member, await current_policy(), today(settings)), MemberOut)
+    return member_out(member, await current_policy(), today(settings))
 
 
 @patch("/api/members/{member_id:int}", tags=["org"])
@@ -154,7 +156,7 @@ async def patch_member(
     earned stay with the team they were earned for."""
     await writer.submit(cmd.UpdateMember(member_id, _changes(data)), caller.actor)
     member = await Member.get(id=member_id)
-    return out(member_json(member, writer.policy, today(settings)), MemberOut)
+    return member_out(member, writer.policy, today(settings))
 
 
 @post("/api/tokens", status_code=HTTP_201_CREATED, tags=["org"])
@@ -237,7 +239,7 @@ async def create_season(
     payload = (await writer.submit(command, caller.actor)).entries[0].payload
     assert isinstance(payload, SeasonCreated)
     season = await Season.get(id=payload.season_id)
-    return out(season_json(season, today(settings)), SeasonOut)
+    return season_out(season, today(settings))
 
 
 @get("/api/seasons", tags=["org"])
@@ -245,7 +247,7 @@ async def list_seasons(caller: Caller, settings: Settings) -> list[SeasonOut]:
     """All seasons, oldest first, marking the current one."""
     day = today(settings)
     seasons = await Season.all().order_by("starts_on")
-    return [out(season_json(s, day), SeasonOut) for s in seasons]
+    return [season_out(s, day) for s in seasons]
 
 
 async def _policy_body() -> dict[str, Any]:

@@ -15,7 +15,7 @@ from ..core.commands import AllowanceLeft, AwardMentoring, GiveKudos
 from ..core.entries import KudosGiven, MentoringAwarded
 from ..core.points import from_cents, to_cents
 from ..engine.writer import Writer
-from .schemas import KudosResult, MentoringResult
+from ..schemas import KudosResult, MentoringResult
 
 __all__ = ["routes"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Ranked", "Row", "around_me", "page_for", "rank_all", "rank_for", "top"]
+__all__ = ["Ranked", "Row", "around_me", "rank_all", "rank_for", "top"]
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,3 @@ def around_me(ranked: list[Ranked], key: int, n: int) -> list[Ranked]:
     if index is None:
         return []
     return ranked[max(0, index - n) : index + n + 1]
-
-
-def page_for(ranked: list[Ranked], key: int, page_size: int) -> int:
-    """The 1-based page that holds ``key`` (page 1 when it is not on the board)."""
-    index = next((i for i, r in enumerate(ranked) if r.row.key == key), 0)
-    return index // page_size + 1

@@ -6,47 +6,77 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from msgspec import Struct
 
 from .entries import PRIVATE_FIELDS, BadgeEarned, Entry, GoalReached
 from .points import from_cents
 
-__all__ = ["feed_view"]
+__all__ = ["ActorView", "EntryAward", "FeedEntry", "feed_view"]
+
+Number = int | float
 
 
-def feed_view(entry: Entry) -> dict[str, Any]:
-    """A ledger entry as the feed and the live boards show it."""
+class ActorView(Struct):
+    role: str
+    member_id: int | None
+    name: str | None
+
+
+class EntryAward(Struct):
+    member_id: int
+    name: str | None
+    team_id: int
+    category: str
+    points: Number
+
+
+class FeedEntry(Struct):
+    """One ledger entry: ``data`` depends on ``kind``; ``celebrate`` marks goals and badges."""
+
+    seq: int
+    kind: str
+    occurred_at: str
+    recorded_at: str
+    member_id: int | None
+    member_name: str | None
+    team_id: int | None
+    season_id: int | None
+    by: ActorView
+    data: dict[str, Any]
+    awards: list[EntryAward]
+    events: list[dict[str, Any]]
+    celebrate: bool
+
+
+def feed_view(entry: Entry) -> FeedEntry:
+    """A ledger entry as the feed, the live boards and the CSV export show it."""
     names = entry.names
     data = msgspec.to_builtins(entry.payload)
     data.pop("kind", None)
     for private in PRIVATE_FIELDS.get(entry.kind, ()):
         data.pop(private, None)
-    events = msgspec.to_builtins(entry.events)
-    return {
-        "seq": entry.seq,
-        "kind": entry.kind,
-        "occurred_at": entry.occurred_at.isoformat(),
-        "recorded_at": entry.recorded_at.isoformat(),
-        "member_id": entry.member_id,
-        "member_name": names.get(entry.member_id) if entry.member_id else None,
-        "team_id": entry.team_id,
-        "season_id": entry.season_id,
-        "by": {
-            "role": entry.actor.role,
-            "member_id": entry.actor.member_id,
-            "name": names.get(entry.actor.member_id) if entry.actor.member_id else None,
-        },
-        "data": data,
-        "awards": [
-            {
-                "member_id": a.member_id,
-                "name": names.get(a.member_id),
-                "team_id": a.team_id,
-                "category": a.category,
-                "points": from_cents(a.cents),
-            }
+    return FeedEntry(
+        seq=entry.seq,
+        kind=entry.kind,
+        occurred_at=entry.occurred_at.isoformat(),
+        recorded_at=entry.recorded_at.isoformat(),
+        member_id=entry.member_id,
+        member_name=names.get(entry.member_id) if entry.member_id else None,
+        team_id=entry.team_id,
+        season_id=entry.season_id,
+        by=ActorView(
+            entry.actor.role,
+            entry.actor.member_id,
+            names.get(entry.actor.member_id) if entry.actor.member_id else None,
+        ),
+        data=data,
+        awards=[
+            EntryAward(
+                a.member_id, names.get(a.member_id), a.team_id, a.category, from_cents(a.cents)
+            )
             for a in entry.awards
         ],
-        "events": events,
-        "celebrate": entry.kind == "deal.won"
+        events=msgspec.to_builtins(entry.events),
+        celebrate=entry.kind == "deal.won"
         or any(isinstance(e, GoalReached | BadgeEarned) for e in entry.events),
-    }
+    )

@@ -21,7 +21,6 @@ from the ledger before the next batch.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from redis.exceptions import RedisError
 from tortoise import connections
 from tortoise.transactions import in_transaction
@@ -68,7 +68,7 @@ class _Waiting:
 
 def pending_entry(entry: Entry) -> PendingEntry:
     """What Redis needs of an entry: its seq, its live message, its awards."""
-    message = json.dumps(feed_view(entry), separators=(",", ":"), ensure_ascii=False)
+    message = msgspec.json.encode(feed_view(entry)).decode()
     awards = tuple(
         AppliedAward(a.member_id, a.team_id, entry.season_id, a.category, a.cents)
         for a in entry.awards

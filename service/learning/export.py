@@ -44,14 +44,14 @@ async def board_rows(boards: Boards, season_id: int | None) -> AsyncIterator[lis
     """rank, member, team, score and the points of every category."""
     teams = {t.id: t.name for t in await Team.all()}
     for entry in await boards.members(season_id):
-        breakdown = await boards.breakdown(entry["member_id"], season_id)
+        breakdown = await boards.breakdown(entry.member_id, season_id)
         yield [
-            entry["rank"],
-            entry["member_id"],
-            entry["name"],
-            entry["team_id"],
-            teams.get(entry["team_id"]),
-            entry["score"],
+            entry.rank,
+            entry.member_id,
+            entry.name,
+            entry.team_id,
+            teams.get(entry.team_id),
+            entry.score,
             *(breakdown[c] for c in CATEGORIES),
         ]
 
@@ -89,31 +89,29 @@ async def ledger_rows(batch: int = 500) -> AsyncIterator[list[Any]]:
         for entry in await typed_entries(list(entries)):
             view = feed_view(entry)
             head = [
-                view["seq"],
-                view["recorded_at"],
-                view["occurred_at"],
-                view["kind"],
-                view["member_id"],
-                view["member_name"],
-                view["team_id"],
-                view["season_id"],
-                view["by"]["role"],
-                view["by"]["member_id"],
+                view.seq,
+                view.recorded_at,
+                view.occurred_at,
+                view.kind,
+                view.member_id,
+                view.member_name,
+                view.team_id,
+                view.season_id,
+                view.by.role,
+                view.by.member_id,
             ]
             # what happened (amount, customer, message, rating...) as compact JSON
-            details = json.dumps(
-                view["data"], ensure_ascii=False, separators=(",", ":"), default=str
-            )
-            if not view["awards"]:
+            details = json.dumps(view.data, ensure_ascii=False, separators=(",", ":"), default=str)
+            if not view.awards:
                 yield [*head, "", "", "", "", "", details]
-            for a in view["awards"]:
+            for a in view.awards:
                 yield [
                     *head,
-                    a["member_id"],
-                    a["name"],
-                    a["team_id"],
-                    a["category"],
-                    a["points"],
+                    a.member_id,
+                    a.name,
+                    a.team_id,
+                    a.category,
+                    a.points,
                     details,
                 ]
         after = entries[-1].seq

@@ -94,10 +94,10 @@ async def newcomers(
     entries = [
         e
         for e in await boards.members(season_id)
-        if is_newcomer(joined[e["member_id"]], today, policy.newcomer_days)
+        if is_newcomer(joined[e.member_id], today, policy.newcomer_days)
     ]
-    teams = {e["member_id"]: e["team_id"] for e in entries}
-    ranked = rank_all(Row(e["member_id"], e["name"], e["score"]) for e in entries)
+    teams = {e.member_id: e.team_id for e in entries}
+    ranked = rank_all(Row(e.member_id, e.name, e.score) for e in entries)
     return [
         {
             "rank": r.rank,
@@ -118,7 +118,7 @@ async def most_improved(boards: Boards, season: Season) -> list[dict[str, Any]]:
     joined; a member with none has no baseline and is left out (see the newcomers board).
     """
     earlier = await Season.filter(ends_on__lt=season.starts_on).order_by("starts_on")
-    now = {e["member_id"]: e for e in await boards.members(season.id)}
+    now = {e.member_id: e for e in await boards.members(season.id)}
     joined = {m.id: m.joined_on for m in await Member.all()}
     history = {s.id: await boards.store.member_scores(boards.store.scope(s.id)) for s in earlier}
     rows, extra = [], {}
@@ -127,11 +127,11 @@ async def most_improved(boards: Boards, season: Season) -> list[dict[str, Any]]:
         if not mine:
             continue
         baseline = sum(mine) / len(mine)
-        gain = round(entry["score"] - from_cents(round(baseline)), 2)
-        rows.append(Row(member_id, entry["name"], gain))
+        gain = round(entry.score - from_cents(round(baseline)), 2)
+        rows.append(Row(member_id, entry.name, gain))
         extra[member_id] = {
-            "team_id": entry["team_id"],
-            "current": entry["score"],
+            "team_id": entry.team_id,
+            "current": entry.score,
             "baseline": from_cents(round(baseline)),
             "seasons": len(mine),
         }

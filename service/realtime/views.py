@@ -6,13 +6,16 @@ season and team, so a message is built and serialized once, not once per client.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from ..boards import Boards
 from ..db.models import Goal, Season
-from ..reads import feed_entries, goal_json, season_json
+from ..reads import feed_entries, goal_out, season_out
+from ..schemas import BoardEntry, TeamEntry
+from ..schemas import Goal as GoalOut
 
 __all__ = ["BoardView", "GroupKey", "touches_team"]
 
@@ -29,7 +32,7 @@ def touches_team(entry: dict[str, Any], team_id: int | None) -> bool:
 
 
 def _dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    return msgspec.json.encode(message).decode()
 
 
 @dataclass
@@ -39,33 +42,33 @@ class BoardView:
     boards: Boards
     season_id: int | None
     team_id: int | None
-    members: dict[int, dict[str, Any]] = field(default_factory=dict)
-    teams: dict[int, dict[str, Any]] = field(default_factory=dict)
+    members: dict[int, BoardEntry] = field(default_factory=dict)
+    teams: dict[int, TeamEntry] = field(default_factory=dict)
 
-    async def _rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    async def _rows(self) -> tuple[list[BoardEntry], list[TeamEntry]]:
         members = await self.boards.members(self.season_id, self.team_id)
         teams = await self.boards.teams(self.season_id)
         return members, teams
 
-    async def _goals(self, ids: set[int] | None = None) -> list[dict[str, Any]]:
+    async def _goals(self, ids: set[int] | None = None) -> list[GoalOut]:
         query = Goal.all() if self.season_id is None else Goal.filter(season_id=self.season_id)
         if self.team_id is not None:
             query = query.filter(team_id=self.team_id)
         if ids is not None:
             query = query.filter(id__in=list(ids))
-        return [await goal_json(g) for g in await query.order_by("id")]
+        return [await goal_out(g) for g in await query.order_by("id")]
 
     async def snapshot(self, seq: int) -> str:
         """The whole board; ``seq`` is the last entry it includes."""
         members, teams = await self._rows()
-        self.members = {r["member_id"]: r for r in members}
-        self.teams = {r["team_id"]: r for r in teams}
+        self.members = {r.member_id: r for r in members}
+        self.teams = {r.team_id: r for r in teams}
         season = await Season.get_or_none(id=self.season_id) if self.season_id else None
         return _dumps(
             {
                 "type": "snapshot",
                 "seq": seq,
-                "season": season_json(season) if season else None,
+                "season": season_out(season) if season else None,
                 "team_id": self.team_id,
                 "members": members,
                 "teams": teams,
@@ -78,10 +81,10 @@ class BoardView:
         """An ``update`` for one entry: rows whose score or rank changed (every row when
         ``full``), and the goals whose progress changed."""
         members, teams = await self._rows()
-        changed_members = [r for r in members if full or self.members.get(r["member_id"]) != r]
-        changed_teams = [r for r in teams if full or self.teams.get(r["team_id"]) != r]
-        self.members = {r["member_id"]: r for r in members}
-        self.teams = {r["team_id"]: r for r in teams}
+        changed_members = [r for r in members if full or self.members.get(r.member_id) != r]
+        changed_teams = [r for r in teams if full or self.teams.get(r.team_id) != r]
+        self.members = {r.member_id: r for r in members}
+        self.teams = {r.team_id: r for r in teams}
         goal_ids = {e["goal_id"] for e in entry.get("events", []) if e.get("goal_id")}
         if entry.get("kind") == "goal.set" and entry["data"].get("goal_id"):
             goal_ids.add(entry["data"]["goal_id"])

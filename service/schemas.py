@@ -1,20 +1,23 @@
 """Response schemas: what the API returns, documented field by field in the OpenAPI page.
 
-These are msgspec Structs, separate from the Tortoise models; actions build plain dicts
-and ``out()`` converts (and so checks) them on the way out.
+These are msgspec Structs, separate from the Tortoise models: the read views
+(``service.reads``, ``service.boards``) and the handlers build them directly; a ledger
+entry's view (``FeedEntry``) is the core's ``feed_view`` of its typed entry.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
-import msgspec
 from msgspec import Struct
 
+from .core.views import ActorView, EntryAward, FeedEntry
+
 __all__ = [
+    "ActorView",
     "Award",
+    "BadgeOut",
     "Deal",
     "DealResult",
+    "EntryAward",
     "FeedEntry",
     "FeedPage",
     "Goal",
@@ -28,16 +31,9 @@ __all__ = [
     "TeamBoard",
     "TeamOut",
     "TokenCreated",
-    "out",
 ]
 
-T = TypeVar("T")
 Number = int | float  # whole points stay integers in JSON (48, not 48.0)
-
-
-def out(data: Any, schema: type[T]) -> T:
-    """Convert an action's dict to its response schema."""
-    return msgspec.convert(data, schema, from_attributes=True)
 
 
 class TeamOut(Struct):
@@ -201,36 +197,15 @@ class TeamBoard(Struct):
     entries: list[TeamEntry]
 
 
-class Actor(Struct):
-    role: str
-    member_id: int | None
-    name: str | None
+class BadgeOut(Struct):
+    """A badge on a profile; ``seq`` is the feed entry that earned it."""
 
-
-class EntryAward(Struct):
-    member_id: int
-    name: str | None
-    team_id: int
-    category: str
-    points: Number
-
-
-class FeedEntry(Struct):
-    """One ledger entry: ``data`` depends on ``kind``; ``celebrate`` marks goals and badges."""
-
-    seq: int
-    kind: str
-    occurred_at: str
-    recorded_at: str
-    member_id: int | None
-    member_name: str | None
-    team_id: int | None
+    code: str
+    title: str
+    rule: str
     season_id: int | None
-    by: Actor
-    data: dict[str, Any]
-    awards: list[EntryAward]
-    events: list[dict[str, Any]]
-    celebrate: bool
+    awarded_at: str
+    seq: int
 
 
 class FeedPage(Struct):
