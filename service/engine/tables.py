@@ -221,7 +221,8 @@ class Sql:
                 await self.many(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
             await self.set_seq(seq)
             return
-        ctes, values = [], []
+        ctes: list[str] = []
+        values: list[Any] = []
         for n, (table, columns, rows) in enumerate(tables):
             arrays = []
             for i, (_, kind) in enumerate(columns):

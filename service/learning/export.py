@@ -50,7 +50,7 @@ async def board_rows(boards: Boards, season_id: int | None) -> AsyncIterator[lis
             entry.member_id,
             entry.name,
             entry.team_id,
-            teams.get(entry.team_id),
+            teams.get(entry.team_id or 0),
             entry.score,
             *(breakdown[c] for c in CATEGORIES),
         ]
