@@ -14,7 +14,7 @@ from msgspec import Meta, Struct, ValidationError, convert
 
 from ..auth import Caller
 from ..core.commands import DealRef, Decision, RecordDeal
-from ..core.entries import Actor, DealLost, DealWon
+from ..core.entries import Actor
 from ..core.points import from_cents
 from ..db.models import Member
 from ..engine.writer import Writer
@@ -90,21 +90,8 @@ def deal_out(deal: DealRef) -> Deal:
 
 def deal_result(decision: Decision) -> DealResult:
     entry = decision.entries[0]
-    p = entry.payload
-    assert isinstance(p, DealWon | DealLost) and p.deal_id and entry.member_id
-    deal = DealRef(
-        p.deal_id,
-        entry.seq,
-        entry.member_id,
-        entry.team_id or 0,
-        entry.season_id,
-        "won" if isinstance(p, DealWon) else "lost",
-        float(p.amount),
-        p.customer,
-        list(p.assists),
-        p.external_id,
-        entry.occurred_at,
-    )
+    deal = DealRef.of(entry)
+    assert deal is not None
     awards = [Award(a.member_id, a.category, from_cents(a.cents)) for a in entry.awards]
     return DealResult(deal_out(deal), awards)
 

@@ -184,6 +184,27 @@ class DealRef:
     has_story: bool = False
     has_review: bool = False
 
+    @classmethod
+    def of(cls, entry: Entry) -> DealRef | None:
+        """The deal a ``deal.won``/``deal.lost`` entry records (None for other kinds)."""
+        p = entry.payload
+        if not isinstance(p, DealWon | DealLost) or not p.deal_id or not entry.member_id:
+            return None
+        outcome = "won" if isinstance(p, DealWon) else "lost"
+        return cls(
+            p.deal_id,
+            entry.seq,
+            entry.member_id,
+            entry.team_id or 0,
+            entry.season_id,
+            outcome,
+            float(p.amount),
+            p.customer,
+            list(p.assists),
+            p.external_id,
+            entry.occurred_at,
+        )
+
 
 @dataclass
 class FeedbackRef:
@@ -220,23 +241,11 @@ class Context:
     def note(self, entry: Entry) -> None:
         """Keep the lookups true for the next commands of the same batch."""
         p = entry.payload
-        if isinstance(p, DealWon | DealLost) and p.deal_id and entry.member_id:
-            ref = DealRef(
-                p.deal_id,
-                entry.seq,
-                entry.member_id,
-                entry.team_id or 0,
-                entry.season_id,
-                "won" if isinstance(p, DealWon) else "lost",
-                float(p.amount),
-                p.customer,
-                list(p.assists),
-                p.external_id,
-                entry.occurred_at,
-            )
+        ref = DealRef.of(entry)
+        if ref is not None:
             self.deals[ref.id] = ref
-            if p.external_id:
-                self.deals_by_external[p.external_id] = ref
+            if ref.external_id:
+                self.deals_by_external[ref.external_id] = ref
             key = (ref.team_id, entry.season_id or 0)
             if ref.outcome == "won" and key in self.won_deals:
                 self.won_deals[key].append((ref.seller_id, ref.amount))
