@@ -20,8 +20,10 @@ from .core.policy import Policy
 from .core.views import FeedEntry, feed_view
 from .db.models import Badge, Deal, Goal, LossReview, Member, MemberGoal, PointAward, Season, Team
 from .db.models import Entry as EntryRow
+from .errors import Invalid, NotFound
 from .schemas import BadgeOut, MemberOut, MemberTarget, Progress, SeasonOut, TeamOut
 from .schemas import Goal as GoalOut
+from .settings import Settings
 
 __all__ = [
     "badge_out",
@@ -29,6 +31,7 @@ __all__ = [
     "goal_out",
     "member_out",
     "pending_reviews",
+    "resolve_season",
     "season_out",
     "team_out",
     "typed_entries",
@@ -175,3 +178,19 @@ async def feed_entries(
         query = query.filter(kind=kind)
     rows = await query.order_by("-seq").limit(limit)
     return [feed_view(e) for e in await typed_entries(list(rows))]
+
+
+async def resolve_season(value: str | None, settings: Settings) -> Season | None:
+    """The ``season`` query parameter: ``current`` → the season containing today (None if
+    there is none), ``all`` → None, an id → that season (404 if unknown)."""
+    if value in (None, "", "current"):
+        day = settings.today()
+        return await Season.filter(starts_on__lte=day, ends_on__gte=day).first()
+    if value == "all":
+        return None
+    if not value.isdigit():
+        raise Invalid(f"season must be 'current', 'all' or a season id, not {value!r}.")
+    season = await Season.get_or_none(id=int(value))
+    if season is None:
+        raise NotFound(f"There is no season {value}.")
+    return season

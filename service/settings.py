@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -54,6 +55,10 @@ class Settings:
                 f"HUDDLE_TIMEZONE={self.timezone!r} is not a known IANA time zone "
                 "(for example Europe/Oslo)."
             ) from None
+
+    def today(self) -> date:
+        """Today's date in the org's time zone."""
+        return datetime.now(UTC).astimezone(self.tz).date()
 
     @property
     def db_url(self) -> str:

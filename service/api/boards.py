@@ -13,12 +13,10 @@ from ..core.ranking import around_me, rank_for, top
 from ..db.models import Badge, Member
 from ..errors import NotFound
 from ..learning import insights
-from ..reads import badge_out, feed_entries, pending_reviews, season_out
+from ..reads import badge_out, feed_entries, pending_reviews, resolve_season, season_out
 from ..schemas import FeedPage, MemberBoard, MemberRank, TeamBoard
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
-from .deps import today
-from .seasons import resolve_season
 
 __all__ = ["routes"]
 
@@ -42,7 +40,7 @@ async def member_board(
     resolved = await resolve_season(season, settings)
     board = await Boards(store).ranking(resolved.id if resolved else None, team_id, category)
     return MemberBoard(
-        season=season_out(resolved, today(settings)) if resolved else None,
+        season=season_out(resolved, settings.today()) if resolved else None,
         category=category or "total",
         team_id=team_id,
         total=len(board.ranked),
@@ -72,7 +70,7 @@ async def member_rank(
     me = rank_for(board.ranked, member_id)
     assert me is not None  # every member is on the board, with 0 points if need be
     return MemberRank(
-        season=season_out(resolved, today(settings)) if resolved else None,
+        season=season_out(resolved, settings.today()) if resolved else None,
         member_id=member_id,
         name=member.name,
         team_id=member.team_id,
@@ -91,7 +89,7 @@ async def team_board(
     """Teams ranked by points per member (``score`` = ``total`` ÷ ``members``)."""
     resolved = await resolve_season(season, settings)
     return TeamBoard(
-        season=season_out(resolved, today(settings)) if resolved else None,
+        season=season_out(resolved, settings.today()) if resolved else None,
         entries=await Boards(store).teams(resolved.id if resolved else None),
     )
 
@@ -135,7 +133,7 @@ async def profile(
             "role": member.role,
             "joined_on": member.joined_on.isoformat(),
         },
-        "season": season_out(resolved, today(settings)) if resolved else None,
+        "season": season_out(resolved, settings.today()) if resolved else None,
         "breakdown": await Boards(store).breakdown(member_id, season_id),
         "strengths": await insights.strengths(member_id, season_id),
         "strengths_all_time": await insights.strengths(member_id, None),

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 from litestar import Request
 from litestar.di import Provide
 
 from ..auth import Caller, authenticate
-from ..core.calendar import local_date
 from ..engine.writer import Writer
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 
-__all__ = ["dependencies", "today"]
+__all__ = ["dependencies"]
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:
@@ -37,10 +35,6 @@ def provide_store(request: Request[Any, Any, Any]) -> LeaderboardStore:
 
 def provide_settings(request: Request[Any, Any, Any]) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
-
-
-def today(settings: Settings) -> date:
-    return local_date(datetime.now(UTC), settings.tz)
 
 
 dependencies = {

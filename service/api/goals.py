@@ -13,10 +13,9 @@ from ..core.commands import SetGoal
 from ..core.entries import GoalSet
 from ..db.models import Goal as GoalRow
 from ..engine.writer import Writer
-from ..reads import goal_out
+from ..reads import goal_out, resolve_season
 from ..schemas import Goal
 from ..settings import Settings
-from .seasons import resolve_season
 
 __all__ = ["routes"]
 

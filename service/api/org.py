@@ -24,7 +24,6 @@ from ..reads import member_out, season_out, team_out
 from ..schemas import MemberOut, SeasonOut, TeamOut, TokenCreated
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
-from .deps import today
 
 __all__ = ["routes"]
 
@@ -125,7 +124,7 @@ async def create_member(
     command = cmd.CreateMember(data.name, data.team_id, data.role, data.email, data.joined_on)
     decision = await writer.submit(command, caller.actor)
     member = await Member.get(id=decision.entries[0].member_id)
-    return member_out(member, writer.policy, today(settings))
+    return member_out(member, writer.policy, settings.today())
 
 
 @get("/api/members", tags=["org"])
@@ -134,7 +133,7 @@ async def list_members(
 ) -> list[MemberOut]:
     """Members, optionally of one team."""
     query = Member.all() if team_id is None else Member.filter(team_id=team_id)
-    policy, day = await current_policy(), today(settings)
+    policy, day = await current_policy(), settings.today()
     members = await query.order_by("name", "id")
     return [member_out(m, policy, day) for m in members]
 
@@ -145,7 +144,7 @@ async def get_member(member_id: int, caller: Caller, settings: Settings) -> Memb
     member = await Member.get_or_none(id=member_id)
     if member is None:
         raise NotFound(f"There is no member {member_id}.")
-    return member_out(member, await current_policy(), today(settings))
+    return member_out(member, await current_policy(), settings.today())
 
 
 @patch("/api/members/{member_id:int}", tags=["org"])
@@ -156,7 +155,7 @@ async def patch_member(
     earned stay with the team they were earned for."""
     await writer.submit(cmd.UpdateMember(member_id, _changes(data)), caller.actor)
     member = await Member.get(id=member_id)
-    return member_out(member, writer.policy, today(settings))
+    return member_out(member, writer.policy, settings.today())
 
 
 @post("/api/tokens", status_code=HTTP_201_CREATED, tags=["org"])
@@ -239,13 +238,13 @@ async def create_season(
     payload = (await writer.submit(command, caller.actor)).entries[0].payload
     assert isinstance(payload, SeasonCreated)
     season = await Season.get(id=payload.season_id)
-    return season_out(season, today(settings))
+    return season_out(season, settings.today())
 
 
 @get("/api/seasons", tags=["org"])
 async def list_seasons(caller: Caller, settings: Settings) -> list[SeasonOut]:
     """All seasons, oldest first, marking the current one."""
-    day = today(settings)
+    day = settings.today()
     seasons = await Season.all().order_by("starts_on")
     return [season_out(s, day) for s in seasons]
 

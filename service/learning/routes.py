@@ -11,8 +11,6 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta, Struct
 
-from ..api.deps import today
-from ..api.seasons import resolve_season
 from ..auth import Caller
 from ..boards import Boards
 from ..core.commands import PostStory, ReviewLoss
@@ -22,7 +20,7 @@ from ..db.models import Member, Team
 from ..db.queries import current_policy
 from ..engine.writer import Writer
 from ..errors import Forbidden, Invalid, NotFound
-from ..reads import pending_reviews
+from ..reads import pending_reviews, resolve_season
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 from . import export, feedback, insights
@@ -159,7 +157,7 @@ async def newcomer_board(
     """Rising stars: members within ``newcomer_days`` of joining, ranked among themselves."""
     resolved = await resolve_season(season, settings)
     entries = await insights.newcomers(
-        Boards(store), resolved.id if resolved else None, await current_policy(), today(settings)
+        Boards(store), resolved.id if resolved else None, await current_policy(), settings.today()
     )
     return {"season_id": resolved.id if resolved else None, "entries": entries}
 

@@ -10,10 +10,10 @@ from typing import Any
 from litestar import Litestar, WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
-from ..api.seasons import resolve_season
 from ..auth import authenticate
 from ..db.models import Team, Token
 from ..errors import HuddleError
+from ..reads import resolve_season
 from .feed import RedisFeed
 from .hub import CLOSE_REVOKED, Client, Hub
 
