@@ -22,7 +22,7 @@ import httpx
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.deals import ADMIN, fresh_db, reachable, start
+from bench.common import ADMIN, fresh_db, reachable, start
 
 
 async def _arrival(ws, seq: int, since: float) -> float:
