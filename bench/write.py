@@ -261,7 +261,9 @@ def wrk(url: str, scenario: str, connections: int, seconds: float, seed: dict[st
 
 def bad(run: dict[str, Any]) -> bool:
     """A run with refused requests, socket errors or no finished request is not a figure."""
-    return bool(run["non2xx"] or run["socket_errors"] or run["stalled"])
+    return bool(
+        run["non2xx"] or run["socket_errors"] or run["stalled"] or run.get("workers_replaced")
+    )
 
 
 # -- one Huddle target: fresh database, server, seed, wrk runs ------------------------------
@@ -309,10 +311,13 @@ class Target:
         delete_redis_prefix(REDIS, self.prefix)
 
     def run(self, scenario: str, connections: int, seconds: float) -> dict[str, Any]:
+        workers = set(_tree(self.proc.pid)[1:])
         meter = CpuMeter(self.proc.pid)
         meter.start()
         r = wrk(self.url, scenario, connections, seconds, self.seed)
         r["cores"] = meter.stop()
+        # uvicorn's supervisor kills a worker that misses its health check and starts another
+        r["workers_replaced"] = len(workers - set(_tree(self.proc.pid)[1:]))
         r.update(
             db=self.db,
             workers=self.workers,
@@ -320,6 +325,11 @@ class Target:
             scenario=scenario,
             clients=connections,
         )
+        if r["workers_replaced"]:
+            say(
+                f"!! {self.label} {scenario} c{connections}: {r['workers_replaced']} server "
+                "process(es) died or were replaced during the run"
+            )
         if bad(r):
             r["sample_error"] = sample_error(self.url, scenario, self.seed)
             say(
