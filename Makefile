@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install install-dev browser lint typecheck check bench demo-reset clean
+.PHONY: help run test install install-dev browser wrk lint typecheck check bench demo-reset clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,8 +51,14 @@ typecheck: install-dev ## mypy on the package
 
 check: lint typecheck ## lint and type-check
 
-bench: install-dev ## run the benchmarks in bench/ and print their figures
-	$(BIN)/python bench/deals.py
+wrk: ## install Debian's wrk for the benchmarks, when missing and possible
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null; \
+	  else echo "note: wrk is not installed; bench/write.py needs it (apt-get install wrk)"; fi; }
+
+bench: install-dev wrk ## write path vs its floor on PostgreSQL + SQLite, rebuild; live fan-out (BENCH_ARGS=--quick)
+	$(BIN)/python bench/write.py $(BENCH_ARGS)
 	$(BIN)/python bench/live.py
 
 demo-reset: ## forget the local demo data (.huddle/)

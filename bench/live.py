@@ -16,13 +16,14 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.deals import ADMIN, fresh_db, reachable, start
+from bench.common import ADMIN, delete_redis_prefix, fresh_db, reachable, start, stop
 
 
 async def _arrival(ws, seq: int, since: float) -> float:
@@ -76,12 +77,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         db_url = asyncio.run(fresh_db("sqlite", tmp))
-        proc, url = start(db_url, redis_url, 1, tmp)
+        prefix = f"benchlive{uuid.uuid4().hex[:6]}"
+        proc, url = start(db_url, redis_url, 1, tmp, prefix=prefix)
         try:
             lat = asyncio.run(run(url, args.clients, args.deals))
         finally:
-            proc.terminate()
-            proc.wait()
+            stop(proc)
+            delete_redis_prefix(redis_url, prefix)
     q = statistics.quantiles(lat, n=100)
     print(f"{args.clients} boards × {args.deals} deals = {len(lat)} deliveries")
     print(
