@@ -7,7 +7,7 @@ In one run, on PostgreSQL with 2 workers (plus SQLite with 1 and 2 workers):
    and batches of 10 and 100;
 2. Huddle through HTTP, ``wrk`` at 16 and 64 connections: won deals (admin token) and
    kudos (a token per seller), for "today" (a ``git worktree`` of ``--today``) and "now"
-   (this working tree), each on a fresh database with 4 teams × 25 sellers;
+   (this working tree), each on a fresh database with 20 teams × 5 sellers;
 3. ``huddle rebuild`` of a large ledger seeded straight into PostgreSQL, beside the raw
    aggregate query it needs.
 
@@ -151,7 +151,10 @@ class CpuMeter:
 
 
 def seed_http(url: str, tmp: Path) -> dict[str, Any]:
-    """A season around today, 4 teams × 25 sellers with a token each, generous kudos limits."""
+    """A season around today, 20 teams × 5 sellers with a token each, generous kudos limits.
+
+    Teams of 5: a won deal writes an entry and 5 awards (the seller's and 4 teammates'
+    shares), the same work as the floor's transaction."""
     headers = {"Authorization": f"Bearer {ADMIN}"}
     with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
 
@@ -181,9 +184,9 @@ def seed_http(url: str, tmp: Path) -> dict[str, Any]:
             method="PUT",
         )
         members: list[tuple[int, str]] = []
-        for t in range(4):
+        for t in range(20):
             team = post("/api/teams", {"name": f"Team {t + 1}"})
-            for m in range(25):
+            for m in range(5):
                 member = post(
                     "/api/members",
                     {
