@@ -4,7 +4,7 @@ import pytest
 
 from service.core.points import from_cents, to_cents
 from service.core.policy import Policy
-from service.core.scoring import DealFacts, deal_base_cents, goal_bonus_awards, score_deal
+from service.core.scoring import DealFacts, deal_base_cents, score_deal
 from service.errors import Invalid
 
 P = Policy()
@@ -92,16 +92,6 @@ def test_policy_changes_the_scoring():
     """Policy keys drive the numbers: no team share, bigger base, smaller cap."""
     policy = Policy.from_dict({"team_share": 0, "deal_points": 20, "max_deal_points": 50})
     assert awards_of(DealFacts(1, True, 50_000, False, (2,)), policy) == {(1, "deals"): 50}
-
-
-def test_goal_bonus_awards_each_member():
-    """A reached team goal pays every member the bonus in category bonus."""
-    awards = goal_bonus_awards((1, 2, 3), 25)
-    assert [(a.member_id, a.category, a.cents) for a in awards] == [
-        (1, "bonus", 2500),
-        (2, "bonus", 2500),
-        (3, "bonus", 2500),
-    ]
 
 
 def test_points_round_trip_in_hundredths():

@@ -9,19 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .entries import BadgeEarned, Entry
-from .state import State, badge_steps, count_after
+from .calendar import iso_week
+from .entries import BadgeEarned, DealWon, Entry, KudosGiven, MentoringAwarded
 
 if TYPE_CHECKING:
     from .commands import Ids
+    from .state import State
 
 __all__ = [
     "BADGES",
     "INVERTED_QUESTIONS",
     "LOSS_QUESTIONS",
     "Badge",
+    "Step",
     "badge_candidates",
+    "badge_steps",
     "badges_earned",
+    "count_after",
     "is_earned",
     "weakness",
 ]
@@ -132,3 +136,75 @@ def badges_earned(entry: Entry, state: State, ids: Ids) -> tuple[BadgeEarned, ..
                 )
             )
     return tuple(earned)
+
+
+# -- counting: what an entry adds to each badge's counter -------------------------------
+# A step is (counter key, member, season key, badge code, what to add): the same steps
+# move the counters in ``evolve`` and tell ``badges_earned`` what a new entry would count.
+
+Step = tuple[tuple[object, ...], int, int, str, object]
+
+
+def _roles(entry: Entry) -> dict[str, list[int]]:
+    """The members of an entry in each role the candidate table names."""
+    p = entry.payload
+    roles = {"seller": [entry.member_id] if entry.member_id else []}
+    if isinstance(p, DealWon):
+        roles["assists"] = list(p.assists)
+    elif isinstance(p, KudosGiven):
+        roles["recipient"], roles["giver"] = [p.to_member_id], [p.from_member_id]
+    elif isinstance(p, MentoringAwarded):
+        roles["recipient"] = [p.member_id]
+    return roles
+
+
+def _step(entry: Entry, state: State, member: int, season: int, code: str) -> Step | None:
+    p = entry.payload
+    if code == "hat-trick":  # counted per ISO week the deal was closed in
+        return (
+            (code, member, season, iso_week(entry.occurred_at, state.tz)),
+            member,
+            season,
+            code,
+            1,
+        )
+    if code == "mentor":  # named 'coach' in kudos, or given mentoring points
+        if isinstance(p, KudosGiven):
+            return (
+                (("mentor-coach", member, season), member, season, code, 1)
+                if (p.strength == "coach")
+                else None
+            )
+        return (("mentor-mentoring", member, season), member, season, code, 1)
+    if code == "team-player":  # distinct teammates thanked
+        assert isinstance(p, KudosGiven)
+        giver, to = state.members.get(member), state.members.get(p.to_member_id)
+        if not (giver and to and giver.team_id == to.team_id):
+            return None
+        return ((code, member, season), member, season, code, p.to_member_id)
+    return ((code, member, season), member, season, code, 1)
+
+
+def badge_steps(entry: Entry, state: State) -> list[Step]:
+    """What this entry adds to each badge's counter, for whom (by the candidate table)."""
+    season = entry.season_id or 0
+    roles = _roles(entry)
+    steps = []
+    for role, codes in badge_candidates(entry.kind).items():
+        for member in roles.get(role, []):
+            for code in codes:
+                if (step := _step(entry, state, member, season, code)) is not None:
+                    steps.append(step)
+    return steps
+
+
+def count_after(state: State, step: Step) -> int:
+    """The badge's count for the step's member once the step is taken."""
+    key, member, season, code, add = step
+    if code == "team-player":
+        return len(state.thanked.get((member, season), set()) | {add})
+    now = state.badge_counts.get(key, 0) + int(add)  # type: ignore[call-overload]
+    if code == "mentor":  # the larger of the two ways to earn it
+        other = "mentor-mentoring" if key[0] == "mentor-coach" else "mentor-coach"
+        return max(now, state.badge_counts.get((other, member, season), 0))
+    return now

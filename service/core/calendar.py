@@ -12,7 +12,6 @@ __all__ = [
     "iso_week",
     "local_date",
     "season_containing",
-    "week_bounds",
 ]
 
 
@@ -40,14 +39,6 @@ def iso_week(moment: datetime, tz: ZoneInfo) -> str:
     """The ISO week of ``moment`` in the org's zone, e.g. ``2026-W47`` (allowances reset here)."""
     year, week, _ = local_date(moment, tz).isocalendar()
     return f"{year}-W{week:02d}"
-
-
-def week_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """Start (Monday 00:00 local) and end of the ISO week containing ``moment``."""
-    day = local_date(moment, tz)
-    monday = day - timedelta(days=day.weekday())
-    start = datetime(monday.year, monday.month, monday.day, tzinfo=tz)
-    return start, start + timedelta(days=7)
 
 
 def is_newcomer(joined_on: date, today: date, newcomer_days: int) -> bool:

@@ -19,9 +19,7 @@ __all__ = [
     "Award",
     "DealFacts",
     "deal_base_cents",
-    "goal_bonus_awards",
     "score_deal",
-    "score_flat",
 ]
 
 Category = Literal[
@@ -107,15 +105,3 @@ def check_assists(deal: DealFacts, policy: Policy) -> None:
         raise Invalid("Each assisting member may be named only once.")
     if deal.seller_id in deal.assist_ids:
         raise Invalid("The seller cannot assist their own deal; remove them from assists.")
-
-
-def score_flat(member_id: int, category: str, points: float) -> tuple[Award, ...]:
-    """A single award (kudos, mentoring, learning, feedback); zero points award nothing."""
-    cents = to_cents(points)
-    return (Award(member_id, category, cents),) if cents else ()
-
-
-def goal_bonus_awards(member_ids: tuple[int, ...], points: float) -> tuple[Award, ...]:
-    """A reached goal pays each listed member the bonus once (category ``bonus``)."""
-    cents = to_cents(points)
-    return tuple(Award(m, "bonus", cents) for m in member_ids) if cents else ()

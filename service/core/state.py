@@ -17,17 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from .calendar import SeasonSpan, iso_week, local_date
+from .achievements import Step, badge_steps
+from .calendar import SeasonSpan
 from .entries import (
     BadgeEarned,
-    DealWon,
     Entry,
-    FeedbackReceived,
     GoalProgress,
     GoalReached,
     GoalSet,
     KudosGiven,
-    LossReviewed,
     MemberJoined,
     MemberUpdated,
     MentoringAwarded,
@@ -39,15 +37,7 @@ from .entries import (
 from .points import to_cents
 from .policy import Policy
 
-__all__ = [
-    "GoalState",
-    "MemberFacts",
-    "MemberGoalState",
-    "State",
-    "TeamFacts",
-    "badge_steps",
-    "evolve",
-]
+__all__ = ["GoalState", "MemberFacts", "MemberGoalState", "State", "TeamFacts", "evolve"]
 
 
 @dataclass
@@ -313,66 +303,9 @@ def _apply_event(state: State, event: object, entry: Entry) -> None:
         state.badges.add((event.member_id, entry.season_id or 0, event.badge))
 
 
-# -- badge counters --------------------------------------------------------------------------
-# A step is (counter key, member, season key, badge code, what to add): the same steps
-# move the counters in ``evolve`` and tell ``decide`` what a new entry would count.
-
-Step = tuple[tuple[object, ...], int, int, str, object]
-
-
-def badge_steps(entry: Entry, state: State) -> list[Step]:
-    """What this entry adds to each badge's counter, for whom (see core.achievements)."""
-    p = entry.payload
-    season = entry.season_id or 0
-    steps: list[Step] = []
-    if isinstance(p, DealWon) and entry.member_id:
-        seller = entry.member_id
-        week = iso_week(entry.occurred_at, state.tz)
-        steps.append((("first-goal", seller, season), seller, season, "first-goal", 1))
-        steps.append((("hat-trick", seller, season, week), seller, season, "hat-trick", 1))
-        for member in p.assists:
-            steps.append((("playmaker", member, season), member, season, "playmaker", 1))
-    elif isinstance(p, KudosGiven):
-        if p.strength == "coach":
-            key = ("mentor-coach", p.to_member_id, season)
-            steps.append((key, p.to_member_id, season, "mentor", 1))
-        giver, to = state.members.get(p.from_member_id), state.members.get(p.to_member_id)
-        if giver and to and giver.team_id == to.team_id:
-            key = ("team-player", p.from_member_id, season)
-            steps.append((key, p.from_member_id, season, "team-player", p.to_member_id))
-    elif isinstance(p, MentoringAwarded):
-        key = ("mentor-mentoring", p.member_id, season)
-        steps.append((key, p.member_id, season, "mentor", 1))
-    elif isinstance(p, LossReviewed) and entry.member_id:
-        key = ("student-of-the-game", entry.member_id, season)
-        steps.append((key, entry.member_id, season, "student-of-the-game", 1))
-    elif isinstance(p, FeedbackReceived) and entry.member_id:
-        key = ("voice-of-the-customer", entry.member_id, season)
-        steps.append((key, entry.member_id, season, "voice-of-the-customer", 1))
-    return steps
-
-
-def count_after(state: State, step: Step) -> int:
-    """The badge's count for the step's member once the step is taken."""
-    key, member, season, code, add = step
-    if code == "team-player":
-        thanked = state.thanked.get((member, season), set())
-        return len(thanked | {add}) if isinstance(add, int) else len(thanked)
-    if code == "mentor":
-        coach = state.badge_counts.get(("mentor-coach", member, season), 0)
-        mentored = state.badge_counts.get(("mentor-mentoring", member, season), 0)
-        now = state.badge_counts.get(key, 0) + int(add)  # type: ignore[call-overload]
-        return max(now, mentored if key[0] == "mentor-coach" else coach)
-    return state.badge_counts.get(key, 0) + int(add)  # type: ignore[call-overload]
-
-
 def _count_badge_step(state: State, step: Step) -> None:
     key, member, season, code, add = step
     if code == "team-player":
         state.thanked.setdefault((member, season), set()).add(int(add))  # type: ignore[call-overload]
     else:
         state.badge_counts[key] = state.badge_counts.get(key, 0) + int(add)  # type: ignore[call-overload]
-
-
-def local_day(state: State, entry: Entry) -> date:
-    return local_date(entry.occurred_at, state.tz)
