@@ -197,9 +197,16 @@ class Writer:
         self, entries: list[Entry], decided: list[tuple[_Waiting, Decision | BaseException]]
     ) -> None:
         """Apply a committed batch to Redis, then answer its callers (so a caller that reads
-        the board after its POST sees its own write)."""
-        if entries:
-            await self._apply(entries)
+        the board after its POST sees its own write). The batch is committed: whatever
+        happens to the Redis step, every caller gets its answer."""
+        try:
+            if entries:
+                await self._apply(entries)
+        finally:
+            self._answer(decided)
+
+    @staticmethod
+    def _answer(decided: list[tuple[_Waiting, Decision | BaseException]]) -> None:
         for waiting, result in decided:
             if waiting.future.done():
                 continue
@@ -213,7 +220,7 @@ class Writer:
         ledger and the board sync applies them in the background."""
         try:
             await self.store.apply_batch([pending_entry(e) for e in entries])
-        except RedisError as exc:
+        except (RedisError, OSError) as exc:
             log.warning("could not apply entries up to %s to Redis (%s)", entries[-1].seq, exc)
             if self.on_redis_trouble:
                 self.on_redis_trouble()
