@@ -130,8 +130,6 @@ class Writer:
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            while len(batch) < self.max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
             try:
                 await self._commit(batch)
             except asyncio.CancelledError:
@@ -148,6 +146,10 @@ class Writer:
                     if not waiting.future.done():
                         waiting.future.set_exception(_unavailable(exc))
 
+    def _drain(self, batch: list[_Waiting]) -> None:
+        while len(batch) < self.max_batch and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+
     async def _commit(self, batch: list[_Waiting]) -> None:
         decided: list[tuple[_Waiting, Decision | BaseException]] = []
         entries: list[Entry] = []
@@ -162,6 +164,9 @@ class Writer:
                 state = self.state = await self.load()
             for entry in await sql.entries_after(state.seq) if last > state.seq else []:
                 evolve(state, entry)
+            # take what else is waiting only now: commands that arrived while another
+            # writer held the lock join this batch instead of waiting for the next one
+            self._drain(batch)
             if state.seq == 0:
                 await sql.ensure_policy()
                 state.last_ids["policy_version"] = max(state.last_ids.get("policy_version", 0), 1)
