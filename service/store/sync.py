@@ -67,7 +67,9 @@ class BoardSync:
         if _needs_rebuild(applied, last):
             return f"rebuilt {await self.rebuild(force=False)} entries"
         if applied is not None and applied < last:
-            return f"caught up {await self.catch_up()} entries"
+            moved = await self.catch_up()
+            # 0: the writers applied them meanwhile (a batch on its way to Redis)
+            return f"caught up {moved} entries" if moved else "up to date"
         return "up to date"
 
     async def catch_up(self, limit: int | None = None) -> int:
