@@ -25,11 +25,13 @@ from typing import Any
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
 
 from service.app import create_app
 from service.db.connection import migrate
 from service.settings import Settings
 from service.store.embedded import EmbeddedRedis
+from service.store.leaderboard import LeaderboardStore
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = "test-admin-token"
@@ -208,11 +210,41 @@ class Api:
         }
         return await self.post("/api/deals", body, token=token, expect=expect)
 
+    async def ledger(self) -> list[dict[str, Any]]:
+        """Every feed entry, oldest first, paging back with ``before``."""
+        entries: list[dict[str, Any]] = []
+        before: int | None = None
+        while True:
+            params: dict[str, Any] = {"limit": 200}
+            if before is not None:
+                params["before"] = before
+            page = (await self.get("/api/feed", **params))["entries"]
+            entries.extend(page)
+            if len(page) < 200:
+                return entries[::-1]
+            before = page[-1]["seq"]
+
     async def board(self, **params: Any) -> dict[int, float]:
         """member_id → score on the member board."""
         params.setdefault("limit", 500)
         data = await self.get("/api/leaderboards/members", **params)
         return {e["member_id"]: e["score"] for e in data["entries"]}
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    """A client of the session's Redis."""
+    client = Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def store(redis: Redis) -> AsyncIterator[LeaderboardStore]:
+    """A leaderboard store under a prefix of its own, emptied afterwards."""
+    store = LeaderboardStore(redis, f"t{uuid.uuid4().hex[:10]}", stream_length=10_000)
+    yield store
+    await store.reset()
 
 
 @pytest.fixture

@@ -17,21 +17,6 @@ POINTS = 13
 CLIENTS = 32
 
 
-async def ledger(api: Api) -> list[dict[str, Any]]:
-    """Every feed entry, oldest first, paging back with ``before``."""
-    entries: list[dict[str, Any]] = []
-    before: int | None = None
-    while True:
-        params: dict[str, Any] = {"limit": 200}
-        if before is not None:
-            params["before"] = before
-        page = (await api.get("/api/feed", **params))["entries"]
-        entries.extend(page)
-        if len(page) < 200:
-            return entries[::-1]
-        before = page[-1]["seq"]
-
-
 async def fire_and_kill(server: Any, sellers: list[int], keys: list[str], kill_after: int):
     """Post one won deal per key from 32 concurrent clients; SIGKILL the server once
     ``kill_after`` deals are acknowledged. Returns external_id → deal id of the acks."""
@@ -59,7 +44,7 @@ async def fire_and_kill(server: Any, sellers: list[int], keys: list[str], kill_a
 
 async def check_ledger(api: Api) -> list[dict[str, Any]]:
     """Gapless seqs, each external_id once, each deal with all its awards, board = feed."""
-    entries = await ledger(api)
+    entries = await api.ledger()
     seqs = [e["seq"] for e in entries]
     assert seqs == list(range(1, len(seqs) + 1))
     deals = [e for e in entries if e["kind"] == "deal.won"]
@@ -106,14 +91,14 @@ async def test_sigkill_mid_batch_loses_no_acknowledged_deal(start_server):
         lost = sorted(set(acked) - set(recorded))
         assert lost == [], f"acknowledged but not in the ledger: {lost[:10]}"
         assert all(recorded[k] == acked[k] for k in acked)
-        last_seq = (await ledger(api))[-1]["seq"]
+        last_seq = (await api.ledger())[-1]["seq"]
         # re-delivery of every acknowledged deal replays it: 200, the same id, nothing new
         replays = await asyncio.gather(
             *(api.deal(sellers[0], AMOUNT, external_id=k, expect=None) for k in sorted(acked))
         )
         assert Counter(r.status_code for r in replays) == {200: len(acked)}
         assert [r.json()["deal"]["id"] for r in replays] == [acked[k] for k in sorted(acked)]
-        assert (await ledger(api))[-1]["seq"] == last_seq
+        assert (await api.ledger())[-1]["seq"] == last_seq
         # delivering every key again completes the storm: each key then once, no gaps
         again = await asyncio.gather(
             *(api.deal(sellers[0], AMOUNT, external_id=k, expect=None) for k in keys)

@@ -50,21 +50,6 @@ async def pair(start_server: Any) -> AsyncIterator[Pair]:
         yield Pair(Api(a), Api(b))
 
 
-async def ledger(api: Api) -> list[dict[str, Any]]:
-    """Every feed entry, oldest first, paging back with ``before``."""
-    entries: list[dict[str, Any]] = []
-    before: int | None = None
-    while True:
-        params: dict[str, Any] = {"limit": 200}
-        if before is not None:
-            params["before"] = before
-        page = (await api.get("/api/feed", **params))["entries"]
-        entries.extend(page)
-        if len(page) < 200:
-            return entries[::-1]
-        before = page[-1]["seq"]
-
-
 def award_sums(entries: list[dict[str, Any]], category: str | None = None) -> dict[int, float]:
     sums: dict[int, float] = {}
     for entry in entries:
@@ -76,10 +61,10 @@ def award_sums(entries: list[dict[str, Any]], category: str | None = None) -> di
 
 async def assert_ledger_whole(pair: Pair) -> list[dict[str, Any]]:
     """Seqs 1..N without gaps, seen alike by both instances; each board equals the feed."""
-    entries = await ledger(pair.apis[0])
+    entries = await pair.apis[0].ledger()
     seqs = [e["seq"] for e in entries]
     assert seqs == list(range(1, len(seqs) + 1))
-    assert [e["seq"] for e in await ledger(pair.apis[1])] == seqs
+    assert [e["seq"] for e in await pair.apis[1].ledger()] == seqs
     expected = {m: p for m, p in award_sums(entries).items() if p}
     for api in pair.apis:
         for _ in range(50):  # the other instance's last batch may still be on its way

@@ -8,7 +8,6 @@ import json
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -56,20 +55,6 @@ async def boards(store: LeaderboardStore) -> dict[str, dict[str, float]]:
             rows = await store.redis.zrange(key, 0, -1, withscores=True)
             result[key.removeprefix(store.prefix)] = dict(rows)
     return result
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def store(redis: Redis) -> AsyncIterator[LeaderboardStore]:
-    store = LeaderboardStore(redis, f"t{uuid.uuid4().hex[:10]}", stream_length=10_000)
-    yield store
-    await store.reset()
 
 
 async def test_a_batch_is_one_evalsha(tmp_path: Path) -> None:

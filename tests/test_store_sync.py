@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
-import pytest
 from redis.asyncio import Redis
 from tortoise import connections
 
@@ -57,20 +55,6 @@ class CountingSync(BoardSync):
     async def rebuild(self, progress=None, force=True) -> int:  # type: ignore[no-untyped-def]
         self.rebuilds += 1
         return await super().rebuild(progress, force)
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def store(redis: Redis) -> AsyncIterator[LeaderboardStore]:
-    store = LeaderboardStore(redis, f"t{uuid.uuid4().hex[:10]}", stream_length=10_000)
-    yield store
-    await store.reset()
 
 
 async def expected_boards(redis: Redis, entries: list[PendingEntry]) -> dict:
