@@ -37,8 +37,10 @@ def problem(status: int, detail: str, title: str | None = None, **extra: Any) ->
         "detail": detail,
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if "retry_after" in extra:  # an error that says when to try again says it in HTTP too
+        headers["Retry-After"] = str(extra["retry_after"])
+    return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers or None)
 
 
 def _huddle_error(_: Request[Any, Any, Any], exc: HuddleError) -> Response[Any]:

@@ -139,12 +139,12 @@ class Writer:
                             Unavailable("The service is stopping; try again in a moment.")
                         )
                 raise
-            except Exception as exc:
+            except Exception:
                 log.exception("a write batch failed; nothing of it was saved")
                 self.state = None  # ahead of the database now: rebuilt before the next batch
                 for waiting in batch:
                     if not waiting.future.done():
-                        waiting.future.set_exception(_unavailable(exc))
+                        waiting.future.set_exception(_unavailable())
 
     def _drain(self, batch: list[_Waiting]) -> None:
         while len(batch) < self.max_batch and not self._queue.empty():
@@ -247,7 +247,7 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command]) -> None:
             ctx.won_deals[(c.team_id, c.season_id)] = await sql.won_deals(c.team_id, c.season_id)
 
 
-def _unavailable(exc: BaseException) -> Unavailable:
+def _unavailable() -> Unavailable:
     return Unavailable(
         "Huddle could not save this just now (the database did not answer); nothing was "
         "recorded. Try again in a moment.",
