@@ -151,7 +151,9 @@ async def test_a_malformed_batch_writes_nothing(store: LeaderboardStore) -> None
     keys = [store._make_key(k) for k in ("applied", "parked", "stream")]
     good = store._encode(make_entries(1)[0], publish=True)
     with pytest.raises(ResponseError, match="malformed entry #2"):
-        await store._run("apply_batch", keys, [store.channel, "10", good, '[2, "x", [[1]]]'])
+        await store._run(
+            "apply_batch", keys, [store.channel, "10", store.prefix, good, '[2, "x", [[1]]]']
+        )
     assert await store.applied_seq() is None
     assert await boards(store) == {}
 

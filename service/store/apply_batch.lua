@@ -3,23 +3,37 @@
 -- KEYS[1]  the applied-seq counter   KEYS[2]  the parked entries (hash: seq -> entry)
 -- KEYS[3]  the capped entry stream
 -- ARGV[1]  pub/sub channel for entries   ARGV[2]  stream length to keep
--- ARGV[3..] one entry each, cjson-encoded: [seq, message or null, [[key, member, cents], ...]]
---          a null message means "do not stream or publish" (replaying history);
---          cents travel as strings so no precision is lost to Lua numbers.
+-- ARGV[3]  the key prefix of the boards
+-- ARGV[4..] one entry each, cjson-encoded:
+--          [seq, message or null, [[member, team, season or 0, category, cents], ...]]
+--          a null message means "do not stream or publish" (replaying history).
+--          Ids and cents are integers; cjson reads them as doubles, exact below 2^53.
 --
--- The sorted-set keys travel inside ARGV, not KEYS: a parked entry must carry them to
--- whichever later call applies it. That is fine on the one Redis we run; it would not
--- be on a Redis Cluster.
+-- Where an award counts (the same layout as LeaderboardStore._increments, which the
+-- rebuild uses; test_load_sums_equals_incremental holds the two together): for scope
+-- 'all' and, with a season, 's<season>'; for category 'total' and the award's own:
+--   <prefix>:m:<scope>:<category>          the member, org-wide
+--   <prefix>:m:<scope>:<category>:t<team>  the member, in their team
+-- and <prefix>:t:<scope> for the team. The sorted-set keys are built here, not sent in
+-- KEYS: a parked entry must carry its awards to whichever later call applies it. That is
+-- fine on the one Redis we run; it would not be on a Redis Cluster.
 --
 -- Rules: an entry with seq <= applied was applied already (by another writer) and is
 -- skipped; seq = applied + 1 is applied; a larger seq is parked in KEYS[2] and applied,
 -- in order, by whichever call fills the gap before it. ``applied`` < 0 means a rebuild
 -- is under way: every entry parks until the rebuild sets the base seq.
 --
+-- The increments of every entry applied in one call are summed first and written once
+-- per (board, member) at the end: the script runs atomically, so no reader can tell.
 -- Redis does not roll a script back, so everything that can fail (decoding, checking)
 -- runs before the first write. Returns {applied seq after the call, entries parked}.
 local applied_key, parked_key, stream_key = KEYS[1], KEYS[2], KEYS[3]
-local channel, stream_length = ARGV[1], ARGV[2]
+local channel, stream_length, prefix = ARGV[1], ARGV[2], ARGV[3]
+local FIRST = 4 -- the first ARGV that is an entry
+
+local function whole(x)
+  return type(x) == 'number' and x % 1 == 0 and x > -9007199254740992 and x < 9007199254740992
+end
 
 local function decode(raw)
   local ok, entry = pcall(cjson.decode, raw)
@@ -33,9 +47,9 @@ local function decode(raw)
   if entry[2] ~= cjson.null and type(entry[2]) ~= 'string' then
     return nil
   end
-  for _, inc in ipairs(entry[3]) do
-    if type(inc) ~= 'table' or type(inc[1]) ~= 'string' or type(inc[2]) ~= 'string'
-      or not tonumber(inc[3]) then
+  for _, award in ipairs(entry[3]) do
+    if type(award) ~= 'table' or not whole(award[1]) or not whole(award[2])
+      or not whole(award[3]) or type(award[4]) ~= 'string' or not whole(award[5]) then
       return nil
     end
   end
@@ -45,10 +59,10 @@ local function decode(raw)
 end
 
 local batch = {}
-for i = 3, #ARGV do
+for i = FIRST, #ARGV do
   local entry = decode(ARGV[i])
   if not entry then
-    return redis.error_reply('apply_batch: malformed entry #' .. (i - 2))
+    return redis.error_reply('apply_batch: malformed entry #' .. (i - FIRST + 1))
   end
   batch[#batch + 1] = entry
 end
@@ -64,9 +78,38 @@ if last[1] then
 end
 local start = applied
 
+-- board key -> member -> summed cents, written at the end
+local sums = {}
+local function add(key, member, cents)
+  local board = sums[key]
+  if not board then
+    board = {}
+    sums[key] = board
+  end
+  board[member] = (board[member] or 0) + cents
+end
+
+local function count(award)
+  local member = string.format('%d', award[1])
+  local team = string.format('%d', award[2])
+  local season, category, cents = award[3], award[4], award[5]
+  local scopes = {'all'}
+  if season ~= 0 then
+    scopes[2] = string.format('s%d', season)
+  end
+  for _, scope in ipairs(scopes) do
+    local members = prefix .. ':m:' .. scope .. ':'
+    for _, name in ipairs({'total', category}) do
+      add(members .. name, member, cents)
+      add(members .. name .. ':t' .. team, member, cents)
+    end
+    add(prefix .. ':t:' .. scope, team, cents)
+  end
+end
+
 local function apply(entry)
-  for _, inc in ipairs(entry[3]) do
-    redis.call('ZINCRBY', inc[1], inc[3], inc[2])
+  for _, award in ipairs(entry[3]) do
+    count(award)
   end
   local message = entry[2]
   if message ~= cjson.null then
@@ -101,6 +144,11 @@ for _, entry in ipairs(batch) do
     drain()
   elseif entry.seq > applied + 1 then
     parked = parked + redis.call('HSETNX', parked_key, string.format('%d', entry.seq), entry.raw)
+  end
+end
+for key, board in pairs(sums) do
+  for member, cents in pairs(board) do
+    redis.call('ZINCRBY', key, string.format('%d', cents), member)
   end
 end
 if applied ~= start then

@@ -22,13 +22,13 @@ of replaying entries (``load_sums``).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 from redis.exceptions import NoScriptError
@@ -40,6 +40,7 @@ _SCRIPTS = {
     name: (Path(__file__).parent / f"{name}.lua").read_text() for name in ("apply_batch", "rebase")
 }
 _CHUNK = 1000  # members per ZADD, commands per pipeline round trip
+_json = msgspec.json.Encoder()
 
 
 @dataclass(frozen=True)
@@ -108,35 +109,34 @@ class LeaderboardStore:
             yield self.team_key(scope), str(award.team_id), award.cents
 
     # -- writes -------------------------------------------------------------------------
-    def _encode(self, entry: PendingEntry, publish: bool) -> str:
-        """One entry as apply_batch.lua reads it: [seq, message or null, increments]."""
-        increments = [
-            [key, member, str(cents)]
-            for award in entry.awards
-            for key, member, cents in self._increments(award)
+    @staticmethod
+    def _encode(entry: PendingEntry, publish: bool) -> bytes:
+        """One entry as apply_batch.lua reads it: [seq, message or null, awards], each
+        award [member, team, season or 0, category, cents]; the script builds the keys."""
+        awards = [
+            (a.member_id, a.team_id, a.season_id or 0, a.category, a.cents) for a in entry.awards
         ]
-        message = entry.message if publish else None
-        return json.dumps([entry.seq, message, increments], separators=(",", ":"))
+        return _json.encode((entry.seq, entry.message if publish else None, awards))
 
     async def load_script(self) -> None:
         for name, source in _SCRIPTS.items():
             self._shas[name] = await self.redis.script_load(source)
 
-    async def _run(self, name: str, keys: list[str], args: list[str]) -> object:
+    async def _run(self, name: str, keys: list[str], args: Sequence[str | bytes]) -> object:
         if name not in self._shas:
             await self.load_script()
         try:
-            return await self.redis.evalsha(self._shas[name], len(keys), *keys, *args)  # type: ignore[misc]
+            return await self.redis.evalsha(self._shas[name], len(keys), *keys, *args)  # type: ignore[misc, arg-type]
         except NoScriptError:  # Redis restarted and lost its script cache
             await self.load_script()
-            return await self.redis.evalsha(self._shas[name], len(keys), *keys, *args)  # type: ignore[misc]
+            return await self.redis.evalsha(self._shas[name], len(keys), *keys, *args)  # type: ignore[misc, arg-type]
 
     async def apply_batch(self, entries: Sequence[PendingEntry], publish: bool = True) -> int:
         """Apply entries in one round trip, in seq order; entries already applied are
         skipped, entries after a gap are parked until the gap is filled. Returns the seq
         the boards are level with afterwards."""
         keys = [self._make_key("applied"), self._make_key("parked"), self._make_key("stream")]
-        args = [self.channel, str(self.stream_length)]
+        args: list[str | bytes] = [self.channel, str(self.stream_length), self.prefix]
         args += [self._encode(entry, publish) for entry in entries]
         reply = await self._run("apply_batch", keys, args)
         assert isinstance(reply, list)  # [applied seq, entries parked]
@@ -205,7 +205,7 @@ class LeaderboardStore:
 
     async def parked_count(self) -> int:
         """Entries waiting for an earlier one (a writer a moment behind, or a rebuild)."""
-        return int(await self.redis.hlen(self._make_key("parked")))  # type: ignore[misc]
+        return int(await self.redis.hlen(self._make_key("parked")))  # type: ignore[misc, arg-type]
 
     async def member_scores(
         self, scope: str, category: str = "total", team_id: int | None = None
