@@ -7,6 +7,7 @@ a goal reached pays its bonus once (team goal: every member; member goal: the me
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -111,7 +112,7 @@ def _team_of(state: State, actor: Actor) -> int | None:
 
 
 def advance_goals(
-    state: State, goal: GoalState, moves: dict[int, int], team_ids: list[int]
+    state: State, goal: GoalState, moves: dict[int, int], team_ids: Sequence[int]
 ) -> tuple[list[Award], list[Event]]:
     """Move a goal by ``moves`` (member → hundredths): the progress, and bonuses once."""
     awards: list[Award] = []

@@ -13,6 +13,10 @@ __all__ = ["from_cents", "to_cents"]
 
 def to_cents(points: float | int | Decimal | str) -> int:
     """Convert points to hundredths, rounding half up."""
+    if type(points) is int:
+        return points * 100
+    if type(points) is float and points.is_integer():
+        return int(points) * 100
     value = Decimal(str(points)) * 100
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 

@@ -99,9 +99,21 @@ class State:
     thanked: dict[tuple[int, int], set[int]] = field(default_factory=dict)
     # the highest row id of each table the writer hands ids out for (entries carry them)
     last_ids: dict[str, int] = field(default_factory=dict)
+    # team → its member ids, in join order: built on first use, dropped whenever a member
+    # joins or changes (every deal asks for its team; scanning the directory each time
+    # cost more than the rest of the decision at a few hundred members)
+    _teams_index: dict[int, tuple[int, ...]] | None = field(default=None, compare=False, repr=False)
 
-    def team_member_ids(self, team_id: int) -> list[int]:
-        return [m.id for m in self.members.values() if m.team_id == team_id]
+    def team_member_ids(self, team_id: int) -> tuple[int, ...]:
+        if self._teams_index is None:
+            index: dict[int, list[int]] = {}
+            for m in self.members.values():
+                index.setdefault(m.team_id, []).append(m.id)
+            self._teams_index = {team: tuple(ids) for team, ids in index.items()}
+        return self._teams_index.get(team_id, ())
+
+    def members_changed(self) -> None:
+        self._teams_index = None
 
     def team_of(self, member_id: int) -> int:
         return self.members[member_id].team_id
@@ -216,6 +228,7 @@ def _member_joined(state: State, entry: Entry) -> None:
     state.members[entry.member_id] = MemberFacts(
         entry.member_id, p.name, entry.team_id, p.role, p.joined_on, p.email
     )
+    state.members_changed()
     if p.email:
         state.emails[p.email] = entry.member_id
 
@@ -227,6 +240,7 @@ def _member_updated(state: State, entry: Entry) -> None:
     if member is None:
         return
     changes = p.changes
+    state.members_changed()
     for key in ("name", "team_id", "role"):
         if key in changes:
             setattr(member, key, changes[key])
