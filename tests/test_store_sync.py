@@ -8,6 +8,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
 from redis.asyncio import Redis
 from tortoise import connections
 
@@ -253,5 +254,22 @@ async def test_point_award_entry_index_exists(db_url: str) -> None:
                 "SELECT indexdef FROM pg_indexes WHERE tablename = 'point_award'"
             )
         assert any('("entry_id")' in row[0] or "(entry_id)" in row[0] for row in rows), rows
+    finally:
+        await close_db()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_ledger_tables_carry_no_foreign_keys_on_postgres(db_url: str) -> None:
+    """Migration 0004: on PostgreSQL, entry and point_award have no foreign keys (each
+    was a trigger query per inserted row); the tables around them keep theirs."""
+    await init_db(db_url)
+    try:
+        conn = connections.get("default")
+        _, rows = await conn.execute_query(
+            "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
+        )
+        tables = {row[0] for row in rows}
+        assert not tables & {"entry", "point_award"}, tables
+        assert {"deal", "kudos", "badge"} <= tables
     finally:
         await close_db()

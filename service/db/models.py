@@ -103,6 +103,12 @@ class Counter(Model):
 
 
 # One ledger entry: append-only, numbered by ``seq`` without gaps.
+#
+# The ledger's two hot tables, ``entry`` and ``point_award``, declare their relations
+# with ``db_constraint=False``: only the writer appends to them, every id they name is
+# checked by the decision against the writer's state under the lock, and nothing is ever
+# deleted. On PostgreSQL each foreign key is a trigger query per inserted row, which was
+# half of a batch's insert (``docs/engine.md``, "What the database still enforces").
 class Entry(Model):
     id = fields.IntField(primary_key=True)
     seq = fields.BigIntField(unique=True)
@@ -113,23 +119,42 @@ class Entry(Model):
     actor_role = fields.CharField(max_length=20)
     actor_token_id = fields.IntField(null=True)
     actor_member: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
-        "huddle.Member", related_name="acted", null=True, on_delete=fields.RESTRICT
+        "huddle.Member",
+        related_name="acted",
+        null=True,
+        db_constraint=False,
+        on_delete=fields.RESTRICT,
     )
     actor_member_id: int | None
     member: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
-        "huddle.Member", related_name="entries", null=True, on_delete=fields.RESTRICT
+        "huddle.Member",
+        related_name="entries",
+        null=True,
+        db_constraint=False,
+        on_delete=fields.RESTRICT,
     )
     member_id: int | None
     team: fields.ForeignKeyNullableRelation[Team] = fields.ForeignKeyField(
-        "huddle.Team", related_name="entries", null=True, on_delete=fields.RESTRICT
+        "huddle.Team",
+        related_name="entries",
+        null=True,
+        db_constraint=False,
+        on_delete=fields.RESTRICT,
     )
     team_id: int | None
     season: fields.ForeignKeyNullableRelation[Season] = fields.ForeignKeyField(
-        "huddle.Season", related_name="entries", null=True, on_delete=fields.RESTRICT
+        "huddle.Season",
+        related_name="entries",
+        null=True,
+        db_constraint=False,
+        on_delete=fields.RESTRICT,
     )
     season_id: int | None
     policy: fields.ForeignKeyRelation[PolicyVersion] = fields.ForeignKeyField(
-        "huddle.PolicyVersion", related_name="entries", on_delete=fields.RESTRICT
+        "huddle.PolicyVersion",
+        related_name="entries",
+        db_constraint=False,
+        on_delete=fields.RESTRICT,
     )
     policy_id: int
     data: Any = fields.JSONField()
@@ -142,11 +167,11 @@ class Entry(Model):
 class PointAward(Model):
     id = fields.IntField(primary_key=True)
     entry: fields.ForeignKeyRelation[Entry] = fields.ForeignKeyField(
-        "huddle.Entry", related_name="awards", on_delete=fields.RESTRICT
+        "huddle.Entry", related_name="awards", db_constraint=False, on_delete=fields.RESTRICT
     )
     entry_id: int
     member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
-        "huddle.Member", related_name="awards", on_delete=fields.RESTRICT
+        "huddle.Member", related_name="awards", db_constraint=False, on_delete=fields.RESTRICT
     )
     member_id: int
     team_id = fields.IntField()
