@@ -27,10 +27,34 @@ END $$;
 """
 
 
+# (table, column, referenced table), to put them back when migrating backwards
+_KEYS = (
+    ("entry", "actor_member_id", "member"),
+    ("entry", "member_id", "member"),
+    ("entry", "team_id", "team"),
+    ("entry", "season_id", "season"),
+    ("entry", "policy_id", "policy_version"),
+    ("point_award", "entry_id", "entry"),
+    ("point_award", "member_id", "member"),
+)
+
+
 async def drop_foreign_keys(apps, schema_editor) -> None:
     client = schema_editor.client
     if client.capabilities.dialect == "postgres":
         await client.execute_script(_DROP_ON_POSTGRES)
+
+
+async def restore_foreign_keys(apps, schema_editor) -> None:
+    client = schema_editor.client
+    if client.capabilities.dialect == "postgres":
+        await client.execute_script(
+            "\n".join(
+                f'ALTER TABLE "{table}" ADD CONSTRAINT "{table}_{column}_fkey" FOREIGN KEY '
+                f'("{column}") REFERENCES "{parent}" ("id") ON DELETE RESTRICT;'
+                for table, column, parent in _KEYS
+            )
+        )
 
 
 class _RecordNoConstraint(ops.AlterField):
@@ -73,5 +97,5 @@ class Migration(migrations.Migration):
         _RecordNoConstraint("Entry", "policy", _fk("huddle.PolicyVersion", "entries", "policy_id")),
         _RecordNoConstraint("PointAward", "entry", _fk("huddle.Entry", "awards", "entry_id")),
         _RecordNoConstraint("PointAward", "member", _fk("huddle.Member", "awards", "member_id")),
-        ops.RunPython(drop_foreign_keys),
+        ops.RunPython(drop_foreign_keys, restore_foreign_keys),
     ]
