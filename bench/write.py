@@ -50,6 +50,7 @@ from bench.common import (
     create_pg_database,
     delete_redis_prefix,
     drop_pg_database,
+    free_port,
     git_checkout,
     pg_dsn,
     reachable,
@@ -230,7 +231,7 @@ def wrk(url: str, scenario: str, connections: int, seconds: float, seed: dict[st
         lua, args = WRK_DIR / "kudos.lua", [str(seed["tokens"])]
     cmd = [
         "wrk",
-        "-t2",
+        f"-t{min(2, connections)}",
         f"-c{connections}",
         f"-d{max(1, round(seconds))}s",
         "--timeout",
@@ -349,6 +350,56 @@ class Target:
         return r
 
 
+class Anchor(Target):
+    """The HTTP anchor (``bench/anchor_http.py``): Litestar under uvicorn with the same
+    workers and options as ``huddle serve``, answering the same requests with no work."""
+
+    def __init__(self, workers: int, tmp: Path) -> None:
+        super().__init__(Code("anchor"), "http", workers, tmp)
+        self.label = f"anchor {workers}w litestar"
+
+    def __enter__(self) -> Anchor:
+        say(f"== {self.label}: bench/anchor_http.py, no ledger, no database, no Redis")
+        port = free_port()
+        log = open(self.tmp / f"anchor-{port}.log", "wb")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.anchor_http:app",
+                "--port",
+                str(port),
+                "--workers",
+                str(self.workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--proxy-headers",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            if reachable("127.0.0.1", port):
+                break
+            time.sleep(0.1)
+        ids = list(range(1, 101))
+        sellers = self.tmp / f"anchor-sellers-{port}.txt"
+        sellers.write_text("".join(f"{m}\n" for m in ids))
+        tokens = self.tmp / f"anchor-tokens-{port}.txt"
+        tokens.write_text("".join(f"hud_anchor{m} {m}\n" for m in ids))
+        self.seed = {"sellers": sellers, "tokens": tokens, "members": [(m, "") for m in ids]}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+            self.proc = None
+
+
 def run_targets(targets: list[Target], args: argparse.Namespace) -> list[dict[str, Any]]:
     """Start every target, then take turns run by run, so drift in the machine's other load
     falls on all of them alike; results grouped by target."""
@@ -447,6 +498,7 @@ def report(out: dict[str, Any]) -> str:
         for r in runs
         if r["code"] == "today"
     }
+    anchors = {(r["scenario"], r["clients"]): r for r in runs if r["code"] == "anchor"}
     lines = []
     if floors:
         lines.append(
@@ -455,7 +507,8 @@ def report(out: dict[str, Any]) -> str:
         )
     head = (
         f"{'scenario':34s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'non2xx':>7s} "
-        f"{'÷floor1':>8s} {'÷floor100':>9s} {'now/today':>9s}  cores srv/pg/wrk/other"
+        f"{'÷floor1':>8s} {'÷floor100':>9s} {'now/today':>9s} {'÷anchor':>8s} "
+        f"{'srv µs/req':>10s}  cores srv/pg/redis/wrk/other"
     )
     lines += [head, "-" * len(head)]
     for r in runs:
@@ -465,12 +518,15 @@ def report(out: dict[str, Any]) -> str:
         f100 = f"{r['ok_per_s'] / floors[100]:.2f}×" if 100 in floors and pg else "-"
         base = today.get((r["db"], r["workers"], r["scenario"], r["clients"]))
         vs = f"{r['ok_per_s'] / base:.1f}×" if base and r["code"] != "today" else ""
+        anchor = anchors.get((r["scenario"], r["clients"]))
+        va = f"{r['ok_per_s'] / anchor['ok_per_s']:.2f}×" if anchor and anchor is not r else ""
         c = r["cores"]
         flag = "  !! ERRORS" if bad(r) else ""
         lines.append(
             f"{name:34s} {r['ok_per_s']:8.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-            f"{r['non2xx']:7d} {f1:>8s} {f100:>9s} {vs:>9s}  "
-            f"{c['server']:.1f}/{c['postgres']:.1f}/{c['wrk']:.1f}/{c['other']:.1f}{flag}"
+            f"{r['non2xx']:7d} {f1:>8s} {f100:>9s} {vs:>9s} {va:>8s} {cpu_per_request(r):10.0f}  "
+            f"{c['server']:.1f}/{c['postgres']:.1f}/{c['redis']:.1f}/{c['wrk']:.1f}/"
+            f"{c['other']:.1f}{flag}"
         )
     for rb in out["rebuild"]:
         lines.append(
@@ -480,6 +536,11 @@ def report(out: dict[str, Any]) -> str:
         )
     lines += verdict(out, floors)
     return "\n".join(lines)
+
+
+def cpu_per_request(r: dict[str, Any]) -> float:
+    """Server CPU µs per answered request."""
+    return r["cores"]["server"] * 1e6 / r["ok_per_s"] if r["ok_per_s"] else 0.0
 
 
 def verdict(out: dict[str, Any], floors: dict[int, float]) -> list[str]:
@@ -506,6 +567,27 @@ def verdict(out: dict[str, Any], floors: dict[int, float]) -> list[str]:
             bound.append(f"the cores were busy ({busy:.1f} in use, {c['other']:.1f} by other work)")
         elif c["other"] >= 0.3:
             bound.append(f"other work used {c['other']:.1f} cores during the run")
+        anchor = next(
+            (
+                a
+                for a in out["http"]
+                if a["code"] == "anchor" and a["scenario"] == "deals" and a["clients"] == 64
+            ),
+            None,
+        )
+        if anchor:
+            # the server's CPU budget: the machine's cores less what the database, Redis and
+            # wrk used at this rate (they grow with it, so this is generous)
+            cores = os.cpu_count() or 2
+            spare = cores - c["postgres"] - c["redis"] - c["wrk"]
+            cost = cpu_per_request(r)
+            bound.append(
+                f"CPU: Litestar alone, answering the same requests with no work, reaches "
+                f"{anchor['ok_per_s']:,.0f}/s here at {cpu_per_request(anchor):.0f} µs of "
+                f"server CPU each; Huddle spends {cost:.0f} µs per won deal, so the "
+                f"{spare:.1f} cores PostgreSQL, Redis and wrk leave allow at most "
+                f"{spare * 1e6 / cost:,.0f}/s"
+            )
         lines.append(
             f"target ≥{TARGET_RATE:,} won deals/s with p99 ≤{TARGET_P99_MS} ms at 64 clients "
             f"(PostgreSQL, 2 workers): {r['ok_per_s']:,.0f}/s, p99 {r['p99_ms']:.1f} ms → "
@@ -557,7 +639,7 @@ def main() -> int:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma-separated parts to leave out: floor, today, postgres, sqlite, rebuild",
+        help="comma-separated parts to leave out: floor, today, anchor, postgres, sqlite, rebuild",
     )
     parser.add_argument("--scenarios", default="deals,kudos", help="deals,kudos")
     args = parser.parse_args()
@@ -614,6 +696,8 @@ def main() -> int:
                 pg = [Target(now, "postgres", 2, tmp)]
                 if "today" not in skip:
                     pg.insert(0, Target(today, "postgres", 2, tmp))
+                if "anchor" not in skip:
+                    pg.append(Anchor(2, tmp))
                 out["http"] += run_targets(pg, args)
             if "sqlite" not in skip:
                 say("")
