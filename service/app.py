@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from tortoise.exceptions import OperationalError
 
-from . import __version__
+from . import __version__, logs
 from .api import boards, deals, goals, org, peers
 from .api.deps import dependencies
 from .api.problems import exception_handlers
@@ -138,6 +138,7 @@ async def health(state: State) -> dict[str, Any]:
 
 def create_app(settings: Settings | None = None, extra_routes: list[Any] | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    logs.install()
     route_handlers: list[Any] = [
         health,
         *org.routes,

@@ -281,9 +281,16 @@ def server_env(settings: Settings) -> dict[str, str]:
 class Server:
     """``huddle serve`` as a real process on a free port."""
 
-    def __init__(self, settings: Settings, workers: int = 1, port: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        workers: int = 1,
+        port: int | None = None,
+        log_level: str = "warning",
+    ) -> None:
         self.settings = settings
         self.workers = workers
+        self.log_level = log_level
         self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log = settings.data_dir / f"server-{self.port}.log"
@@ -307,7 +314,7 @@ class Server:
                     "--workers",
                     str(self.workers),
                     "--log-level",
-                    "warning",
+                    self.log_level,
                 ],
                 cwd=ROOT,
                 env=server_env(self.settings),
@@ -343,8 +350,8 @@ def start_server(settings: Settings) -> Iterator[Any]:
     """Start real server processes for this test; all are stopped afterwards."""
     servers: list[Server] = []
 
-    def start(workers: int = 1, port: int | None = None) -> Server:
-        server = Server(settings, workers, port).start()
+    def start(workers: int = 1, port: int | None = None, log_level: str = "warning") -> Server:
+        server = Server(settings, workers, port, log_level).start()
         servers.append(server)
         return server
 
