@@ -93,11 +93,15 @@ async def test_parallel_answers_accept_one(api):
 
 
 async def test_rate_limit_per_address(api):
-    """Guessing keys from one address is cut off with 429 after the limit."""
-    codes = [(await api.client.get(f"/f/guess-{i}")).status_code for i in range(35)]
+    """Guessing keys from one address is cut off with 429 after the limit, and the page
+    and the JSON answer both say when to come back (Retry-After: the window's seconds)."""
+    answers = [await api.client.get(f"/f/guess-{i}") for i in range(35)]
+    codes = [r.status_code for r in answers]
     assert codes[:30] == [404] * 30 and set(codes[30:]) == {429}
+    assert 1 <= int(answers[-1].headers["retry-after"]) <= 600
     r = await api.client.post("/f/guess-x", json={"rating": 5})
     assert r.status_code == 429 and r.json()["detail"]
+    assert 1 <= int(r.headers["retry-after"]) <= 600
 
 
 async def test_who_may_ask_for_feedback(api):

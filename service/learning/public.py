@@ -15,7 +15,7 @@ from ..engine.writer import Writer
 from ..errors import HuddleError, Invalid, TooManyRequests
 from ..web.i18n import pick_language
 from .feedback import find_link, submit_feedback
-from .ratelimit import count_attempt
+from .ratelimit import count_attempt, window_left
 
 __all__ = ["TEXTS", "routes"]
 
@@ -93,18 +93,26 @@ _PRIVATE = {
 }
 
 
-def _page(lang: str, status: int, **context: Any) -> Response[str]:
+def _page(
+    lang: str, status: int, headers: dict[str, str] | None = None, **context: Any
+) -> Response[str]:
     html = _env.get_template("feedback.html").render(lang=lang, t=TEXTS[lang], **context)
-    return Response(html, status_code=status, media_type="text/html", headers=_PRIVATE)
+    return Response(
+        html, status_code=status, media_type="text/html", headers={**_PRIVATE, **(headers or {})}
+    )
 
 
-async def _rate_limited(request: Request[Any, Any, Any]) -> bool:
+async def _rate_limited(request: Request[Any, Any, Any]) -> TooManyRequests | None:
     """Count requests per client address (behind a proxy: the forwarded address, see
-    FORWARDED_ALLOW_IPS) in a shared Redis window; True when over the limit."""
+    FORWARDED_ALLOW_IPS) in a shared Redis window; the refusal, with the seconds until the
+    window closes, when over the limit."""
     settings = request.app.state.settings
     client = request.client.host if request.client else "unknown"
     key = f"{settings.redis_prefix}:ratelimit:f:{client}"
-    return await count_attempt(request.app.state.redis, key) > settings.feedback_rate_limit
+    redis = request.app.state.redis
+    if await count_attempt(redis, key) <= settings.feedback_rate_limit:
+        return None
+    return TooManyRequests(_TOO_MANY, reason="too_many", retry_after=await window_left(redis, key))
 
 
 def _lang(request: Request[Any, Any, Any]) -> str:
@@ -114,7 +122,10 @@ def _lang(request: Request[Any, Any, Any]) -> str:
 def _error_page(lang: str, exc: HuddleError) -> Response[str]:
     """The refusal in the customer's language (the English detail when we have no text)."""
     reason = str(exc.extra.get("reason", ""))
-    return _page(lang, exc.status, state="error", message=TEXTS[lang].get(reason, exc.detail))
+    wait = exc.extra.get("retry_after")
+    headers = {"Retry-After": str(wait)} if wait else None
+    message = TEXTS[lang].get(reason, exc.detail)
+    return _page(lang, exc.status, headers, state="error", message=message)
 
 
 _TOO_MANY = "Too many attempts from your address; please wait a few minutes and try again."
@@ -124,8 +135,8 @@ _TOO_MANY = "Too many attempts from your address; please wait a few minutes and 
 async def feedback_form(key: str, request: Request[Any, Any, Any]) -> Response[str]:
     """The form the customer opens from the link."""
     lang = _lang(request)
-    if await _rate_limited(request):
-        return _error_page(lang, TooManyRequests(_TOO_MANY, reason="too_many"))
+    if too_many := await _rate_limited(request):
+        return _error_page(lang, too_many)
     try:
         link = await find_link(key)
     except HuddleError as exc:
@@ -143,8 +154,7 @@ async def feedback_submit(
     ``{rating: 1-5, comment?}`` (JSON answers); accepted once, again → 409."""
     lang = _lang(request)
     as_json = (request.content_type[0] or "").endswith("json")
-    if await _rate_limited(request):
-        too_many = TooManyRequests(_TOO_MANY, reason="too_many")
+    if too_many := await _rate_limited(request):
         if as_json:
             raise too_many
         return _error_page(lang, too_many)

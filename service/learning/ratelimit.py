@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-__all__ = ["WINDOW_SECONDS", "count_attempt"]
+__all__ = ["WINDOW_SECONDS", "count_attempt", "window_left"]
 
 WINDOW_SECONDS = 600
 
@@ -24,3 +24,8 @@ async def count_attempt(redis: Redis, key: str, window: int = WINDOW_SECONDS) ->
         pipe.incr(key)
         _, count = await pipe.execute()
     return int(count)
+
+
+async def window_left(redis: Redis, key: str) -> int:
+    """Seconds until the window under ``key`` closes (at least 1): the ``Retry-After``."""
+    return max(int(await redis.ttl(key)), 1)
