@@ -15,6 +15,7 @@ from tortoise.expressions import Q
 from .core.achievements import BADGES
 from .core.calendar import is_newcomer
 from .core.codec import entry_from_row
+from .core.commands import MAX_ID
 from .core.entries import Award, Entry
 from .core.policy import Policy
 from .core.views import FeedEntry, feed_view
@@ -188,8 +189,11 @@ async def resolve_season(value: str | None, settings: Settings) -> Season | None
         return await Season.filter(starts_on__lte=day, ends_on__gte=day).first()
     if value == "all":
         return None
-    if not value.isdigit():
-        raise Invalid(f"season must be 'current', 'all' or a season id, not {value!r}.")
+    # isdigit() is true of '¹' and '٣' too: only ASCII digits, and within the id range
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_ID:
+        raise Invalid(
+            f"season must be 'current', 'all' or a season id, not {value!r}.", field="season"
+        )
     season = await Season.get_or_none(id=int(value))
     if season is None:
         raise NotFound(f"There is no season {value}.")

@@ -7,8 +7,12 @@ entry's view (``FeedEntry``) is the core's ``feed_view`` of its typed entry.
 
 from __future__ import annotations
 
-from msgspec import Struct
+from typing import Annotated
 
+from litestar.params import Parameter
+from msgspec import Meta, Struct
+
+from .core.commands import MAX_ID
 from .core.views import ActorView, EntryAward, FeedEntry
 
 __all__ = [
@@ -21,11 +25,15 @@ __all__ = [
     "FeedEntry",
     "FeedPage",
     "Goal",
+    "Id",
+    "IdParam",
     "KudosResult",
     "MemberBoard",
     "MemberOut",
     "MemberRank",
     "MentoringResult",
+    "OptionalId",
+    "OptionalSeq",
     "Progress",
     "SeasonOut",
     "TeamBoard",
@@ -34,6 +42,16 @@ __all__ = [
 ]
 
 Number = int | float  # whole points stay integers in JSON (48, not 48.0)
+
+# Ids are 32-bit in the database: a larger number names nothing and is refused at the
+# edge with the range, rather than failing the query (a 500 on PostgreSQL).
+_ID = "an id (1 to 2,147,483,647)"
+Id = Annotated[int, Meta(ge=1, le=MAX_ID, description=_ID)]
+IdParam = Annotated[int, Parameter(ge=1, le=MAX_ID, description=_ID)]
+OptionalId = Annotated[int | None, Parameter(ge=1, le=MAX_ID, description=_ID)]
+OptionalSeq = Annotated[
+    int | None, Parameter(ge=0, le=2**63 - 1, description="a ledger seq (0 to 2⁶³ − 1)")
+]
 
 
 class TeamOut(Struct):

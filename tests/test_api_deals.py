@@ -234,6 +234,14 @@ async def test_goal_rules(api):
     )
     await api.post("/api/goals", {**body, "season_id": 999}, expect=404)
     await api.post("/api/goals", {**body, "target": 0}, expect=422)
+    before = await api.ledger()
+    for tiny in (
+        {"target": 0.004},
+        {"member_targets": [{"member_id": seller["id"], "target": 0.004}]},
+    ):
+        r = await api.post("/api/goals", {**body, **tiny}, expect=422)
+        assert "0.01" in r.json()["detail"]
+    assert await api.ledger() == before  # no goal, no bonus paid at creation
     await api.deal(seller["id"], 1000)
     created = (await api.post("/api/goals", body, expect=201)).json()
     assert created["progress"]["value"] == 1  # deals already won this season count

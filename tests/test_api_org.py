@@ -118,6 +118,21 @@ async def test_policy_read_and_change(api):
     assert (await api.get("/api/policy"))["deal_points"] == 20
 
 
+async def test_policy_values_out_of_range_are_refused_and_change_nothing(api):
+    """Values that would break later writes (1e12 newcomer days, 1e300 points) get a 422
+    naming the key and its range; the policy and the scoring stay as they were."""
+    await api.season()
+    team = await api.team()
+    seller = await api.member(team["id"])
+    version = (await api.get("/api/policy"))["version"]
+    for key, value in (("newcomer_days", 10**12), ("deal_points", 1e300)):
+        r = await api.call("PUT", "/api/policy", json={key: value}, expect=422)
+        assert r.json()["field"] == key and "must be between 0 and" in r.json()["detail"]
+    assert (await api.get("/api/policy"))["version"] == version
+    awards = (await api.deal(seller["id"], 0)).json()["awards"]
+    assert awards[0]["points"] == 10
+
+
 async def test_policy_change_applies_to_later_entries_only(api):
     """A deal scored before a policy change keeps its points; later deals use the new rule."""
     await api.season()

@@ -211,6 +211,17 @@ def test_deal_crossing_team_goal_pays_bonus_once():
     assert not any(isinstance(e, GoalReached) for e in later.events)
 
 
+def test_a_target_that_rounds_to_nothing_is_refused():
+    """A target of 0.004 would be stored as 0 and pay the bonus the moment it is set."""
+    org = Org()
+    season = org.season()
+    team = org.team("Wolves")
+    member = org.member(team)
+    for target, member_targets in ((0.004, ()), (5, ((member, 0.004),))):
+        error = org.refuse(Invalid, SetGoal(team, season, "deals", target, member_targets))
+        assert "at least 0.01" in str(error)
+
+
 def test_member_goal_pays_member_bonus():
     """A member's own deals goal of 2 pays that member 10 on the second won deal only."""
     org = Org()

@@ -79,6 +79,17 @@ def test_newcomers_and_seasons():
     assert season_containing(date(2027, 1, 1), seasons) is None
 
 
+def test_every_policy_key_has_a_maximum():
+    """A new policy key cannot ship without its bound (a huge value breaks every write)."""
+    from dataclasses import fields
+
+    from service.core.policy import _MAXIMA
+
+    assert {f.name for f in fields(Policy)} == set(_MAXIMA)
+    top = Policy.from_dict(dict.fromkeys(["deal_points", "max_deal_points"], 1_000_000))
+    assert top.deal_points == 1_000_000
+
+
 def test_policy_validation():
     """Unknown keys, wrong types and nonsense values are refused with a clear reason."""
     with pytest.raises(Invalid, match="Unknown policy key"):
@@ -89,6 +100,12 @@ def test_policy_validation():
         Policy.from_dict({"team_share": 1.5})
     with pytest.raises(Invalid, match="whole number"):
         Policy.from_dict({"newcomer_days": 1.5})
+    with pytest.raises(Invalid, match=r"newcomer_days must be between 0 and 3,650"):
+        Policy.from_dict({"newcomer_days": 10**12})
+    with pytest.raises(Invalid, match=r"deal_points must be between 0 and 1,000,000; got 1e\+300"):
+        Policy.from_dict({"deal_points": 1e300})
+    with pytest.raises(Invalid, match="feedback_points"):
+        Policy.from_dict({"feedback_points": {"1": 1, "2": 1, "3": 1, "4": 3, "5": 1e300}})
     changed = Policy.from_dict({"feedback_points": {"1": 0, "2": 0, "3": 1, "4": 3, "5": 6}})
     assert changed.feedback_points[5] == 6
     assert Policy.from_dict(changed.to_dict()) == changed

@@ -14,7 +14,7 @@ from ..db.models import Badge, Member
 from ..errors import NotFound
 from ..learning import insights
 from ..reads import badge_out, feed_entries, pending_reviews, resolve_season, season_out
-from ..schemas import FeedPage, MemberBoard, MemberRank, TeamBoard
+from ..schemas import FeedPage, IdParam, MemberBoard, MemberRank, OptionalId, OptionalSeq, TeamBoard
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 
@@ -30,7 +30,7 @@ async def member_board(
     store: LeaderboardStore,
     settings: Settings,
     season: str = "current",
-    team_id: int | None = None,
+    team_id: OptionalId = None,
     category: str | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -52,7 +52,7 @@ async def member_board(
 
 @get("/api/leaderboards/members/{member_id:int}", tags=["boards"])
 async def member_rank(
-    member_id: int,
+    member_id: IdParam,
     caller: Caller,
     store: LeaderboardStore,
     settings: Settings,
@@ -97,9 +97,9 @@ async def team_board(
 @get("/api/feed", tags=["boards"])
 async def feed(
     caller: Caller,
-    team_id: int | None = None,
+    team_id: OptionalId = None,
     limit: Annotated[int, Parameter(ge=1, le=200)] = 20,
-    before: int | None = None,
+    before: OptionalSeq = None,
     kind: str | None = None,
 ) -> FeedPage:
     """The newest ledger entries with their awards, newest first. ``before`` (a seq) pages
@@ -109,7 +109,7 @@ async def feed(
 
 @get("/api/members/{member_id:int}/profile", tags=["boards"])
 async def profile(
-    member_id: int,
+    member_id: IdParam,
     caller: Caller,
     store: LeaderboardStore,
     settings: Settings,

@@ -19,7 +19,7 @@ from ..core.points import from_cents
 from ..db.models import Member
 from ..engine.writer import Writer
 from ..errors import Invalid, NotFound, Unauthorized, Unavailable
-from ..schemas import Award, Deal, DealResult
+from ..schemas import Award, Deal, DealResult, Id
 from ..settings import Settings
 
 __all__ = ["routes"]
@@ -28,11 +28,11 @@ Amount = Annotated[float, Meta(ge=0, le=1e12, description="deal value in the org
 
 
 class DealIn(Struct, forbid_unknown_fields=True):
-    seller_id: int
+    seller_id: Id
     outcome: Literal["won", "lost"]
     amount: Amount
     customer: Annotated[str, Meta(min_length=1, max_length=200)]
-    assists: list[int] = []
+    assists: list[Id] = []
     external_id: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     closed_at: datetime | None = None
 
@@ -42,9 +42,9 @@ class CrmEvent(Struct):
     id: Annotated[str, Meta(min_length=1, max_length=200)]
     amount: Amount
     customer: Annotated[str, Meta(min_length=1, max_length=200)]
-    seller_id: int | None = None
+    seller_id: Id | None = None
     seller_email: str | None = None
-    assists: list[int] = []
+    assists: list[Id] = []
     closed_at: datetime | None = None
 
 

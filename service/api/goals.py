@@ -14,22 +14,22 @@ from ..core.entries import GoalSet
 from ..db.models import Goal as GoalRow
 from ..engine.writer import Writer
 from ..reads import goal_out, resolve_season
-from ..schemas import Goal
+from ..schemas import Goal, Id, OptionalId
 from ..settings import Settings
 
 __all__ = ["routes"]
 
-Target = Annotated[float, Meta(gt=0, le=1e12)]
+Target = Annotated[float, Meta(ge=0.01, le=1e12, description="at least 0.01")]
 
 
 class MemberTarget(Struct, forbid_unknown_fields=True):
-    member_id: int
+    member_id: Id
     target: Target
 
 
 class GoalIn(Struct, forbid_unknown_fields=True):
-    team_id: int
-    season_id: int
+    team_id: Id
+    season_id: Id
     metric: Literal["revenue", "deals"]
     target: Target
     member_targets: list[MemberTarget] = []
@@ -52,7 +52,7 @@ async def post_goal(data: GoalIn, caller: Caller, writer: Writer) -> Goal:
 
 @get("/api/goals", tags=["goals"])
 async def list_goals(
-    caller: Caller, settings: Settings, team_id: int | None = None, season: str | None = None
+    caller: Caller, settings: Settings, team_id: OptionalId = None, season: str | None = None
 ) -> list[Goal]:
     """Goals with progress; ``season`` is ``current``, ``all`` (default) or a season id."""
     query = GoalRow.all()

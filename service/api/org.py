@@ -21,7 +21,7 @@ from ..db.queries import current_policy
 from ..engine.writer import Writer
 from ..errors import Invalid, NotFound
 from ..reads import member_out, season_out, team_out
-from ..schemas import MemberOut, SeasonOut, TeamOut, TokenCreated
+from ..schemas import Id, IdParam, MemberOut, OptionalId, SeasonOut, TeamOut, TokenCreated
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 
@@ -44,7 +44,7 @@ class TeamIn(Struct, forbid_unknown_fields=True):
 
 class MemberIn(Struct, forbid_unknown_fields=True):
     name: Name
-    team_id: int
+    team_id: Id
     role: Literal["seller", "manager"]
     email: Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)] | None = None
     joined_on: date | None = None
@@ -58,7 +58,7 @@ class TeamPatch(Struct, forbid_unknown_fields=True):
 
 class MemberPatch(Struct, forbid_unknown_fields=True):
     name: Name | None = None
-    team_id: int | None = None
+    team_id: Id | None = None
     role: Literal["seller", "manager"] | None = None
     email: Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)] | None = None
     joined_on: date | None = None
@@ -73,7 +73,7 @@ def _changes(data: Struct) -> dict[str, Any]:
 
 
 class TokenIn(Struct, forbid_unknown_fields=True):
-    member_id: int | None = None
+    member_id: Id | None = None
     role: Literal["display", "integration", "admin"] | None = None
     label: Annotated[str, Meta(max_length=200)] | None = None
 
@@ -100,7 +100,7 @@ async def list_teams(caller: Caller) -> list[TeamOut]:
 
 
 @get("/api/teams/{team_id:int}", tags=["org"])
-async def get_team(team_id: int, caller: Caller) -> dict[str, Any]:
+async def get_team(team_id: IdParam, caller: Caller) -> dict[str, Any]:
     """One team, with its member count."""
     team = await Team.get_or_none(id=team_id)
     if team is None:
@@ -110,7 +110,7 @@ async def get_team(team_id: int, caller: Caller) -> dict[str, Any]:
 
 
 @patch("/api/teams/{team_id:int}", tags=["org"])
-async def patch_team(team_id: int, data: TeamPatch, caller: Caller, writer: Writer) -> TeamOut:
+async def patch_team(team_id: IdParam, data: TeamPatch, caller: Caller, writer: Writer) -> TeamOut:
     """Rename a team or change its nickname or colour (admin)."""
     await writer.submit(cmd.UpdateTeam(team_id, _changes(data)), caller.actor)
     return team_out(await Team.get(id=team_id))
@@ -129,7 +129,7 @@ async def create_member(
 
 @get("/api/members", tags=["org"])
 async def list_members(
-    caller: Caller, settings: Settings, team_id: int | None = None
+    caller: Caller, settings: Settings, team_id: OptionalId = None
 ) -> list[MemberOut]:
     """Members, optionally of one team."""
     query = Member.all() if team_id is None else Member.filter(team_id=team_id)
@@ -139,7 +139,7 @@ async def list_members(
 
 
 @get("/api/members/{member_id:int}", tags=["org"])
-async def get_member(member_id: int, caller: Caller, settings: Settings) -> MemberOut:
+async def get_member(member_id: IdParam, caller: Caller, settings: Settings) -> MemberOut:
     """One member."""
     member = await Member.get_or_none(id=member_id)
     if member is None:
@@ -149,7 +149,7 @@ async def get_member(member_id: int, caller: Caller, settings: Settings) -> Memb
 
 @patch("/api/members/{member_id:int}", tags=["org"])
 async def patch_member(
-    member_id: int, data: MemberPatch, caller: Caller, writer: Writer, settings: Settings
+    member_id: IdParam, data: MemberPatch, caller: Caller, writer: Writer, settings: Settings
 ) -> MemberOut:
     """Change a member's name, email, role, joining date or team (admin). Points already
     earned stay with the team they were earned for."""
@@ -202,7 +202,7 @@ async def list_tokens(caller: Caller) -> list[dict[str, Any]]:
 
 
 @delete("/api/tokens/{token_id:int}", status_code=HTTP_204_NO_CONTENT, tags=["org"])
-async def revoke_token(token_id: int, caller: Caller, store: LeaderboardStore) -> None:
+async def revoke_token(token_id: IdParam, caller: Caller, store: LeaderboardStore) -> None:
     """Revoke a token (admin): it stops working at once, open websockets included."""
     caller.require("admin")
     token = await Token.get_or_none(id=token_id)

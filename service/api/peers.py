@@ -15,7 +15,7 @@ from ..core.commands import AllowanceLeft, AwardMentoring, GiveKudos
 from ..core.entries import KudosGiven, MentoringAwarded
 from ..core.points import from_cents, to_cents
 from ..engine.writer import Writer
-from ..schemas import KudosResult, MentoringResult
+from ..schemas import Id, KudosResult, MentoringResult
 
 __all__ = ["routes"]
 
@@ -26,14 +26,14 @@ Strength = Literal[
 
 
 class KudosIn(Struct, forbid_unknown_fields=True):
-    to_member_id: int
+    to_member_id: Id
     points: Points
     message: Annotated[str, Meta(min_length=1, max_length=1000)]
     strength: Strength | None = None
 
 
 class MentoringIn(Struct, forbid_unknown_fields=True):
-    member_id: int
+    member_id: Id
     points: Points
     note: Annotated[str, Meta(min_length=1, max_length=1000)]
 

@@ -5,14 +5,29 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from tortoise.exceptions import DBConnectionError
 
 from ..errors import HuddleError
 
 __all__ = ["exception_handlers", "problem"]
 
 log = logging.getLogger(__name__)
+# a database that is down, restarting, refusing connections or that dropped ours
+_DATABASE_DOWN = (
+    ConnectionError,  # refused, reset; Tortoise's DBConnectionError is one too
+    TimeoutError,
+    DBConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections
+    asyncpg.exceptions.ObjectNotInPrerequisiteStateError,  # not accepting connections
+)
 MEDIA_TYPE = "application/problem+json"
 _TITLES = {
     400: "Bad request",
@@ -67,7 +82,45 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return problem(exc.status_code, detail)
 
 
+def _outage(exc: BaseException) -> str | None:
+    """Which dependency an exception says is unreachable ("database", "Redis"), if any:
+    that is a 503 the client may retry, not a bug."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, RedisConnectionError | RedisTimeoutError):
+            return "Redis"
+        if isinstance(seen, _DATABASE_DOWN):
+            return "database"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _unusable(exc: BaseException) -> str | None:
+    """What was wrong with a value the request carried, when reading or storing it failed
+    for a reason that is the request's (not the server's)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, UnicodeDecodeError):
+            return "The request body is not valid UTF-8 text."
+        if isinstance(seen, RecursionError):
+            return "The request body is nested too deeply."
+        if isinstance(seen, asyncpg.exceptions.DataError | OverflowError):
+            # out-of-range numbers, NUL characters and the like, reaching a query
+            return f"A value in the request cannot be used here: {seen}."
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if reason := _unusable(exc):
+        return problem(400 if "body" in reason else 422, reason)
+    if dependency := _outage(exc):
+        log.warning("answered 503: the %s is unreachable (%r)", dependency, exc)
+        return problem(
+            503,
+            f"Huddle cannot reach its {dependency} just now. Try again in a moment.",
+            retry_after=2,
+        )
     log.exception("unexpected error", exc_info=exc)
     return problem(
         500,

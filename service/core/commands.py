@@ -30,7 +30,11 @@ from .entries import (
 )
 from .state import State
 
+# the largest row id: ids are 32-bit integers in the database; a larger one names nothing
+MAX_ID = 2**31 - 1
+
 __all__ = [
+    "MAX_ID",
     "AllowanceLeft",
     "AnswerFeedback",
     "AwardMentoring",

@@ -8,7 +8,7 @@ a goal reached pays its bonus once (team goal: every member; member goal: the me
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from .calendar import is_newcomer, local_date
@@ -32,6 +32,8 @@ from .state import GoalState, MemberGoalState, State
 __all__ = ["advance_goals", "decide_deal", "decide_goal"]
 
 CLOCK_SKEW = timedelta(minutes=5)
+# before this, dates are typos (year 0001 even overflows a time zone conversion)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def decide_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> Decision:
@@ -49,6 +51,8 @@ def decide_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> De
         raise Invalid("closed_at needs a time zone offset, e.g. 2026-11-20T14:00:00+01:00.")
     if closed_at > ctx.now + CLOCK_SKEW:
         raise Invalid("closed_at is in the future; give the time the deal was closed.")
+    if closed_at < EARLIEST:
+        raise Invalid("closed_at must be in 1970 or later.", field="closed_at")
     seller = state.members.get(cmd.seller_id)
     if seller is None:
         raise NotFound(f"There is no member {cmd.seller_id} to credit this deal to.")
@@ -149,8 +153,9 @@ def decide_goal(cmd: SetGoal, actor: Actor, state: State, ctx: Context) -> Decis
     require(actor, "manager", "admin")
     if cmd.metric not in ("revenue", "deals"):
         raise Invalid("metric must be 'revenue' or 'deals'.")
-    if cmd.target <= 0 or any(t <= 0 for _, t in cmd.member_targets):
-        raise Invalid("Every target must be greater than 0.")
+    # a target that rounds to 0 hundredths would be reached, and pay, the moment it is set
+    if any(to_cents(t) < 1 for t in (cmd.target, *(t for _, t in cmd.member_targets))):
+        raise Invalid("Every target must be at least 0.01.", field="target")
     team = state.teams.get(cmd.team_id)
     if team is None:
         raise NotFound(f"There is no team {cmd.team_id}.")

@@ -8,6 +8,11 @@ returns the entries with their awards, or raises a ``HuddleError`` that says why
 
 from __future__ import annotations
 
+import re
+
+from msgspec import Struct
+
+from ..errors import Invalid
 from . import deals, learning, org, peers
 from .achievements import badges_earned
 from .commands import (
@@ -33,7 +38,7 @@ from .commands import (
 from .entries import Actor
 from .state import State
 
-__all__ = ["decide"]
+__all__ = ["check_text", "decide"]
 
 _DECIDERS: dict[type, Decider] = {
     RecordDeal: deals.decide_deal,
@@ -53,8 +58,36 @@ _DECIDERS: dict[type, Decider] = {
 }
 
 
+# control characters other than tab and line breaks: never meant, often an attack, and
+# PostgreSQL refuses NUL in text outright (which would fail the whole batch's insert)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_text(value: object, field: str) -> None:
+    """Refuse text anywhere in a command (nested in lists and changes too) that holds a
+    control character; ``field`` names where it was."""
+    if isinstance(value, str):
+        if found := _CONTROL.search(value):
+            raise Invalid(
+                f"{field} contains a control character (U+{ord(found.group()):04X}); "
+                "remove it and send plain text.",
+                field=field,
+            )
+    elif isinstance(value, Struct):
+        for name in value.__struct_fields__:
+            check_text(getattr(value, name), name if field == "command" else f"{field}.{name}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, field)
+            check_text(item, f"{field}.{key}" if field != "command" else str(key))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            check_text(item, field)
+
+
 def decide(command: Command, actor: Actor, state: State, ctx: Context) -> Decision:
     """Decide one command against the state; badges the entries unlock are added here."""
+    check_text(command, "command")
     decision = _DECIDERS[type(command)](command, actor, state, ctx)
     for entry in decision.entries:
         badges = badges_earned(entry, state, ctx.ids)

@@ -131,6 +131,8 @@ def decide_season(cmd: CreateSeason, actor: Actor, state: State, ctx: Context) -
     require(actor, "admin")
     if cmd.ends_on < cmd.starts_on:
         raise Invalid("ends_on must be on or after starts_on.")
+    if cmd.starts_on.year < 1970 or cmd.ends_on.year > 2999:
+        raise Invalid("Season dates must be between 1970-01-01 and 2999-12-31.", field="starts_on")
     name = cmd.name.strip()
     if not name:
         raise Invalid("A season needs a name.")

@@ -93,6 +93,34 @@ class Policy:
                 raise Invalid(f"{f.name} must not be negative.")
 
 
+# The largest value each key may take: beyond these a policy is a typo, and numbers such
+# as 1e300 points or 1e12 newcomer days would break every later write (hundredths must
+# fit a 64-bit integer, days a date). Weekly limits go high so they can be switched off.
+_MAXIMA: dict[str, float] = {
+    "deal_points": 1_000_000,
+    "points_per_amount": 1e12,
+    "max_deal_points": 1_000_000,
+    "team_share": 1,
+    "assist_points": 1_000_000,
+    "max_assists": 20,
+    "newcomer_days": 3650,
+    "newcomer_multiplier": 10,
+    "kudos_max_points": 1_000_000,
+    "kudos_weekly_allowance": 1e10,
+    "kudos_recipient_weekly_cap": 1e10,
+    "kudos_reciprocity_limit": 2e10,
+    "mentoring_max_points": 1_000_000,
+    "mentoring_weekly_budget": 1e10,
+    "loss_review_points": 1_000_000,
+    "story_points": 1_000_000,
+    "feedback_points": 1_000_000,
+    "feedback_link_days": 365,
+    "feedback_requests_weekly_limit": 10_000,
+    "team_goal_bonus": 1_000_000,
+    "member_goal_bonus": 1_000_000,
+}
+
+
 def _coerce(name: str, value: Any, current: Any) -> Any:
     """Check one value against the type of its default."""
     if isinstance(current, dict):
@@ -114,5 +142,8 @@ def _coerce(name: str, value: Any, current: Any) -> Any:
 
 def _number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Invalid(f"{name} must be a number, got {value!r}.")
+        raise Invalid(f"{name} must be a number, got {value!r}.", field=name)
+    top = _MAXIMA[name]
+    if not -top <= value <= top:  # also refuses NaN; negatives are refused by validate()
+        raise Invalid(f"{name} must be between 0 and {top:,.0f}; got {value!r}.", field=name)
     return float(value) if isinstance(value, float) else value

@@ -34,6 +34,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from ..core.commands import (
+    MAX_ID,
     AnswerFeedback,
     Command,
     Context,
@@ -44,12 +45,12 @@ from ..core.commands import (
     ReviewLoss,
     SetGoal,
 )
-from ..core.decide import decide
+from ..core.decide import check_text, decide
 from ..core.entries import Actor, Entry, PolicyChanged
 from ..core.policy import Policy
 from ..core.state import State, evolve
 from ..core.views import feed_view
-from ..errors import HuddleError, Unavailable
+from ..errors import HuddleError, Invalid, Unavailable
 from ..store.leaderboard import AppliedAward, LeaderboardStore, PendingEntry
 from .append import append_entries
 from .tables import Sql
@@ -232,19 +233,37 @@ class Writer:
 
 
 async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command]) -> None:
-    """One query per kind of thing the batch's commands name."""
+    """One query per kind of thing the batch's commands name. A command with control
+    characters in its text is refused by ``decide``; its values never reach a query (a
+    NUL would fail the statement, and with it the whole batch)."""
+    commands = [c for c in commands if _plain(c)]
     keys = [c.external_id for c in commands if isinstance(c, RecordDeal) and c.external_id]
     for deal in await sql.deals_by_external(sorted(set(keys))):
         ctx.deals_by_external[deal.external_id or ""] = deal
-    deal_ids = {c.deal_id for c in commands if isinstance(c, PostStory | ReviewLoss)}
+    # an id beyond the database's range names nothing: the decider says "not found"
+    deal_ids = {
+        c.deal_id for c in commands if isinstance(c, PostStory | ReviewLoss) and c.deal_id <= MAX_ID
+    }
     for deal in await sql.deals_by_id(sorted(deal_ids)):
         ctx.deals[deal.id] = deal
-    request_ids = {c.request_id for c in commands if isinstance(c, AnswerFeedback)}
+    request_ids = {
+        c.request_id for c in commands if isinstance(c, AnswerFeedback) and c.request_id <= MAX_ID
+    }
     for link in await sql.feedback_requests(sorted(request_ids)):
         ctx.feedback_requests[link.id] = link
     for c in commands:
-        if isinstance(c, SetGoal) and (c.team_id, c.season_id) not in ctx.won_deals:
+        if not isinstance(c, SetGoal) or max(c.team_id, c.season_id) > MAX_ID:
+            continue
+        if (c.team_id, c.season_id) not in ctx.won_deals:
             ctx.won_deals[(c.team_id, c.season_id)] = await sql.won_deals(c.team_id, c.season_id)
+
+
+def _plain(command: Command) -> bool:
+    try:
+        check_text(command, "command")
+    except Invalid:
+        return False
+    return True
 
 
 def _unavailable() -> Unavailable:

@@ -21,6 +21,7 @@ from ..db.queries import current_policy
 from ..engine.writer import Writer
 from ..errors import Forbidden, Invalid, NotFound
 from ..reads import pending_reviews, resolve_season
+from ..schemas import Id, IdParam, OptionalId
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 from . import export, feedback, insights
@@ -43,14 +44,14 @@ class StoryIn(Struct, forbid_unknown_fields=True):
 
 
 class FeedbackRequestIn(Struct, forbid_unknown_fields=True):
-    seller_id: int
+    seller_id: Id
     customer: Annotated[str, Meta(min_length=1, max_length=200)]
     meeting_on: date | None = None
 
 
 @post("/api/deals/{deal_id:int}/loss-review", status_code=HTTP_201_CREATED, tags=["learning"])
 async def post_loss_review(
-    deal_id: int, data: LossReviewIn, caller: Caller, writer: Writer
+    deal_id: IdParam, data: LossReviewIn, caller: Caller, writer: Writer
 ) -> dict[str, Any]:
     """The seller of a lost deal answers the twelve loss questions (once) and earns
     ``loss_review_points`` in category ``learning``."""
@@ -69,7 +70,9 @@ async def post_loss_review(
 
 
 @post("/api/deals/{deal_id:int}/story", status_code=HTTP_201_CREATED, tags=["learning"])
-async def post_story(deal_id: int, data: StoryIn, caller: Caller, writer: Writer) -> dict[str, Any]:
+async def post_story(
+    deal_id: IdParam, data: StoryIn, caller: Caller, writer: Writer
+) -> dict[str, Any]:
     """The seller of a won deal tells how it was won (once); ``story_points``."""
     entry = (await writer.submit(PostStory(deal_id, data.text), caller.actor)).entries[0]
     p = entry.payload
@@ -84,7 +87,7 @@ async def post_story(deal_id: int, data: StoryIn, caller: Caller, writer: Writer
 
 
 @get("/api/members/{member_id:int}/pending-reviews", tags=["learning"])
-async def pending(member_id: int, caller: Caller) -> list[dict[str, Any]]:
+async def pending(member_id: IdParam, caller: Caller) -> list[dict[str, Any]]:
     """Lost deals of this member that still wait for their loss review."""
     if not await Member.exists(id=member_id):
         raise NotFound(f"There is no member {member_id}.")
@@ -93,7 +96,7 @@ async def pending(member_id: int, caller: Caller) -> list[dict[str, Any]]:
 
 @get("/api/insights/losses", tags=["learning"])
 async def loss_insights(
-    caller: Caller, settings: Settings, team_id: int | None = None, season: str = "all"
+    caller: Caller, settings: Settings, team_id: OptionalId = None, season: str = "all"
 ) -> dict[str, Any]:
     """Per loss question the yes/partly/no counts, weakest first, and the lessons written.
     Managers see their own team; admins any team or all."""
@@ -131,8 +134,8 @@ async def post_feedback_request(
 @get("/api/feedback", tags=["learning"])
 async def list_feedback(
     caller: Caller,
-    team_id: int | None = None,
-    seller_id: int | None = None,
+    team_id: OptionalId = None,
+    seller_id: OptionalId = None,
     limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
     """Customer feedback, good and bad, newest first."""
@@ -141,7 +144,7 @@ async def list_feedback(
 
 @get("/api/teams/{team_id:int}/strengths", tags=["learning"])
 async def team_strengths(
-    team_id: int, caller: Caller, settings: Settings, season: str = "all"
+    team_id: IdParam, caller: Caller, settings: Settings, season: str = "all"
 ) -> dict[str, Any]:
     """Who the team's communicator, closer, coach... is, by how often peers named them."""
     if not await Team.exists(id=team_id):
