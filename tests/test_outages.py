@@ -3,6 +3,7 @@ retry, and nothing about the request was wrong."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -36,6 +37,15 @@ async def test_a_database_outage_is_a_503_and_the_service_recovers(api: Api, db_
         admin_url,
         f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
     )
+    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
+    try:  # the backends exit on their own time
+        for _ in range(100):
+            sessions = f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}'"
+            if await conn.fetchval(sessions) == 0:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
     try:
         for path in ("/api/members", "/api/teams", "/api/feed"):
             r = await api.client.get(path, headers=api.auth())
@@ -45,10 +55,16 @@ async def test_a_database_outage_is_a_503_and_the_service_recovers(api: Api, db_
         # a seller's token is checked against the database: that is a 503 too, not a 401
         r = await api.client.get("/api/members", headers=api.auth(api.tokens[seller["id"]]))
         assert r.status_code == 503
+        # a readiness probe sees it: the database is down, nothing can be written
+        r = await api.client.get("/api/health")
+        assert r.status_code == 503
+        assert r.json()["status"] == "down" and r.json()["database"] is False
     finally:
         await _pg(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     names = [m["name"] for m in await api.get("/api/members")]
     assert seller["name"] in names
+    health = await api.get("/api/health")
+    assert health["status"] == "ok" and health["database"] is True
 
 
 async def test_a_redis_outage_is_a_503(settings: Settings) -> None:
@@ -63,3 +79,6 @@ async def test_a_redis_outage_is_a_503(settings: Settings) -> None:
         assert "cannot reach its Redis" in r.json()["detail"]
         teams: Any = await api.get("/api/teams")
         assert teams == []
+        health = (await client.get("/api/health")).json()
+        assert health["status"] == "degraded" and health["redis"] is False
+        assert health["database"] is True

@@ -14,7 +14,7 @@ from tortoise.exceptions import DBConnectionError
 
 from ..errors import HuddleError
 
-__all__ = ["exception_handlers", "problem"]
+__all__ = ["exception_handlers", "outage", "problem"]
 
 log = logging.getLogger(__name__)
 # a database that is down, restarting, refusing connections or that dropped ours
@@ -27,6 +27,9 @@ _DATABASE_DOWN = (
     asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
     asyncpg.exceptions.InsufficientResourcesError,  # too many connections
     asyncpg.exceptions.ObjectNotInPrerequisiteStateError,  # not accepting connections
+    # a pooled connection whose server session was terminated can surface as this
+    # (MagicStack/asyncpg#1069; SQLAlchemy treats it as a disconnect too)
+    asyncpg.exceptions.InternalClientError,
 )
 MEDIA_TYPE = "application/problem+json"
 _TITLES = {
@@ -82,7 +85,7 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return problem(exc.status_code, detail)
 
 
-def _outage(exc: BaseException) -> str | None:
+def outage(exc: BaseException) -> str | None:
     """Which dependency an exception says is unreachable ("database", "Redis"), if any:
     that is a 503 the client may retry, not a bug."""
     seen: BaseException | None = exc
@@ -114,7 +117,7 @@ def _unusable(exc: BaseException) -> str | None:
 def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if reason := _unusable(exc):
         return problem(400 if "body" in reason else 422, reason)
-    if dependency := _outage(exc):
+    if dependency := outage(exc):
         log.warning("answered 503: the %s is unreachable (%r)", dependency, exc)
         return problem(
             503,
