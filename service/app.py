@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from redis.asyncio import Redis
@@ -18,7 +18,7 @@ from tortoise.exceptions import OperationalError
 from . import __version__, logs
 from .api import boards, deals, goals, org, peers
 from .api.deps import dependencies
-from .api.problems import exception_handlers
+from .api.problems import exception_handlers, outage
 from .db.connection import close_db, init_db
 from .db.models import Entry
 from .engine.source import LedgerReader
@@ -116,24 +116,34 @@ async def _check_migrated(settings: Settings) -> None:
 
 
 @get("/api/health", tags=["health"])
-async def health(state: State) -> dict[str, Any]:
+async def health(state: State) -> Response[dict[str, Any]]:
     """Liveness and readiness: the database and Redis, how far Redis has applied the
-    ledger, and how many live boards this instance serves."""
-    last = await Entry.all().order_by("-seq").first()
+    ledger, and how many live boards this instance serves. 503 while the database is
+    unreachable (nothing can be written); Redis down is "degraded" (writes still land)."""
+    try:
+        last = await Entry.all().order_by("-seq").first()
+        database_ok = True
+    except Exception as exc:
+        if not outage(exc):
+            raise
+        last, database_ok = None, False
     try:
         applied = await state.store.applied_seq()
         redis_ok = True
     except RedisError:
         applied, redis_ok = None, False
     hub = state.get("hub")
-    return {
-        "status": "ok" if redis_ok else "degraded",
+    status = "down" if not database_ok else "ok" if redis_ok else "degraded"
+    body = {
+        "status": status,
         "version": __version__,
-        "ledger_seq": last.seq if last else 0,
+        "database": database_ok,
+        "ledger_seq": (last.seq if last else 0) if database_ok else None,
         "redis": redis_ok,
         "applied_seq": applied,
         "live_boards": len(hub.clients) if hub else 0,
     }
+    return Response(body, status_code=200 if database_ok else 503)
 
 
 def create_app(settings: Settings | None = None, extra_routes: list[Any] | None = None) -> Litestar:

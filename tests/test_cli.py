@@ -76,6 +76,7 @@ def test_fresh_machine_demo_and_serve(tmp_path):
         assert len(goals) == 3 and all(g["member_targets"] for g in goals)
         health = httpx.get(f"{url}/api/health").json()
         assert health["applied_seq"] == health["ledger_seq"] > 0
+        assert health["status"] == "ok" and health["database"] is True and health["redis"] is True
     finally:
         proc.terminate()
         proc.wait(timeout=15)
