@@ -246,3 +246,14 @@ async def test_goal_rules(api):
     created = (await api.post("/api/goals", body, expect=201)).json()
     assert created["progress"]["value"] == 1  # deals already won this season count
     await api.post("/api/goals", body, expect=409)
+
+
+async def test_a_member_token_may_leave_out_seller_id(api):
+    """A seller logs their own deal without naming themselves; an admin must name one."""
+    team = await api.team()
+    seller = await api.member(team["id"])
+    body = {"outcome": "won", "amount": 5000, "customer": "Acme"}
+    r = await api.post("/api/deals", body, token=api.tokens[seller["id"]], expect=201)
+    assert r.json()["deal"]["seller_id"] == seller["id"]
+    r = await api.post("/api/deals", body, expect=422)
+    assert r.json()["field"] == "seller_id" and "admin" in r.json()["detail"]

@@ -27,8 +27,9 @@ __all__ = ["routes"]
 Amount = Annotated[float, Meta(ge=0, le=1e12, description="deal value in the org's currency")]
 
 
-class DealIn(Struct, forbid_unknown_fields=True):
-    seller_id: Id
+class DealIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    # a seller's or manager's token may leave it out: the deal is then their own
+    seller_id: Id | None = None
     outcome: Literal["won", "lost"]
     amount: Amount
     customer: Annotated[str, Meta(min_length=1, max_length=200)]
@@ -51,9 +52,17 @@ class CrmEvent(Struct):
 @post("/api/deals", tags=["deals"])
 async def create_deal(data: DealIn, caller: Caller, writer: Writer) -> Response[DealResult]:
     """Log a won or lost deal. 201 with the awards; the same external_id again → 200 with
-    the original deal and no new awards."""
+    the original deal and no new awards. With a seller's or manager's token ``seller_id``
+    may be left out: the deal is their own."""
+    seller_id = data.seller_id or caller.member_id
+    if seller_id is None:
+        raise Invalid(
+            f"seller_id is required with {caller.role} tokens: name the member who closed "
+            "the deal.",
+            field="seller_id",
+        )
     command = RecordDeal(
-        data.seller_id,
+        seller_id,
         data.outcome,
         data.amount,
         data.customer,
