@@ -12,6 +12,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from .auth import Caller
 from .core.achievements import BADGES
 from .core.calendar import is_newcomer
 from .core.codec import entry_from_row
@@ -43,7 +44,16 @@ def team_out(team: Team) -> TeamOut:
     return TeamOut(team.id, team.name, team.nickname, team.color)
 
 
-def member_out(member: Member, policy: Policy, today: date) -> MemberOut:
+def may_see_email(caller: Caller, member: Member) -> bool:
+    """A member's email is for admins, the member, and the manager of their team."""
+    return (
+        caller.is_admin
+        or caller.member_id == member.id
+        or (caller.role == "manager" and caller.team_id == member.team_id)
+    )
+
+
+def member_out(member: Member, policy: Policy, today: date, caller: Caller) -> MemberOut:
     return MemberOut(
         id=member.id,
         name=member.name,
@@ -51,7 +61,7 @@ def member_out(member: Member, policy: Policy, today: date) -> MemberOut:
         role=member.role,
         joined_on=member.joined_on.isoformat(),
         newcomer=is_newcomer(member.joined_on, today, policy.newcomer_days),
-        email=member.email,
+        email=member.email if may_see_email(caller, member) else None,
     )
 
 

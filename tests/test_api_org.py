@@ -225,3 +225,26 @@ async def test_patch_team_and_member(api):
     )
     kinds = [e["kind"] for e in (await api.get("/api/feed", limit=3))["entries"]]
     assert kinds[:2] == ["member.updated", "team.updated"]
+
+
+async def test_emails_only_to_admins_the_member_and_their_manager(api):
+    """A display or seller token reads the directory without anyone else's email."""
+    team = await api.team()
+    other = await api.team()
+    kari = await api.member(team["id"], email="kari@example.com")
+    ola = await api.member(team["id"], email="ola@example.com")
+    manager = await api.member(team["id"], role="manager")
+    stranger = await api.member(other["id"], role="manager")
+    display = await api.role_token("display")
+
+    async def emails(token: str) -> dict[int, str | None]:
+        return {m["id"]: m["email"] for m in await api.get("/api/members", token=token)}
+
+    assert (await emails(api.token))[kari["id"]] == "kari@example.com"
+    assert (await emails(api.tokens[manager["id"]]))[ola["id"]] == "ola@example.com"
+    mine = await emails(api.tokens[kari["id"]])
+    assert mine[kari["id"]] == "kari@example.com" and mine[ola["id"]] is None
+    assert set((await emails(display)).values()) == {None}
+    assert (await emails(api.tokens[stranger["id"]]))[kari["id"]] is None
+    one = await api.get(f"/api/members/{ola['id']}", token=api.tokens[kari["id"]])
+    assert one["email"] is None

@@ -124,7 +124,7 @@ async def create_member(
     command = cmd.CreateMember(data.name, data.team_id, data.role, data.email, data.joined_on)
     decision = await writer.submit(command, caller.actor)
     member = await Member.get(id=decision.entries[0].member_id)
-    return member_out(member, writer.policy, settings.today())
+    return member_out(member, writer.policy, settings.today(), caller)
 
 
 @get("/api/members", tags=["org"])
@@ -135,7 +135,7 @@ async def list_members(
     query = Member.all() if team_id is None else Member.filter(team_id=team_id)
     policy, day = await current_policy(), settings.today()
     members = await query.order_by("name", "id")
-    return [member_out(m, policy, day) for m in members]
+    return [member_out(m, policy, day, caller) for m in members]
 
 
 @get("/api/members/{member_id:int}", tags=["org"])
@@ -144,7 +144,7 @@ async def get_member(member_id: IdParam, caller: Caller, settings: Settings) -> 
     member = await Member.get_or_none(id=member_id)
     if member is None:
         raise NotFound(f"There is no member {member_id}.")
-    return member_out(member, await current_policy(), settings.today())
+    return member_out(member, await current_policy(), settings.today(), caller)
 
 
 @patch("/api/members/{member_id:int}", tags=["org"])
@@ -155,7 +155,7 @@ async def patch_member(
     earned stay with the team they were earned for."""
     await writer.submit(cmd.UpdateMember(member_id, _changes(data)), caller.actor)
     member = await Member.get(id=member_id)
-    return member_out(member, writer.policy, settings.today())
+    return member_out(member, writer.policy, settings.today(), caller)
 
 
 @post("/api/tokens", status_code=HTTP_201_CREATED, tags=["org"])
