@@ -143,3 +143,60 @@ async def test_a_deal_is_one_redis_round_trip(app_client):
         del redis.execute_command
     assert len(r.json()["awards"]) == 3
     assert sent == ["EVALSHA"]
+
+
+async def test_a_flush_under_load_delays_no_write(settings, start_server):
+    """Every board key is deleted while 16 clients write through two instances: no write
+    waits (each answers within a second, none fails or counts twice), and the boards come
+    back level with the ledger by themselves."""
+    import time
+
+    import httpx
+
+    servers = [start_server(workers=1), start_server(workers=1)]
+    clients = [httpx.AsyncClient(base_url=s.url, timeout=30) for s in servers]
+    try:
+        api = Api(clients[0])
+        await api.season()
+        team = await api.team()
+        sellers = [await api.member(team["id"]) for _ in range(4)]
+        latencies: list[float] = []
+        codes: list[int] = []
+        stop = time.monotonic() + 4
+
+        async def writer(n: int) -> None:
+            client = clients[n % 2]
+            while time.monotonic() < stop:
+                body = {
+                    "seller_id": sellers[n % 4]["id"],
+                    "outcome": "won",
+                    "amount": 1000,
+                    "customer": f"C{n}",
+                }
+                t0 = time.monotonic()
+                r = await client.post("/api/deals", json=body, headers=api.auth())
+                latencies.append(time.monotonic() - t0)
+                codes.append(r.status_code)
+
+        async def flush() -> None:
+            await asyncio.sleep(1.5)
+            assert await _flush(settings) > 0
+
+        await asyncio.gather(*(writer(n) for n in range(16)), flush())
+        assert set(codes) == {201} and len(codes) > 50
+        assert max(latencies) < 1.0, sorted(latencies)[-5:]
+        ledger = await api.ledger()
+        deals = [e for e in ledger if e["kind"] == "deal.won"]
+        assert len(deals) == len(codes)
+        expected: dict[int, float] = {}
+        for entry in ledger:
+            for award in entry["awards"]:
+                expected[award["member_id"]] = expected.get(award["member_id"], 0) + award["points"]
+        for _ in range(100):  # the reconciler notices within seconds
+            if await api.board(season="all") == pytest.approx(expected):
+                break
+            await asyncio.sleep(0.2)
+        assert await api.board(season="all") == pytest.approx(expected)
+    finally:
+        for client in clients:
+            await client.aclose()
