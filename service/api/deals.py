@@ -21,6 +21,7 @@ from ..engine.writer import Writer
 from ..errors import Invalid, NotFound, Unauthorized, Unavailable
 from ..schemas import Award, Deal, DealResult, Id
 from ..settings import Settings
+from .deps import REPLAYED, IdempotencyKey
 
 __all__ = ["routes"]
 
@@ -50,7 +51,9 @@ class CrmEvent(Struct):
 
 
 @post("/api/deals", tags=["deals"])
-async def create_deal(data: DealIn, caller: Caller, writer: Writer) -> Response[DealResult]:
+async def create_deal(
+    data: DealIn, caller: Caller, writer: Writer, idempotency_key: IdempotencyKey = None
+) -> Response[DealResult]:
     """Log a won or lost deal. 201 with the awards; the same external_id again → 200 with
     the original deal and no new awards. With a seller's or manager's token ``seller_id``
     may be left out: the deal is their own."""
@@ -70,15 +73,19 @@ async def create_deal(data: DealIn, caller: Caller, writer: Writer) -> Response[
         data.external_id,
         data.closed_at,
     )
-    return await record_deal(writer, command, caller.actor)
+    return await record_deal(writer, command, caller.actor, idempotency_key)
 
 
-async def record_deal(writer: Writer, command: RecordDeal, actor: Actor) -> Response[DealResult]:
-    """201 with the new deal and its awards, or 200 with the deal recorded earlier."""
-    decision = await writer.submit(command, actor)
+async def record_deal(
+    writer: Writer, command: RecordDeal, actor: Actor, key: str | None = None
+) -> Response[DealResult]:
+    """201 with the new deal and its awards, or 200 with the deal recorded earlier (its
+    external_id seen before); a retry with the same Idempotency-Key gets the first answer."""
+    decision = await writer.submit(command, actor, key)
     if decision.replay is not None:
         return Response(DealResult(deal_out(decision.replay), []), status_code=HTTP_200_OK)
-    return Response(deal_result(decision), status_code=HTTP_201_CREATED)
+    headers = REPLAYED if decision.replayed else None
+    return Response(deal_result(decision), status_code=HTTP_201_CREATED, headers=headers)
 
 
 def deal_out(deal: DealRef) -> Deal:

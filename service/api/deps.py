@@ -7,17 +7,34 @@ resolved in turn, and the ones before the caller are attribute reads."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request
 from litestar.di import Provide
+from litestar.params import Parameter
 
 from ..auth import Caller, authenticate
 from ..engine.writer import Writer
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 
-__all__ = ["dependencies"]
+__all__ = ["REPLAYED", "IdempotencyKey", "dependencies"]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(
+        header="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any unique string (a UUID, say), 1 to 200 visible ASCII characters. "
+        "Retrying a request with the same key, from the same token, answers with what the "
+        "first one recorded (and the header Idempotent-Replayed: true) and records nothing "
+        "again; the same key with a different request is a 422.",
+    ),
+]
+# the header on an answer given again for an Idempotency-Key
+REPLAYED = {"Idempotent-Replayed": "true"}
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from litestar import get, post
+from litestar import Response, get, post
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta, Struct
 
 from ..auth import Caller
 from ..core.calendar import iso_week
-from ..core.commands import AllowanceLeft, AwardMentoring, GiveKudos
+from ..core.commands import AllowanceLeft, AwardMentoring, Decision, GiveKudos
 from ..core.entries import KudosGiven, MentoringAwarded
 from ..core.points import from_cents, to_cents
 from ..engine.writer import Writer
 from ..schemas import Id, KudosResult, MentoringResult
+from .deps import REPLAYED, IdempotencyKey
 
 __all__ = ["routes"]
 
@@ -39,14 +40,16 @@ class MentoringIn(Struct, forbid_unknown_fields=True):
 
 
 @post("/api/kudos", status_code=HTTP_201_CREATED, tags=["peers"])
-async def give_kudos(data: KudosIn, caller: Caller, writer: Writer) -> KudosResult:
+async def give_kudos(
+    data: KudosIn, caller: Caller, writer: Writer, idempotency_key: IdempotencyKey = None
+) -> Response[KudosResult]:
     """Thank a teammate with peer-help points, from the caller's own allowance."""
     command = GiveKudos(data.to_member_id, data.points, data.message, data.strength)
-    decision = await writer.submit(command, caller.actor)
+    decision = await writer.submit(command, caller.actor, idempotency_key)
     entry = decision.entries[0]
     p = entry.payload
     assert isinstance(p, KudosGiven) and p.kudos_id is not None
-    return KudosResult(
+    result = KudosResult(
         id=p.kudos_id,
         seq=entry.seq,
         from_member_id=p.from_member_id,
@@ -57,6 +60,11 @@ async def give_kudos(data: KudosIn, caller: Caller, writer: Writer) -> KudosResu
         week=entry.week,
         allowance_left=from_cents(decision.remaining or 0),
     )
+    return Response(result, status_code=HTTP_201_CREATED, headers=_replayed(decision))
+
+
+def _replayed(decision: Decision) -> dict[str, str] | None:
+    return REPLAYED if decision.replayed else None
 
 
 async def _weekly_left(writer: Writer, caller: Caller, what: str) -> dict[str, Any]:
@@ -84,14 +92,16 @@ async def kudos_allowance(caller: Caller, writer: Writer) -> dict[str, Any]:
 
 
 @post("/api/mentoring", status_code=HTTP_201_CREATED, tags=["peers"])
-async def award_mentoring(data: MentoringIn, caller: Caller, writer: Writer) -> MentoringResult:
+async def award_mentoring(
+    data: MentoringIn, caller: Caller, writer: Writer, idempotency_key: IdempotencyKey = None
+) -> Response[MentoringResult]:
     """A manager rewards a member of their team for sharing knowledge or lifting others."""
     command = AwardMentoring(data.member_id, data.points, data.note)
-    decision = await writer.submit(command, caller.actor)
+    decision = await writer.submit(command, caller.actor, idempotency_key)
     entry = decision.entries[0]
     p = entry.payload
     assert isinstance(p, MentoringAwarded) and p.mentoring_id is not None
-    return MentoringResult(
+    result = MentoringResult(
         id=p.mentoring_id,
         seq=entry.seq,
         member_id=p.member_id,
@@ -101,6 +111,7 @@ async def award_mentoring(data: MentoringIn, caller: Caller, writer: Writer) -> 
         awarded_by_member_id=p.awarded_by_member_id,
         budget_left=from_cents(decision.remaining) if decision.remaining is not None else None,
     )
+    return Response(result, status_code=HTTP_201_CREATED, headers=_replayed(decision))
 
 
 @get("/api/mentoring/budget", tags=["peers"])

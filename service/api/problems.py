@@ -71,6 +71,9 @@ def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     for err in errors:
         if isinstance(err, dict):
             where = err.get("key") or err.get("source") or "body"
+            if err.get("source") == "header":  # name the header as it is sent
+                where = str(where).replace("_", "-").title()
+                err["key"] = where
             parts.append(f"{where}: {err.get('message', 'invalid')}")
     detail = "The request is not valid: " + ("; ".join(parts) if parts else exc.detail) + "."
     return problem(422, detail, errors=errors)

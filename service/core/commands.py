@@ -270,6 +270,8 @@ class Decision:
     entries: list[Entry] = field(default_factory=list)
     replay: DealRef | None = None
     remaining: int | None = None  # hundredths left of the allowance or budget used
+    # the entries were appended earlier, for a request with the same Idempotency-Key
+    replayed: bool = False
 
 
 Decider = Callable[[Any, Actor, State, Context], Decision]

@@ -247,6 +247,10 @@ class Entry(Struct):
     events: tuple[Event, ...] = ()
     names: dict[int, str] = field(default_factory=dict)
     id: int = 0
+    # the Idempotency-Key this entry answered ("<token scope>:<key>") and its request's
+    # hash; set by the engine, stored beside the ledger (table request_key), not in it
+    request_key: str | None = None
+    request_hash: str | None = None
 
     @property
     def kind(self) -> str:

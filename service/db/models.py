@@ -163,6 +163,18 @@ class Entry(Model):
         table = "entry"
 
 
+# An Idempotency-Key a write was sent with, scoped by the token that sent it, and the
+# entry that answered it: the same key again gets that entry back instead of a new one.
+# Written in the entry's own transaction; no foreign key (like the ledger's, see Entry).
+class RequestKey(Model):
+    key = fields.CharField(max_length=300, primary_key=True)
+    entry_id = fields.IntField()
+    hash = fields.CharField(max_length=64)  # of the request, to refuse a key reused for another
+
+    class Meta:
+        table = "request_key"
+
+
 # Points one entry gave one member; the team and season are fixed when awarded.
 class PointAward(Model):
     id = fields.IntField(primary_key=True)

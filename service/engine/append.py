@@ -80,6 +80,7 @@ _TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("policy_id", "int"),
         ("data", "jsonb"),
     ),
+    "request_key": (("key", "text"), ("entry_id", "int"), ("hash", "text")),
     "deal": (
         ("id", "int"),
         ("entry_id", "int"),
@@ -194,6 +195,8 @@ class _Batch:
                 entry_data(entry).decode(),
             )
         )
+        if entry.request_key:
+            self.rows["request_key"].append((entry.request_key, entry.id, entry.request_hash))
         self.rows["point_award"].extend(
             (entry.id, a.member_id, a.team_id, entry.season_id, a.category, a.cents)
             for a in entry.awards

@@ -19,7 +19,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from ..core.codec import entry_from_row
 from ..core.commands import DealRef, FeedbackRef
-from ..core.entries import Entry
+from ..core.entries import Award, Entry
 
 __all__ = ["ENTRY_COLUMNS", "ID_TABLES", "Sql"]
 
@@ -197,6 +197,37 @@ class Sql:
             )
             for r in await self.rows(sql, ids)
         ]
+
+    async def requests(self, keys: Sequence[str]) -> dict[str, tuple[str, Entry]]:
+        """Idempotency keys already answered: key → (the request's hash, the entry that
+        answered it, with its awards)."""
+        if not keys:
+            return {}
+        columns = ", ".join(f"e.{c.strip()}" for c in ENTRY_COLUMNS.split(","))
+        sql = (
+            f"SELECT r.key AS request_key, r.hash AS request_hash, {columns} "
+            f"FROM request_key r JOIN entry e ON e.id = r.entry_id "
+            f"WHERE r.key IN ({self.in_list(keys)})"
+        )
+        rows = await self.rows(sql, keys)
+        awards: dict[int, list[Award]] = {}
+        if rows:
+            ids = [r["id"] for r in rows]
+            sql = (
+                "SELECT entry_id, member_id, team_id, category, cents FROM point_award "
+                f"WHERE entry_id IN ({self.in_list(ids)}) ORDER BY id"
+            )
+            for a in await self.rows(sql, ids):
+                awards.setdefault(a["entry_id"], []).append(
+                    Award(a["member_id"], a["team_id"], a["category"], a["cents"])
+                )
+        found = {}
+        for row in rows:
+            key, hash_ = row.pop("request_key"), row.pop("request_hash")
+            entry = self.entry(row)
+            entry.awards = tuple(awards.get(entry.id, ()))
+            found[key] = (hash_, entry)
+        return found
 
     async def won_deals(self, team_id: int, season_id: int) -> list[tuple[int, float]]:
         sql = (

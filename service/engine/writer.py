@@ -21,6 +21,7 @@ from the ledger before the next batch.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,10 +36,13 @@ from tortoise.transactions import in_transaction
 
 from ..core.commands import (
     MAX_ID,
+    AllowanceLeft,
     AnswerFeedback,
+    AwardMentoring,
     Command,
     Context,
     Decision,
+    GiveKudos,
     Ids,
     PostStory,
     RecordDeal,
@@ -65,6 +69,7 @@ class _Waiting:
     command: Command
     actor: Actor
     future: asyncio.Future[Decision]
+    key: str | None = None  # the Idempotency-Key, scoped by the token that sent it
 
 
 def pending_entry(entry: Entry) -> PendingEntry:
@@ -120,12 +125,18 @@ class Writer:
         return state
 
     # -- submitting ---------------------------------------------------------------------
-    async def submit(self, command: Command, actor: Actor) -> Decision:
-        """Decide and persist one command; raises the refusal's HuddleError."""
+    async def submit(self, command: Command, actor: Actor, key: str | None = None) -> Decision:
+        """Decide and persist one command; raises the refusal's HuddleError.
+
+        ``key`` (an Idempotency-Key) makes a retry safe: the same key from the same token
+        again answers with the entry the first request appended (``replayed``), and
+        appends nothing; the same key with a different request is refused."""
         if self._task is None or self._task.done():
             raise Unavailable("The service is starting or stopping; try again in a moment.")
+        if key is not None:
+            key = f"{actor.token_id if actor.token_id is not None else actor.role}:{key}"
         future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Waiting(command, actor, future))
+        self._queue.put_nowait(_Waiting(command, actor, future, key))
         return await future
 
     async def _run(self) -> None:
@@ -173,7 +184,12 @@ class Writer:
                 state.last_ids["policy_version"] = max(state.last_ids.get("policy_version", 0), 1)
             ctx = Context(datetime.now(UTC), Ids(state.last_ids))
             await _look_up(sql, ctx, [w.command for w in batch])
+            answered = await sql.requests(sorted({w.key for w in batch if w.key}))
             for waiting in batch:
+                fingerprint = _fingerprint(waiting.command) if waiting.key else ""
+                if waiting.key and waiting.key in answered:
+                    decided.append((waiting, _again(waiting, fingerprint, answered, state, ctx)))
+                    continue
                 try:
                     decision = decide(waiting.command, waiting.actor, state, ctx)
                 except HuddleError as refusal:
@@ -183,6 +199,10 @@ class Writer:
                     log.exception("deciding %r failed", waiting.command)
                     decided.append((waiting, bug))
                     continue
+                if waiting.key and decision.entries:
+                    first = decision.entries[0]
+                    first.request_key, first.request_hash = waiting.key, fingerprint
+                    answered[waiting.key] = (fingerprint, first)
                 for entry in decision.entries:
                     evolve(state, entry)
                     ctx.note(entry)
@@ -256,6 +276,39 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command]) -> None:
             continue
         if (c.team_id, c.season_id) not in ctx.won_deals:
             ctx.won_deals[(c.team_id, c.season_id)] = await sql.won_deals(c.team_id, c.season_id)
+
+
+def _fingerprint(command: Command) -> str:
+    """What identifies a request for its Idempotency-Key: the command, field by field."""
+    raw = type(command).__name__.encode() + msgspec.json.encode(command)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _again(
+    waiting: _Waiting,
+    fingerprint: str,
+    answered: dict[str, tuple[str, Entry]],
+    state: State,
+    ctx: Context,
+) -> Decision | HuddleError:
+    """A request whose Idempotency-Key was answered before: the same answer, or a refusal
+    when the key was used for a different request."""
+    assert waiting.key is not None
+    first_hash, entry = answered[waiting.key]
+    if first_hash != fingerprint:
+        return Invalid(
+            "This Idempotency-Key was already used for a different request; send a new key "
+            "with a new request (the same key is for retrying the same one).",
+            field="Idempotency-Key",
+        )
+    remaining = None
+    what = {GiveKudos: "kudos", AwardMentoring: "mentoring"}.get(type(waiting.command))
+    if what:  # what is left now, as the first answer said what was left then
+        try:
+            remaining = decide(AllowanceLeft(what), waiting.actor, state, ctx).remaining
+        except HuddleError:
+            remaining = None
+    return Decision(entries=[entry], remaining=remaining, replayed=True)
 
 
 def _plain(command: Command) -> bool:
