@@ -541,3 +541,22 @@ def test_no_decider_mutates_its_state():
             outcomes.append(False)
         assert org.state == before, f"{type(command).__name__} changed the state"
     assert outcomes.count(True) >= 10 and outcomes.count(False) >= 5
+
+
+def test_names_are_normalised_and_lookalikes_refused():
+    """NFC, tidy spaces, no invisible or direction characters, no duplicate up to case."""
+    org = Org()
+    team = org.team("Wolves")
+    org.refuse(Conflict, CreateTeam("WOLVES"))
+    org.refuse(Conflict, CreateTeam(" wolves "))
+    for sneaky in ("Wol\u200bves", "Wolves\u202e", "\ufeffBears"):
+        assert "invisible" in str(org.refuse(Invalid, CreateTeam(sneaky)))
+    decomposed = "A\u030ase  Berg"  # Å as A + combining ring, and a double space
+    entry = org.decide(CreateMember(decomposed, team, "seller", None, date(2020, 1, 1)))
+    ase = entry.entries[0].member_id or 0
+    assert org.state.members[ase].name == "\u00c5se Berg"
+    org.refuse(Conflict, CreateMember("åse berg", team, "seller", None, date(2020, 1, 1)))
+    other = org.member(team)
+    org.refuse(Conflict, UpdateMember(other, {"name": "ÅSE BERG"}))
+    org.decide(UpdateMember(ase, {"name": "Åse B. Berg"}))  # renaming oneself is fine
+    org.decide(UpdateMember(other, {"name": "Åse Berg"}))  # the name is free again

@@ -30,6 +30,7 @@ from .entries import (
     TeamCreated,
     TeamUpdated,
 )
+from .names import clean_name, same_name
 from .policy import Policy
 from .state import State
 
@@ -45,19 +46,40 @@ __all__ = [
 ROLES = ("seller", "manager")
 
 
-def _name_taken(state: State, name: str, but: int | None = None) -> bool:
-    return any(t.name == name and t.id != but for t in state.teams.values())
+def _team_name(state: State, raw: str, but: int | None = None) -> str:
+    name = clean_name(raw, "team")
+    taken = next((t for t in state.teams.values() if same_name(t.name, name) and t.id != but), None)
+    if taken:
+        raise Conflict(
+            f"A team named {taken.name!r} already exists (names differing only in case "
+            "count as the same); choose another name.",
+            field="name",
+        )
+    return name
+
+
+def _member_name(state: State, raw: str, but: int | None = None) -> str:
+    name = clean_name(raw, "member")
+    taken = next(
+        (m for m in state.members.values() if same_name(m.name, name) and m.id != but), None
+    )
+    if taken:
+        team = state.teams.get(taken.team_id)
+        raise Conflict(
+            f"A member named {taken.name!r} already exists"
+            f"{f' (team {team.name!r})' if team else ''}; add an initial or a surname so "
+            "boards can tell them apart.",
+            field="name",
+        )
+    return name
 
 
 def decide_team(cmd: CreateTeam, actor: Actor, state: State, ctx: Context) -> Decision:
     require(actor, "admin")
-    name = cmd.name.strip()
-    if not name:
-        raise Invalid("A team needs a name.")
-    if _name_taken(state, name):
-        raise Conflict(f"A team named {name!r} already exists; choose another name.")
+    name = _team_name(state, cmd.name)
+    nickname = clean_name(cmd.nickname, "team", "nickname") if cmd.nickname else None
     team_id = ctx.ids.take("team")
-    payload = TeamCreated(name, team_id, cmd.nickname, cmd.color)
+    payload = TeamCreated(name, team_id, nickname, cmd.color)
     return Decision([new_entry(state, ctx, actor, payload, team_id=team_id)])
 
 
@@ -67,11 +89,13 @@ def decide_team_update(cmd: UpdateTeam, actor: Actor, state: State, ctx: Context
     team = state.teams.get(cmd.team_id)
     if team is None:
         raise NotFound(f"There is no team {cmd.team_id}.")
-    name = cmd.changes.get("name")
-    if name and _name_taken(state, name, but=team.id):
-        raise Conflict(f"A team named {name!r} already exists; choose another name.")
+    changes = dict(cmd.changes)
+    if changes.get("name") is not None:
+        changes["name"] = _team_name(state, changes["name"], but=team.id)
+    if changes.get("nickname"):
+        changes["nickname"] = clean_name(changes["nickname"], "team", "nickname")
     was = {"id": team.id, "name": team.name, "nickname": team.nickname, "color": team.color}
-    payload = TeamUpdated(dict(cmd.changes), was)
+    payload = TeamUpdated(changes, was)
     return Decision([new_entry(state, ctx, actor, payload, team_id=team.id)])
 
 
@@ -79,9 +103,7 @@ def decide_member(cmd: CreateMember, actor: Actor, state: State, ctx: Context) -
     require(actor, "admin")
     if cmd.role not in ROLES:
         raise Invalid("role must be 'seller' or 'manager' (display and integration are tokens).")
-    name = cmd.name.strip()
-    if not name:
-        raise Invalid("A member needs a name.")
+    name = _member_name(state, cmd.name)
     team = state.teams.get(cmd.team_id)
     if team is None:
         raise NotFound(f"There is no team {cmd.team_id}; create the team first.")
@@ -105,6 +127,8 @@ def decide_member_update(cmd: UpdateMember, actor: Actor, state: State, ctx: Con
     if member is None:
         raise NotFound(f"There is no member {cmd.member_id}.")
     changes: dict[str, Any] = dict(cmd.changes)
+    if changes.get("name") is not None:
+        changes["name"] = _member_name(state, changes["name"], but=member.id)
     if "role" in changes and changes["role"] not in ROLES:
         raise Invalid("role must be 'seller' or 'manager'.")
     if "team_id" in changes and changes["team_id"] not in state.teams:
