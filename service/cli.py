@@ -26,9 +26,13 @@ def _progress(label: str) -> Callable[[int, int], None]:
     return show
 
 
-async def _with_services(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
+async def _with_services(
+    settings: Settings, work: Callable[[Any], Awaitable[int]], writes: bool = True
+) -> int:
     """Run ``work(services)`` with the database, Redis (embedded if no URL), the writer and
-    the board sync set up, as the service itself has them."""
+    the board sync set up, as the service itself has them. ``writes=False`` leaves the
+    writer stopped: starting it replays the whole ledger into its state, which a command
+    that appends nothing (``rebuild``) does not need."""
     from .app import Services, redis_client
     from .db.connection import close_db, init_db
     from .store.embedded import EmbeddedRedis
@@ -42,7 +46,8 @@ async def _with_services(settings: Settings, work: Callable[[Any], Awaitable[int
     await init_db(settings.db_url)
     services = Services.build(settings, redis)
     try:
-        await services.writer.start()
+        if writes:
+            await services.writer.start()
         return await work(services)
     finally:
         await services.writer.stop()
@@ -70,7 +75,7 @@ async def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
         print(f"rebuilt every board from {count} ledger entries", file=sys.stderr)
         return 0
 
-    return await _with_services(settings, work)
+    return await _with_services(settings, work, writes=False)
 
 
 async def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
