@@ -19,6 +19,8 @@ class Settings:
     redis_prefix: str = "huddle"
     admin_token: str | None = None
     webhook_secret: str | None = None
+    # refuse CRM webhook deliveries signed over the body alone (no X-Huddle-Timestamp)
+    webhook_require_timestamp: bool = False
     timezone: str = "UTC"
     public_url: str | None = None
     stream_length: int = 1000
@@ -35,6 +37,8 @@ class Settings:
             "redis_prefix": env.get("HUDDLE_REDIS_PREFIX", "huddle"),
             "admin_token": env.get("HUDDLE_ADMIN_TOKEN") or None,
             "webhook_secret": env.get("HUDDLE_WEBHOOK_SECRET") or None,
+            "webhook_require_timestamp": env.get("HUDDLE_WEBHOOK_REQUIRE_TIMESTAMP", "").lower()
+            in ("1", "true", "yes"),
             "timezone": env.get("HUDDLE_TIMEZONE", "UTC"),
             "public_url": env.get("HUDDLE_PUBLIC_URL") or None,
             "stream_length": int(env.get("HUDDLE_STREAM_LENGTH", "1000")),

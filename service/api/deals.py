@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -112,22 +113,51 @@ def deal_result(decision: Decision) -> DealResult:
     return DealResult(deal_out(deal), awards)
 
 
+WEBHOOK_WINDOW = 300  # seconds a timestamped delivery stays valid, either side of now
+
+
+def _signed_part(request: Request[Any, Any, Any], raw: bytes, settings: Settings) -> bytes:
+    """What the signature covers: '<timestamp>.<body>' when the sender says when it signed
+    (then a delivery older or newer than 5 minutes is refused: a replay), else the body."""
+    stamp = request.headers.get("x-huddle-timestamp")
+    if stamp is None:
+        if settings.webhook_require_timestamp:
+            raise Unauthorized(
+                "This webhook needs X-Huddle-Timestamp (Unix seconds) and a signature over "
+                "'<timestamp>.<raw body>'."
+            )
+        return raw
+    stamp = stamp.strip()
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+        raise Unauthorized("X-Huddle-Timestamp must be the Unix time in seconds, e.g. 1795000000.")
+    if abs(time.time() - int(stamp)) > WEBHOOK_WINDOW:
+        raise Unauthorized(
+            "X-Huddle-Timestamp is more than 5 minutes from now: a delayed or replayed "
+            "delivery is refused (check the sender's clock)."
+        )
+    return stamp.encode() + b"." + raw
+
+
 @post("/api/webhooks/crm", tags=["deals"])
 async def crm_webhook(
     request: Request[Any, Any, Any], writer: Writer, settings: Settings
 ) -> Response[DealResult]:
     """A CRM posts won/lost deals here, signed with ``X-Huddle-Signature:
-    sha256=<hex HMAC-SHA256 of the raw body>``; ``id`` makes a redelivery score once."""
+    sha256=<hex HMAC-SHA256>`` of ``<X-Huddle-Timestamp>.<raw body>`` (the timestamp in
+    Unix seconds, within 5 minutes of now), or of the raw body alone unless
+    HUDDLE_WEBHOOK_REQUIRE_TIMESTAMP is set; ``id`` makes a redelivery score once."""
     if not settings.webhook_secret:
         raise Unavailable("The CRM webhook is switched off: set HUDDLE_WEBHOOK_SECRET to use it.")
     raw = await request.body()
+    signed = _signed_part(request, raw, settings)
     signature = request.headers.get("x-huddle-signature", "")
-    digest = hmac.new(settings.webhook_secret.encode(), raw, hashlib.sha256).hexdigest()
+    digest = hmac.new(settings.webhook_secret.encode(), signed, hashlib.sha256).hexdigest()
     expected = f"sha256={digest}"
     if not hmac.compare_digest(signature.strip().lower(), expected):
         raise Unauthorized(
-            "The X-Huddle-Signature header does not match the body; sign the raw "
-            "body with HMAC-SHA256 and the shared secret: sha256=<hex>."
+            "The X-Huddle-Signature header does not match; sign with HMAC-SHA256 and the "
+            "shared secret: sha256=<hex> of '<X-Huddle-Timestamp>.<raw body>' (or, without "
+            "the timestamp header, of the raw body)."
         )
     try:
         event = convert(json.loads(raw), CrmEvent)
