@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from tortoise.exceptions import OperationalError
@@ -175,5 +176,16 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
             path="/schema",
             description="Live team competition and rewards for sales teams. "
             "Authenticate with 'Authorization: Bearer <token>'.",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="A Huddle token (admin, manager, seller, display or "
+                        "integration); ask an admin for one.",
+                    )
+                }
+            ),
+            security=[{"BearerToken": []}],
         ),
     )

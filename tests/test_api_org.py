@@ -152,6 +152,11 @@ async def test_openapi_schema_is_served(api):
     paths = r.json()["paths"]
     for path in ("/api/deals", "/api/kudos", "/api/leaderboards/members", "/api/goals"):
         assert path in paths
+    schema = r.json()
+    assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
+    assert schema["security"] == [{"BearerToken": []}]
+    deal = paths["/api/deals"]["post"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in deal["parameters"])
 
 
 async def test_unknown_path_is_a_problem(api):
