@@ -156,6 +156,10 @@ async def test_tv_marks_stale_and_recovers(browser, site):
     await site["api"].deal(site["seller"]["id"], 10_000)
     await page.locator("#celebration").wait_for(state="visible", timeout=10_000)
     assert sum(not ws.is_closed() for ws in sockets) == 1
+    # every socket, the first and each reconnect, opened with a one-time ticket, never
+    # with the token (a websocket URL is what servers and proxies log)
+    assert len(sockets) >= 2
+    assert all("ticket=hlt_" in ws.url and "token=" not in ws.url for ws in sockets)
 
 
 async def test_seller_logs_a_deal_tells_its_story_and_gives_kudos(browser, site):

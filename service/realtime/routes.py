@@ -7,13 +7,16 @@ import contextlib
 import logging
 from typing import Any
 
-from litestar import Litestar, WebSocket, websocket
+from litestar import Litestar, Request, WebSocket, post, websocket
 from litestar.exceptions import WebSocketDisconnect
+from litestar.status_codes import HTTP_201_CREATED
 
-from ..auth import authenticate
+from ..auth import Caller, authenticate
 from ..db.models import Team, Token
-from ..errors import HuddleError
+from ..errors import HuddleError, Unauthorized
 from ..reads import resolve_season
+from ..settings import Settings
+from . import tickets
 from .feed import RedisFeed
 from .hub import CLOSE_REVOKED, Client, Hub
 
@@ -39,7 +42,10 @@ async def board_socket(socket: WebSocket[Any, Any, Any]) -> None:
     await socket.accept()
     params = socket.query_params
     try:
-        caller = await authenticate(params.get("token"), state.settings.admin_token)
+        if "ticket" in params:
+            caller = await _redeem(socket, params.get("ticket") or "")
+        else:
+            caller = await authenticate(params.get("token"), state.settings.admin_token)
         team_id = _int(params.get("team_id"), "team_id")
         since = _int(params.get("since"), "since")
         if team_id is not None and not await Team.exists(id=team_id):
@@ -74,6 +80,30 @@ async def board_socket(socket: WebSocket[Any, Any, Any]) -> None:
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await writer
+
+
+async def _redeem(socket: WebSocket[Any, Any, Any], ticket: str) -> Caller:
+    state = socket.app.state
+    caller = await tickets.redeem(state.redis, state.settings.redis_prefix, ticket)
+    if caller is None:
+        raise Unauthorized("This live ticket is unknown, used or expired; ask for a new one.")
+    # revoked in the minute since the ticket was issued
+    if caller.token_id is not None and not await Token.exists(
+        id=caller.token_id, revoked_at__isnull=True
+    ):
+        raise Unauthorized("This token has been revoked; ask an admin for a new one.")
+    return caller
+
+
+@post("/api/live/ticket", status_code=HTTP_201_CREATED, tags=["live"])
+async def live_ticket(
+    request: Request[Any, Any, Any], caller: Caller, settings: Settings
+) -> dict[str, Any]:
+    """A one-time ticket to open ``/ws/board?ticket=…`` within a minute, so a page's
+    token never travels in a websocket URL (which servers and proxies log)."""
+    redis = request.app.state.redis
+    ticket = await tickets.issue(redis, settings.redis_prefix, caller)
+    return {"ticket": ticket, "expires_in": tickets.TICKET_SECONDS}
 
 
 def _closer(socket: WebSocket[Any, Any, Any]) -> Any:
@@ -120,4 +150,4 @@ async def on_shutdown(app: Litestar) -> None:
     await app.state.hub.close_all()
 
 
-routes = [board_socket]
+routes = [board_socket, live_ticket]

@@ -156,18 +156,30 @@
       window.addEventListener("online", this.onOnline);
       live = this;
     }
-    url() {
-      const query = new URLSearchParams({ token: token() });
+    /* The socket opens with a one-time ticket, never the token: URLs end up in logs. */
+    url(ticket) {
+      const query = new URLSearchParams({ ticket });
       Object.entries(this.params).forEach(([k, v]) => { if (v !== undefined && v !== null) query.set(k, v); });
       if (this.seq !== null) query.set("since", this.seq);
       const scheme = window.location.protocol === "https:" ? "wss" : "ws";
       return `${scheme}://${window.location.host}/ws/board?${query}`;
     }
-    start() {
-      if (this.stopped || this.socket) return;
+    async start() {
+      if (this.stopped || this.socket || this.starting) return;
       clearTimeout(this.timer); this.timer = null;
+      this.starting = true;
+      let ticket;
+      try {
+        ticket = (await api("/api/live/ticket", { method: "POST" })).ticket;
+      } catch (error) {
+        this.starting = false;
+        if (error.status !== 401) this.schedule();   // a 401 shows the sign-in instead
+        return;
+      }
+      this.starting = false;
+      if (this.stopped || this.socket) return;
       let socket;
-      try { socket = new WebSocket(this.url()); } catch (error) { this.schedule(); return; }
+      try { socket = new WebSocket(this.url(ticket)); } catch (error) { this.schedule(); return; }
       this.socket = socket; this.openedAt = Date.now();
       socket.onopen = () => { this.connected = true; this.showStatus(); };
       socket.onmessage = (event) => this.receive(event.data);
