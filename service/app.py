@@ -20,12 +20,14 @@ from . import __version__, logs
 from .api import boards, deals, goals, org, peers
 from .api.deps import dependencies
 from .api.problems import exception_handlers, outage
+from .auth import Caller
 from .db.connection import close_db, init_db
 from .db.models import Entry
 from .engine.source import LedgerReader
 from .engine.writer import Writer
 from .learning import public as learning_public
 from .learning import routes as learning_routes
+from .metrics import Metrics, live_boards, render
 from .realtime import routes as live
 from .settings import Settings
 from .store.embedded import EmbeddedRedis
@@ -73,12 +75,15 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         await _check_migrated(settings)
         services = Services.build(settings, redis)
+        metrics = Metrics(redis, settings.redis_prefix)
+        services.writer.metrics = metrics
         app.state.update(
             {
                 "redis": redis,
                 "store": services.store,
                 "writer": services.writer,
                 "sync": services.sync,
+                "metrics": metrics,
             }
         )
         await services.writer.start()
@@ -91,9 +96,11 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         for hook in app.state.get("startup_hooks", []):
             await hook(app)
         services.sync.start()
+        metrics.start()
         try:
             yield
         finally:
+            await metrics.stop()
             await services.sync.stop()
             await live.on_shutdown(app)
             await services.writer.stop()
@@ -147,11 +154,32 @@ async def health(state: State) -> Response[dict[str, Any]]:
     return Response(body, status_code=200 if database_ok else 503)
 
 
+@get("/metrics", tags=["health"], media_type="text/plain; version=0.0.4")
+async def metrics_text(state: State, caller: Caller) -> str:
+    """Prometheus metrics of the whole service (every worker and instance): entries by
+    kind, refusals by reason, batch sizes, failed writes, Redis lag, live boards,
+    deliveries and dropped boards. For admin and integration tokens."""
+    caller.require("admin", "integration")
+    redis = state.redis
+    last = await Entry.all().order_by("-seq").first()
+    ledger = last.seq if last else 0
+    applied = await state.store.applied_seq()
+    counters = await redis.hgetall(state.metrics.key)
+    gauges = {
+        "huddle_ledger_seq": ledger,
+        "huddle_redis_applied_seq": applied,
+        "huddle_redis_lag": ledger - applied if applied is not None and applied >= 0 else None,
+        "huddle_live_boards": await live_boards(redis, state.metrics.live_key),
+    }
+    return render(counters, gauges)
+
+
 def create_app(settings: Settings | None = None, extra_routes: list[Any] | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     logs.install()
     route_handlers: list[Any] = [
         health,
+        metrics_text,
         *org.routes,
         *deals.routes,
         *peers.routes,

@@ -55,6 +55,7 @@ from ..core.policy import Policy
 from ..core.state import State, evolve
 from ..core.views import feed_view
 from ..errors import HuddleError, Invalid, Unavailable
+from ..metrics import Metrics
 from ..store.leaderboard import AppliedAward, LeaderboardStore, PendingEntry
 from .append import append_entries
 from .tables import Sql
@@ -89,6 +90,7 @@ class Writer:
         self.max_batch = max_batch
         self.state: State | None = None
         self.on_redis_trouble: Any = None  # called (no args) when Redis missed a batch
+        self.metrics: Metrics | None = None
         self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._publishing: set[asyncio.Task[None]] = set()
@@ -154,6 +156,8 @@ class Writer:
             except Exception:
                 log.exception("a write batch failed; nothing of it was saved")
                 self.state = None  # ahead of the database now: rebuilt before the next batch
+                if self.metrics:
+                    self.metrics.count("huddle_write_failures_total", len(batch))
                 for waiting in batch:
                     if not waiting.future.done():
                         waiting.future.set_exception(_unavailable())
@@ -213,11 +217,27 @@ class Writer:
             if entries:
                 await append_entries(sql, entries, policies.__getitem__)
         self.batches += 1
+        if self.metrics:
+            self._count(entries, decided)
         # the next batch may start while this one goes to Redis: the apply script orders
         # entries by seq whatever order batches arrive in
         task = asyncio.create_task(self._publish(entries, decided))
         self._publishing.add(task)
         task.add_done_callback(self._publishing.discard)
+
+    def _count(
+        self, entries: list[Entry], decided: list[tuple[_Waiting, Decision | BaseException]]
+    ) -> None:
+        metrics = self.metrics
+        assert metrics is not None
+        metrics.batch(len(decided))
+        for entry in entries:
+            metrics.count("huddle_entries_total", kind=entry.kind)
+        for _, result in decided:
+            if isinstance(result, HuddleError):
+                metrics.count(
+                    "huddle_refusals_total", status=str(result.status), reason=result.title
+                )
 
     async def _publish(
         self, entries: list[Entry], decided: list[tuple[_Waiting, Decision | BaseException]]

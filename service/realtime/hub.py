@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..boards import Boards
+from ..metrics import Metrics
 from ..store.leaderboard import LeaderboardStore
 from .views import BoardView, GroupKey, touches_team
 
@@ -72,6 +73,7 @@ class Hub:
         self.views: dict[GroupKey, BoardView] = {}
         self.lock = asyncio.Lock()  # entries are turned into messages one at a time, in order
         self._closing: set[asyncio.Task[None]] = set()
+        self.metrics: Metrics | None = None
 
     def view(self, group: GroupKey) -> BoardView:
         if group not in self.views:
@@ -129,7 +131,10 @@ class Hub:
             return
         if client.group not in built:
             built[client.group] = await self.view(client.group).update(entry, full)
-        if not client.push(built[client.group]):
+        if client.push(built[client.group]):
+            if self.metrics:
+                self.metrics.count("huddle_live_deliveries_total")
+        else:
             await self.drop(client, CLOSE_SLOW, "too slow: reconnect with since")
 
     async def _catch_up(self, client: Client, upto: int) -> None:
@@ -178,6 +183,8 @@ class Hub:
     async def drop(self, client: Client, code: int, reason: str) -> None:
         """Disconnect a client without waiting for it: a frozen socket could otherwise
         hold the fan-out of every other board."""
+        if code == CLOSE_SLOW and self.metrics:
+            self.metrics.count("huddle_live_dropped_total")
         self.leave(client)
         task = asyncio.create_task(self._close(client, code, reason))
         self._closing.add(task)

@@ -133,6 +133,10 @@ async def _housekeeping(hub: Hub) -> None:
 
 async def on_startup(app: Litestar) -> None:
     hub = Hub(app.state.store)
+    metrics = app.state.get("metrics")
+    if metrics is not None:
+        hub.metrics = metrics
+        metrics.live_boards = lambda: len(hub.clients)
     feed = RedisFeed(app.state.redis, app.state.store, hub)
     feed.start()
     app.state.update(
