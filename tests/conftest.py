@@ -11,7 +11,9 @@ and as real server processes. Nothing here is faked.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,7 +30,6 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from service.app import create_app
-from service.db.connection import migrate
 from service.settings import Settings
 from service.store.embedded import EmbeddedRedis
 from service.store.leaderboard import LeaderboardStore
@@ -92,20 +93,60 @@ async def _pg_execute(admin_url: str, sql: str) -> None:
         await conn.close()
 
 
+def _migrate_in_a_process(url: str) -> None:
+    """``huddle migrate`` in its own process: the session's templates are made once, away
+    from the tests' own Tortoise state and event loops."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUDDLE_")}
+    env["HUDDLE_DATABASE_URL"] = url
+    subprocess.run(
+        [sys.executable, "-m", "service", "migrate"], cwd=ROOT, env=env, check=True,
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database, made once; each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "huddle.sqlite3"
+    _migrate_in_a_process(f"sqlite://{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin_url: str) -> Iterator[str]:
+    """A migrated PostgreSQL database, made once; each test's database is created from it
+    (CREATE DATABASE … TEMPLATE copies it in a fraction of a second; migrating took
+    seconds per test)."""
+    name = f"huddle_tpl_{uuid.uuid4().hex[:10]}"
+    _in_a_thread(_pg_execute(pg_admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        _migrate_in_a_process(pg_admin_url.rsplit("/", 1)[0] + f"/{name}")
+        yield name
+    finally:
+        _in_a_thread(_pg_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _in_a_thread(coro: Any) -> Any:
+    """Run a coroutine to the end from sync code that may itself sit inside a running
+    loop (a session fixture first asked for by an async one)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A fresh, migrated database: SQLite always, PostgreSQL when reachable (always in CI)."""
     if request.param == "sqlite":
-        url = f"sqlite://{tmp_path / 'huddle.sqlite3'}"
-        await migrate(url)
-        yield url
+        path = tmp_path / "huddle.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite://{path}"
         return
     admin_url = request.getfixturevalue("pg_admin_url")
+    template = request.getfixturevalue("pg_template")
     name = f"huddle_t_{uuid.uuid4().hex[:12]}"
-    await _pg_execute(admin_url, f'CREATE DATABASE "{name}"')
+    await _pg_execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     try:
-        await migrate(url)
         yield url
     finally:
         await _pg_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

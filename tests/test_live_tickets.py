@@ -39,7 +39,9 @@ async def test_a_ticket_opens_one_board_once(start_server) -> None:
         assert await _closed_with(_ws(server, "hlt_made-up")) == 4401
         await api.post("/api/live/ticket", {}, token="nope", expect=401)
         # a token revoked after its ticket was issued cannot use the ticket
-        made = (await api.post("/api/tokens", {"role": "display"}, expect=201)).json()
+        made = (
+            await api.post("/api/tokens", {"role": "display", "label": "TV"}, expect=201)
+        ).json()
         ticket = (await api.post("/api/live/ticket", {}, token=made["token"])).json()["ticket"]
         await api.call("DELETE", f"/api/tokens/{made['id']}", expect=204)
         assert await _closed_with(_ws(server, ticket)) == 4401
