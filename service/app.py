@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -174,6 +175,9 @@ async def metrics_text(state: State, caller: Caller) -> str:
     return render(counters, gauges)
 
 
+_FAVICON = "<link rel='icon' type='image/svg+xml' href='/static/img/huddle.svg'>"
+
+
 def create_app(settings: Settings | None = None, extra_routes: list[Any] | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     logs.install()
@@ -215,5 +219,22 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
                 }
             ),
             security=[{"BearerToken": []}],
+            # the documentation pages load their scripts from Huddle (static/vendor), not a
+            # CDN: they work on a network with no internet
+            render_plugins=[
+                RedocRenderPlugin(
+                    path=["/", "/redoc"],
+                    js_url="/static/vendor/redoc/redoc.standalone.js",
+                    google_fonts=False,
+                    favicon=_FAVICON,
+                ),
+                SwaggerRenderPlugin(
+                    js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                    css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                    standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
+                    favicon=_FAVICON,
+                ),
+                JsonRenderPlugin(),
+            ],
         ),
     )

@@ -291,3 +291,27 @@ async def test_languages(browser, site):
     await swedish.goto(f"{url}/manage")
     assert "Ge mentorpoäng" in await swedish.content()
     assert await swedish.get_attribute("html", "lang") == "sv"
+
+
+async def test_api_documentation_works_offline(browser, start_server):
+    """Redoc at /schema and Swagger UI at /schema/swagger render with every request to
+    anything but Huddle itself refused: their scripts are served from static/vendor."""
+    server = start_server()
+    page = await browser.new_page(viewport={"width": 1366, "height": 768})
+    outside: list[str] = []
+
+    async def only_huddle(route: Any) -> None:
+        if route.request.url.startswith(server.url):
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    await page.route("**/*", only_huddle)
+    await page.goto(f"{server.url}/schema/swagger")
+    await page.wait_for_selector(".swagger-ui .opblock-tag", timeout=20_000)
+    assert "/api/deals" in await page.locator(".swagger-ui").inner_text()
+    await page.goto(f"{server.url}/schema")
+    await page.wait_for_selector("[data-section-id]", timeout=20_000)
+    assert "Huddle" in await page.title() or "Huddle" in await page.content()
+    assert outside == []
