@@ -4,6 +4,8 @@ import hashlib
 import hmac
 import json
 
+from tests.conftest import Api
+
 
 async def _team_of(api, n=4, **kw):
     team = await api.team(**kw)
@@ -259,28 +261,27 @@ async def test_a_member_token_may_leave_out_seller_id(api):
     assert r.json()["field"] == "seller_id" and "admin" in r.json()["detail"]
 
 
-async def test_crm_webhook_timestamp_window(api, settings):
+def _delivery(seller_id: int, n: int, stamp: int | None) -> tuple[bytes, dict[str, str]]:
+    raw = json.dumps(
+        {"event": "deal.won", "id": f"opp-t{n}", "seller_id": seller_id,
+         "amount": 0, "customer": "Equinor"}
+    ).encode()  # fmt: skip
+    if stamp is None:
+        return raw, {"X-Huddle-Signature": _sign(raw)}
+    signed = f"{stamp}.".encode() + raw
+    return raw, {"X-Huddle-Signature": _sign(signed), "X-Huddle-Timestamp": str(stamp)}
+
+
+async def test_crm_webhook_timestamp_window(api):
     """A timestamped delivery is signed over '<ts>.<body>' and refused outside 5 minutes
     either side of now (a replay); the body-only signature of the contract still works
     unless HUDDLE_WEBHOOK_REQUIRE_TIMESTAMP is set."""
-    import dataclasses
     import time
-
-    from litestar.testing import AsyncTestClient
-
-    from service.app import create_app
 
     _team, (seller, _mate) = await _team_of(api, 2)
 
     def delivery(n: int, stamp: int | None) -> tuple[bytes, dict[str, str]]:
-        raw = json.dumps(
-            {"event": "deal.won", "id": f"opp-t{n}", "seller_id": seller["id"],
-             "amount": 0, "customer": "Equinor"}
-        ).encode()  # fmt: skip
-        if stamp is None:
-            return raw, {"X-Huddle-Signature": _sign(raw)}
-        signed = f"{stamp}.".encode() + raw
-        return raw, {"X-Huddle-Signature": _sign(signed), "X-Huddle-Timestamp": str(stamp)}
+        return _delivery(seller["id"], n, stamp)
 
     now = int(time.time())
     for n, stamp, code in ((1, now, 201), (2, now - 301, 401), (3, now + 400, 401)):
@@ -292,12 +293,28 @@ async def test_crm_webhook_timestamp_window(api, settings):
     r = await api.client.post("/api/webhooks/crm", content=raw, headers=headers)
     assert r.status_code == 401
     assert (await api.board())[seller["id"]] == 8  # one deal: 10 less the 20% share
+    raw, headers = delivery(5, None)  # the contract's body-only signature, by default
+    r = await api.client.post("/api/webhooks/crm", content=raw, headers=headers)
+    assert r.status_code == 201
+
+
+async def test_crm_webhook_can_require_a_timestamp(settings):
+    """HUDDLE_WEBHOOK_REQUIRE_TIMESTAMP: the body-only signature is refused."""
+    import dataclasses
+    import time
+
+    from litestar.testing import AsyncTestClient
+
+    from service.app import create_app
+
     strict = dataclasses.replace(settings, webhook_require_timestamp=True)
     async with AsyncTestClient(app=create_app(strict), timeout=30) as client:
-        raw, headers = delivery(5, None)
+        api = Api(client)
+        team = await api.team()
+        seller = await api.member(team["id"])
+        raw, headers = _delivery(seller["id"], 1, None)
         r = await client.post("/api/webhooks/crm", content=raw, headers=headers)
         assert r.status_code == 401 and "X-Huddle-Timestamp" in r.json()["detail"]
-        raw, headers = delivery(6, now)
-        assert (
-            await client.post("/api/webhooks/crm", content=raw, headers=headers)
-        ).status_code == 201
+        raw, headers = _delivery(seller["id"], 2, int(time.time()))
+        r = await client.post("/api/webhooks/crm", content=raw, headers=headers)
+        assert r.status_code == 201

@@ -86,12 +86,13 @@ async def test_flush_and_rebuild_gives_identical_boards(settings, app_client):
 
 
 @pytest.mark.filterwarnings("ignore::tortoise.warnings.TortoiseLoopSwitchWarning")
-async def test_start_up_rebuilds_an_empty_redis(settings, app_client):
+async def test_start_up_rebuilds_an_empty_redis(settings):
     """A service that starts on an empty Redis rebuilds the boards by itself."""
-    api = Api(app_client)
-    data = await _history(api)
-    before = await _boards(api, data)
-    await _flush(settings)
+    async with AsyncTestClient(app=create_app(settings)) as first:
+        api = Api(first)
+        data = await _history(api)
+        before = await _boards(api, data)
+    await _flush(settings)  # while no service runs
     async with AsyncTestClient(app=create_app(settings)) as fresh:
         assert await _boards(Api(fresh), data) == before
 
