@@ -13,15 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.conftest import Api, free_port
-
-
-async def _pg(admin_url: str, sql: str) -> None:
-    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+from tests.conftest import Api, _pg_execute, free_port
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
@@ -32,8 +24,8 @@ async def test_a_database_outage_is_a_503_and_the_service_recovers(api: Api, db_
     seller = await api.member(team["id"])
     admin_url, name = db_url.rsplit("/", 1)
     admin_url += "/test"
-    await _pg(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-    await _pg(
+    await _pg_execute(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    await _pg_execute(
         admin_url,
         f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
     )
@@ -60,7 +52,7 @@ async def test_a_database_outage_is_a_503_and_the_service_recovers(api: Api, db_
         assert r.status_code == 503
         assert r.json()["status"] == "down" and r.json()["database"] is False
     finally:
-        await _pg(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await _pg_execute(admin_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     names = [m["name"] for m in await api.get("/api/members")]
     assert seller["name"] in names
     health = await api.get("/api/health")
