@@ -121,9 +121,18 @@ async def test_refused_and_revoked_tokens(live):
     server, api, display, *_ = live
     for url in (ws_url(server, ""), ws_url(server, "nope")):
         async with connect(url) as ws:
+            problem = await recv(ws)  # the problem details, then the close
+            assert problem["type"] == "error" and problem["status"] == 401
             with pytest.raises(ConnectionClosed) as closed:
                 await recv(ws)
             assert closed.value.rcvd.code == 4401
+    for params, field in (({"team_id": "x"}, "team_id"), ({"since": str(2**64)}, "since")):
+        async with connect(ws_url(server, display, **params)) as ws:
+            problem = await recv(ws)
+            assert problem["status"] == 422 and problem["field"] == field, problem
+            with pytest.raises(ConnectionClosed) as closed:
+                await recv(ws)
+            assert closed.value.rcvd.code == 4400
     token = (await api.post("/api/tokens", {"role": "display", "label": "TV"}, expect=201)).json()
     async with connect(ws_url(server, token["token"])) as ws:
         assert (await recv(ws))["type"] == "snapshot"

@@ -19,6 +19,8 @@ def _ws(server, ticket: str) -> str:
 
 async def _closed_with(url: str) -> int:
     async with connect(url) as ws:
+        problem = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert problem["type"] == "error", problem
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 10)
     return closed.value.rcvd.code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from typing import Any
 
@@ -12,8 +13,9 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.status_codes import HTTP_201_CREATED
 
 from ..auth import Caller, authenticate
+from ..core.commands import MAX_ID
 from ..db.models import Team, Token
-from ..errors import HuddleError, Unauthorized
+from ..errors import HuddleError, Invalid, NotFound, Unauthorized
 from ..reads import resolve_season
 from ..settings import Settings
 from . import tickets
@@ -27,11 +29,11 @@ HEARTBEAT_SECONDS = 15.0
 TOKEN_RECHECK_SECONDS = 60.0
 
 
-def _int(value: str | None, name: str) -> int | None:
+def _int(value: str | None, name: str, top: int) -> int | None:
     if value in (None, ""):
         return None
-    if not value.lstrip("-").isdigit():
-        raise ValueError(f"{name} must be a number")
+    if not (value.isascii() and value.isdigit()) or int(value) > top:
+        raise Invalid(f"{name} must be a whole number from 0 to {top:,}.", field=name)
     return int(value)
 
 
@@ -46,17 +48,19 @@ async def board_socket(socket: WebSocket[Any, Any, Any]) -> None:
             caller = await _redeem(socket, params.get("ticket") or "")
         else:
             caller = await authenticate(params.get("token"), state.settings.admin_token)
-        team_id = _int(params.get("team_id"), "team_id")
-        since = _int(params.get("since"), "since")
+        team_id = _int(params.get("team_id"), "team_id", MAX_ID)
+        since = _int(params.get("since"), "since", 2**63 - 1)
         if team_id is not None and not await Team.exists(id=team_id):
-            raise ValueError(f"there is no team {team_id}")
+            raise NotFound(f"there is no team {team_id}", field="team_id")
         season = await resolve_season(params.get("season") or "current", state.settings)
     except HuddleError as exc:
+        # the problem details as a last message (a browser cannot read an HTTP status on
+        # a websocket), then the close code and a short reason
+        problem = {"type": "error", "status": exc.status, "title": exc.title}
+        problem.update(detail=exc.detail, **exc.extra)
+        await socket.send_text(json.dumps(problem))
         code = CLOSE_REVOKED if exc.status == 401 else 4400
         await socket.close(code=code, reason=exc.detail[:120])
-        return
-    except ValueError as exc:
-        await socket.close(code=4400, reason=str(exc)[:120])
         return
     hub: Hub = state.hub
     client = Client(
