@@ -49,15 +49,28 @@ class Boards:
             raise Invalid(f"category must be one of: {', '.join(CATEGORIES)}.")
         scope = self.store.scope(season_id)
         scores = await self.store.member_scores(scope, category or "total", team_id)
+        return await self._ranking(scores, team_id)
+
+    async def _ranking(self, scores: dict[int, int], team_id: int | None) -> MemberRanking:
         query = Member.all() if team_id is None else Member.filter(team_id=team_id)
         members = await query.values("id", "name", "team_id")
         team_of = {m["id"]: m["team_id"] for m in members}
         rows = [Row(m["id"], m["name"], from_cents(scores.get(m["id"], 0))) for m in members]
         return MemberRanking(rank_all(rows), team_of)
 
+    async def members_and_teams(
+        self, season_id: int | None, team_id: int | None = None
+    ) -> tuple[list[BoardEntry], list[TeamEntry]]:
+        """The member and team boards as of one moment (what a live board shows together)."""
+        scores, totals = await self.store.scores_and_totals(self.store.scope(season_id), team_id)
+        members = (await self._ranking(scores, team_id)).entries()
+        return members, await self._teams(totals)
+
     async def teams(self, season_id: int | None) -> list[TeamEntry]:
         """Teams ranked by points per member, so small and large teams compete fairly."""
-        totals = await self.store.team_totals(self.store.scope(season_id))
+        return await self._teams(await self.store.team_totals(self.store.scope(season_id)))
+
+    async def _teams(self, totals: dict[int, int]) -> list[TeamEntry]:
         teams = await Team.all()
         sizes: dict[int, int] = {}
         for member in await Member.all().values("team_id"):

@@ -46,9 +46,9 @@ class BoardView:
     teams: dict[int, TeamEntry] = field(default_factory=dict)
 
     async def _rows(self) -> tuple[list[BoardEntry], list[TeamEntry]]:
-        members = await self.boards.members(self.season_id, self.team_id)
-        teams = await self.boards.teams(self.season_id)
-        return members, teams
+        # one moment for both: read apart, a batch applied in between showed in the team
+        # rows of one update and was missing from the next
+        return await self.boards.members_and_teams(self.season_id, self.team_id)
 
     async def _goals(self, ids: set[int] | None = None) -> list[GoalOut]:
         query = Goal.all() if self.season_id is None else Goal.filter(season_id=self.season_id)

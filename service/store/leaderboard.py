@@ -220,6 +220,20 @@ class LeaderboardStore:
         rows = await self.redis.zrange(self.team_key(scope), 0, -1, withscores=True)
         return {int(team): round(score) for team, score in rows}
 
+    async def scores_and_totals(
+        self, scope: str, team_id: int | None = None
+    ) -> tuple[dict[int, int], dict[int, int]]:
+        """The member board and the team totals as of one moment (MULTI/EXEC: a batch
+        applied between two separate reads would show in one and not the other)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrange(self.member_key(scope, "total", team_id), 0, -1, withscores=True)
+            pipe.zrange(self.team_key(scope), 0, -1, withscores=True)
+            members, teams = await pipe.execute()
+        return (
+            {int(member): round(score) for member, score in members},
+            {int(team): round(score) for team, score in teams},
+        )
+
     async def breakdown(
         self, member_id: int, scope: str, categories: Sequence[str]
     ) -> dict[str, int]:
