@@ -129,25 +129,26 @@ async def health(state: State) -> Response[dict[str, Any]]:
     """Liveness and readiness: the database and Redis, how far Redis has applied the
     ledger, and how many live boards this instance serves. 503 while the database is
     unreachable (nothing can be written); Redis down is "degraded" (writes still land)."""
+    ledger: int | None
     try:
-        last = await Entry.all().order_by("-seq").first()
-        database_ok = True
+        ledger = await state.sync.source.last_seq()
     except Exception as exc:
         if not outage(exc):
             raise
-        last, database_ok = None, False
+        ledger = None
     try:
         applied = await state.store.applied_seq()
         redis_ok = True
     except RedisError:
         applied, redis_ok = None, False
     hub = state.get("hub")
+    database_ok = ledger is not None
     status = "down" if not database_ok else "ok" if redis_ok else "degraded"
     body = {
         "status": status,
         "version": __version__,
         "database": database_ok,
-        "ledger_seq": (last.seq if last else 0) if database_ok else None,
+        "ledger_seq": ledger,
         "redis": redis_ok,
         "applied_seq": applied,
         "live_boards": len(hub.clients) if hub else 0,
@@ -162,8 +163,7 @@ async def metrics_text(state: State, caller: Caller) -> str:
     deliveries and dropped boards. For admin and integration tokens."""
     caller.require("admin", "integration")
     redis = state.redis
-    last = await Entry.all().order_by("-seq").first()
-    ledger = last.seq if last else 0
+    ledger = await state.sync.source.last_seq()
     applied = await state.store.applied_seq()
     counters = await redis.hgetall(state.metrics.key)
     gauges = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
@@ -88,38 +89,42 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return problem(exc.status_code, detail)
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and what it was raised from or during, innermost last."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
 def outage(exc: BaseException) -> str | None:
     """Which dependency an exception says is unreachable ("database", "Redis"), if any:
     that is a 503 the client may retry, not a bug."""
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in _causes(exc):
         if isinstance(seen, RedisConnectionError | RedisTimeoutError):
             return "Redis"
         if isinstance(seen, _DATABASE_DOWN):
             return "database"
-        seen = seen.__cause__ or seen.__context__
     return None
 
 
-def _unusable(exc: BaseException) -> str | None:
-    """What was wrong with a value the request carried, when reading or storing it failed
-    for a reason that is the request's (not the server's)."""
-    seen: BaseException | None = exc
-    while seen is not None:
+def _unusable(exc: BaseException) -> tuple[int, str] | None:
+    """The status and what was wrong with a value the request carried, when reading or
+    storing it failed for a reason that is the request's (not the server's)."""
+    for seen in _causes(exc):
         if isinstance(seen, UnicodeDecodeError):
-            return "The request body is not valid UTF-8 text."
+            return 400, "The request body is not valid UTF-8 text."
         if isinstance(seen, RecursionError):
-            return "The request body is nested too deeply."
+            return 400, "The request body is nested too deeply."
         if isinstance(seen, asyncpg.exceptions.DataError | OverflowError):
             # out-of-range numbers, NUL characters and the like, reaching a query
-            return f"A value in the request cannot be used here: {seen}."
-        seen = seen.__cause__ or seen.__context__
+            return 422, f"A value in the request cannot be used here: {seen}."
     return None
 
 
 def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    if reason := _unusable(exc):
-        return problem(400 if "body" in reason else 422, reason)
+    if unusable := _unusable(exc):
+        return problem(*unusable)
     if dependency := outage(exc):
         log.warning("answered 503: the %s is unreachable (%r)", dependency, exc)
         return problem(
