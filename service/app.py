@@ -202,6 +202,7 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
         template_config=pages.template_config,
         lifespan=[_lifespan],
         state=State({"settings": settings}),
+        logging_config=logs.app_logging(settings.log_format),
         openapi_config=OpenAPIConfig(
             title="Huddle",
             version=__version__,

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .logs import FORMATS
 from .settings import Settings
 
 __all__ = ["main"]
@@ -116,7 +117,9 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
+    from .logs import log_config
     from .store.embedded import EmbeddedRedis
 
     if not args.no_migrate:
@@ -129,7 +132,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     try:
         from .demo import print_welcome
 
-        print_welcome(settings, args.host, args.port)
+        os.environ["HUDDLE_LOG_FORMAT"] = args.log_format  # the workers' own loggers follow
+        print_welcome(settings, args.host, args.port, json_lines=args.log_format == "json")
         uvicorn.run(
             "service.asgi:app",
             host=args.host,
@@ -142,6 +146,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             ws_ping_timeout=20,
             timeout_graceful_shutdown=5,
             log_level=args.log_level,
+            log_config=log_config(args.log_format, args.log_level) or LOGGING_CONFIG,
             proxy_headers=True,
         )
     finally:
@@ -166,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info")
     serve.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default=os.environ.get("HUDDLE_LOG_FORMAT", "text"),
+        help="text lines, or one JSON object per line (default: $HUDDLE_LOG_FORMAT or text)",
+    )
+    serve.add_argument(
         "--no-migrate",
         action="store_true",
         help="do not apply migrations first (when a separate step does)",
@@ -185,7 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "log_format", "text") not in FORMATS:
+        parser.error(f"HUDDLE_LOG_FORMAT must be one of: {', '.join(FORMATS)}")
     settings = Settings.from_env()
     if args.command == "serve":
         return cmd_serve(settings, args)

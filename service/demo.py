@@ -179,10 +179,17 @@ async def _demo_tokens(teams: list[tuple[Team, list[Member]]]) -> dict[str, Any]
     }
 
 
-def print_welcome(settings: Settings, host: str, port: int) -> None:
-    """Print the admin token and the board URLs of the demo, if one was seeded."""
+def print_welcome(settings: Settings, host: str, port: int, json_lines: bool = False) -> None:
+    """Print the admin token and the board URLs of the demo, if one was seeded.
+
+    With JSON logs (a production setup) only the address is printed, as a JSON line:
+    tokens never go to a log."""
     path = _tokens_file(settings)
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    if json_lines:
+        record = {"level": "info", "logger": "huddle", "message": "Huddle is starting"}
+        print(json.dumps(record | {"url": base, "docs": f"{base}/schema"}), flush=True)
+        return
     lines = ["", f"Huddle is starting on {base}", f"  API docs:      {base}/schema"]
     if path.exists():
         tokens = json.loads(path.read_text())

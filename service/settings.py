@@ -26,6 +26,7 @@ class Settings:
     stream_length: int = 1000
     feedback_rate_limit: int = 30
     live_queue: int = 256
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -44,6 +45,7 @@ class Settings:
             "stream_length": int(env.get("HUDDLE_STREAM_LENGTH", "1000")),
             "feedback_rate_limit": int(env.get("HUDDLE_FEEDBACK_RATE_LIMIT", "30")),
             "live_queue": int(env.get("HUDDLE_LIVE_QUEUE", "256")),
+            "log_format": env.get("HUDDLE_LOG_FORMAT", "text"),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]

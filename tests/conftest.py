@@ -328,8 +328,10 @@ class Server:
         workers: int = 1,
         port: int | None = None,
         log_level: str = "warning",
+        args: tuple[str, ...] = (),
     ) -> None:
         self.settings = settings
+        self.args = args
         self.workers = workers
         self.log_level = log_level
         self.port = port or free_port()
@@ -356,6 +358,7 @@ class Server:
                     str(self.workers),
                     "--log-level",
                     self.log_level,
+                    *self.args,
                 ],
                 cwd=ROOT,
                 env=server_env(self.settings),
@@ -391,8 +394,13 @@ def start_server(settings: Settings) -> Iterator[Any]:
     """Start real server processes for this test; all are stopped afterwards."""
     servers: list[Server] = []
 
-    def start(workers: int = 1, port: int | None = None, log_level: str = "warning") -> Server:
-        server = Server(settings, workers, port, log_level).start()
+    def start(
+        workers: int = 1,
+        port: int | None = None,
+        log_level: str = "warning",
+        args: tuple[str, ...] = (),
+    ) -> Server:
+        server = Server(settings, workers, port, log_level, args).start()
         servers.append(server)
         return server
 
