@@ -116,6 +116,8 @@ class Sql:
         return [self.entry(row) for row in await self.rows(sql, values)]
 
     def entry(self, row: dict[str, Any]) -> Entry:
+        if self.pg:  # asyncpg gives datetimes already
+            return entry_from_row(**row)
         return entry_from_row(
             **{
                 **row,
