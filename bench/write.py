@@ -260,6 +260,51 @@ def wrk(url: str, scenario: str, connections: int, seconds: float, seed: dict[st
         "socket_errors": errors - raw["non2xx"],
         # nothing answered within the run (wrk only counts finished requests)
         "stalled": raw["requests"] == 0,
+        "seconds": seconds_run,
+    }
+
+
+# -- the write lock, from the server's /metrics ---------------------------------------------
+LOCK_STEPS = ("catch_up", "decide", "append", "commit")
+
+
+def lock_counters(url: str) -> dict[str, float] | None:
+    """The writers' lock counters (seconds per step, waiting, batches), all workers; None
+    for code without them. Counters reach Redis once a second: wait for the last flush."""
+    time.sleep(1.2)
+    r = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=10)
+    if r.status_code != 200 or "huddle_write_lock_held_seconds_total" not in r.text:
+        return None
+    out: dict[str, float] = {}
+    for line in r.text.splitlines():
+        name, _, value = line.rpartition(" ")
+        for step in LOCK_STEPS:
+            if name == f'huddle_write_lock_held_seconds_total{{step="{step}"}}':
+                out[step] = float(value)
+        key = {
+            "huddle_write_lock_wait_seconds_total": "wait",
+            "huddle_batches_total": "batches",
+            "huddle_batch_commands_total": "commands",
+        }.get(name)
+        if key:
+            out[key] = float(value)
+    return out
+
+
+def lock_use(
+    before: dict[str, float] | None, after: dict[str, float] | None, seconds: float
+) -> dict[str, float] | None:
+    """Share of the run the ledger's lock was held, and a batch's milliseconds per step."""
+    if before is None or after is None:
+        return None
+    d = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    batches = d.get("batches") or 1.0
+    held = sum(d.get(s, 0.0) for s in LOCK_STEPS)
+    return {
+        "held_share": held / seconds,
+        "batch_commands": d.get("commands", 0.0) / batches,
+        **{f"{s}_ms": d.get(s, 0.0) * 1000 / batches for s in LOCK_STEPS},
+        "wait_ms": d.get("wait", 0.0) * 1000 / batches,
     }
 
 
@@ -316,10 +361,12 @@ class Target:
 
     def run(self, scenario: str, connections: int, seconds: float) -> dict[str, Any]:
         workers = set(_tree(self.proc.pid)[1:])
+        before = lock_counters(self.url)
         meter = CpuMeter(self.proc.pid)
         meter.start()
         r = wrk(self.url, scenario, connections, seconds, self.seed)
         r["cores"] = meter.stop()
+        r["lock"] = lock_use(before, lock_counters(self.url), r["seconds"])
         # uvicorn's supervisor kills a worker that misses its health check and starts another
         r["workers_replaced"] = len(workers - set(_tree(self.proc.pid)[1:]))
         r.update(
@@ -347,7 +394,18 @@ class Target:
             f"p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  "
             f"non-2xx {r['non2xx']}  cores {r['cores']}"
         )
+        if r["lock"]:
+            say(f"   {'':20s} write lock: {lock_text(r['lock'])}")
         return r
+
+
+def lock_text(lock: dict[str, float]) -> str:
+    steps = ", ".join(f"{s.replace('_', '-')} {lock[f'{s}_ms']:.1f}" for s in LOCK_STEPS)
+    return (
+        f"held {lock['held_share']:.0%} of the run; a batch of {lock['batch_commands']:.0f} "
+        f"commands held it {sum(lock[f'{s}_ms'] for s in LOCK_STEPS):.1f} ms ({steps}) "
+        f"after waiting {lock['wait_ms']:.1f} ms"
+    )
 
 
 class Anchor(Target):
@@ -575,6 +633,13 @@ def verdict(out: dict[str, Any], floors: dict[int, float]) -> list[str]:
             ),
             None,
         )
+        lock = r.get("lock")
+        if lock and lock["held_share"] >= 0.8:
+            bound.append(
+                f"the ledger's write lock: {lock_text(lock)}; every writer takes turns on it, "
+                f"so this design tops out near {r['ok_per_s'] / lock['held_share']:,.0f}/s "
+                "here whatever the spare CPU"
+            )
         if anchor:
             # the server's CPU budget: the machine's cores less what the database, Redis and
             # wrk used at this rate (they grow with it, so this is generous)

@@ -28,6 +28,7 @@ __all__ = ["BATCH_BUCKETS", "Metrics", "live_boards", "render"]
 log = logging.getLogger(__name__)
 BATCH_BUCKETS = (1, 4, 16, 64, 256)
 FLUSH_SECONDS = 1.0
+_MICRO = "\x00us"  # marks a pending count of microseconds (added as seconds)
 LIVE_TTL = 30
 
 HELP = {
@@ -40,6 +41,16 @@ HELP = {
     "huddle_batches_total": ("counter", "Write batches committed."),
     "huddle_batch_commands_total": ("counter", "Commands decided in committed batches."),
     "huddle_batch_size": ("histogram", "Commands per committed write batch."),
+    "huddle_write_lock_wait_seconds_total": (
+        "counter",
+        "Time write batches waited for the org-wide write lock (another writer held it).",
+    ),
+    "huddle_write_lock_held_seconds_total": (
+        "counter",
+        "Time write batches held the org-wide write lock, by step (catch_up, decide, "
+        "append, commit); summed over every writer it is the share of time the ledger "
+        "was busy.",
+    ),
     "huddle_live_deliveries_total": ("counter", "Live board messages queued to a board."),
     "huddle_live_dropped_total": ("counter", "Live boards dropped for being too slow."),
     "huddle_ledger_seq": ("gauge", "The ledger's last seq."),
@@ -73,6 +84,10 @@ class Metrics:
     def count(self, name: str, n: int = 1, **labels: str) -> None:
         self.pending[_series(name, sorted(labels.items()))] += n
 
+    def add(self, name: str, seconds: float, **labels: str) -> None:
+        """A counter of seconds (kept in microseconds until it is added to Redis)."""
+        self.pending[_series(name, sorted(labels.items())) + _MICRO] += round(seconds * 1e6)
+
     def batch(self, size: int) -> None:
         self.count("huddle_batches_total")
         self.count("huddle_batch_commands_total", size)
@@ -87,7 +102,10 @@ class Metrics:
         counts, self.pending = self.pending, Counter()
         pipe = self.redis.pipeline(transaction=False)
         for field, n in counts.items():
-            pipe.hincrby(self.key, field, n)
+            if field.endswith(_MICRO):
+                pipe.hincrbyfloat(self.key, field.removesuffix(_MICRO), n / 1e6)
+            else:
+                pipe.hincrby(self.key, field, n)
         pipe.hset(self.live_key, self.me, f"{self.live_boards()}:{int(time.time())}")
         try:
             await pipe.execute()

@@ -7,6 +7,8 @@ import re
 
 from tests.conftest import Api
 
+STEPS = ("catch_up", "decide", "append", "commit")
+
 
 def _value(text: str, series: str) -> float:
     match = re.search(rf"^{re.escape(series)} (\S+)$", text, re.M)
@@ -42,6 +44,10 @@ async def test_metrics_count_writes_refusals_batches_and_lag(api: Api) -> None:
     assert _value(text, "huddle_redis_lag") == 0
     assert _value(text, "huddle_ledger_seq") == _value(text, "huddle_redis_applied_seq") > 0
     assert "# TYPE huddle_batch_size histogram" in text
+    # where the write lock's time went, in seconds, per step
+    steps = [_value(text, f'huddle_write_lock_held_seconds_total{{step="{s}"}}') for s in STEPS]
+    assert all(seconds > 0 for seconds in steps) and sum(steps) < 60
+    assert _value(text, "huddle_write_lock_wait_seconds_total") >= 0
     assert "# TYPE huddle_entries_total counter" in text
     r = await api.client.get("/metrics")
     assert r.status_code == 401

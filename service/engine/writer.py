@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,6 +72,19 @@ class _Waiting:
     actor: Actor
     future: asyncio.Future[Decision]
     key: str | None = None  # the Idempotency-Key, scoped by the token that sent it
+
+
+class _Clock:
+    """Where a batch's time went: waiting for the lock, then each step holding it."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.laps[step] = now - self.last
+        self.last = now
 
 
 def pending_entry(entry: Entry) -> PendingEntry:
@@ -173,13 +187,16 @@ class Writer:
             self.state = await self.load()
         state = self.state
         policies: dict[int, Policy] = {}
+        clock = _Clock()
         async with in_transaction() as conn:
             sql = Sql(conn)
             last = await sql.lock()
+            clock.lap("wait")
             if last < state.seq:  # the ledger was restored from a backup: start again
                 state = self.state = await self.load()
             for entry in await sql.entries_after(state.seq) if last > state.seq else []:
                 evolve(state, entry)
+            clock.lap("catch_up")
             # take what else is waiting only now: commands that arrived while another
             # writer held the lock join this batch instead of waiting for the next one
             self._drain(batch)
@@ -214,11 +231,14 @@ class Writer:
                         policies[entry.payload.version] = state.policy
                 entries.extend(decision.entries)
                 decided.append((waiting, decision))
+            clock.lap("decide")
             if entries:
                 await append_entries(sql, entries, policies.__getitem__)
+            clock.lap("append")
+        clock.lap("commit")
         self.batches += 1
         if self.metrics:
-            self._count(entries, decided)
+            self._count(entries, decided, clock)
         # the next batch may start while this one goes to Redis: the apply script orders
         # entries by seq whatever order batches arrive in
         task = asyncio.create_task(self._publish(entries, decided))
@@ -226,11 +246,17 @@ class Writer:
         task.add_done_callback(self._publishing.discard)
 
     def _count(
-        self, entries: list[Entry], decided: list[tuple[_Waiting, Decision | BaseException]]
+        self,
+        entries: list[Entry],
+        decided: list[tuple[_Waiting, Decision | BaseException]],
+        clock: _Clock,
     ) -> None:
         metrics = self.metrics
         assert metrics is not None
         metrics.batch(len(decided))
+        metrics.add("huddle_write_lock_wait_seconds_total", clock.laps.pop("wait"))
+        for step, seconds in clock.laps.items():
+            metrics.add("huddle_write_lock_held_seconds_total", seconds, step=step)
         for entry in entries:
             metrics.count("huddle_entries_total", kind=entry.kind)
         for _, result in decided:
