@@ -20,7 +20,7 @@ from tortoise.exceptions import OperationalError
 from . import __version__, logs
 from .api import boards, deals, goals, org, peers
 from .api.deps import dependencies
-from .api.problems import exception_handlers, outage
+from .api.problems import exception_handlers
 from .auth import Caller
 from .db.connection import close_db, init_db
 from .db.models import Entry
@@ -29,6 +29,7 @@ from .engine.writer import Writer
 from .learning import public as learning_public
 from .learning import routes as learning_routes
 from .metrics import Metrics, live_boards, render
+from .outages import outage
 from .realtime import routes as live
 from .settings import Settings
 from .store.embedded import EmbeddedRedis

@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-from tortoise.exceptions import DBConnectionError
 
 from ..errors import HuddleError
+from ..outages import causes, outage
 
-__all__ = ["exception_handlers", "outage", "problem"]
+__all__ = ["exception_handlers", "problem"]
 
 log = logging.getLogger(__name__)
-# a database that is down, restarting, refusing connections or that dropped ours
-_DATABASE_DOWN = (
-    ConnectionError,  # refused, reset; Tortoise's DBConnectionError is one too
-    TimeoutError,
-    DBConnectionError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
-    asyncpg.exceptions.InsufficientResourcesError,  # too many connections
-    asyncpg.exceptions.ObjectNotInPrerequisiteStateError,  # not accepting connections
-    # a pooled connection whose server session was terminated can surface as this
-    # (MagicStack/asyncpg#1069; SQLAlchemy treats it as a disconnect too)
-    asyncpg.exceptions.InternalClientError,
-)
 MEDIA_TYPE = "application/problem+json"
 _TITLES = {
     400: "Bad request",
@@ -89,29 +72,10 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return problem(exc.status_code, detail)
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and what it was raised from or during, innermost last."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        yield seen
-        seen = seen.__cause__ or seen.__context__
-
-
-def outage(exc: BaseException) -> str | None:
-    """Which dependency an exception says is unreachable ("database", "Redis"), if any:
-    that is a 503 the client may retry, not a bug."""
-    for seen in _causes(exc):
-        if isinstance(seen, RedisConnectionError | RedisTimeoutError):
-            return "Redis"
-        if isinstance(seen, _DATABASE_DOWN):
-            return "database"
-    return None
-
-
 def _unusable(exc: BaseException) -> tuple[int, str] | None:
     """The status and what was wrong with a value the request carried, when reading or
     storing it failed for a reason that is the request's (not the server's)."""
-    for seen in _causes(exc):
+    for seen in causes(exc):
         if isinstance(seen, UnicodeDecodeError):
             return 400, "The request body is not valid UTF-8 text."
         if isinstance(seen, RecursionError):

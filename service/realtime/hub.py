@@ -3,7 +3,11 @@
 Each client has a bounded queue drained by its own writer task, so a slow or frozen
 screen never delays the others and never grows memory without bound: when its queue is
 full the client is disconnected (4408) and resumes with ``since`` when it reconnects.
-Every entry advances every client's ``seq`` (filtered ones too), so a gap is noticed.
+Every entry advances every client's ``seq`` (filtered ones too), so a gap is noticed —
+but only once the entry's message was built and queued: when that fails (the database is
+unreachable), the client is closed with 1013 at the ``seq`` it really has, and resumes
+from there when it reconnects. Each update also names ``prev``, the entry before it that
+the same board was sent, so a filtered board can tell a gap from a skipped entry.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..boards import Boards
+from ..errors import Unavailable
 from ..metrics import Metrics
 from ..store.leaderboard import LeaderboardStore
 from .views import BoardView, GroupKey, touches_team
@@ -27,7 +32,8 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 256
 CLOSE_SLOW = 4408
 CLOSE_REVOKED = 4401
-CLOSE_GOING_AWAY = 1001
+CLOSE_RESTART = 1012  # what uvicorn sends its websockets on shutdown, too
+CLOSE_TRY_AGAIN = 1013
 
 
 @dataclass(eq=False)
@@ -40,6 +46,7 @@ class Client:
     season_id: int | None
     team_id: int | None
     seq: int = 0
+    touched: int = 0  # the last entry this client was sent an update for
     ready: bool = False
     queue_size: int = QUEUE_SIZE
     closed: bool = False
@@ -82,18 +89,19 @@ class Hub:
 
     async def join(self, client: Client, since: int | None) -> None:
         """Register a client and bring it up to date: missed updates from the stream when
-        ``since`` is still covered, else a snapshot; entries arriving meanwhile wait."""
+        ``since`` is still covered, else a snapshot (also when ``since`` is ahead of the
+        ledger: a restored backup, a demo reset); entries arriving meanwhile wait. Raises
+        when the board cannot be built (the route closes the socket with 1013)."""
         self.clients.add(client)
         async with self.lock:
             backlog = await self.store.entries_since(since) if since is not None else None
             if backlog is None:
-                seq = await self.store.applied_seq() or 0
-                client.push(await self.view(client.group).snapshot(seq))
-                client.seq = seq
+                await self._snapshot(client)
             else:
                 client.seq = since or 0
                 for raw in backlog:
-                    await self._deliver(client, json.loads(raw), {}, full=True)
+                    if not await self._deliver(client, json.loads(raw), {}, full=True):
+                        raise Unavailable("the board could not be brought up to date")
             client.ready = True
 
     def leave(self, client: Client) -> None:
@@ -109,47 +117,89 @@ class Hub:
             return
         entry = json.loads(raw)
         async with self.lock:
-            built: dict[GroupKey, str] = {}
+            built: dict[GroupKey, str | None] = {}
             for client in list(self.clients):
                 if client.ready:
                     await self._deliver(client, entry, built)
 
     async def _deliver(
-        self, client: Client, entry: dict[str, Any], built: dict[GroupKey, str], full: bool = False
-    ) -> None:
+        self,
+        client: Client,
+        entry: dict[str, Any],
+        built: dict[GroupKey, str | None],
+        full: bool = False,
+    ) -> bool:
         """Send one entry to one client, in seq order; ``full`` sends every row (a client
-        catching up cannot rely on the group's last-sent rows)."""
+        catching up cannot rely on the group's last-sent rows). The client's ``seq`` moves
+        only once the message is queued; False when the client had to be dropped."""
         seq = entry["seq"]
         if seq <= client.seq:
-            return  # already seen (a snapshot or the backlog covered it)
+            return True  # already seen (a snapshot or the backlog covered it)
         if seq > client.seq + 1:
-            await self._catch_up(client, seq)
-            if seq <= client.seq or client.closed:
-                return
-        client.seq = seq
+            if not await self._catch_up(client, seq):
+                return False
+            if seq <= client.seq:
+                return True
         if not touches_team(entry, client.team_id):
-            return
-        if client.group not in built:
-            built[client.group] = await self.view(client.group).update(entry, full)
-        if client.push(built[client.group]):
-            if self.metrics:
-                self.metrics.count("huddle_live_deliveries_total")
-        else:
-            await self.drop(client, CLOSE_SLOW, "too slow: reconnect with since")
-
-    async def _catch_up(self, client: Client, upto: int) -> None:
-        """Fill a gap (missed pub/sub messages) from the stream, or send a snapshot."""
-        backlog = await self.store.entries_since(client.seq)
-        if backlog is None:
-            seq = await self.store.applied_seq() or 0
-            client.push(await self.view(client.group).snapshot(seq))
             client.seq = seq
-            return
+            return True
+        if full:  # this client's own replay: its own chain of prev
+            message = await self._build(client, entry, full=True, prev=client.touched)
+        else:  # built once for the group: the group's chain
+            if client.group not in built:
+                view = self.view(client.group)
+                built[client.group] = await self._build(client, entry, prev=view.touched)
+            message = built[client.group]
+        if message is None:
+            await self.drop(client, CLOSE_TRY_AGAIN, "board update failed: reconnect with since")
+            return False
+        if not client.push(message):
+            await self.drop(client, CLOSE_SLOW, "too slow: reconnect with since")
+            return False
+        client.seq = client.touched = seq
+        if self.metrics:
+            self.metrics.count("huddle_live_deliveries_total")
+        return True
+
+    async def _build(
+        self, client: Client, entry: dict[str, Any], prev: int, full: bool = False
+    ) -> str | None:
+        """One update message, or None when it cannot be built now (logged)."""
+        view = self.view(client.group)
+        try:
+            message = await view.update(entry, full, prev)
+        except Exception as exc:
+            log.warning("live update for seq %s not built (%s)", entry["seq"], exc)
+            view.reset()  # its last-sent rows may be half-updated: the next one sends all
+            return None
+        view.touched = max(view.touched, entry["seq"])
+        return message
+
+    async def _snapshot(self, client: Client) -> None:
+        """A fresh board for one client, as of the last applied entry (raises on failure)."""
+        seq = await self.store.applied_seq() or 0
+        client.push(await self.view(client.group).snapshot(seq))
+        client.seq, client.touched = seq, 0
+
+    async def _catch_up(self, client: Client, upto: int) -> bool:
+        """Fill a gap (missed pub/sub messages) from the stream, or send a snapshot; False
+        when the client had to be dropped."""
+        try:
+            backlog = await self.store.entries_since(client.seq)
+            if backlog is None:
+                await self._snapshot(client)
+                return True
+        except Exception as exc:
+            log.warning("a live board could not catch up (%s)", exc)
+            await self.drop(client, CLOSE_TRY_AGAIN, "board update failed: reconnect with since")
+            return False
         for raw in backlog:
             entry = json.loads(raw)
             if entry["seq"] >= upto:
                 break
-            await self._deliver(client, entry, {}, full=True)
+            if not await self._deliver(client, entry, {}, full=True):
+                return False
+        return True
 
     async def resync(self) -> None:
         """After the Redis subscription was down: send every board what it missed."""
@@ -162,11 +212,13 @@ class Hub:
     async def refresh(self) -> None:
         """Boards were rebuilt from the ledger (the stream is gone): snapshot everyone."""
         async with self.lock:
-            seq = await self.store.applied_seq() or 0
             for client in list(self.clients):
                 if client.ready:
-                    client.push(await self.view(client.group).snapshot(seq))
-                    client.seq = seq
+                    try:
+                        await self._snapshot(client)
+                    except Exception as exc:
+                        log.warning("a live board could not be refreshed (%s)", exc)
+                        await self.drop(client, CLOSE_TRY_AGAIN, "reconnect with since")
 
     async def heartbeat(self) -> None:
         at = datetime.now(UTC).isoformat()
@@ -198,5 +250,5 @@ class Hub:
 
     async def close_all(self) -> None:
         for client in list(self.clients):
-            await self.drop(client, CLOSE_GOING_AWAY, "server shutting down")
+            await self.drop(client, CLOSE_RESTART, "server restarting")
         await asyncio.gather(*self._closing, return_exceptions=True)

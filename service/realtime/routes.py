@@ -15,12 +15,13 @@ from litestar.status_codes import HTTP_201_CREATED
 from ..auth import Caller, authenticate
 from ..core.commands import MAX_ID
 from ..db.models import Team, Token
-from ..errors import HuddleError, Invalid, NotFound, Unauthorized
+from ..errors import HuddleError, Invalid, NotFound, Unauthorized, Unavailable
+from ..outages import outage
 from ..reads import resolve_season
 from ..settings import Settings
 from . import tickets
 from .feed import RedisFeed
-from .hub import CLOSE_REVOKED, Client, Hub
+from .hub import CLOSE_REVOKED, CLOSE_TRY_AGAIN, Client, Hub
 
 __all__ = ["on_shutdown", "on_startup", "routes"]
 
@@ -53,13 +54,18 @@ async def board_socket(socket: WebSocket[Any, Any, Any]) -> None:
         if team_id is not None and not await Team.exists(id=team_id):
             raise NotFound(f"there is no team {team_id}", field="team_id")
         season = await resolve_season(params.get("season") or "current", state.settings)
-    except HuddleError as exc:
+    except Exception as exc:
+        down = outage(exc)
+        if down:  # the token could not be checked: not the client's fault, come back later
+            exc = Unavailable(f"Huddle cannot reach its {down} right now; try again shortly.")
+        if not isinstance(exc, HuddleError):
+            raise
         # the problem details as a last message (a browser cannot read an HTTP status on
         # a websocket), then the close code and a short reason
         problem = {"type": "error", "status": exc.status, "title": exc.title}
         problem.update(detail=exc.detail, **exc.extra)
         await socket.send_text(json.dumps(problem))
-        code = CLOSE_REVOKED if exc.status == 401 else 4400
+        code = {401: CLOSE_REVOKED, 503: CLOSE_TRY_AGAIN}.get(exc.status, 4400)
         await socket.close(code=code, reason=exc.detail[:120])
         return
     hub: Hub = state.hub
@@ -73,7 +79,13 @@ async def board_socket(socket: WebSocket[Any, Any, Any]) -> None:
     )
     writer = asyncio.create_task(client.run_writer())
     try:
-        await hub.join(client, since)
+        try:
+            await hub.join(client, since)
+        except (WebSocketDisconnect, RuntimeError):
+            raise
+        except Exception as exc:  # the database or Redis is unreachable: come back later
+            log.warning("a live board could not join (%s)", exc)
+            await hub.drop(client, CLOSE_TRY_AGAIN, "board unavailable: reconnect with since")
         # the client sends nothing we need; reading detects that it went away
         while not client.closed:
             await socket.receive_data("text")

@@ -44,6 +44,11 @@ class BoardView:
     team_id: int | None
     members: dict[int, BoardEntry] = field(default_factory=dict)
     teams: dict[int, TeamEntry] = field(default_factory=dict)
+    touched: int = 0  # the last entry this group was sent an update for
+
+    def reset(self) -> None:
+        """Forget the last-sent rows: the next update carries every row."""
+        self.members, self.teams = {}, {}
 
     async def _rows(self) -> tuple[list[BoardEntry], list[TeamEntry]]:
         # one moment for both: read apart, a batch applied in between showed in the team
@@ -77,9 +82,10 @@ class BoardView:
             }
         )
 
-    async def update(self, entry: dict[str, Any], full: bool = False) -> str:
+    async def update(self, entry: dict[str, Any], full: bool = False, prev: int = 0) -> str:
         """An ``update`` for one entry: rows whose score or rank changed (every row when
-        ``full``), and the goals whose progress changed."""
+        ``full``), and the goals whose progress changed. ``prev`` is the entry before it
+        that the board was sent (0: none known), for a filtered board to notice a gap."""
         members, teams = await self._rows()
         changed_members = [r for r in members if full or self.members.get(r.member_id) != r]
         changed_teams = [r for r in teams if full or self.teams.get(r.team_id) != r]
@@ -93,6 +99,7 @@ class BoardView:
             {
                 "type": "update",
                 "seq": entry["seq"],
+                "prev": prev,
                 "entry": entry,
                 "members": changed_members,
                 "teams": changed_teams,

@@ -245,10 +245,13 @@ class LeaderboardStore:
         return {c: round(s or 0) for c, s in zip(categories, scores, strict=True)}
 
     async def entries_since(self, since: int) -> list[str] | None:
-        """Entries after ``since`` from the stream, or None when some are no longer kept."""
+        """Entries after ``since`` from the stream, or None when some are no longer kept or
+        ``since`` is ahead of the boards (a restored ledger: start over from a snapshot)."""
         key = self._make_key("stream")
         applied = await self.applied_seq() or 0
-        if since >= applied:
+        if since > applied:
+            return None
+        if since == applied:
             return []
         first = await self.redis.xrange(key, count=1)
         if not first or int(first[0][0].split("-")[0]) > since + 1:

@@ -235,7 +235,9 @@
         this.handle("snapshot", message);
       } else if (message.type === "update") {
         if (this.seq !== null && message.seq <= this.seq) return;   // seen already
-        if (this.seq !== null && message.seq !== this.seq + 1 && !this.params.team_id) {
+        // a filtered board skips other teams' entries: "prev" names the one it was sent last
+        const gap = this.params.team_id ? (message.prev || 0) > this.seq : message.seq !== this.seq + 1;
+        if (this.seq !== null && gap) {
           this.abandon("gap");   // since=<last seq> makes the server replay the missing ones
           return;
         }
