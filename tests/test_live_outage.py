@@ -217,3 +217,17 @@ async def test_since_ahead_of_the_server_gets_a_snapshot(start_server: Any) -> N
             await api.deal(seller["id"], 5000)
             update = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert update["type"] == "update" and update["seq"] == last + 1
+
+
+async def test_a_restart_closes_boards_with_1012(start_server: Any) -> None:
+    """A deploy or shutdown: the board is told the service restarts, and reconnects."""
+    server = start_server()
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        display = await Api(client).role_token("display")
+    url = server.url.replace("http://", "ws://")
+    async with connect(f"{url}/ws/board?token={display}") as ws:
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "snapshot"
+        await asyncio.to_thread(server.stop)
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
