@@ -63,6 +63,9 @@
   /* --- formatting in the page's locale ------------------------------------------------- */
   const numbers = new Intl.NumberFormat(config.locale, { maximumFractionDigits: 2 });
   const fmt = (n) => numbers.format(Number(n) || 0);
+  /* Scores read from across a room: whole points plainly, any others to one decimal. */
+  const scores = new Intl.NumberFormat(config.locale, { maximumFractionDigits: 1 });
+  const fmtScore = (n) => scores.format(Number(n) || 0);
   const clockFormat = new Intl.DateTimeFormat(config.locale, { hour: "2-digit", minute: "2-digit" });
   const dayFormat = new Intl.DateTimeFormat(config.locale, { day: "numeric", month: "short" });
   const relative = new Intl.RelativeTimeFormat(config.locale, { numeric: "auto" });
@@ -299,7 +302,7 @@
     el.hidden = !text;
   }
 
-  window.Huddle = { config, t, token, api, ApiError, fmt, when, ago, esc, fill, count, color, teamLabel,
+  window.Huddle = { config, t, token, api, ApiError, fmt, fmtScore, when, ago, esc, fill, count, color, teamLabel,
     describe, kindClass, isNews, points, bar, Live, showSignIn, say, submitting, pageMessage };
   if (!token()) showSignIn("");
 })();
