@@ -179,6 +179,8 @@ async def test_seller_logs_a_deal_tells_its_story_and_gives_kudos(browser, site)
 async def test_assists_are_capped_at_three(browser, site):
     """The deal form lets a seller pick at most three assists."""
     api, seller = site["api"], site["seller"]
+    for name in ("Sigurd Bakke", "Nora Lie"):  # four teammates to choose from
+        await api.member(site["vikings"]["id"], name)
     page = await browser.new_page()
     await page.goto(f"{site['server'].url}/board?token={api.tokens[seller['id']]}")
     await page.wait_for_selector("#assists input")

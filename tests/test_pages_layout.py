@@ -1,8 +1,8 @@
 """The pages fit the screens they are shown on, in every language, in a real Chromium.
 
 One server, one database and one browser serve the whole module (the pages only read
-what the module's scenario seeded, except the last test). The office TV's page is opened
-at a TV (1920×1080), a laptop (1366×768) and a phone (390×844) in English, bokmål and Swedish,
+what the module's scenario seeded, except the last test). Each page is opened at a TV
+(1920×1080), a laptop (1366×768) and a phone (390×844) in English, bokmål and Swedish,
 and ``tests/js/layout_problems.js`` lists what does not fit: a page that scrolls sideways,
 text cut off by a box or the screen, and a deliberately shortened name ("…") that had room
 to be shown in full or that does not carry its full text in ``title``.
@@ -204,6 +204,32 @@ async def test_tv_fits_the_screen(browser, site, viewport, lang):
     assert problems == {}, "\n".join(f"{view}: {p}" for view, ps in problems.items() for p in ps)
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+async def test_board_fits_the_screen(browser, site, viewport, lang):
+    """/board fits a TV, a laptop and a phone: no sideways scroll, nothing cut off."""
+    context, page = await open_page(
+        browser, token_url(site, "/board", "seller"), viewport, "#feed li .k", lang
+    )
+    await page.wait_for_selector("#team-goals .goal-card")
+    problems = await layout_problems(page, f"board-{viewport}-{lang}")
+    await context.close()
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+async def test_manage_fits_the_screen(browser, site, viewport, lang):
+    """/manage fits a TV, a laptop and a phone: no sideways scroll, nothing cut off."""
+    context, page = await open_page(
+        browser, token_url(site, "/manage", "manager"), viewport, "#team-table tbody tr", lang
+    )
+    await page.wait_for_selector("#team-goals .goal-card")
+    problems = await layout_problems(page, f"manage-{viewport}-{lang}")
+    await context.close()
+    assert problems == [], "\n".join(problems)
+
+
 VISIBLE_GOALS = """
 () => [...document.querySelectorAll("#goals .goal")].filter((card) => {
   const r = card.getBoundingClientRect();
@@ -295,6 +321,29 @@ async def test_tv_names_are_shortened_only_when_they_do_not_fit(browser, site):
         await context.close()
     assert "Kristoffer Johannessen-Berg" in shortened and LONG_NAME in shortened
     assert [name for name, cut in shortened.items() if cut] in ([], [LONG_NAME])
+
+
+async def test_assist_picker_lists_exactly_the_teammates(browser, site):
+    """The assists offer every teammate of the seller, all in view, and nobody else."""
+    api, seller = site["api"], site["seller"]
+    team = await api.get("/api/members", team_id=site["vikings"]["id"])
+    expected = sorted(m["name"] for m in team if m["id"] != seller["id"])
+    assert len(expected) == 7 and len(await api.get("/api/members")) == 14
+    for viewport in ("laptop", "phone"):
+        context, page = await open_page(
+            browser, token_url(site, "/board", "seller"), viewport, "#assists input"
+        )
+        chips = await page.eval_on_selector_all(
+            "#assists label",
+            """labels => labels.map(l => {
+              const r = l.getBoundingClientRect(), box = l.parentElement.getBoundingClientRect();
+              return [l.innerText.trim(), r.top >= box.top - 1 && r.bottom <= box.bottom + 1
+                && r.right <= box.right + 1 && getComputedStyle(l).visibility === 'visible'];
+            })""",
+        )
+        await context.close()
+        assert sorted(name for name, _ in chips) == expected
+        assert all(in_view for _, in_view in chips), chips
 
 
 async def test_celebration_fits_a_long_name(browser, site):

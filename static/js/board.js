@@ -102,12 +102,12 @@
 
   /* --- forms ---------------------------------------------------------------------------------- */
   function fillForms() {
-    const others = members.filter((m) => m.id !== me.member_id);
+    const others = members.filter((m) => m.id !== me.member_id && m.active !== false);
     const mates = others.filter((m) => m.team_id === me.team_id);
     const rest = others.filter((m) => m.team_id !== me.team_id);
-    const teamName = (id) => H.teamLabel(teams.get(id)) || "";
-    $("assists").innerHTML = [...mates, ...rest].map((m) => `<label><input type="checkbox" name="assist" value="${m.id}">
-      ${esc(m.name)}${m.team_id !== me.team_id ? ` <small>${esc(teamName(m.team_id))}</small>` : ""}</label>`).join("");
+    // the assists are the teammates who helped, as the form says: every one of them, no one else
+    $("assists").innerHTML = mates.map((m) => `<label><input type="checkbox" name="assist" value="${m.id}">
+      ${esc(m.name)}</label>`).join("") || `<p class="empty">${t.none_yet}</p>`;
     const option = (m) => `<option value="${m.id}">${esc(m.name)}</option>`;
     $("kudos-to").innerHTML = `<optgroup label="${esc(t.my_team)}">${mates.map(option).join("")}</optgroup>`
       + (rest.length ? `<optgroup label="${esc(t.teams)}">${rest.map(option).join("")}</optgroup>` : "");
@@ -194,6 +194,7 @@
     const myTeam = teams.get(me.team_id) || {};
     document.body.style.setProperty("--team", H.color(myTeam.color));
     $("who").innerHTML = `${esc(me.name)} · <i class="dot"></i>${esc(H.teamLabel(myTeam))}`;
+    $("who").title = $("who").textContent;
     fillForms();
     await loadMine();
     new H.Live({ team_id: me.team_id }, {

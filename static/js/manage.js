@@ -17,11 +17,13 @@
     const [total, ...byCategory] = await Promise.all([board(null), ...config.category_order.map(board)]);
     $("season").textContent = total.season ? total.season.name : "";
     const scores = byCategory.map((b) => new Map(b.entries.map((e) => [e.member_id, e.score])));
-    const cell = (value) => `<td class="${value ? "" : "zero"}">${fmt(value || 0)}</td>`;
+    // each cell names its column too: on a phone a row becomes a card of "name value" pairs
+    const labels = config.category_order.map((c) => esc(config.categories[c]));
+    const cell = (value, i) => `<td class="${value ? "" : "zero"}" data-label="${labels[i]}">${fmt(value || 0)}</td>`;
     $("team-table").innerHTML = `<thead><tr><th>${t.rank}</th><th>${t.member}</th>
-      ${config.category_order.map((c) => `<th>${esc(config.categories[c])}</th>`).join("")}<th>${t.points_label}</th></tr></thead>
-      <tbody>${total.entries.map((e) => `<tr><td>${e.rank}</td><td>${esc(e.name)}</td>
-        ${scores.map((s) => cell(s.get(e.member_id))).join("")}<td class="total">${fmt(e.score)}</td></tr>`).join("")}</tbody>`;
+      ${labels.map((label) => `<th>${label}</th>`).join("")}<th>${t.points_label}</th></tr></thead>
+      <tbody>${total.entries.map((e) => `<tr><td class="rank">${e.rank}</td><td class="name" data-rank="${e.rank}">${esc(e.name)}</td>
+        ${scores.map((s, i) => cell(s.get(e.member_id), i)).join("")}<td class="total" data-label="${esc(t.points_label)}">${fmt(e.score)}</td></tr>`).join("")}</tbody>`;
   }
 
   async function loadBudget() {
