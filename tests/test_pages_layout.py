@@ -21,7 +21,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from service.web.i18n import LANGUAGES
+from service.web.i18n import LANGUAGES, TEXTS
 from tests.conftest import ROOT, Api, Server, chromium, make_settings
 
 pytestmark = [
@@ -46,6 +46,8 @@ LONG_NAME = "Maximiliane Alexandra Fredrikke Hohenlohe-Langenburg Sørensen-Øst
 JS = Path(__file__).parent / "js"
 # everything on a page that does not fit, as sentences; [] when all is well
 LAYOUT_PROBLEMS = (JS / "layout_problems.js").read_text()
+# [element, contrast ratio of its text on its background] for each element a selector finds
+CONTRAST = (JS / "contrast.js").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -323,6 +325,25 @@ async def test_tv_names_are_shortened_only_when_they_do_not_fit(browser, site):
     assert [name for name, cut in shortened.items() if cut] in ([], [LONG_NAME])
 
 
+SIGN_IN_TEXT = "#signin h2, #signin p, #signin label, #signin input, #signin button, #signin .brand"
+
+
+@pytest.mark.parametrize("path", ["/tv", "/board"])
+async def test_sign_in_is_readable_and_speaks_the_language(browser, site, path):
+    """The sign-in box has readable contrast (WCAG AA, 4.5:1) on the dark TV and the light
+    pages, and a refused token is explained in the page's language."""
+    for viewport in ("tv", "phone"):
+        context, page = await open_page(
+            browser, f"{site['url']}{path}?token=not-a-token", viewport, "#signin-message", "nb"
+        )
+        await page.fill("#signin-token", "still-not-a-token")  # input text is checked too
+        assert await page.locator("#signin-message").inner_text() == TEXTS["nb"]["bad_token"]
+        for element, ratio in await page.evaluate(CONTRAST, SIGN_IN_TEXT):
+            assert ratio >= 4.5, (element, ratio)
+        assert await layout_problems(page, f"signin-{path[1:]}-{viewport}") == []
+        await context.close()
+
+
 async def test_assist_picker_lists_exactly_the_teammates(browser, site):
     """The assists offer every teammate of the seller, all in view, and nobody else."""
     api, seller = site["api"], site["seller"]
@@ -344,6 +365,20 @@ async def test_assist_picker_lists_exactly_the_teammates(browser, site):
         await context.close()
         assert sorted(name for name, _ in chips) == expected
         assert all(in_view for _, in_view in chips), chips
+
+
+async def test_form_errors_speak_the_language(browser, site):
+    """A refused goal on /manage in Swedish and bokmål is explained in that language."""
+    for lang in ("sv", "nb"):
+        context, page = await open_page(
+            browser, token_url(site, "/manage", "manager"), "laptop", "#team-goals .goal-card", lang
+        )
+        await page.fill("#goal-form [name=target]", "500000")  # a revenue goal exists
+        await page.click("#goal-form button[type=submit]")
+        await page.wait_for_selector("#goal-result.error")
+        text = await page.locator("#goal-result").inner_text()
+        await context.close()
+        assert text == TEXTS[lang]["goal_exists"], text
 
 
 async def test_celebration_fits_a_long_name(browser, site):

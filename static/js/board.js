@@ -1,5 +1,6 @@
 /* A seller's board: my season, my team live, and forms for deals, stories, kudos and loss
- * reviews. Every write goes through the REST API; its problem `detail` is shown as is. */
+ * reviews. Every write goes through the REST API; a refusal is shown in the page's language
+ * (Huddle.api). */
 (function () {
   "use strict";
   const H = window.Huddle;
@@ -91,7 +92,7 @@
     submitting(form, async () => {
       try {
         await api(`/api/deals/${form.dataset.deal}/loss-review`, { method: "POST",
-          body: { answers, lesson: data.get("lesson") || null } });
+          body: { answers, lesson: data.get("lesson") || null }, problems: { 409: t.review_exists } });
         reloadMineSoon();
       } catch (error) {
         form.querySelector(".result").className = "result error";
@@ -152,7 +153,7 @@
     submitting(form, async () => {
       try {
         await api(`/api/deals/${lastWonDeal}/story`, { method: "POST",
-          body: { text: new FormData(form).get("text").trim() } });
+          body: { text: new FormData(form).get("text").trim() }, problems: { 409: t.story_exists } });
         form.reset();
         form.hidden = true;
         say("deal-result", t.saved, true);

@@ -81,7 +81,7 @@
       try {
         await api("/api/goals", { method: "POST", body: {
           team_id: teamId, season_id: Number(data.get("season_id")), metric: data.get("metric"),
-          target: Number(data.get("target")), member_targets: memberTargets } });
+          target: Number(data.get("target")), member_targets: memberTargets }, problems: { 409: t.goal_exists } });
         say("goal-result", t.saved, true);
         loadGoals();
       } catch (error) { say("goal-result", error.message, false); }
