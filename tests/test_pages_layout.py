@@ -344,6 +344,26 @@ async def test_sign_in_is_readable_and_speaks_the_language(browser, site, path):
         await context.close()
 
 
+async def test_role_names_are_translated(browser, site):
+    """A seller's token on /manage in bokmål names the role in Norwegian, in the sentence."""
+    context, page = await open_page(
+        browser, token_url(site, "/manage", "seller"), "phone", "#page-message:not([hidden])", "nb"
+    )
+    message = await page.locator("#page-message").inner_text()
+    await context.close()
+    assert "selger" in message and "seller" not in message, message
+
+
+async def test_coach_table_names_mentoring_in_norwegian(browser, site):
+    """The coach's table in bokmål calls the mentoring category by its Norwegian name."""
+    context, page = await open_page(
+        browser, token_url(site, "/manage", "manager"), "laptop", "#team-table th", "nb"
+    )
+    headers = await page.locator("#team-table thead").text_content() or ""
+    await context.close()
+    assert "Mentorering" in headers and "Mentoring" not in headers, headers
+
+
 async def test_assist_picker_lists_exactly_the_teammates(browser, site):
     """The assists offer every teammate of the seller, all in view, and nobody else."""
     api, seller = site["api"], site["seller"]

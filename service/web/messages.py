@@ -8,7 +8,7 @@ escaped; the texts themselves are ours and hold no markup.
 
 from __future__ import annotations
 
-__all__ = ["BADGES", "CATEGORIES", "LOSS_QUESTIONS", "MESSAGES", "STRENGTHS"]
+__all__ = ["BADGES", "CATEGORIES", "LOSS_QUESTIONS", "MESSAGES", "ROLES", "STRENGTHS"]
 
 MESSAGES: dict[str, tuple[str, str, str]] = {
     # sign-in and the live mark
@@ -260,10 +260,24 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "reviews_n": ("{n} reviews", "{n} analyser", "{n} analyser"),
     "reviews_n_one": ("{n} review", "{n} analyse", "{n} analys"),
     "manager_only": (
-        "This view is for managers; your token is a {role} token.",
-        "Denne visningen er for ledere; nøkkelen din er en {role}-nøkkel.",
-        "Den här vyn är för chefer; din nyckel är en {role}-nyckel.",
+        "This view is for managers; you are signed in with the {role} role.",
+        "Denne visningen er for ledere; du er logget inn som {role}.",
+        "Den här vyn är för chefer; du är inloggad som {role}.",
     ),
+    "pick_team": (
+        "Choose a team: add ?team_id= with the team's number to the address.",
+        "Velg et lag: legg til ?team_id= med lagets nummer i adressen.",
+        "Välj ett lag: lägg till ?team_id= med lagets nummer i adressen.",
+    ),
+}
+
+# the token roles, as a word that fits inside a sentence ("signed in as …")
+ROLES: dict[str, tuple[str, str, str]] = {
+    "admin": ("admin", "administrator", "administratör"),
+    "manager": ("manager", "leder", "chef"),
+    "seller": ("seller", "selger", "säljare"),
+    "display": ("display", "skjerm", "skärm"),
+    "integration": ("integration", "integrasjon", "integration"),
 }
 
 CATEGORIES: dict[str, tuple[str, str, str]] = {
@@ -271,7 +285,7 @@ CATEGORIES: dict[str, tuple[str, str, str]] = {
     "team_share": ("Team share", "Lagandel", "Lagandel"),
     "assists": ("Assists", "Målgivende", "Assist"),
     "help": ("Kudos", "Skryt", "Beröm"),
-    "mentoring": ("Mentoring", "Mentoring", "Mentorskap"),
+    "mentoring": ("Mentoring", "Mentorering", "Mentorskap"),
     "learning": ("Learning", "Læring", "Lärande"),
     "feedback": ("Customer feedback", "Kundetilbakemelding", "Kundåterkoppling"),
     "bonus": ("Goal bonus", "Målbonus", "Målbonus"),

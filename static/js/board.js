@@ -183,7 +183,7 @@
     me = await api("/api/me");
     pageMessage("");
     if (!me.member_id) {
-      $("who").textContent = me.role;
+      $("who").textContent = config.roles[me.role] || me.role;
       pageMessage(t.no_member);
       $("app").hidden = true;
       return;

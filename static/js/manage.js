@@ -94,8 +94,9 @@
     const asked = Number(new URL(window.location.href).searchParams.get("team_id")) || null;
     teamId = me.role === "admin" ? asked : me.team_id;
     if (!teamId || !["manager", "admin"].includes(me.role)) {
-      $("who").textContent = me.name || me.role;
-      pageMessage(fill(t.manager_only, { role: me.role }));
+      const role = config.roles[me.role] || me.role;
+      $("who").textContent = me.name || role;
+      pageMessage(me.role === "admin" ? t.pick_team : fill(t.manager_only, { role }));
       $("app").hidden = true;
       return;
     }
@@ -103,7 +104,8 @@
       api(`/api/teams/${teamId}`), api("/api/seasons"), api("/api/policy")]);
     team = members.sort((a, b) => a.name.localeCompare(b.name));
     document.body.style.setProperty("--team", H.color(teamRow.color));
-    $("who").innerHTML = `${esc(me.name || me.role)} · <i class="dot"></i>${esc(H.teamLabel(teamRow))}`;
+    $("who").innerHTML = `${esc(me.name || config.roles[me.role] || me.role)} · <i class="dot"></i>${esc(H.teamLabel(teamRow))}`;
+    $("who").title = $("who").textContent;
     $("mentee").innerHTML = team.filter((m) => m.id !== me.member_id)
       .map((m) => `<option value="${m.id}">${esc(m.name)}</option>`).join("");
     $("mentoring-points").max = rules.mentoring_max_points;
