@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,11 +153,10 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await _pg_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def settings(db_url: str, redis_url: str, tmp_path: Path) -> Settings:
-    """Settings for one test: its own database and its own Redis key prefix."""
+def make_settings(db_url: str, redis_url: str, data_dir: Path) -> Settings:
+    """Settings for a test's app or servers: its database and its own Redis key prefix."""
     return Settings(
-        data_dir=tmp_path,
+        data_dir=data_dir,
         database_url=db_url,
         redis_url=redis_url,
         redis_prefix=f"t{uuid.uuid4().hex[:10]}",
@@ -164,6 +164,12 @@ def settings(db_url: str, redis_url: str, tmp_path: Path) -> Settings:
         webhook_secret="test-webhook-secret",
         timezone="Europe/Oslo",
     )
+
+
+@pytest.fixture
+def settings(db_url: str, redis_url: str, tmp_path: Path) -> Settings:
+    """Settings for one test: its own database and its own Redis key prefix."""
+    return make_settings(db_url, redis_url, tmp_path)
 
 
 @dataclass
@@ -415,6 +421,43 @@ async def http_api(start_server: Any) -> AsyncIterator[Api]:
     server = start_server(workers=2)
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         yield Api(client)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Any]:
+    """Debian's Chromium, driven by Playwright (never a downloaded browser); skipped when
+    it is missing, except in CI."""
+    if not os.path.exists(CHROMIUM):
+        if IN_CI:
+            pytest.fail("Chromium is required in CI: apt-get install chromium")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """A headless Chromium for one test."""
+    async with chromium() as browser:
+        yield browser
 
 
 def run(coro: Any) -> Any:

@@ -11,35 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import IN_CI, ROOT, Api
+from tests.conftest import ROOT, Api
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = ROOT / "test-output" / "screenshots"
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
-
-
-@pytest.fixture
-async def browser() -> Any:
-    """Debian's Chromium, driven by Playwright (never a downloaded browser)."""
-    if not os.path.exists(CHROMIUM):
-        if IN_CI:
-            pytest.fail("Chromium is required in CI: apt-get install chromium")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        await browser.close()
 
 
 @pytest.fixture
@@ -204,6 +179,8 @@ async def test_seller_logs_a_deal_tells_its_story_and_gives_kudos(browser, site)
 async def test_assists_are_capped_at_three(browser, site):
     """The deal form lets a seller pick at most three assists."""
     api, seller = site["api"], site["seller"]
+    for name in ("Sigurd Bakke", "Nora Lie"):  # four teammates to choose from
+        await api.member(site["vikings"]["id"], name)
     page = await browser.new_page()
     await page.goto(f"{site['server'].url}/board?token={api.tokens[seller['id']]}")
     await page.wait_for_selector("#assists input")

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from service.auth import ROLES
 from service.core.achievements import BADGES, LOSS_QUESTIONS
 from service.core.peers import STRENGTHS
 from service.core.scoring import CATEGORIES
@@ -47,7 +48,27 @@ def test_catalogues_are_complete_and_consistent():
         assert set(page["categories"]) == set(CATEGORIES)
         assert set(page["strengths"]) == set(STRENGTHS)
         assert set(page["badges"]) == set(BADGES)
+        assert set(page["roles"]) == set(ROLES)
         assert len(page["questions"]) == len(LOSS_QUESTIONS) == 12
+
+
+# words bokmål or Swedish use as English does
+SHARED_WORDS = {"Live", "Coach", "Mentor", "Playmaker", "integration", "Assist: {names}"}
+
+
+def test_translations_are_not_left_in_english():
+    """No bokmål or Swedish text is the English one, but for words the languages share."""
+    tables = (
+        messages.MESSAGES,
+        messages.CATEGORIES,
+        messages.STRENGTHS,
+        messages.BADGES,
+        messages.ROLES,
+    )
+    for table in tables:
+        for key, (en, nb, sv) in table.items():
+            assert nb != en or en in SHARED_WORDS, (key, nb)
+            assert sv != en or en in SHARED_WORDS, (key, sv)
 
 
 def test_pages_use_only_known_texts():

@@ -39,6 +39,7 @@ def catalogue(lang: str) -> dict[str, Any]:
         "categories": _column(messages.CATEGORIES, i),
         "strengths": _column(messages.STRENGTHS, i),
         "badges": _column(messages.BADGES, i),
+        "roles": _column(messages.ROLES, i),
         "questions": questions,
     }
 

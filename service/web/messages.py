@@ -8,7 +8,7 @@ escaped; the texts themselves are ours and hold no markup.
 
 from __future__ import annotations
 
-__all__ = ["BADGES", "CATEGORIES", "LOSS_QUESTIONS", "MESSAGES", "STRENGTHS"]
+__all__ = ["BADGES", "CATEGORIES", "LOSS_QUESTIONS", "MESSAGES", "ROLES", "STRENGTHS"]
 
 MESSAGES: dict[str, tuple[str, str, str]] = {
     # sign-in and the live mark
@@ -37,6 +37,47 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "The server cannot be reached; try again in a moment.",
         "Får ikke kontakt med serveren; prøv igjen om litt.",
         "Servern går inte att nå; försök igen om en stund.",
+    ),
+    "bad_team": (
+        "This team is not known; check team_id in the address.",
+        "Dette laget finnes ikke; sjekk team_id i adressen.",
+        "Det här laget finns inte; kontrollera team_id i adressen.",
+    ),
+    # what a refused request means, when the API's English detail is not shown
+    "problem_forbidden": (
+        "Your token may not do this.",
+        "Nøkkelen din gir ikke lov til dette.",
+        "Din nyckel ger inte behörighet till detta.",
+    ),
+    "problem_not_found": (
+        "It is no longer there; reload the page.",
+        "Det finnes ikke lenger; last inn siden på nytt.",
+        "Det finns inte längre; ladda om sidan.",
+    ),
+    "problem_invalid": (
+        "Some values are not valid; check the form and try again.",
+        "Noen av verdiene er ugyldige; sjekk skjemaet og prøv igjen.",
+        "Några värden är ogiltiga; kontrollera formuläret och försök igen.",
+    ),
+    "problem_conflict": (
+        "That cannot be done now; it may have been done already.",
+        "Det går ikke nå; kanskje det allerede er gjort.",
+        "Det går inte just nu; det kanske redan är gjort.",
+    ),
+    "problem_limit": (
+        "That is more than this week's limit allows: {left} points left.",
+        "Det er mer enn ukens grense tillater: {left} poeng igjen.",
+        "Det är mer än veckans gräns tillåter: {left} poäng kvar.",
+    ),
+    "problem_busy": (
+        "Too many requests; wait a moment and try again.",
+        "For mange forespørsler; vent litt og prøv igjen.",
+        "För många förfrågningar; vänta en stund och försök igen.",
+    ),
+    "problem_server": (
+        "The server could not do that just now; try again in a moment.",
+        "Serveren fikk ikke til dette akkurat nå; prøv igjen om litt.",
+        "Servern kunde inte göra det just nu; försök igen om en stund.",
     ),
     # boards
     "teams": ("Team table", "Lagtabellen", "Lagtabellen"),
@@ -143,6 +184,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Hur vann du den? Berätta för laget.",
     ),
     "post_story": ("Post the story", "Del historien", "Dela historien"),
+    "story_exists": (
+        "This deal already has its story.",
+        "Denne avtalen har allerede en historie.",
+        "Den här affären har redan en historia.",
+    ),
     "save": ("Save", "Lagre", "Spara"),
     "saved": ("Saved", "Lagret", "Sparat"),
     "kudos": ("Give kudos", "Gi skryt", "Ge beröm"),
@@ -163,6 +209,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     ),
     "review": ("Review", "Analyser", "Analysera"),
     "lesson": ("The lesson, in one sentence", "Lærdommen, i én setning", "Lärdomen, i en mening"),
+    "review_exists": (
+        "This loss review has already been done.",
+        "Denne tapsanalysen er allerede gjort.",
+        "Den här förlustanalysen är redan gjord.",
+    ),
     "yes": ("Yes", "Ja", "Ja"),
     "partly": ("Partly", "Delvis", "Delvis"),
     "no": ("No", "Nei", "Nej"),
@@ -194,6 +245,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "season": ("Season", "Sesong", "Säsong"),
     "metric": ("Measured in", "Måles i", "Mäts i"),
     "target": ("Team target", "Lagets mål", "Lagets mål"),
+    "goal_exists": (
+        "The team already has a goal measured this way for the season.",
+        "Laget har allerede et mål som måles på denne måten denne sesongen.",
+        "Laget har redan ett mål som mäts på det här sättet den här säsongen.",
+    ),
     "member_targets": (
         "Player goals (optional)",
         "Individuelle mål (valgfritt)",
@@ -204,10 +260,24 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "reviews_n": ("{n} reviews", "{n} analyser", "{n} analyser"),
     "reviews_n_one": ("{n} review", "{n} analyse", "{n} analys"),
     "manager_only": (
-        "This view is for managers; your token is a {role} token.",
-        "Denne visningen er for ledere; nøkkelen din er en {role}-nøkkel.",
-        "Den här vyn är för chefer; din nyckel är en {role}-nyckel.",
+        "This view is for managers; you are signed in with the {role} role.",
+        "Denne visningen er for ledere; du er logget inn som {role}.",
+        "Den här vyn är för chefer; du är inloggad som {role}.",
     ),
+    "pick_team": (
+        "Choose a team: add ?team_id= with the team's number to the address.",
+        "Velg et lag: legg til ?team_id= med lagets nummer i adressen.",
+        "Välj ett lag: lägg till ?team_id= med lagets nummer i adressen.",
+    ),
+}
+
+# the token roles, as a word that fits inside a sentence ("signed in as …")
+ROLES: dict[str, tuple[str, str, str]] = {
+    "admin": ("admin", "administrator", "administratör"),
+    "manager": ("manager", "leder", "chef"),
+    "seller": ("seller", "selger", "säljare"),
+    "display": ("display", "skjerm", "skärm"),
+    "integration": ("integration", "integrasjon", "integration"),
 }
 
 CATEGORIES: dict[str, tuple[str, str, str]] = {
@@ -215,7 +285,7 @@ CATEGORIES: dict[str, tuple[str, str, str]] = {
     "team_share": ("Team share", "Lagandel", "Lagandel"),
     "assists": ("Assists", "Målgivende", "Assist"),
     "help": ("Kudos", "Skryt", "Beröm"),
-    "mentoring": ("Mentoring", "Mentoring", "Mentorskap"),
+    "mentoring": ("Mentoring", "Mentorering", "Mentorskap"),
     "learning": ("Learning", "Læring", "Lärande"),
     "feedback": ("Customer feedback", "Kundetilbakemelding", "Kundåterkoppling"),
     "bonus": ("Goal bonus", "Målbonus", "Målbonus"),

@@ -1,5 +1,6 @@
 /* A seller's board: my season, my team live, and forms for deals, stories, kudos and loss
- * reviews. Every write goes through the REST API; its problem `detail` is shown as is. */
+ * reviews. Every write goes through the REST API; a refusal is shown in the page's language
+ * (Huddle.api). */
 (function () {
   "use strict";
   const H = window.Huddle;
@@ -91,7 +92,7 @@
     submitting(form, async () => {
       try {
         await api(`/api/deals/${form.dataset.deal}/loss-review`, { method: "POST",
-          body: { answers, lesson: data.get("lesson") || null } });
+          body: { answers, lesson: data.get("lesson") || null }, problems: { 409: t.review_exists } });
         reloadMineSoon();
       } catch (error) {
         form.querySelector(".result").className = "result error";
@@ -102,12 +103,12 @@
 
   /* --- forms ---------------------------------------------------------------------------------- */
   function fillForms() {
-    const others = members.filter((m) => m.id !== me.member_id);
+    const others = members.filter((m) => m.id !== me.member_id && m.active !== false);
     const mates = others.filter((m) => m.team_id === me.team_id);
     const rest = others.filter((m) => m.team_id !== me.team_id);
-    const teamName = (id) => H.teamLabel(teams.get(id)) || "";
-    $("assists").innerHTML = [...mates, ...rest].map((m) => `<label><input type="checkbox" name="assist" value="${m.id}">
-      ${esc(m.name)}${m.team_id !== me.team_id ? ` <small>${esc(teamName(m.team_id))}</small>` : ""}</label>`).join("");
+    // the assists are the teammates who helped, as the form says: every one of them, no one else
+    $("assists").innerHTML = mates.map((m) => `<label><input type="checkbox" name="assist" value="${m.id}">
+      ${esc(m.name)}</label>`).join("") || `<p class="empty">${t.none_yet}</p>`;
     const option = (m) => `<option value="${m.id}">${esc(m.name)}</option>`;
     $("kudos-to").innerHTML = `<optgroup label="${esc(t.my_team)}">${mates.map(option).join("")}</optgroup>`
       + (rest.length ? `<optgroup label="${esc(t.teams)}">${rest.map(option).join("")}</optgroup>` : "");
@@ -152,7 +153,7 @@
     submitting(form, async () => {
       try {
         await api(`/api/deals/${lastWonDeal}/story`, { method: "POST",
-          body: { text: new FormData(form).get("text").trim() } });
+          body: { text: new FormData(form).get("text").trim() }, problems: { 409: t.story_exists } });
         form.reset();
         form.hidden = true;
         say("deal-result", t.saved, true);
@@ -182,7 +183,7 @@
     me = await api("/api/me");
     pageMessage("");
     if (!me.member_id) {
-      $("who").textContent = me.role;
+      $("who").textContent = config.roles[me.role] || me.role;
       pageMessage(t.no_member);
       $("app").hidden = true;
       return;
@@ -194,6 +195,7 @@
     const myTeam = teams.get(me.team_id) || {};
     document.body.style.setProperty("--team", H.color(myTeam.color));
     $("who").innerHTML = `${esc(me.name)} · <i class="dot"></i>${esc(H.teamLabel(myTeam))}`;
+    $("who").title = $("who").textContent;
     fillForms();
     await loadMine();
     new H.Live({ team_id: me.team_id }, {

@@ -33,10 +33,27 @@
   const signOut = $("signout");
   if (signOut) signOut.addEventListener("click", () => { localStorage.removeItem(KEY); showSignIn(""); });
 
-  /* --- REST: problem details become ApiError(status, detail) -------------------------- */
+  /* --- REST: problem details become ApiError(status, words for the user) ---------------- */
   class ApiError extends Error {
-    constructor(status, detail) { super(detail); this.status = status; }
+    constructor(status, message, problem = null) { super(message); this.status = status; this.problem = problem; }
   }
+  /* What went wrong, in the page's language. The API writes its problem `detail` in English
+   * for the person who sent the request: an English page shows it as is (it is the most
+   * precise), other languages get the page's own words for that kind of problem: the text a
+   * form gave for the status (`texts`), a limit with what is left, or one per status. */
+  function problemText(status, problem, texts = {}) {
+    if (status === 0) return t.offline_api;
+    if (status === 401) return t.bad_token;
+    if (config.lang === "en" && problem && problem.detail) return problem.detail;
+    if (texts[status]) return texts[status];
+    if (status === 409 && problem && problem.remaining !== undefined) {
+      return fill(t.problem_limit, { left: fmt(problem.remaining) });
+    }
+    const byStatus = { 400: t.problem_invalid, 403: t.problem_forbidden, 404: t.problem_not_found,
+      409: t.problem_conflict, 422: t.problem_invalid, 429: t.problem_busy };
+    return byStatus[status] || t.problem_server;
+  }
+  /* A call to the API; `options.problems` maps a status to the form's own words for it. */
   async function api(path, options = {}) {
     const init = { method: options.method || "GET", headers: { Authorization: `Bearer ${token()}` } };
     if (options.body !== undefined) {
@@ -51,18 +68,18 @@
     }
     let data = null;
     try { data = await response.json(); } catch (error) { data = null; }
-    const detail = (data && data.detail) || response.statusText;
-    if (response.status === 401) {
-      showSignIn(detail || t.bad_token);
-      throw new ApiError(401, detail || t.bad_token);
-    }
-    if (!response.ok) throw new ApiError(response.status, detail);
-    return data;
+    if (response.ok) return data;
+    const message = problemText(response.status, data, options.problems);
+    if (response.status === 401) showSignIn(message);
+    throw new ApiError(response.status, message, data);
   }
 
   /* --- formatting in the page's locale ------------------------------------------------- */
   const numbers = new Intl.NumberFormat(config.locale, { maximumFractionDigits: 2 });
   const fmt = (n) => numbers.format(Number(n) || 0);
+  /* Scores read from across a room: whole points plainly, any others to one decimal. */
+  const scores = new Intl.NumberFormat(config.locale, { maximumFractionDigits: 1 });
+  const fmtScore = (n) => scores.format(Number(n) || 0);
   const clockFormat = new Intl.DateTimeFormat(config.locale, { hour: "2-digit", minute: "2-digit" });
   const dayFormat = new Intl.DateTimeFormat(config.locale, { day: "numeric", month: "short" });
   const relative = new Intl.RelativeTimeFormat(config.locale, { numeric: "auto" });
@@ -188,8 +205,8 @@
     }
     closed(event) {
       this.socket = null; this.connected = false;
-      if (event.code === 4401) { showSignIn(event.reason || t.bad_token); return; }
-      if (event.code === 4400) { this.problem = event.reason; this.stop(); return; }
+      if (event.code === 4401) { showSignIn(t.bad_token); return; }
+      if (event.code === 4400) { this.problem = t.bad_team; this.stop(); return; }
       this.schedule();
     }
     schedule() {
@@ -301,7 +318,7 @@
     el.hidden = !text;
   }
 
-  window.Huddle = { config, t, token, api, ApiError, fmt, when, ago, esc, fill, count, color, teamLabel,
+  window.Huddle = { config, t, token, api, ApiError, fmt, fmtScore, when, ago, esc, fill, count, color, teamLabel,
     describe, kindClass, isNews, points, bar, Live, showSignIn, say, submitting, pageMessage };
   if (!token()) showSignIn("");
 })();

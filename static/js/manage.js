@@ -17,11 +17,13 @@
     const [total, ...byCategory] = await Promise.all([board(null), ...config.category_order.map(board)]);
     $("season").textContent = total.season ? total.season.name : "";
     const scores = byCategory.map((b) => new Map(b.entries.map((e) => [e.member_id, e.score])));
-    const cell = (value) => `<td class="${value ? "" : "zero"}">${fmt(value || 0)}</td>`;
+    // each cell names its column too: on a phone a row becomes a card of "name value" pairs
+    const labels = config.category_order.map((c) => esc(config.categories[c]));
+    const cell = (value, i) => `<td class="${value ? "" : "zero"}" data-label="${labels[i]}">${fmt(value || 0)}</td>`;
     $("team-table").innerHTML = `<thead><tr><th>${t.rank}</th><th>${t.member}</th>
-      ${config.category_order.map((c) => `<th>${esc(config.categories[c])}</th>`).join("")}<th>${t.points_label}</th></tr></thead>
-      <tbody>${total.entries.map((e) => `<tr><td>${e.rank}</td><td>${esc(e.name)}</td>
-        ${scores.map((s) => cell(s.get(e.member_id))).join("")}<td class="total">${fmt(e.score)}</td></tr>`).join("")}</tbody>`;
+      ${labels.map((label) => `<th>${label}</th>`).join("")}<th>${t.points_label}</th></tr></thead>
+      <tbody>${total.entries.map((e) => `<tr><td class="rank">${e.rank}</td><td class="name" data-rank="${e.rank}">${esc(e.name)}</td>
+        ${scores.map((s, i) => cell(s.get(e.member_id), i)).join("")}<td class="total" data-label="${esc(t.points_label)}">${fmt(e.score)}</td></tr>`).join("")}</tbody>`;
   }
 
   async function loadBudget() {
@@ -79,7 +81,7 @@
       try {
         await api("/api/goals", { method: "POST", body: {
           team_id: teamId, season_id: Number(data.get("season_id")), metric: data.get("metric"),
-          target: Number(data.get("target")), member_targets: memberTargets } });
+          target: Number(data.get("target")), member_targets: memberTargets }, problems: { 409: t.goal_exists } });
         say("goal-result", t.saved, true);
         loadGoals();
       } catch (error) { say("goal-result", error.message, false); }
@@ -92,8 +94,9 @@
     const asked = Number(new URL(window.location.href).searchParams.get("team_id")) || null;
     teamId = me.role === "admin" ? asked : me.team_id;
     if (!teamId || !["manager", "admin"].includes(me.role)) {
-      $("who").textContent = me.name || me.role;
-      pageMessage(fill(t.manager_only, { role: me.role }));
+      const role = config.roles[me.role] || me.role;
+      $("who").textContent = me.name || role;
+      pageMessage(me.role === "admin" ? t.pick_team : fill(t.manager_only, { role }));
       $("app").hidden = true;
       return;
     }
@@ -101,7 +104,8 @@
       api(`/api/teams/${teamId}`), api("/api/seasons"), api("/api/policy")]);
     team = members.sort((a, b) => a.name.localeCompare(b.name));
     document.body.style.setProperty("--team", H.color(teamRow.color));
-    $("who").innerHTML = `${esc(me.name || me.role)} · <i class="dot"></i>${esc(H.teamLabel(teamRow))}`;
+    $("who").innerHTML = `${esc(me.name || config.roles[me.role] || me.role)} · <i class="dot"></i>${esc(H.teamLabel(teamRow))}`;
+    $("who").title = $("who").textContent;
     $("mentee").innerHTML = team.filter((m) => m.id !== me.member_id)
       .map((m) => `<option value="${m.id}">${esc(m.name)}</option>`).join("");
     $("mentoring-points").max = rules.mentoring_max_points;

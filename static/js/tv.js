@@ -3,11 +3,13 @@
  * feed, every view is rebuilt rather than appended to, the celebration queue is capped,
  * and there is one timer per job, never one per message.
  * URL options: ?token= (kept, then hidden), ?lang=, ?team_id=, ?view=teams|members|goals|feed
- * (pin one view), ?rotate=<seconds> (default 15). */
+ * (pin one view), ?rotate=<seconds> (default 15). The arrow keys (a TV remote has them) step
+ * through the views and the pages of goals by hand. */
 (function () {
   "use strict";
   const H = window.Huddle;
   const { t, fmt, esc, fill, color, teamLabel } = H;
+  const score = H.fmtScore;
   const $ = (id) => document.getElementById(id);
   const url = new URL(window.location.href);
   const ROTATE_MS = Math.max(5, Number(url.searchParams.get("rotate")) || 15) * 1000;
@@ -23,6 +25,9 @@
   const byRank = (a, b) => a.rank - b.rank || a.name.localeCompare(b.name);
   const medal = (rank) => (rank <= 3 ? ` medal-${rank}` : "");
   const teamColor = (id) => color((state.teams.get(id) || {}).color);
+  /* A name in an element that may shorten it ("…"): the full name stays in its title. */
+  const named = (tag, text, before = "", cls = "fit") =>
+    `<${tag}${cls ? ` class="${cls}"` : ""} title="${esc(text)}">${before}${esc(text)}</${tag}>`;
 
   /* --- the four views ----------------------------------------------------------------- */
   function renderTeams() {
@@ -33,11 +38,11 @@
     list.innerHTML = rows.map((r) => `
       <li style="--team:${color(r.color)}">
         <span class="rank${medal(r.rank)}">${r.rank}</span>
-        <span class="name"><b>${esc(teamLabel(r))}</b>
-          <small>${r.nickname ? `${esc(r.name)} · ` : ""}${H.count("players", r.members)}</small>
+        <span class="name">${named("b", teamLabel(r))}
+          ${named("small", `${r.nickname ? `${r.name} · ` : ""}${H.count("players", r.members)}`)}
           <span class="meter"><i style="width:${Math.max(2, (100 * r.score) / best)}%"></i></span></span>
-        <span class="score">${fmt(r.score)}<small>${t.per_member}</small></span>
-        <span class="total">${fmt(r.total)}<small>${t.total}</small></span>
+        <span class="score">${score(r.score)}<small>${t.per_member}</small></span>
+        <span class="total">${score(r.total)}<small>${t.total}</small></span>
       </li>`).join("") || `<li class="empty">${t.none_yet}</li>`;
   }
 
@@ -46,29 +51,86 @@
     $("members").innerHTML = rows.map((r) => `
       <li style="--team:${teamColor(r.team_id)}">
         <span class="rank${medal(r.rank)}">${r.rank}</span>
-        <span class="name"><b>${esc(r.name)}</b><small><i class="dot"></i>${esc(teamLabel(state.teams.get(r.team_id)))}</small></span>
-        <span class="score">${fmt(r.score)}</span>
+        <span class="name">${named("b", r.name)}${named("small", teamLabel(state.teams.get(r.team_id)), '<i class="dot"></i>', "")}</span>
+        <span class="score">${score(r.score)}</span>
       </li>`).join("") || `<li class="empty">${t.none_yet}</li>`;
   }
 
   function renderGoals() {
     const goals = [...state.goals.values()].sort((a, b) =>
       ((state.teams.get(a.team_id) || {}).rank || 99) - ((state.teams.get(b.team_id) || {}).rank || 99) || a.id - b.id);
-    $("goals").style.setProperty("--n", Math.max(1, Math.min(goals.length, 3)));
     $("goals").innerHTML = goals.map((g) => {
       const team = state.teams.get(g.team_id);
       const p = g.progress;
       const members = g.member_targets.map((m) => `
-        <li><span>${esc(m.name)}</span>${H.bar(m.progress, teamColor(g.team_id))}
+        <li>${named("span", m.name, "", "who fit")}${H.bar(m.progress, teamColor(g.team_id))}
           <span class="num">${Math.round(m.progress.percent || 0)}%</span></li>`).join("");
       return `<article class="goal${p.reached_at ? " reached" : ""}" style="--team:${teamColor(g.team_id)}">
-        <header><b>${esc(teamLabel(team))}</b><span>${t.team_goal} · ${g.metric === "revenue" ? t.revenue : t.deals}</span></header>
+        <header>${named("b", teamLabel(team))}<span>${t.team_goal} · ${g.metric === "revenue" ? t.revenue : t.deals}</span></header>
         <div class="percent">${Math.round(p.percent || 0)}<small>%</small>${p.reached_at ? `<em>${t.reached}</em>` : ""}</div>
         ${H.bar(p, teamColor(g.team_id))}
         <div class="of">${fmt(p.value)} / ${fmt(g.target)}</div>
         <ul class="member-goals">${members}</ul>
       </article>`;
     }).join("");
+    goalPages = [];
+    if (names[current] === "goals") layOutGoals();
+  }
+
+  /* The goals view shows every goal: up to three big cards in a row, compact cards for
+   * more, and when even they do not fit the screen, pages of whole rows that the rotation
+   * (or the arrow keys) steps through. The layout is measured, so it holds for any screen,
+   * language and number of player goals. */
+  let goalPages = [];
+  let goalPage = 0;
+  const portrait = window.matchMedia("(max-aspect-ratio: 1/1)");
+  /* Layouts to try, best first: those without `page` must show every goal at once. */
+  function goalLayouts(n) {
+    if (portrait.matches) return [{ cols: 1, mode: "compact", page: true }, { cols: 1, mode: "compact dense", page: true }];
+    const cols = n <= 3 ? Math.max(n, 1) : n === 4 ? 2 : 3;
+    return [...(n <= 3 ? [{ cols, mode: "" }] : []),
+      { cols, mode: "compact", page: true }, { cols, mode: "compact dense", page: true }];
+  }
+  /* The cards as rows, each with its top and bottom relative to the grid. */
+  function rowsOf(grid, cards) {
+    const top = grid.getBoundingClientRect().top;
+    const rows = [];
+    cards.forEach((card) => {
+      const r = card.getBoundingClientRect();
+      const last = rows[rows.length - 1];
+      if (last && Math.abs(r.top - top - last.top) < 1) {
+        last.cards.push(card);
+        last.bottom = Math.max(last.bottom, r.bottom - top);
+      } else rows.push({ top: r.top - top, bottom: r.bottom - top, cards: [card] });
+    });
+    return rows;
+  }
+  function layOutGoals() {
+    const grid = $("goals");
+    const cards = [...grid.children];
+    const room = grid.parentElement.clientHeight;
+    for (const layout of goalLayouts(cards.length)) {
+      grid.className = `goal-grid ${layout.mode}`;
+      grid.style.setProperty("--cols", layout.cols);
+      cards.forEach((card) => { card.hidden = false; });
+      const rows = rowsOf(grid, cards);
+      goalPages = [];
+      let start = null;
+      for (const row of rows) {   // whole rows, as many as the screen holds, per page
+        if (start === null || row.bottom - start > room) { goalPages.push([]); start = row.top; }
+        goalPages[goalPages.length - 1].push(...row.cards);
+      }
+      const rowsFit = rows.every((row) => row.bottom - row.top <= room);
+      if (rowsFit && (goalPages.length <= 1 || layout.page)) break;
+    }
+    goalPage = Math.min(goalPage, Math.max(0, goalPages.length - 1));
+    showGoalPage();
+  }
+  function showGoalPage() {
+    const shown = new Set(goalPages[goalPage] || []);
+    [...$("goals").children].forEach((card) => { card.hidden = !shown.has(card); });
+    const tab = document.querySelector("#tabs [data-for=goals] .pages");
+    if (tab) tab.textContent = goalPages.length > 1 ? `${goalPage + 1}/${goalPages.length}` : "";
   }
 
   function renderFeed() {
@@ -76,8 +138,10 @@
       const pts = H.points(e);
       return `<li><i class="k ${H.kindClass(e)}"></i><time>${H.when(e.occurred_at)}</time>
         <span class="line">${H.describe(e, state.teams)}</span>
-        ${pts > 0 ? `<span class="pts">+${fmt(pts)}</span>` : ""}</li>`;
+        ${pts > 0 ? `<span class="pts">+${score(pts)}</span>` : ""}</li>`;
     }).join("");
+    // a line the TV shortens to two keeps its whole text as a title
+    $("feed").querySelectorAll(".line").forEach((line) => { line.title = line.textContent.replace(/\s+/g, " ").trim(); });
   }
 
   const renderers = { teams: renderTeams, members: renderMembers, goals: renderGoals, feed: renderFeed };
@@ -98,31 +162,53 @@
   const views = [...document.querySelectorAll(".view")];
   const names = views.map((v) => v.dataset.view);
   let current = Math.max(0, names.indexOf(PINNED));
-  function show(index) {
+  function show(index, page = 0) {
     current = index;
+    goalPage = page;
     views.forEach((v, i) => { v.hidden = i !== current; });
+    if (names[current] === "goals") layOutGoals();
     updateTabs();
     const tick = $("tick");   // restart the little progress line under the view
     tick.classList.remove("run"); void tick.offsetWidth;
-    if (!PINNED) tick.classList.add("run");
+    if (!PINNED || goalPages.length > 1) tick.classList.add("run");
   }
   function updateTabs() {
-    document.querySelectorAll("#tabs span").forEach((tab) => {
+    document.querySelectorAll("#tabs > span").forEach((tab) => {
       const name = tab.dataset.for;
       tab.classList.toggle("on", name === names[current]);
       tab.hidden = !hasContent[name]();
     });
     $("tabs").hidden = Boolean(PINNED);
   }
-  function rotate() {
-    for (let step = 1; step <= names.length; step += 1) {
-      const next = (current + step) % names.length;
-      if (hasContent[names[next]]()) { show(next); return; }
+  /* One step on: the next page of goals, else the next view with something to show (a
+   * pinned view only turns its own pages). */
+  function rotate(direction = 1) {
+    const onGoals = names[current] === "goals" && goalPages.length > 1;
+    if (onGoals && goalPage + direction >= 0 && goalPage + direction < goalPages.length) {
+      show(current, goalPage + direction);
+      return;
     }
+    if (PINNED) { if (onGoals) show(current, direction > 0 ? 0 : goalPages.length - 1); return; }
+    for (let step = 1; step <= names.length; step += 1) {
+      const next = (current + direction * step + names.length * step) % names.length;
+      if (hasContent[names[next]]()) { show(next); if (direction < 0) lastGoalPage(); return; }
+    }
+  }
+  function lastGoalPage() {
+    if (names[current] === "goals" && goalPages.length > 1) show(current, goalPages.length - 1);
   }
   document.documentElement.style.setProperty("--rotate", `${ROTATE_MS}ms`);
   show(current);
-  if (!PINNED) setInterval(rotate, ROTATE_MS);
+  let rotation = setInterval(rotate, ROTATE_MS);
+  document.addEventListener("keydown", (event) => {
+    const direction = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    if (!direction || !$("signin").hidden) return;
+    event.preventDefault();
+    rotate(direction);
+    clearInterval(rotation);   // a full turn on the new view or page before the next step
+    rotation = setInterval(rotate, ROTATE_MS);
+  });
+  window.addEventListener("resize", () => { if (names[current] === "goals") layOutGoals(); });
 
   /* --- the clock ------------------------------------------------------------------------ */
   const clockFormat = new Intl.DateTimeFormat(H.config.locale, { weekday: "short", hour: "2-digit", minute: "2-digit" });
@@ -162,7 +248,7 @@
       const assists = entry.awards.filter((a) => a.category === "assists").map((a) => a.name);
       items.push({ title: t.goal, name: entry.member_name, team: teamLabel(team),
         extra: assists.length ? fill(t.assists_by, { names: assists.join(", ") }) : "",
-        points: fill(t.team_points, { points: fmt(teamPoints(entry)) }), color: teamColor(entry.team_id) });
+        points: fill(t.team_points, { points: score(teamPoints(entry)) }), color: teamColor(entry.team_id) });
     }
     for (const ev of entry.events || []) {
       const evTeam = state.teams.get(ev.team_id);
@@ -196,6 +282,7 @@
     $("cele-team").textContent = item.team || "";
     $("cele-extra").textContent = item.extra || "";
     $("cele-points").textContent = item.points || "";
+    box.classList.toggle("long-name", (item.name || "").length > 24);
     box.style.setProperty("--team", item.color);
     box.hidden = false;
     box.classList.remove("pop"); void box.offsetWidth; box.classList.add("pop");
@@ -214,6 +301,7 @@
       state.goals = new Map(m.goals.map((g) => [g.id, g]));
       state.feed = m.feed.filter(H.isNews).slice(0, FEED_MAX);
       $("season").textContent = m.season ? m.season.name : "";
+      $("season").title = $("season").textContent;
       renderAll();
     },
     update(m) {
