@@ -41,7 +41,11 @@ __all__ = [
     "TokenCreated",
 ]
 
-Number = int | float  # whole points stay integers in JSON (48, not 48.0)
+# Points, amounts and targets: a JSON number. msgspec writes the value as it is, so whole
+# points stay integers in JSON (48, not 48.0), and the schema says ``number``, which
+# whole numbers match too (``int | float`` made it oneOf integer/number: a whole number
+# matches both branches, so no whole number passed).
+Number = float
 
 # Ids are 32-bit in the database: a larger number names nothing and is refused at the
 # edge with the range, rather than failing the query (a 500 on PostgreSQL).
