@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, post
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from msgspec import Meta, Struct, ValidationError, convert
 
@@ -20,9 +21,10 @@ from ..core.points import from_cents
 from ..db.models import Member
 from ..engine.writer import Writer
 from ..errors import Invalid, NotFound, Unauthorized, Unavailable
-from ..schemas import Award, Deal, DealResult, Id
+from ..schemas import Award, Deal, DealResult, Id, Ids
 from ..settings import Settings
-from .deps import REPLAYED, IdempotencyKey
+from .deps import REPLAYED, REPLAYED_HEADER, IdempotencyKey
+from .problems import refusals
 
 __all__ = ["routes"]
 
@@ -35,7 +37,7 @@ class DealIn(Struct, forbid_unknown_fields=True, kw_only=True):
     outcome: Literal["won", "lost"]
     amount: Amount
     customer: Annotated[str, Meta(min_length=1, max_length=200)]
-    assists: list[Id] = []
+    assists: Ids = []
     external_id: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     closed_at: datetime | None = None
 
@@ -47,11 +49,26 @@ class CrmEvent(Struct):
     customer: Annotated[str, Meta(min_length=1, max_length=200)]
     seller_id: Id | None = None
     seller_email: str | None = None
-    assists: list[Id] = []
+    assists: Ids = []
     closed_at: datetime | None = None
 
 
-@post("/api/deals", tags=["deals"])
+# the same external_id again: the deal recorded the first time, and no new awards
+_SEEN_BEFORE = {
+    HTTP_200_OK: ResponseSpec(
+        DealResult,
+        description="A deal with this external_id was recorded before: that deal, no awards.",
+        generate_examples=False,
+    )
+}
+
+
+@post(
+    "/api/deals",
+    tags=["deals"],
+    response_headers=[REPLAYED_HEADER],
+    **refusals(403, 404, body=True, also=_SEEN_BEFORE),
+)
 async def create_deal(
     data: DealIn, caller: Caller, writer: Writer, idempotency_key: IdempotencyKey = None
 ) -> Response[DealResult]:
@@ -138,7 +155,12 @@ def _signed_part(request: Request[Any, Any, Any], raw: bytes, settings: Settings
     return stamp.encode() + b"." + raw
 
 
-@post("/api/webhooks/crm", tags=["deals"])
+@post(
+    "/api/webhooks/crm",
+    tags=["deals"],
+    security=[{}],  # no token: the signature is the permission
+    **refusals(401, 404, token=False, body=True, also=_SEEN_BEFORE),
+)
 async def crm_webhook(
     request: Request[Any, Any, Any], writer: Writer, settings: Settings
 ) -> Response[DealResult]:
