@@ -20,6 +20,7 @@ from tortoise.exceptions import OperationalError
 from . import __version__, logs
 from .api import boards, deals, goals, org, peers
 from .api.deps import dependencies
+from .api.hooks import before_request
 from .api.problems import exception_handlers, outage, refusals
 from .auth import Caller
 from .db.connection import close_db, init_db
@@ -210,6 +211,7 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
     return Litestar(
         route_handlers=route_handlers,
         dependencies=dependencies,
+        before_request=before_request,
         exception_handlers=exception_handlers,
         template_config=pages.template_config,
         lifespan=[_lifespan],

@@ -201,7 +201,11 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     detail = exc.detail or _TITLES.get(exc.status_code, "Error")
     if exc.status_code == 404 and detail == "Not Found":
         detail = "There is nothing at this address; see /schema for the API."
-    return problem(exc.status_code, detail)
+    response = problem(exc.status_code, detail)
+    # what Litestar says in HTTP too: the methods a 405's address takes (Allow, which
+    # RFC 9110 requires of a 405)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
