@@ -128,9 +128,12 @@ CategoryParam = Annotated[
         schema_extra=when_sent(OpenAPIType.STRING, enum=list(CATEGORIES)),
     ),
 ]
+# at most the ledger's kind column: a longer kind names nothing, and the database layer
+# refuses to query for it (a 500)
 KindParam = Annotated[
     str | None,
     Parameter(
+        max_length=40,
         description="only entries of this kind, e.g. deal.won or kudos",
         schema_extra=when_sent(OpenAPIType.STRING),
     ),
