@@ -6,11 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
@@ -20,7 +20,8 @@ from tortoise.exceptions import OperationalError
 from . import __version__, logs
 from .api import boards, deals, goals, org, peers
 from .api.deps import dependencies
-from .api.problems import exception_handlers
+from .api.hooks import before_request
+from .api.problems import exception_handlers, refusals
 from .auth import Caller
 from .db.connection import close_db, init_db
 from .db.models import Entry
@@ -31,6 +32,7 @@ from .learning import routes as learning_routes
 from .metrics import Metrics, live_boards, render
 from .outages import outage
 from .realtime import routes as live
+from .schemas import Health
 from .settings import Settings
 from .store.embedded import EmbeddedRedis
 from .store.leaderboard import LeaderboardStore
@@ -125,8 +127,17 @@ async def _check_migrated(settings: Settings) -> None:
         ) from exc
 
 
-@get("/api/health", tags=["health"])
-async def health(state: State) -> Response[dict[str, Any]]:
+@get(
+    "/api/health",
+    tags=["health"],
+    security=[{}],  # no token: a load balancer asks
+    responses={
+        503: ResponseSpec(
+            Health, description="The database cannot be reached.", generate_examples=False
+        )
+    },
+)
+async def health(state: State) -> Response[Health]:
     """Liveness and readiness: the database and Redis, how far Redis has applied the
     ledger, and how many live boards this instance serves. 503 while the database is
     unreachable (nothing can be written); Redis down is "degraded" (writes still land)."""
@@ -144,20 +155,22 @@ async def health(state: State) -> Response[dict[str, Any]]:
         applied, redis_ok = None, False
     hub = state.get("hub")
     database_ok = ledger is not None
-    status = "down" if not database_ok else "ok" if redis_ok else "degraded"
-    body = {
-        "status": status,
-        "version": __version__,
-        "database": database_ok,
-        "ledger_seq": ledger,
-        "redis": redis_ok,
-        "applied_seq": applied,
-        "live_boards": len(hub.clients) if hub else 0,
-    }
+    status: Literal["ok", "degraded", "down"] = (
+        "down" if not database_ok else "ok" if redis_ok else "degraded"
+    )
+    body = Health(
+        status=status,
+        version=__version__,
+        database=database_ok,
+        ledger_seq=ledger,
+        redis=redis_ok,
+        applied_seq=applied,
+        live_boards=len(hub.clients) if hub else 0,
+    )
     return Response(body, status_code=200 if database_ok else 503)
 
 
-@get("/metrics", tags=["health"], media_type="text/plain; version=0.0.4")
+@get("/metrics", tags=["health"], media_type="text/plain; version=0.0.4", **refusals(403))
 async def metrics_text(state: State, caller: Caller) -> str:
     """Prometheus metrics of the whole service (every worker and instance): entries by
     kind, refusals by reason, batch sizes, failed writes, Redis lag, live boards,
@@ -199,6 +212,7 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
     return Litestar(
         route_handlers=route_handlers,
         dependencies=dependencies,
+        before_request=before_request,
         exception_handlers=exception_handlers,
         template_config=pages.template_config,
         lifespan=[_lifespan],

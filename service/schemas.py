@@ -1,4 +1,5 @@
-"""Response schemas: what the API returns, documented field by field in the OpenAPI page.
+"""Response schemas and shared parameter types: what the API returns and takes,
+documented field by field in the OpenAPI page.
 
 These are msgspec Structs, separate from the Tortoise models: the read views
 (``service.reads``, ``service.boards``) and the handlers build them directly; a ledger
@@ -7,51 +8,149 @@ entry's view (``FeedEntry``) is the core's ``feed_view`` of its typed entry.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import Parameter
 from msgspec import Meta, Struct
 
 from .core.commands import MAX_ID
+from .core.scoring import CATEGORIES
 from .core.views import ActorView, EntryAward, FeedEntry
 
 __all__ = [
     "ActorView",
     "Award",
     "BadgeOut",
+    "CategoryParam",
     "Deal",
     "DealResult",
     "EntryAward",
     "FeedEntry",
     "FeedPage",
     "Goal",
+    "Health",
     "Id",
     "IdParam",
+    "Ids",
+    "KindParam",
     "KudosResult",
     "MemberBoard",
     "MemberOut",
     "MemberRank",
     "MentoringResult",
     "OptionalId",
+    "OptionalSeason",
     "OptionalSeq",
     "Progress",
     "SeasonOut",
+    "SeasonParam",
     "TeamBoard",
     "TeamOut",
     "TokenCreated",
+    "when_sent",
 ]
 
-Number = int | float  # whole points stay integers in JSON (48, not 48.0)
+# Points, amounts and targets: a JSON number. msgspec writes the value as it is, so whole
+# points stay integers in JSON (48, not 48.0), and the schema says ``number``, which
+# whole numbers match too (``int | float`` made it oneOf integer/number: a whole number
+# matches both branches, so no whole number passed).
+Number = float
 
 # Ids are 32-bit in the database: a larger number names nothing and is refused at the
 # edge with the range, rather than failing the query (a 500 on PostgreSQL).
 _ID = "an id (1 to 2,147,483,647)"
 Id = Annotated[int, Meta(ge=1, le=MAX_ID, description=_ID)]
 IdParam = Annotated[int, Parameter(ge=1, le=MAX_ID, description=_ID)]
-OptionalId = Annotated[int | None, Parameter(ge=1, le=MAX_ID, description=_ID)]
-OptionalSeq = Annotated[
-    int | None, Parameter(ge=0, le=2**63 - 1, description="a ledger seq (0 to 2⁶³ − 1)")
+# Litestar documents a list's items without their msgspec Meta; the bounds are written
+# here (msgspec checks them from ``Id``)
+Ids = Annotated[
+    list[Id],
+    Meta(
+        extra_json_schema={
+            "extra": {
+                "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": _ID}
+            }
+        }
+    ),
 ]
+
+
+def when_sent(type_: OpenAPIType, **schema: Any) -> dict[str, Any]:
+    """The schema of an optional query parameter: what it holds when sent. A query string
+    has no null, so Litestar's ``oneOf [type, null]`` is replaced (and a ``minimum`` of 0,
+    which Litestar drops as falsy, is written)."""
+    return {"one_of": None, "type": type_, **schema}
+
+
+OptionalId = Annotated[
+    int | None,
+    Parameter(
+        ge=1,
+        le=MAX_ID,
+        description=_ID,
+        schema_extra=when_sent(OpenAPIType.INTEGER, minimum=1, maximum=MAX_ID),
+    ),
+]
+_SEQ_MAX = 2**63 - 1
+OptionalSeq = Annotated[
+    int | None,
+    Parameter(
+        ge=0,
+        le=_SEQ_MAX,
+        description="a ledger seq (0 to 2⁶³ − 1)",
+        schema_extra=when_sent(OpenAPIType.INTEGER, minimum=0, maximum=_SEQ_MAX),
+    ),
+]
+# ``season``: checked by ``reads.resolve_season`` (its refusal names the choices); the
+# pattern documents the same rule
+_SEASON = "current (the season containing today), all, or a season id"
+_SEASON_PATTERN = r"^(current|all|[0-9]{1,10})?$"
+SeasonParam = Annotated[
+    str,
+    Parameter(
+        description=_SEASON + "; empty is as if left out",
+        schema_extra={"pattern": _SEASON_PATTERN},
+    ),
+]
+OptionalSeason = Annotated[
+    str | None,
+    Parameter(
+        description=_SEASON + "; all when left out or empty",
+        schema_extra=when_sent(OpenAPIType.STRING, pattern=_SEASON_PATTERN),
+    ),
+]
+# checked by the boards (their refusal names the categories); the enum documents them
+CategoryParam = Annotated[
+    str | None,
+    Parameter(
+        description="one award category; the total when left out",
+        schema_extra=when_sent(OpenAPIType.STRING, enum=list(CATEGORIES)),
+    ),
+]
+# at most the ledger's kind column: a longer kind names nothing, and the database layer
+# refuses to query for it (a 500)
+KindParam = Annotated[
+    str | None,
+    Parameter(
+        max_length=40,
+        description="only entries of this kind, e.g. deal.won or kudos",
+        schema_extra=when_sent(OpenAPIType.STRING),
+    ),
+]
+
+
+class Health(Struct):
+    """Liveness and readiness; ``status`` is ``down`` (and the answer a 503) while the
+    database cannot be reached, ``degraded`` while Redis cannot (writes still land)."""
+
+    status: Literal["ok", "degraded", "down"]
+    version: str
+    database: bool
+    ledger_seq: int | None
+    redis: bool
+    applied_seq: int | None
+    live_boards: int
 
 
 class TeamOut(Struct):

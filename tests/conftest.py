@@ -320,6 +320,7 @@ def server_env(settings: Settings) -> dict[str, str]:
             "HUDDLE_TIMEZONE": settings.timezone,
             "HUDDLE_STREAM_LENGTH": str(settings.stream_length),
             "HUDDLE_LIVE_QUEUE": str(settings.live_queue),
+            "HUDDLE_FEEDBACK_RATE_LIMIT": str(settings.feedback_rate_limit),
         }
     )
     return env

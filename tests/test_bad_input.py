@@ -29,6 +29,8 @@ async def test_ids_beyond_the_range_are_refused_with_the_range(api: Api) -> None
         assert MAX in r.json()["detail"], r.json()
     r = await api.client.get("/api/feed?before=99999999999999999999", headers=api.auth())
     assert r.status_code == 422 and "before" in r.json()["detail"]
+    r = await api.client.get("/api/feed", params={"kind": "k" * 41}, headers=api.auth())
+    assert r.status_code == 422 and "kind" in r.json()["detail"]  # longer than any kind
     for path, body in (
         ("/api/deals", {"seller_id": BIG, "outcome": "won", "amount": 1, "customer": "C"}),
         ("/api/kudos", {"to_member_id": BIG, "points": 1, "message": "m"}),

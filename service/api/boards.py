@@ -14,9 +14,21 @@ from ..db.models import Badge, Member
 from ..errors import NotFound
 from ..learning import insights
 from ..reads import badge_out, feed_entries, pending_reviews, resolve_season, season_out
-from ..schemas import FeedPage, IdParam, MemberBoard, MemberRank, OptionalId, OptionalSeq, TeamBoard
+from ..schemas import (
+    CategoryParam,
+    FeedPage,
+    IdParam,
+    KindParam,
+    MemberBoard,
+    MemberRank,
+    OptionalId,
+    OptionalSeq,
+    SeasonParam,
+    TeamBoard,
+)
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
+from .problems import refusals
 
 __all__ = ["routes"]
 
@@ -24,14 +36,14 @@ Limit = Annotated[int, Parameter(ge=1, le=500)]
 Offset = Annotated[int, Parameter(ge=0)]
 
 
-@get("/api/leaderboards/members", tags=["boards"])
+@get("/api/leaderboards/members", tags=["boards"], **refusals(404, 422))
 async def member_board(
     caller: Caller,
     store: LeaderboardStore,
     settings: Settings,
-    season: str = "current",
+    season: SeasonParam = "current",
     team_id: OptionalId = None,
-    category: str | None = None,
+    category: CategoryParam = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> MemberBoard:
@@ -50,13 +62,13 @@ async def member_board(
     )
 
 
-@get("/api/leaderboards/members/{member_id:int}", tags=["boards"])
+@get("/api/leaderboards/members/{member_id:int}", tags=["boards"], **refusals(404, 422))
 async def member_rank(
     member_id: IdParam,
     caller: Caller,
     store: LeaderboardStore,
     settings: Settings,
-    season: str = "current",
+    season: SeasonParam = "current",
     around: Annotated[int, Parameter(ge=0, le=50)] = 2,
 ) -> MemberRank:
     """One member's rank, score and breakdown by category, with ``around`` rows either side."""
@@ -82,9 +94,9 @@ async def member_rank(
     )
 
 
-@get("/api/leaderboards/teams", tags=["boards"])
+@get("/api/leaderboards/teams", tags=["boards"], **refusals(404, 422))
 async def team_board(
-    caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current"
+    caller: Caller, store: LeaderboardStore, settings: Settings, season: SeasonParam = "current"
 ) -> TeamBoard:
     """Teams ranked by points per member (``score`` = ``total`` ÷ ``members``)."""
     resolved = await resolve_season(season, settings)
@@ -94,26 +106,26 @@ async def team_board(
     )
 
 
-@get("/api/feed", tags=["boards"])
+@get("/api/feed", tags=["boards"], **refusals(422))
 async def feed(
     caller: Caller,
     team_id: OptionalId = None,
     limit: Annotated[int, Parameter(ge=1, le=200)] = 20,
     before: OptionalSeq = None,
-    kind: str | None = None,
+    kind: KindParam = None,
 ) -> FeedPage:
     """The newest ledger entries with their awards, newest first. ``before`` (a seq) pages
     back; ``kind`` filters by entry kind, e.g. ``deal.won`` or ``kudos``."""
     return FeedPage(entries=await feed_entries(team_id, limit, before, kind))
 
 
-@get("/api/members/{member_id:int}/profile", tags=["boards"])
+@get("/api/members/{member_id:int}/profile", tags=["boards"], **refusals(404, 422))
 async def profile(
     member_id: IdParam,
     caller: Caller,
     store: LeaderboardStore,
     settings: Settings,
-    season: str = "current",
+    season: SeasonParam = "current",
 ) -> dict[str, Any]:
     """A member's points by category, the strengths peers named in kudos (this season and
     all time), badges, and how many lost deals still wait for a loss review."""

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, post
+from litestar.connection import ASGIConnection
+from litestar.enums import ParamType
+from litestar.handlers import BaseRouteHandler
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
-from msgspec import Meta, Struct, ValidationError, convert
+from msgspec import Meta, Struct
 
 from ..auth import Caller
 from ..core.commands import DealRef, Decision, RecordDeal
@@ -20,9 +26,10 @@ from ..core.points import from_cents
 from ..db.models import Member
 from ..engine.writer import Writer
 from ..errors import Invalid, NotFound, Unauthorized, Unavailable
-from ..schemas import Award, Deal, DealResult, Id
+from ..schemas import Award, Deal, DealResult, Id, Ids
 from ..settings import Settings
-from .deps import REPLAYED, IdempotencyKey
+from .deps import REPLAYED, REPLAYED_HEADER, IdempotencyKey
+from .problems import DocumentedOperation, refusals
 
 __all__ = ["routes"]
 
@@ -35,23 +42,40 @@ class DealIn(Struct, forbid_unknown_fields=True, kw_only=True):
     outcome: Literal["won", "lost"]
     amount: Amount
     customer: Annotated[str, Meta(min_length=1, max_length=200)]
-    assists: list[Id] = []
+    assists: Ids = []
     external_id: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     closed_at: datetime | None = None
 
 
 class CrmEvent(Struct):
+    """A won or lost deal from the CRM; fields it does not know are ignored."""
+
     event: Literal["deal.won", "deal.lost"]
     id: Annotated[str, Meta(min_length=1, max_length=200)]
     amount: Amount
     customer: Annotated[str, Meta(min_length=1, max_length=200)]
     seller_id: Id | None = None
     seller_email: str | None = None
-    assists: list[Id] = []
+    assists: Ids = []
     closed_at: datetime | None = None
 
 
-@post("/api/deals", tags=["deals"])
+# the same external_id again: the deal recorded the first time, and no new awards
+_SEEN_BEFORE = {
+    HTTP_200_OK: ResponseSpec(
+        DealResult,
+        description="A deal with this external_id was recorded before: that deal, no awards.",
+        generate_examples=False,
+    )
+}
+
+
+@post(
+    "/api/deals",
+    tags=["deals"],
+    response_headers=[REPLAYED_HEADER],
+    **refusals(403, 404, body=True, also=_SEEN_BEFORE),
+)
 async def create_deal(
     data: DealIn, caller: Caller, writer: Writer, idempotency_key: IdempotencyKey = None
 ) -> Response[DealResult]:
@@ -138,48 +162,84 @@ def _signed_part(request: Request[Any, Any, Any], raw: bytes, settings: Settings
     return stamp.encode() + b"." + raw
 
 
-@post("/api/webhooks/crm", tags=["deals"])
-async def crm_webhook(
-    request: Request[Any, Any, Any], writer: Writer, settings: Settings
-) -> Response[DealResult]:
-    """A CRM posts won/lost deals here, signed with ``X-Huddle-Signature:
-    sha256=<hex HMAC-SHA256>`` of ``<X-Huddle-Timestamp>.<raw body>`` (the timestamp in
-    Unix seconds, within 5 minutes of now), or of the raw body alone unless
-    HUDDLE_WEBHOOK_REQUIRE_TIMESTAMP is set; ``id`` makes a redelivery score once."""
+async def signed_by_crm(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """The webhook's guard: the CRM's signature is checked before the body is read as an
+    event, so an unsigned request learns nothing but 401 (503 when switched off)."""
+    settings: Settings = connection.app.state.settings
     if not settings.webhook_secret:
         raise Unavailable("The CRM webhook is switched off: set HUDDLE_WEBHOOK_SECRET to use it.")
-    raw = await request.body()
-    signed = _signed_part(request, raw, settings)
-    signature = request.headers.get("x-huddle-signature", "")
+    assert isinstance(connection, Request)  # guards of HTTP routes get the request
+    signed = _signed_part(connection, await connection.body(), settings)
+    signature = connection.headers.get("x-huddle-signature", "")
     digest = hmac.new(settings.webhook_secret.encode(), signed, hashlib.sha256).hexdigest()
-    expected = f"sha256={digest}"
-    if not hmac.compare_digest(signature.strip().lower(), expected):
+    if not hmac.compare_digest(signature.strip().lower(), f"sha256={digest}"):
         raise Unauthorized(
             "The X-Huddle-Signature header does not match; sign with HMAC-SHA256 and the "
             "shared secret: sha256=<hex> of '<X-Huddle-Timestamp>.<raw body>' (or, without "
             "the timestamp header, of the raw body)."
         )
-    try:
-        event = convert(json.loads(raw), CrmEvent)
-    except (ValueError, ValidationError) as exc:
-        raise Invalid(f"The webhook body is not a valid deal event: {exc}.") from None
+
+
+@dataclass
+class _SignedOperation(DocumentedOperation):
+    """The webhook's signature headers, which its guard reads (they are no parameters of
+    the handler, so Litestar would not document them)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.parameters = [*(self.parameters or []), *_SIGNATURE_HEADERS]
+
+
+_SIGNATURE_HEADERS = [
+    OpenAPIParameter(
+        name="X-Huddle-Signature",
+        param_in=ParamType.HEADER,
+        required=True,
+        schema=Schema(type=OpenAPIType.STRING),
+        description="sha256=<hex HMAC-SHA256 with the shared secret> of "
+        "'<X-Huddle-Timestamp>.<raw body>', or of the raw body without the timestamp header",
+    ),
+    OpenAPIParameter(
+        name="X-Huddle-Timestamp",
+        param_in=ParamType.HEADER,
+        required=False,
+        schema=Schema(type=OpenAPIType.STRING, pattern=r"^[0-9]{1,12}$"),
+        description="when the CRM signed, in Unix seconds; refused beyond 5 minutes from now",
+    ),
+]
+
+
+@post(
+    "/api/webhooks/crm",
+    tags=["deals"],
+    guards=[signed_by_crm],
+    security=[{}],  # no token: the signature is the permission
+    **refusals(401, 404, token=False, body=True, operation=_SignedOperation, also=_SEEN_BEFORE),
+)
+async def crm_webhook(data: CrmEvent, writer: Writer) -> Response[DealResult]:
+    """A CRM posts won/lost deals here, signed with ``X-Huddle-Signature:
+    sha256=<hex HMAC-SHA256>`` of ``<X-Huddle-Timestamp>.<raw body>`` (the timestamp in
+    Unix seconds, within 5 minutes of now), or of the raw body alone unless
+    HUDDLE_WEBHOOK_REQUIRE_TIMESTAMP is set; ``id`` makes a redelivery score once."""
     seller = None
-    if event.seller_id is not None:
-        seller = await Member.get_or_none(id=event.seller_id)
-    elif event.seller_email:
-        seller = await Member.get_or_none(email=event.seller_email.strip().lower())
+    if data.seller_id is not None:
+        seller = await Member.get_or_none(id=data.seller_id)
+    elif data.seller_email:
+        seller = await Member.get_or_none(email=data.seller_email.strip().lower())
     else:
         raise Invalid("The event needs seller_id or seller_email.")
     if seller is None:
         raise NotFound("No member matches the event's seller_id or seller_email.")
     command = RecordDeal(
         seller.id,
-        event.event.removeprefix("deal."),
-        event.amount,
-        event.customer,
-        tuple(event.assists),
-        event.id,
-        event.closed_at,
+        data.event.removeprefix("deal."),
+        data.amount,
+        data.customer,
+        tuple(data.assists),
+        data.id,
+        data.closed_at,
     )
     return await record_deal(writer, command, Actor("integration"))
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request
+from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import Parameter
 
 from ..auth import Caller, authenticate
 from ..engine.writer import Writer
+from ..schemas import when_sent
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 
-__all__ = ["REPLAYED", "IdempotencyKey", "dependencies"]
+__all__ = ["REPLAYED", "REPLAYED_HEADER", "IdempotencyKey", "dependencies"]
 
 IdempotencyKey = Annotated[
     str | None,
@@ -31,10 +34,17 @@ IdempotencyKey = Annotated[
         "Retrying a request with the same key, from the same token, answers with what the "
         "first one recorded (and the header Idempotent-Replayed: true) and records nothing "
         "again; the same key with a different request is a 422.",
+        schema_extra=when_sent(OpenAPIType.STRING),
     ),
 ]
 # the header on an answer given again for an Idempotency-Key
 REPLAYED = {"Idempotent-Replayed": "true"}
+REPLAYED_HEADER = ResponseHeader(
+    name="Idempotent-Replayed",
+    value="true",
+    documentation_only=True,
+    description="true when this answers an earlier request with the same Idempotency-Key",
+)
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:

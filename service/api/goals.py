@@ -14,8 +14,9 @@ from ..core.entries import GoalSet
 from ..db.models import Goal as GoalRow
 from ..engine.writer import Writer
 from ..reads import goal_out, resolve_season
-from ..schemas import Goal, Id, OptionalId
+from ..schemas import Goal, Id, OptionalId, OptionalSeason
 from ..settings import Settings
+from .problems import refusals
 
 __all__ = ["routes"]
 
@@ -35,7 +36,12 @@ class GoalIn(Struct, forbid_unknown_fields=True):
     member_targets: list[MemberTarget] = []
 
 
-@post("/api/goals", status_code=HTTP_201_CREATED, tags=["goals"])
+@post(
+    "/api/goals",
+    status_code=HTTP_201_CREATED,
+    tags=["goals"],
+    **refusals(403, 404, 409, body=True),
+)
 async def post_goal(data: GoalIn, caller: Caller, writer: Writer) -> Goal:
     """Set a team goal for a season (the team's manager, or an admin), with member goals."""
     command = SetGoal(
@@ -50,9 +56,12 @@ async def post_goal(data: GoalIn, caller: Caller, writer: Writer) -> Goal:
     return await goal_out(await GoalRow.get(id=payload.goal_id))
 
 
-@get("/api/goals", tags=["goals"])
+@get("/api/goals", tags=["goals"], **refusals(404, 422))
 async def list_goals(
-    caller: Caller, settings: Settings, team_id: OptionalId = None, season: str | None = None
+    caller: Caller,
+    settings: Settings,
+    team_id: OptionalId = None,
+    season: OptionalSeason = None,
 ) -> list[Goal]:
     """Goals with progress; ``season`` is ``current``, ``all`` (default) or a season id."""
     query = GoalRow.all()

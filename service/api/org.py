@@ -24,6 +24,7 @@ from ..reads import member_out, season_out, team_out
 from ..schemas import Id, IdParam, MemberOut, OptionalId, SeasonOut, TeamOut, TokenCreated
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
+from .problems import refusals
 
 __all__ = ["routes"]
 
@@ -84,7 +85,7 @@ class SeasonIn(Struct, forbid_unknown_fields=True):
     ends_on: date
 
 
-@post("/api/teams", status_code=HTTP_201_CREATED, tags=["org"])
+@post("/api/teams", status_code=HTTP_201_CREATED, tags=["org"], **refusals(403, 409, body=True))
 async def create_team(data: TeamIn, caller: Caller, writer: Writer) -> TeamOut:
     """Create a team (admin). A duplicate name is a 409."""
     decision = await writer.submit(
@@ -93,13 +94,13 @@ async def create_team(data: TeamIn, caller: Caller, writer: Writer) -> TeamOut:
     return team_out(await Team.get(id=decision.entries[0].team_id))
 
 
-@get("/api/teams", tags=["org"])
+@get("/api/teams", tags=["org"], **refusals())
 async def list_teams(caller: Caller) -> list[TeamOut]:
     """All teams."""
     return [team_out(t) for t in await Team.all().order_by("name")]
 
 
-@get("/api/teams/{team_id:int}", tags=["org"])
+@get("/api/teams/{team_id:int}", tags=["org"], **refusals(404, 422))
 async def get_team(team_id: IdParam, caller: Caller) -> dict[str, Any]:
     """One team, with its member count."""
     team = await Team.get_or_none(id=team_id)
@@ -109,14 +110,19 @@ async def get_team(team_id: IdParam, caller: Caller) -> dict[str, Any]:
     return {**msgspec.structs.asdict(team_out(team)), "members": members}
 
 
-@patch("/api/teams/{team_id:int}", tags=["org"])
+@patch("/api/teams/{team_id:int}", tags=["org"], **refusals(403, 404, 409, body=True))
 async def patch_team(team_id: IdParam, data: TeamPatch, caller: Caller, writer: Writer) -> TeamOut:
     """Rename a team or change its nickname or colour (admin)."""
     await writer.submit(cmd.UpdateTeam(team_id, _changes(data)), caller.actor)
     return team_out(await Team.get(id=team_id))
 
 
-@post("/api/members", status_code=HTTP_201_CREATED, tags=["org"])
+@post(
+    "/api/members",
+    status_code=HTTP_201_CREATED,
+    tags=["org"],
+    **refusals(403, 404, 409, body=True),
+)
 async def create_member(
     data: MemberIn, caller: Caller, writer: Writer, settings: Settings
 ) -> MemberOut:
@@ -127,7 +133,7 @@ async def create_member(
     return member_out(member, writer.policy, settings.today(), caller)
 
 
-@get("/api/members", tags=["org"])
+@get("/api/members", tags=["org"], **refusals(422))
 async def list_members(
     caller: Caller, settings: Settings, team_id: OptionalId = None
 ) -> list[MemberOut]:
@@ -138,7 +144,7 @@ async def list_members(
     return [member_out(m, policy, day, caller) for m in members]
 
 
-@get("/api/members/{member_id:int}", tags=["org"])
+@get("/api/members/{member_id:int}", tags=["org"], **refusals(404, 422))
 async def get_member(member_id: IdParam, caller: Caller, settings: Settings) -> MemberOut:
     """One member."""
     member = await Member.get_or_none(id=member_id)
@@ -147,7 +153,7 @@ async def get_member(member_id: IdParam, caller: Caller, settings: Settings) -> 
     return member_out(member, await current_policy(), settings.today(), caller)
 
 
-@patch("/api/members/{member_id:int}", tags=["org"])
+@patch("/api/members/{member_id:int}", tags=["org"], **refusals(403, 404, 409, body=True))
 async def patch_member(
     member_id: IdParam, data: MemberPatch, caller: Caller, writer: Writer, settings: Settings
 ) -> MemberOut:
@@ -158,7 +164,7 @@ async def patch_member(
     return member_out(member, writer.policy, settings.today(), caller)
 
 
-@post("/api/tokens", status_code=HTTP_201_CREATED, tags=["org"])
+@post("/api/tokens", status_code=HTTP_201_CREATED, tags=["org"], **refusals(403, 404, body=True))
 async def create_token(data: TokenIn, caller: Caller) -> TokenCreated:
     """Issue a token (admin): for a member (role from the member) or a display,
     integration or admin token with a label. The token is shown only in this response."""
@@ -184,7 +190,7 @@ async def create_token(data: TokenIn, caller: Caller) -> TokenCreated:
     return TokenCreated(id=row.id, token=secret, role=row.role, member_id=member_id, label=label)
 
 
-@get("/api/tokens", tags=["org"])
+@get("/api/tokens", tags=["org"], **refusals(403))
 async def list_tokens(caller: Caller) -> list[dict[str, Any]]:
     """Issued tokens without their secrets (admin)."""
     caller.require("admin")
@@ -201,7 +207,12 @@ async def list_tokens(caller: Caller) -> list[dict[str, Any]]:
     ]
 
 
-@delete("/api/tokens/{token_id:int}", status_code=HTTP_204_NO_CONTENT, tags=["org"])
+@delete(
+    "/api/tokens/{token_id:int}",
+    status_code=HTTP_204_NO_CONTENT,
+    tags=["org"],
+    **refusals(403, 404, 422),
+)
 async def revoke_token(token_id: IdParam, caller: Caller, store: LeaderboardStore) -> None:
     """Revoke a token (admin): it stops working at once, open websockets included."""
     caller.require("admin")
@@ -217,7 +228,7 @@ async def revoke_token(token_id: IdParam, caller: Caller, store: LeaderboardStor
         log.warning("could not announce revoked token %s (%s)", token_id, exc)
 
 
-@get("/api/me", tags=["org"])
+@get("/api/me", tags=["org"], **refusals())
 async def whoami(caller: Caller) -> dict[str, Any]:
     """Who the token belongs to: its role and, for sellers and managers, their member."""
     return {
@@ -229,7 +240,7 @@ async def whoami(caller: Caller) -> dict[str, Any]:
     }
 
 
-@post("/api/seasons", status_code=HTTP_201_CREATED, tags=["org"])
+@post("/api/seasons", status_code=HTTP_201_CREATED, tags=["org"], **refusals(403, 409, body=True))
 async def create_season(
     data: SeasonIn, caller: Caller, writer: Writer, settings: Settings
 ) -> SeasonOut:
@@ -241,7 +252,7 @@ async def create_season(
     return season_out(season, settings.today())
 
 
-@get("/api/seasons", tags=["org"])
+@get("/api/seasons", tags=["org"], **refusals())
 async def list_seasons(caller: Caller, settings: Settings) -> list[SeasonOut]:
     """All seasons, oldest first, marking the current one."""
     day = settings.today()
@@ -259,13 +270,13 @@ async def _policy_body() -> dict[str, Any]:
     }
 
 
-@get("/api/policy", tags=["org"])
+@get("/api/policy", tags=["org"], **refusals())
 async def get_policy(caller: Caller) -> dict[str, Any]:
     """The scoring policy in force."""
     return await _policy_body()
 
 
-@put("/api/policy", tags=["org"])
+@put("/api/policy", tags=["org"], **refusals(403, body=True))
 async def put_policy(data: dict[str, Any], caller: Caller, writer: Writer) -> Response[Any]:
     """Change policy keys (admin); keys not sent keep their value. Applies to later entries."""
     for key in ("version", "updated_at"):

@@ -16,11 +16,20 @@ from ..core.entries import KudosGiven, MentoringAwarded
 from ..core.points import from_cents, to_cents
 from ..engine.writer import Writer
 from ..schemas import Id, KudosResult, MentoringResult
-from .deps import REPLAYED, IdempotencyKey
+from .deps import REPLAYED, REPLAYED_HEADER, IdempotencyKey
+from .problems import refusals
 
 __all__ = ["routes"]
 
-Points = Annotated[float, Meta(gt=0, le=1000)]
+Points = Annotated[
+    float,
+    Meta(
+        ge=1,
+        le=1000,
+        description="1 up to the policy's kudos_max_points or mentoring_max_points, "
+        "with at most 2 decimals",
+    ),
+]
 Strength = Literal[
     "communicator", "big-picture", "closer", "coach", "product-expert", "listener", "organizer"
 ]
@@ -39,7 +48,13 @@ class MentoringIn(Struct, forbid_unknown_fields=True):
     note: Annotated[str, Meta(min_length=1, max_length=1000)]
 
 
-@post("/api/kudos", status_code=HTTP_201_CREATED, tags=["peers"])
+@post(
+    "/api/kudos",
+    status_code=HTTP_201_CREATED,
+    tags=["peers"],
+    response_headers=[REPLAYED_HEADER],
+    **refusals(403, 404, 409, body=True),
+)
 async def give_kudos(
     data: KudosIn, caller: Caller, writer: Writer, idempotency_key: IdempotencyKey = None
 ) -> Response[KudosResult]:
@@ -84,14 +99,20 @@ async def _weekly_left(writer: Writer, caller: Caller, what: str) -> dict[str, A
     }
 
 
-@get("/api/kudos/allowance", tags=["peers"])
+@get("/api/kudos/allowance", tags=["peers"], **refusals(403))
 async def kudos_allowance(caller: Caller, writer: Writer) -> dict[str, Any]:
     """How many kudos points the caller may still give this ISO week."""
     caller.require("seller", "manager")
     return await _weekly_left(writer, caller, "kudos")
 
 
-@post("/api/mentoring", status_code=HTTP_201_CREATED, tags=["peers"])
+@post(
+    "/api/mentoring",
+    status_code=HTTP_201_CREATED,
+    tags=["peers"],
+    response_headers=[REPLAYED_HEADER],
+    **refusals(403, 404, 409, body=True),
+)
 async def award_mentoring(
     data: MentoringIn, caller: Caller, writer: Writer, idempotency_key: IdempotencyKey = None
 ) -> Response[MentoringResult]:
@@ -114,7 +135,7 @@ async def award_mentoring(
     return Response(result, status_code=HTTP_201_CREATED, headers=_replayed(decision))
 
 
-@get("/api/mentoring/budget", tags=["peers"])
+@get("/api/mentoring/budget", tags=["peers"], **refusals(403))
 async def mentoring_budget(caller: Caller, writer: Writer) -> dict[str, Any]:
     """How many mentoring points the calling manager may still award this ISO week."""
     caller.require("manager")

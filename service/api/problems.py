@@ -1,34 +1,148 @@
-"""The single place where errors become RFC 9457 problem details."""
+"""The single place where errors become RFC 9457 problem details, and where the OpenAPI
+schema learns which of them each operation may answer."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIHeader, OpenAPIResponse, OpenAPIType, Operation, Schema
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from ..errors import HuddleError
 from ..outages import causes, outage
 
-__all__ = ["exception_handlers", "problem"]
+__all__ = [
+    "DocumentedOperation",
+    "ProblemDetails",
+    "exception_handlers",
+    "problem",
+    "refusals",
+]
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
-_TITLES = {
-    400: "Bad request",
-    401: "Not signed in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Request too large",
-    422: "Invalid request",
-    429: "Too many requests",
-    500: "Internal error",
-    503: "Unavailable",
+# each status Huddle answers with problem details: its title, and what it means (the
+# OpenAPI page's description of that answer)
+_STATUSES = {
+    400: ("Bad request", "The body cannot be read: not JSON, not UTF-8, or nested too deeply."),
+    401: (
+        "Not signed in",
+        "No token, or an unknown or revoked one: send 'Authorization: Bearer <token>'.",
+    ),
+    403: ("Not allowed", "The token is valid, but its role may not do this."),
+    404: ("Not found", "Something the request names does not exist."),
+    405: ("Method not allowed", "This address does not take this method."),
+    409: (
+        "Conflict",
+        "A duplicate, a wrong state, or a weekly allowance or budget that would be exceeded "
+        "(then `remaining` says what is left).",
+    ),
+    410: ("Gone", "A one-time link that has expired."),
+    413: ("Request too large", "The body is larger than 10 MB."),
+    422: (
+        "Invalid request",
+        "A value is invalid or breaks a rule; `errors` or `field` names it, and `detail` says "
+        "what is allowed.",
+    ),
+    429: ("Too many requests", "Too many attempts from this address; retry after `Retry-After`."),
+    500: ("Internal error", "A bug; it has been logged."),
+    503: (
+        "Unavailable",
+        "The database or Redis cannot be reached, or the service is starting or stopping; "
+        "nothing was recorded. Retry after `Retry-After` seconds.",
+    ),
 }
+_TITLES = {status: title for status, (title, _) in _STATUSES.items()}
+
+
+class FieldError(Struct):
+    """One invalid value of the request."""
+
+    message: str
+    key: Annotated[str, Meta(description="the field, parameter or header")] | UnsetType = UNSET
+    source: Annotated[str, Meta(description="body, query, path or header")] | UnsetType = UNSET
+
+
+class ProblemDetails(Struct):
+    """An RFC 9457 problem (``application/problem+json``): ``detail`` says in plain words
+    what was wrong and how to put it right; the other members appear where they apply."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    field: Annotated[str, Meta(description="the field that was wrong")] | UnsetType = UNSET
+    errors: list[FieldError] | UnsetType = UNSET
+    reason: (
+        Annotated[str, Meta(description="a code for pages to show their own text")] | UnsetType
+    ) = UNSET
+    remaining: Annotated[float, Meta(description="points left this week")] | UnsetType = UNSET
+    retry_after: Annotated[int, Meta(description="seconds to wait")] | UnsetType = UNSET
+
+
+_RETRY_AFTER = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.INTEGER, minimum=0),
+    description="seconds to wait before trying again",
+)
+_HEADERS = {
+    401: {"WWW-Authenticate": OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING))},
+    429: {"Retry-After": _RETRY_AFTER},
+    503: {"Retry-After": _RETRY_AFTER},
+}
+
+
+@dataclass
+class DocumentedOperation(Operation):
+    """An operation documented as Huddle answers: 401, 429 and 503 with their headers, and
+    no 400 of Litestar's own shape (Litestar documents one for every operation that has
+    parameters; Huddle answers invalid parameters with a 422 problem instead)."""
+
+    def __post_init__(self) -> None:
+        responses = self.responses or {}
+        for code, response in list(responses.items()):
+            if not isinstance(response, OpenAPIResponse) or not code.isdigit():
+                continue
+            if int(code) >= 400 and MEDIA_TYPE not in (response.content or {}):
+                del responses[code]  # Litestar's ValidationException body, never sent
+            elif headers := _HEADERS.get(int(code)):
+                response.headers = {**(response.headers or {}), **headers}
+
+
+def refusals(
+    *statuses: int,
+    token: bool = True,
+    body: bool = False,
+    operation: type[DocumentedOperation] = DocumentedOperation,
+    also: dict[int, ResponseSpec] | None = None,
+) -> dict[str, Any]:
+    """A route decorator's arguments documenting the problems an operation may answer: the
+    ``statuses`` named, 401 when it needs a token, 400, 413 and 422 when it reads a body,
+    and 503 always (a database or Redis that cannot be reached); ``also`` documents other
+    answers (a 200 beside the usual 201, say)."""
+    codes = {*statuses, 503}
+    if token:
+        codes.add(401)
+    if body:
+        codes |= {400, 413, 422}
+    return {
+        "responses": {
+            code: ResponseSpec(
+                ProblemDetails,
+                description=_STATUSES[code][1],
+                media_type=MEDIA_TYPE,
+                generate_examples=False,
+            )
+            for code in sorted(codes)
+        }
+        | (also or {}),
+        "operation_class": operation,
+    }
 
 
 def problem(status: int, detail: str, title: str | None = None, **extra: Any) -> Response[Any]:
@@ -69,7 +183,11 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     detail = exc.detail or _TITLES.get(exc.status_code, "Error")
     if exc.status_code == 404 and detail == "Not Found":
         detail = "There is nothing at this address; see /schema for the API."
-    return problem(exc.status_code, detail)
+    response = problem(exc.status_code, detail)
+    # what Litestar says in HTTP too: the methods a 405's address takes (Allow, which
+    # RFC 9110 requires of a 405)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def _unusable(exc: BaseException) -> tuple[int, str] | None:

@@ -13,7 +13,10 @@ from .points import from_cents
 
 __all__ = ["ActorView", "EntryAward", "FeedEntry", "feed_view"]
 
-Number = int | float
+# a JSON number: the value is written as it is (whole points stay 48, not 48.0), and
+# the OpenAPI schema says ``number`` (``int | float`` became oneOf integer/number there,
+# which no whole number passes)
+Number = float
 
 
 class ActorView(Struct):

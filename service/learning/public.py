@@ -3,13 +3,22 @@ rate-limited per client address."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Request, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.exceptions import SerializationException
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    RequestBody,
+    Schema,
+)
 
+from ..api.problems import DocumentedOperation, refusals
 from ..db.models import Member
 from ..engine.writer import Writer
 from ..errors import HuddleError, Invalid, TooManyRequests
@@ -131,7 +140,51 @@ def _error_page(lang: str, exc: HuddleError) -> Response[str]:
 _TOO_MANY = "Too many attempts from your address; please wait a few minutes and try again."
 
 
-@get("/f/{key:str}", include_in_schema=False)
+_ANSWER = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["rating"],
+    properties={
+        "rating": Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=5),
+        "comment": Schema(type=OpenAPIType.STRING, max_length=2000),
+    },
+)
+_PAGE = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+
+
+@dataclass
+class _PageOperation(DocumentedOperation):
+    """The customer's page: every answer may be the page (in the customer's language)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for response in (self.responses or {}).values():
+            if isinstance(response, OpenAPIResponse):
+                response.content = {**(response.content or {}), "text/html": _PAGE}
+
+
+@dataclass
+class _AnswerOperation(_PageOperation):
+    """The customer's answer, as JSON (JSON answers) or a browser's form (the page
+    answers, with the same statuses): the body is read by hand, so it is described here."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.request_body = RequestBody(
+            required=True,
+            content={
+                "application/json": OpenAPIMediaType(schema=_ANSWER),
+                "application/x-www-form-urlencoded": OpenAPIMediaType(schema=_ANSWER),
+            },
+        )
+
+
+@get(
+    "/f/{key:str}",
+    tags=["feedback"],
+    media_type=MediaType.HTML,
+    security=[{}],  # the customer has no token: the key is the permission
+    **refusals(404, 409, 410, 429, token=False, operation=_PageOperation),
+)
 async def feedback_form(key: str, request: Request[Any, Any, Any]) -> Response[str]:
     """The form the customer opens from the link."""
     lang = _lang(request)
@@ -146,7 +199,13 @@ async def feedback_form(key: str, request: Request[Any, Any, Any]) -> Response[s
     )
 
 
-@post("/f/{key:str}", tags=["feedback"], status_code=201)
+@post(
+    "/f/{key:str}",
+    tags=["feedback"],
+    status_code=201,
+    security=[{}],  # the customer has no token: the key is the permission
+    **refusals(404, 409, 410, 429, token=False, body=True, operation=_AnswerOperation),
+)
 async def feedback_submit(
     key: str, request: Request[Any, Any, Any], writer: Writer
 ) -> Response[Any]:

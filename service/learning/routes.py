@@ -11,6 +11,7 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Meta, Struct
 
+from ..api.problems import refusals
 from ..auth import Caller
 from ..boards import Boards
 from ..core.commands import PostStory, ReviewLoss
@@ -21,7 +22,7 @@ from ..db.queries import current_policy
 from ..engine.writer import Writer
 from ..errors import Forbidden, Invalid, NotFound
 from ..reads import pending_reviews, resolve_season
-from ..schemas import Id, IdParam, OptionalId
+from ..schemas import Id, IdParam, OptionalId, SeasonParam
 from ..settings import Settings
 from ..store.leaderboard import LeaderboardStore
 from . import export, feedback, insights
@@ -49,7 +50,12 @@ class FeedbackRequestIn(Struct, forbid_unknown_fields=True):
     meeting_on: date | None = None
 
 
-@post("/api/deals/{deal_id:int}/loss-review", status_code=HTTP_201_CREATED, tags=["learning"])
+@post(
+    "/api/deals/{deal_id:int}/loss-review",
+    status_code=HTTP_201_CREATED,
+    tags=["learning"],
+    **refusals(403, 404, 409, body=True),
+)
 async def post_loss_review(
     deal_id: IdParam, data: LossReviewIn, caller: Caller, writer: Writer
 ) -> dict[str, Any]:
@@ -69,7 +75,12 @@ async def post_loss_review(
     }
 
 
-@post("/api/deals/{deal_id:int}/story", status_code=HTTP_201_CREATED, tags=["learning"])
+@post(
+    "/api/deals/{deal_id:int}/story",
+    status_code=HTTP_201_CREATED,
+    tags=["learning"],
+    **refusals(403, 404, 409, body=True),
+)
 async def post_story(
     deal_id: IdParam, data: StoryIn, caller: Caller, writer: Writer
 ) -> dict[str, Any]:
@@ -86,7 +97,7 @@ async def post_story(
     }
 
 
-@get("/api/members/{member_id:int}/pending-reviews", tags=["learning"])
+@get("/api/members/{member_id:int}/pending-reviews", tags=["learning"], **refusals(404, 422))
 async def pending(member_id: IdParam, caller: Caller) -> list[dict[str, Any]]:
     """Lost deals of this member that still wait for their loss review."""
     if not await Member.exists(id=member_id):
@@ -94,9 +105,9 @@ async def pending(member_id: IdParam, caller: Caller) -> list[dict[str, Any]]:
     return await pending_reviews(member_id)
 
 
-@get("/api/insights/losses", tags=["learning"])
+@get("/api/insights/losses", tags=["learning"], **refusals(403, 404, 422))
 async def loss_insights(
-    caller: Caller, settings: Settings, team_id: OptionalId = None, season: str = "all"
+    caller: Caller, settings: Settings, team_id: OptionalId = None, season: SeasonParam = "all"
 ) -> dict[str, Any]:
     """Per loss question the yes/partly/no counts, weakest first, and the lessons written.
     Managers see their own team; admins any team or all."""
@@ -110,7 +121,12 @@ async def loss_insights(
     return {**result, "season_id": resolved.id if resolved else None}
 
 
-@post("/api/feedback-requests", status_code=HTTP_201_CREATED, tags=["learning"])
+@post(
+    "/api/feedback-requests",
+    status_code=HTTP_201_CREATED,
+    tags=["learning"],
+    **refusals(403, 404, 409, body=True),
+)
 async def post_feedback_request(
     data: FeedbackRequestIn, caller: Caller, settings: Settings, request: Request[Any, Any, Any]
 ) -> dict[str, Any]:
@@ -131,7 +147,7 @@ async def post_feedback_request(
     }
 
 
-@get("/api/feedback", tags=["learning"])
+@get("/api/feedback", tags=["learning"], **refusals(422))
 async def list_feedback(
     caller: Caller,
     team_id: OptionalId = None,
@@ -142,9 +158,9 @@ async def list_feedback(
     return await feedback.feedback_list(team_id, seller_id, limit)
 
 
-@get("/api/teams/{team_id:int}/strengths", tags=["learning"])
+@get("/api/teams/{team_id:int}/strengths", tags=["learning"], **refusals(404, 422))
 async def team_strengths(
-    team_id: IdParam, caller: Caller, settings: Settings, season: str = "all"
+    team_id: IdParam, caller: Caller, settings: Settings, season: SeasonParam = "all"
 ) -> dict[str, Any]:
     """Who the team's communicator, closer, coach... is, by how often peers named them."""
     if not await Team.exists(id=team_id):
@@ -153,9 +169,9 @@ async def team_strengths(
     return await insights.team_strengths(team_id, resolved.id if resolved else None)
 
 
-@get("/api/leaderboards/newcomers", tags=["boards"])
+@get("/api/leaderboards/newcomers", tags=["boards"], **refusals(404, 422))
 async def newcomer_board(
-    caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current"
+    caller: Caller, store: LeaderboardStore, settings: Settings, season: SeasonParam = "current"
 ) -> dict[str, Any]:
     """Rising stars: members within ``newcomer_days`` of joining, ranked among themselves."""
     resolved = await resolve_season(season, settings)
@@ -165,9 +181,9 @@ async def newcomer_board(
     return {"season_id": resolved.id if resolved else None, "entries": entries}
 
 
-@get("/api/leaderboards/most-improved", tags=["boards"])
+@get("/api/leaderboards/most-improved", tags=["boards"], **refusals(404, 422))
 async def most_improved(
-    caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current"
+    caller: Caller, store: LeaderboardStore, settings: Settings, season: SeasonParam = "current"
 ) -> dict[str, Any]:
     """Points this season against the member's own average of earlier seasons."""
     resolved = await resolve_season(season, settings)
@@ -179,17 +195,26 @@ async def most_improved(
     }
 
 
+# Litestar adds "; charset=utf-8" to text types itself (naming it here sent it twice)
+CSV = "text/csv"
+
+
 def _csv(rows: Any, name: str) -> Stream:
     return Stream(
         rows,
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
-@get("/api/export/boards.csv", tags=["export"])
+@get(
+    "/api/export/boards.csv",
+    tags=["export"],
+    media_type=CSV,
+    **refusals(403, 404, 422),
+)
 async def export_boards(
-    caller: Caller, store: LeaderboardStore, settings: Settings, season: str = "current"
+    caller: Caller, store: LeaderboardStore, settings: Settings, season: SeasonParam = "current"
 ) -> Stream:
     """The member board with every category, as CSV (admin)."""
     caller.require("admin")
@@ -199,7 +224,7 @@ async def export_boards(
     return _csv(export.to_csv(export.BOARD_HEADER, rows), f"huddle-board-{season_id or 'all'}.csv")
 
 
-@get("/api/export/ledger.csv", tags=["export"])
+@get("/api/export/ledger.csv", tags=["export"], media_type=CSV, **refusals(403))
 async def export_ledger(caller: Caller) -> Stream:
     """Every ledger entry with its awards, one row per award, as CSV (admin)."""
     caller.require("admin")

@@ -12,6 +12,7 @@ from litestar import Litestar, Request, WebSocket, post, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.status_codes import HTTP_201_CREATED
 
+from ..api.problems import refusals
 from ..auth import Caller, authenticate
 from ..core.commands import MAX_ID
 from ..db.models import Team, Token
@@ -111,7 +112,7 @@ async def _redeem(socket: WebSocket[Any, Any, Any], ticket: str) -> Caller:
     return caller
 
 
-@post("/api/live/ticket", status_code=HTTP_201_CREATED, tags=["live"])
+@post("/api/live/ticket", status_code=HTTP_201_CREATED, tags=["live"], **refusals())
 async def live_ticket(
     request: Request[Any, Any, Any], caller: Caller, settings: Settings
 ) -> dict[str, Any]:
