@@ -116,3 +116,26 @@ async def test_dates_before_1970_are_refused(api: Api) -> None:
     season = {"name": "Old", "starts_on": "0001-01-01", "ends_on": "0001-12-31"}
     r = await api.client.post("/api/seasons", json=season, headers=api.auth())
     assert r.status_code == 422 and "1970" in r.json()["detail"]
+
+
+async def test_a_wrong_choice_lists_the_allowed_values_and_types_are_in_words(api: Api) -> None:
+    """ "A admin token" and "Expected `int | null`" were what a refused request said."""
+    before = await api.ledger()
+    for path, body, field, allowed in (
+        ("/api/tokens", {"role": "superuser"}, "role", ["admin", "display", "integration"]),
+        ("/api/deals", {"seller_id": 1, "outcome": "maybe", "amount": 1, "customer": "C"},
+         "outcome", ["lost", "won"]),
+        ("/api/goals", {"team_id": 1, "metric": "smiles", "target": 5}, "metric",
+         ["deals", "revenue"]),
+    ):  # fmt: skip
+        r = await api.client.post(path, json=body, headers=api.auth())
+        assert r.status_code == 422, (path, r.text)
+        error = r.json()["errors"][0]
+        assert error["key"] == field and sorted(error["allowed"]) == allowed, r.json()
+        assert all(value in r.json()["detail"] for value in allowed)
+    body = {"seller_id": "x", "outcome": "won", "amount": 1, "customer": "C"}
+    r = await api.client.post("/api/deals", json=body, headers=api.auth())
+    assert r.status_code == 422
+    assert "seller_id: expected a whole number or null, got text" in r.json()["detail"]
+    assert "`" not in r.json()["detail"]
+    assert await api.ledger() == before

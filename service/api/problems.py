@@ -4,6 +4,7 @@ schema learns which of them each operation may answer."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIHeader, OpenAPIResponse, OpenAPIType, Operation, Schema
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType, inspect
 
 from ..errors import HuddleError
 from ..outages import causes, outage
@@ -67,6 +68,9 @@ class FieldError(Struct):
     message: str
     key: Annotated[str, Meta(description="the field, parameter or header")] | UnsetType = UNSET
     source: Annotated[str, Meta(description="body, query, path or header")] | UnsetType = UNSET
+    allowed: (
+        Annotated[list[str | int], Meta(description="the values the field may take")] | UnsetType
+    ) = UNSET
 
 
 class ProblemDetails(Struct):
@@ -163,7 +167,7 @@ def _huddle_error(_: Request[Any, Any, Any], exc: HuddleError) -> Response[Any]:
     return problem(exc.status, exc.detail, exc.title, **exc.extra)
 
 
-def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors = exc.extra if isinstance(exc.extra, list) else []
     parts = []
     for err in errors:
@@ -172,9 +176,91 @@ def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Re
             if err.get("source") == "header":  # name the header as it is sent
                 where = str(where).replace("_", "-").title()
                 err["key"] = where
-            parts.append(f"{where}: {err.get('message', 'invalid')}")
+            message = _in_words(str(err.get("message", "invalid")))
+            allowed = _allowed(request, str(err.get("key") or ""), err.get("source"))
+            if allowed and message.startswith("Invalid enum value"):
+                message = f"{message.removeprefix('Invalid enum value ')} is not one of: "
+                message += ", ".join(map(str, allowed))
+                err["allowed"] = allowed
+            err["message"] = message
+            parts.append(f"{where}: {message}")
     detail = "The request is not valid: " + ("; ".join(parts) if parts else exc.detail) + "."
     return problem(422, detail, errors=errors)
+
+
+# msgspec's names for JSON types, as the sender of a request would say them
+_TYPE_WORDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "decimal": "a number",
+    "str": "text",
+    "bool": "true or false",
+    "null": "null",
+    "array": "a list",
+    "object": "an object",
+    "datetime": "a date and time with an offset, like 2026-11-20T14:00:00+01:00",
+    "date": "a date like 2026-11-20",
+}
+_EXPECTED = re.compile(r"Expected `([^`]+)`, got `([^`]+)`")
+
+
+def _in_words(message: str) -> str:
+    """ "Expected `int | null`, got `str`" → "expected a whole number or null, got text"."""
+
+    def words(kinds: str) -> str:
+        return " or ".join(_TYPE_WORDS.get(k.strip(), k.strip()) for k in kinds.split("|"))
+
+    return _EXPECTED.sub(
+        lambda m: f"expected {words(m.group(1))}, got {words(m.group(2))}", message
+    )
+
+
+def _allowed(request: Request[Any, Any, Any], key: str, source: Any) -> list[Any] | None:
+    """The values a field of the request may take, when it is a choice (a Literal or an
+    Enum); None otherwise. ``key`` is the field's path (``member_targets[0].metric``)."""
+    try:
+        params = request.route_handler.parsed_fn_signature.parameters
+    except Exception:  # no handler resolved (a 404): nothing to name
+        return None
+    path = [p for p in re.split(r"[.\[\]]+", key) if p]
+    if source == "body":
+        field = params.get("data")
+    else:
+        field = params.get(path[0]) if path else None
+        path = []
+    if field is None:
+        return None
+    try:
+        info = inspect.type_info(field.annotation)
+    except Exception:  # a type msgspec cannot describe
+        return None
+    for name in path:
+        info = _one(info)
+        if isinstance(info, inspect.StructType):
+            found = next((f for f in info.fields if f.encode_name == name), None)
+            if found is None:
+                return None
+            info = found.type
+        elif isinstance(info, inspect.ListType | inspect.SetType | inspect.VarTupleType):
+            info = info.item_type
+        else:
+            return None
+    values: list[Any] = []
+    for kind in info.types if isinstance(info, inspect.UnionType) else (info,):
+        if isinstance(kind, inspect.LiteralType):
+            values += list(kind.values)
+        elif isinstance(kind, inspect.EnumType):
+            values += [member.value for member in kind.cls]
+    return values or None
+
+
+def _one(info: inspect.Type) -> inspect.Type:
+    """An optional type's type (``X | None`` → ``X``)."""
+    if isinstance(info, inspect.UnionType):
+        kinds = [t for t in info.types if not isinstance(t, inspect.NoneType)]
+        if len(kinds) == 1:
+            return kinds[0]
+    return info
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
