@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .core.entries import Actor
 from .db.models import Token
-from .errors import Forbidden, Unauthorized
+from .errors import Unauthorized, wrong_role
 
 __all__ = ["ROLES", "Caller", "authenticate", "hash_token", "new_token"]
 
@@ -28,9 +28,7 @@ class Caller:
 
     def require(self, *roles: str) -> None:
         if self.role not in roles:
-            raise Forbidden(
-                f"A {self.role} token cannot do this; it needs one of: {', '.join(roles)}."
-            )
+            raise wrong_role(self.role, roles)
 
     @property
     def actor(self) -> Actor:

@@ -28,6 +28,7 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "Unavailable",
+    "wrong_role",
 ]
 
 
@@ -85,3 +86,18 @@ class TooManyRequests(HuddleError):
 class Unavailable(HuddleError):
     status = 503
     title = "Unavailable"
+
+
+def wrong_role(role: str, allowed: tuple[str, ...]) -> Forbidden:
+    """The refusal of a token whose role may not do something, naming the roles that may:
+    "An admin token cannot do this; it needs a seller or manager token."."""
+    names = list(allowed)
+    needed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return Forbidden(
+        f"{_article(role).capitalize()} {role} token cannot do this; "
+        f"it needs {_article(names[0])} {needed} token."
+    )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -139,3 +139,15 @@ async def test_a_wrong_choice_lists_the_allowed_values_and_types_are_in_words(ap
     assert "seller_id: expected a whole number or null, got text" in r.json()["detail"]
     assert "`" not in r.json()["detail"]
     assert await api.ledger() == before
+
+
+async def test_a_refused_role_reads_as_english(api: Api) -> None:
+    display = await api.role_token("display")
+    r = await api.client.get("/api/tokens", headers=api.auth(display))
+    assert r.status_code == 403
+    assert r.json()["detail"] == "A display token cannot do this; it needs an admin token."
+    r = await api.client.post(
+        "/api/kudos", json={"to_member_id": 1, "points": 1, "message": "m"}, headers=api.auth()
+    )
+    assert r.status_code == 403
+    assert r.json()["detail"].startswith("An admin token cannot do this; it needs a ")

@@ -15,7 +15,7 @@ from typing import Any
 
 from msgspec import Struct
 
-from ..errors import Forbidden
+from ..errors import wrong_role
 from .calendar import iso_week, local_date
 from .entries import (
     Actor,
@@ -279,9 +279,7 @@ Decider = Callable[[Any, Actor, State, Context], Decision]
 
 def require(actor: Actor, *roles: str) -> None:
     if actor.role not in roles:
-        raise Forbidden(
-            f"A {actor.role} token cannot do this; it needs one of: {', '.join(roles)}."
-        )
+        raise wrong_role(actor.role, roles)
 
 
 def new_entry(
