@@ -206,5 +206,5 @@ async def resolve_season(value: str | None, settings: Settings) -> Season | None
         )
     season = await Season.get_or_none(id=int(value))
     if season is None:
-        raise NotFound(f"There is no season {value}.")
+        raise NotFound(f"There is no season {value}.", field="season")
     return season
