@@ -640,6 +640,17 @@ def verdict(out: dict[str, Any], floors: dict[int, float]) -> list[str]:
                 f"so this design tops out near {r['ok_per_s'] / lock['held_share']:,.0f}/s "
                 "here whatever the spare CPU"
             )
+        elif lock and c["server"] < 0.8 * (os.cpu_count() or 2):
+            # neither the cores nor the lock are full: each client waits one whole cycle
+            # of its worker's writer (Little's law: rate = clients / time per request)
+            bound.append(
+                f"latency, not capacity: the server used {c['server']:.1f} cores and the "
+                f"lock was {lock_text(lock)}; with {r['clients']} clients, each answered "
+                f"after {r['p50_ms']:.0f} ms (p50), the rate is {r['clients']} / "
+                f"{r['p50_ms'] / 1000:.3f} s ≈ {r['clients'] * 1000 / r['p50_ms']:,.0f}/s: "
+                "a request waits for its worker's batch (lock, catch-up, decide, insert, "
+                "commit), the Redis apply, and its answer"
+            )
         if anchor:
             # the server's CPU budget: the machine's cores less what the database, Redis and
             # wrk used at this rate (they grow with it, so this is generous)
