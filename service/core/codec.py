@@ -59,33 +59,7 @@ def entry_from_row(
     awards: tuple[Award, ...] = (),
 ) -> Entry:
     """An entry as read back from its row (``data`` parsed or raw JSON)."""
-    decoder = _DECODERS.get(kind)
-    if decoder is not None and isinstance(data, str | bytes):
-        try:
-            payload, extras = decoder.decode(data), _EXTRAS.decode(data)
-        except msgspec.ValidationError:
-            pass  # an older ledger's looser shape: the lenient path below
-        else:
-            return Entry(
-                seq=seq,
-                occurred_at=occurred_at,
-                recorded_at=recorded_at,
-                week=week,
-                actor=Actor(actor_role, actor_token_id, actor_member_id),
-                policy_id=policy_id,
-                payload=payload,
-                member_id=member_id,
-                team_id=team_id,
-                season_id=season_id,
-                awards=awards,
-                events=extras.events,
-                names=extras.names,
-                id=id,
-            )
-    fields = dict(msgspec.json.decode(data) if isinstance(data, str | bytes) else data)
-    names = fields.pop("names", None) or {}
-    events = fields.pop("events", None) or []
-    fields["kind"] = kind
+    payload, events, names = _data(kind, data)
     return Entry(
         seq=seq,
         occurred_at=occurred_at,
@@ -93,12 +67,34 @@ def entry_from_row(
         week=week,
         actor=Actor(actor_role, actor_token_id, actor_member_id),
         policy_id=policy_id,
-        payload=msgspec.convert(fields, Payload, strict=False),  # type: ignore[arg-type]
+        payload=payload,
         member_id=member_id,
         team_id=team_id,
         season_id=season_id,
         awards=awards,
-        events=tuple(msgspec.convert(events, list[Event], strict=False)),  # type: ignore[arg-type]
-        names={int(k): v for k, v in names.items()},
+        events=events,
+        names=names,
         id=id,
+    )
+
+
+def _data(
+    kind: str, data: dict[str, Any] | str | bytes
+) -> tuple[Any, tuple[Any, ...], dict[int, str]]:
+    """The payload, events and names a row's ``data`` holds."""
+    decoder = _DECODERS.get(kind)
+    if decoder is not None and isinstance(data, str | bytes):
+        try:
+            extras = _EXTRAS.decode(data)
+            return decoder.decode(data), extras.events, extras.names
+        except msgspec.ValidationError:
+            pass  # an older ledger's looser shape: the lenient path below
+    fields = dict(msgspec.json.decode(data) if isinstance(data, str | bytes) else data)
+    names = fields.pop("names", None) or {}
+    events = fields.pop("events", None) or []
+    fields["kind"] = kind
+    return (
+        msgspec.convert(fields, Payload, strict=False),
+        tuple(msgspec.convert(events, list[Event], strict=False)),  # type: ignore[arg-type]
+        {int(k): v for k, v in names.items()},
     )
