@@ -28,7 +28,6 @@ __all__ = ["BATCH_BUCKETS", "Metrics", "live_boards", "render"]
 log = logging.getLogger(__name__)
 BATCH_BUCKETS = (1, 4, 16, 64, 256)
 FLUSH_SECONDS = 1.0
-_MICRO = "\x00us"  # marks a pending count of microseconds (added as seconds)
 LIVE_TTL = 30
 
 HELP = {
@@ -78,6 +77,7 @@ class Metrics:
         self.live_key = f"{prefix}:metrics:live"
         self.me = f"{socket.gethostname()}:{os.getpid()}"
         self.pending: Counter[str] = Counter()
+        self.seconds: dict[str, float] = {}  # counters of seconds (added as floats)
         self.live_boards = lambda: 0  # set by the live hub
         self._task: asyncio.Task[None] | None = None
 
@@ -85,8 +85,9 @@ class Metrics:
         self.pending[_series(name, sorted(labels.items()))] += n
 
     def add(self, name: str, seconds: float, **labels: str) -> None:
-        """A counter of seconds (kept in microseconds until it is added to Redis)."""
-        self.pending[_series(name, sorted(labels.items())) + _MICRO] += round(seconds * 1e6)
+        """A counter of seconds."""
+        series = _series(name, sorted(labels.items()))
+        self.seconds[series] = self.seconds.get(series, 0.0) + seconds
 
     def batch(self, size: int) -> None:
         self.count("huddle_batches_total")
@@ -100,17 +101,19 @@ class Metrics:
 
     async def flush(self) -> None:
         counts, self.pending = self.pending, Counter()
+        seconds, self.seconds = self.seconds, {}
         pipe = self.redis.pipeline(transaction=False)
         for field, n in counts.items():
-            if field.endswith(_MICRO):
-                pipe.hincrbyfloat(self.key, field.removesuffix(_MICRO), n / 1e6)
-            else:
-                pipe.hincrby(self.key, field, n)
+            pipe.hincrby(self.key, field, n)
+        for field, value in seconds.items():
+            pipe.hincrbyfloat(self.key, field, value)
         pipe.hset(self.live_key, self.me, f"{self.live_boards()}:{int(time.time())}")
         try:
             await pipe.execute()
         except (RedisError, OSError):
             self.pending.update(counts)  # kept for the next try
+            for field, value in seconds.items():
+                self.seconds[field] = self.seconds.get(field, 0.0) + value
             raise
 
     def start(self) -> None:
