@@ -71,7 +71,9 @@ class RedisFeed:
                     await pubsub.ping()
                     continue
                 if message["channel"] == self.store.channel:
-                    await self.hub.on_entry(message["data"])
+                    # one message per applied batch: its entries, one per line, in seq order
+                    for line in message["data"].split("\n"):
+                        await self.hub.on_entry(line)
                 elif message["channel"] == self.store.control_channel:
                     await self._control(message["data"])
         finally:

@@ -4,10 +4,12 @@
 -- KEYS[3]  the capped entry stream
 -- ARGV[1]  pub/sub channel for entries   ARGV[2]  stream length to keep
 -- ARGV[3]  the key prefix of the boards
--- ARGV[4..] one entry each, cjson-encoded:
---          [seq, message or null, [[member, team, season or 0, category, cents], ...]]
---          a null message means "do not stream or publish" (replaying history).
---          Ids and cents are integers; cjson reads them as doubles, exact below 2^53.
+-- ARGV[4..] two per entry:
+--          its head, cjson-encoded: [seq, [[member, team, season or 0, category, cents], ...]]
+--          its live message (JSON text), or '' for "do not stream or publish" (history).
+--          The message is its own argument so that it is never decoded here: the script
+--          only copies it. Ids and cents are integers; cjson reads them as doubles, exact
+--          below 2^53.
 --
 -- Where an award counts (the same layout as LeaderboardStore._increments, which the
 -- rebuild uses; test_load_sums_equals_incremental holds the two together): for scope
@@ -19,50 +21,57 @@
 -- fine on the one Redis we run; it would not be on a Redis Cluster.
 --
 -- Rules: an entry with seq <= applied was applied already (by another writer) and is
--- skipped; seq = applied + 1 is applied; a larger seq is parked in KEYS[2] and applied,
--- in order, by whichever call fills the gap before it. ``applied`` < 0 means a rebuild
--- is under way: every entry parks until the rebuild sets the base seq.
+-- skipped; seq = applied + 1 is applied; a larger seq is parked in KEYS[2] (its head and
+-- its message, joined by a newline) and applied, in order, by whichever call fills the
+-- gap before it. ``applied`` < 0 means a rebuild is under way: every entry parks until
+-- the rebuild sets the base seq.
 --
 -- The increments of every entry applied in one call are summed first and written once
--- per (board, member) at the end: the script runs atomically, so no reader can tell.
--- Redis does not roll a script back, so everything that can fail (decoding, checking)
--- runs before the first write. Returns {applied seq after the call, entries parked}.
+-- per (board, member) at the end, and the messages of the entries applied go out in ONE
+-- publish, joined by newlines (JSON text has none of its own): the script runs
+-- atomically, so no reader can tell. Redis does not roll a script back, so everything
+-- that can fail (decoding, checking) runs before the first write. Returns {applied seq
+-- after the call, entries parked}.
 local applied_key, parked_key, stream_key = KEYS[1], KEYS[2], KEYS[3]
 local channel, stream_length, prefix = ARGV[1], ARGV[2], ARGV[3]
-local FIRST = 4 -- the first ARGV that is an entry
+local FIRST = 4 -- the first ARGV that is an entry's head
 
 local function whole(x)
   return type(x) == 'number' and x % 1 == 0 and x > -9007199254740992 and x < 9007199254740992
 end
 
-local function decode(raw)
-  local ok, entry = pcall(cjson.decode, raw)
-  if not ok or type(entry) ~= 'table' or type(entry[3]) ~= 'table' then
+local function decode(head, message)
+  local ok, entry = pcall(cjson.decode, head)
+  if not ok or type(entry) ~= 'table' or type(entry[2]) ~= 'table' then
     return nil
   end
   local seq = tonumber(entry[1])
-  if not seq or seq < 1 or seq % 1 ~= 0 then
+  if not seq or seq < 1 or seq % 1 ~= 0 or type(message) ~= 'string' then
     return nil
   end
-  if entry[2] ~= cjson.null and type(entry[2]) ~= 'string' then
-    return nil
-  end
-  for _, award in ipairs(entry[3]) do
+  for _, award in ipairs(entry[2]) do
     if type(award) ~= 'table' or not whole(award[1]) or not whole(award[2])
       or not whole(award[3]) or type(award[4]) ~= 'string' or not whole(award[5]) then
       return nil
     end
   end
-  entry.seq = seq
-  entry.raw = raw
-  return entry
+  return {seq = seq, awards = entry[2], message = message, head = head}
 end
 
+-- a parked entry: its head and its message, joined by the first newline
+local function unpark(raw)
+  local cut = string.find(raw, '\n', 1, true)
+  return decode(string.sub(raw, 1, cut - 1), string.sub(raw, cut + 1))
+end
+
+if (#ARGV - FIRST + 1) % 2 ~= 0 then
+  return redis.error_reply('apply_batch: an entry without its message')
+end
 local batch = {}
-for i = FIRST, #ARGV do
-  local entry = decode(ARGV[i])
+for i = FIRST, #ARGV, 2 do
+  local entry = decode(ARGV[i], ARGV[i + 1])
   if not entry then
-    return redis.error_reply('apply_batch: malformed entry #' .. (i - FIRST + 1))
+    return redis.error_reply('apply_batch: malformed entry #' .. ((i - FIRST) / 2 + 1))
   end
   batch[#batch + 1] = entry
 end
@@ -89,13 +98,14 @@ local function add(key, member, cents)
   board[member] = (board[member] or 0) + cents
 end
 
+-- ids are below 2^31: tostring writes them as whole numbers
 local function count(award)
-  local member = string.format('%d', award[1])
-  local team = string.format('%d', award[2])
+  local member = tostring(award[1])
+  local team = tostring(award[2])
   local season, category, cents = award[3], award[4], award[5]
   local scopes = {'all'}
   if season ~= 0 then
-    scopes[2] = string.format('s%d', season)
+    scopes[2] = 's' .. tostring(season)
   end
   for _, scope in ipairs(scopes) do
     local members = prefix .. ':m:' .. scope .. ':'
@@ -107,18 +117,19 @@ local function count(award)
   end
 end
 
+local published = {}
 local function apply(entry)
-  for _, award in ipairs(entry[3]) do
+  for _, award in ipairs(entry.awards) do
     count(award)
   end
-  local message = entry[2]
-  if message ~= cjson.null then
+  local message = entry.message
+  if message ~= '' then
     if entry.seq > stream_top then
       redis.call('XADD', stream_key, 'MAXLEN', stream_length,
         string.format('%d-0', entry.seq), 'entry', message)
       stream_top = entry.seq
     end
-    redis.call('PUBLISH', channel, message)
+    published[#published + 1] = message
   end
   applied = entry.seq
 end
@@ -133,7 +144,7 @@ local function drain()
     end
     redis.call('HDEL', parked_key, field)
     parked = parked - 1
-    apply(decode(raw))  -- checked when it was parked
+    apply(unpark(raw))  -- checked when it was parked
   end
 end
 
@@ -143,13 +154,17 @@ for _, entry in ipairs(batch) do
     apply(entry)
     drain()
   elseif entry.seq > applied + 1 then
-    parked = parked + redis.call('HSETNX', parked_key, string.format('%d', entry.seq), entry.raw)
+    parked = parked + redis.call('HSETNX', parked_key, string.format('%d', entry.seq),
+      entry.head .. '\n' .. entry.message)
   end
 end
 for key, board in pairs(sums) do
   for member, cents in pairs(board) do
     redis.call('ZINCRBY', key, string.format('%d', cents), member)
   end
+end
+if #published > 0 then
+  redis.call('PUBLISH', channel, table.concat(published, '\n'))
 end
 if applied ~= start then
   redis.call('SET', applied_key, string.format('%d', applied))

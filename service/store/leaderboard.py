@@ -110,13 +110,14 @@ class LeaderboardStore:
 
     # -- writes -------------------------------------------------------------------------
     @staticmethod
-    def _encode(entry: PendingEntry, publish: bool) -> bytes:
-        """One entry as apply_batch.lua reads it: [seq, message or null, awards], each
-        award [member, team, season or 0, category, cents]; the script builds the keys."""
+    def _encode(entry: PendingEntry, publish: bool) -> tuple[bytes, str]:
+        """One entry as apply_batch.lua reads it: its head [seq, awards], each award
+        [member, team, season or 0, category, cents] (the script builds the keys), and its
+        message ('' when it is not to be published)."""
         awards = [
             (a.member_id, a.team_id, a.season_id or 0, a.category, a.cents) for a in entry.awards
         ]
-        return _json.encode((entry.seq, entry.message if publish else None, awards))
+        return _json.encode((entry.seq, awards)), entry.message if publish else ""
 
     async def load_script(self) -> None:
         for name, source in _SCRIPTS.items():
@@ -137,7 +138,8 @@ class LeaderboardStore:
         the boards are level with afterwards."""
         keys = [self._make_key("applied"), self._make_key("parked"), self._make_key("stream")]
         args: list[str | bytes] = [self.channel, str(self.stream_length), self.prefix]
-        args += [self._encode(entry, publish) for entry in entries]
+        for entry in entries:
+            args.extend(self._encode(entry, publish))
         reply = await self._run("apply_batch", keys, args)
         assert isinstance(reply, list)  # [applied seq, entries parked]
         return int(reply[0])
