@@ -210,3 +210,43 @@ async def test_everything_at_once_over_two_instances(pair):
     assert kinds["kudos"] == 10 and kinds["mentoring"] == 10
     assert kinds["deal.won"] == 15 + 3  # 15 without external_id, 3 distinct external_ids
     assert award_sums(entries, "bonus") == {m["id"]: 25 for m in (*members, manager)}
+
+
+async def test_a_failed_batch_releases_the_ledger_lock(pair, settings):
+    """A batch PostgreSQL refuses on one instance answers 503 and saves nothing; its
+    writer lets go of the ledger's lock at once (the other instance writes straight
+    away) and writes again itself on its next batch. Both ways a batch appends: one
+    statement (inserts only), and a transaction (a deal that moves a goal)."""
+    import asyncpg
+
+    season = await pair.admin.season()
+    team, (seller,) = await pair.squad(1)
+    goal = {"team_id": team["id"], "season_id": season["id"], "metric": "revenue", "target": 9e6}
+    await pair.admin.post("/api/goals", goal, expect=201)
+    _, (other,) = await pair.squad(1)
+    conn = await asyncpg.connect(settings.db_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+        )
+        for table, trigger_on, seller_id in (
+            ("deal", "BEFORE INSERT", other["id"]),  # one statement
+            ("goal", "BEFORE UPDATE", seller["id"]),  # a transaction
+        ):
+            await conn.execute(
+                f"CREATE TRIGGER refuse {trigger_on} ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+            before = len(await pair.admin.ledger())
+            r = await pair.apis[0].deal(seller_id, 1000, expect=503)
+            assert "nothing was recorded" in r.json()["detail"]
+            assert len(await pair.admin.ledger()) == before
+            await conn.execute(f"DROP TRIGGER refuse ON {table}")
+            # the other instance is not left waiting for a lock nobody will release
+            await asyncio.wait_for(pair.apis[1].deal(seller_id, 1000, expect=201), 10)
+            await asyncio.wait_for(pair.apis[0].deal(seller_id, 1000, expect=201), 10)
+            assert len(await pair.admin.ledger()) == before + 2
+    finally:
+        await conn.close()
+    await assert_ledger_whole(pair)

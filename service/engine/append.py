@@ -1,8 +1,9 @@
 """Appending a batch of decided entries: the ledger rows, their awards, and the tables
 that answer questions about them (deals, kudos, goals, badges, ...), in bulk.
 
-Rows are grouped per table and inserted in foreign-key order with one ``executemany``
-each; goal progress carries absolute values, so its updates can simply run in order.
+Rows are grouped per table and inserted in foreign-key order (``Sql.insert_all``: one
+statement on PostgreSQL); goal progress carries absolute values, so its updates can
+simply run in order, after the inserts and in the same transaction.
 """
 
 from __future__ import annotations
@@ -240,17 +241,22 @@ class _Batch:
 
     async def write(self, seq: int) -> None:
         tables = [(t, _TABLES[t], self.rows[t]) for t in _TABLES if self.rows.get(t)]
-        await self.sql.insert_all(tables, seq)
-        if self.reviews:
-            # the review keeps the deal's team and season (insights count by them)
-            await self.sql.many(
-                "INSERT INTO loss_review (id, entry_id, deal_id, member_id, team_id, "
-                "season_id, answers, lesson) SELECT ?, ?, d.id, ?, d.team_id, d.season_id, "
-                "?, ? FROM deal d WHERE d.id = ?",
-                self.reviews,
-            )
-        for (table, where, key), changes in self.after.items():
-            await self.sql.update(table, changes, where, key)
+        if not self.reviews and not self.after:
+            # only inserts: on PostgreSQL one statement, which commits and unlocks
+            await self.sql.insert_all(tables, seq, unlock=self.sql.pg)
+            return
+        async with self.sql.transaction():
+            await self.sql.insert_all(tables, seq)
+            if self.reviews:
+                # the review keeps the deal's team and season (insights count by them)
+                await self.sql.many(
+                    "INSERT INTO loss_review (id, entry_id, deal_id, member_id, team_id, "
+                    "season_id, answers, lesson) SELECT ?, ?, d.id, ?, d.team_id, d.season_id, "
+                    "?, ? FROM deal d WHERE d.id = ?",
+                    self.reviews,
+                )
+            for (table, where, key), changes in self.after.items():
+                await self.sql.update(table, changes, where, key)
 
 
 def _deal(batch: _Batch, entry: Entry) -> None:

@@ -1,20 +1,36 @@
 """The engine's SQL: the write lock, catch-up reads, batch look-ups and bulk appends.
 
-Raw statements on the transaction's connection (Tortoise's client): a batch of hundreds
-of entries is a handful of ``executemany`` calls, not an ORM object per row. Queries are
-written with ``?`` and numbered for PostgreSQL; values are converted per dialect (SQLite
-keeps times and decimals as text, the way Tortoise's models read them back).
+Raw statements, not an ORM object per row: a batch of hundreds of entries is one
+statement per table on SQLite and one statement in all on PostgreSQL. Queries are written
+with ``?`` and numbered for PostgreSQL; values are converted per dialect (SQLite keeps
+times and decimals as text, the way Tortoise's models read them back).
+
+The write lock differs by database:
+
+- **SQLite**: one transaction per batch on Tortoise's connection; its first statement
+  (an update of the ``seq`` counter row) takes the database's write lock.
+- **PostgreSQL**: the writer's own connection (``WriteConnection``), never a pooled one,
+  holds the ledger's advisory lock across statements. ``huddle_begin_write`` (migration
+  0006) takes it, waits for the last holder's append to commit, and returns the entries
+  after the writer's own: lock and catch-up in one round trip. The batch is then
+  appended by one statement that commits on its own and releases the lock as its last
+  step; the next holder waits on the counter row until that commit is done, so it never
+  reads a ledger without it. A batch that also updates rows (goal progress, a feedback
+  link used) appends in a transaction and releases the lock after its commit.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import msgspec
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -22,7 +38,10 @@ from ..core.codec import entry_from_row
 from ..core.commands import DealRef, FeedbackRef
 from ..core.entries import Award, Entry
 
-__all__ = ["ENTRY_COLUMNS", "ID_TABLES", "Sql"]
+__all__ = ["ENTRY_COLUMNS", "ID_TABLES", "LEDGER_LOCK", "Sql", "WriteConnection"]
+
+# the ledger's advisory lock on PostgreSQL ('hudd' in ASCII; migration 0006 uses it too)
+LEDGER_LOCK = 0x68756464
 
 ENTRY_COLUMNS = (
     "id, seq, kind, occurred_at, recorded_at, week, actor_role, actor_token_id, "
@@ -51,11 +70,13 @@ _DEAL_COLUMNS = (
 
 
 class Sql:
-    """SQL on one connection (inside the write transaction, or a plain read)."""
+    """SQL on one connection: Tortoise's (the SQLite write transaction, or a plain read)
+    or the PostgreSQL writer's own (``Direct``)."""
 
-    def __init__(self, conn: BaseDBAsyncClient) -> None:
+    def __init__(self, conn: BaseDBAsyncClient | Direct) -> None:
         self.conn = conn
         self.pg = conn.capabilities.dialect == "postgres"
+        self.unlocked = False  # PostgreSQL: the append released the ledger's lock
 
     # -- dialect ------------------------------------------------------------------------
     def q(self, sql: str) -> str:
@@ -99,6 +120,34 @@ class Sql:
             )
             rows = await self.rows(sql)
         return int(rows[0]["value"])
+
+    async def begin_write(self, after: int) -> tuple[int, list[Entry]]:
+        """PostgreSQL: take the ledger's lock and return the last seq with every entry
+        after ``after`` (one round trip; see the module's docstring)."""
+        rows = await self.rows("SELECT * FROM huddle_begin_write(?)", [after])
+        last = int(rows[0]["top"])
+        entries = []
+        for row in rows:
+            del row["top"]
+            if row["id"] is not None:
+                entries.append(self.entry(row))
+        return last, entries
+
+    async def end_write(self) -> None:
+        """PostgreSQL: release the ledger's lock (when no append released it)."""
+        if not self.unlocked:
+            await self.rows(f"SELECT pg_advisory_unlock({LEDGER_LOCK})")
+            self.unlocked = True
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """PostgreSQL, the writer's own connection: statements that commit together.
+        SQLite: the batch is one transaction already."""
+        if not isinstance(self.conn, Direct):
+            yield
+            return
+        async with self.conn.conn.transaction():
+            yield
 
     async def set_seq(self, seq: int) -> None:
         await self.rows("UPDATE counter SET value = ? WHERE name = 'seq'", [seq])
@@ -242,13 +291,17 @@ class Sql:
 
     # -- appends ------------------------------------------------------------------------
     async def insert_all(
-        self, tables: Sequence[tuple[str, Sequence[tuple[str, str]], list[Sequence[Any]]]], seq: int
+        self,
+        tables: Sequence[tuple[str, Sequence[tuple[str, str]], list[Sequence[Any]]]],
+        seq: int,
+        unlock: bool = False,
     ) -> None:
         """Insert every table's rows (parents listed before children) and set the seq
         counter: on PostgreSQL one statement (a data-modifying CTE per table over
         ``jsonb_array_elements`` of the table's rows sent as one JSON text: one round trip,
-        the rows encoded by msgspec rather than element by element by the driver); on
-        SQLite, in the same process, one ``executemany`` per table."""
+        the rows encoded by msgspec rather than element by element by the driver) which,
+        with ``unlock``, also releases the ledger's lock once the counter row is locked;
+        on SQLite, in the same process, one ``executemany`` per table."""
         if not self.pg:
             for table, columns, rows in tables:
                 names = ", ".join(c for c, _ in columns)
@@ -275,10 +328,14 @@ class Sql:
                 f"FROM jsonb_array_elements(${len(values)}::text::jsonb) AS r)"
             )
         values.append(seq)
-        head = f"WITH {', '.join(ctes)} " if ctes else ""
-        await self.conn.execute_query(
-            f"{head}UPDATE counter SET value = ${len(values)} WHERE name = 'seq'", values
-        )
+        counter = f"UPDATE counter SET value = ${len(values)} WHERE name = 'seq'"
+        if unlock:  # after the counter row is locked: the next holder waits for the commit
+            ctes.append(f"c AS ({counter} RETURNING 1)")
+            sql = f"WITH {', '.join(ctes)} SELECT pg_advisory_unlock({LEDGER_LOCK}) FROM c"
+        else:
+            sql = f"WITH {', '.join(ctes)} {counter}" if ctes else counter
+        await self.conn.execute_query(sql, values)
+        self.unlocked = unlock
 
     async def update(
         self, table: str, changes: dict[str, Any], where: str, values: Sequence[Any]
@@ -286,6 +343,68 @@ class Sql:
         sets = ", ".join(f"{column} = ?" for column in changes)
         sql = f"UPDATE {table} SET {sets} WHERE {where}"
         await self.rows(sql, [*changes.values(), *values])
+
+
+class Direct:
+    """The PostgreSQL writer's own asyncpg connection, with the three methods ``Sql`` uses
+    of Tortoise's client."""
+
+    class capabilities:  # named as the attribute Tortoise's clients have
+        dialect = "postgres"
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def execute_query_dict(self, sql: str, values: list[Any] | None = None) -> list[dict]:
+        return [dict(row) for row in await self.conn.fetch(sql, *(values or ()))]
+
+    async def execute_query(self, sql: str, values: list[Any] | None = None) -> tuple[int, list]:
+        rows = await self.conn.fetch(sql, *(values or ()))
+        return len(rows), [dict(row) for row in rows]
+
+    async def execute_many(self, sql: str, values: list[list[Any]]) -> None:
+        await self.conn.executemany(sql, values)
+
+
+class WriteConnection:
+    """The PostgreSQL writer's connection: its own, because the ledger's advisory lock
+    belongs to a session and must never go back to a pool. Opened with the settings of
+    Tortoise's client; after any failure it is closed (which releases the lock) and the
+    next batch opens another."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.conn: asyncpg.Connection | None = None
+
+    async def sql(self) -> Sql:
+        if self.conn is None or self.conn.is_closed():
+            c = self.client
+            accepted = inspect.signature(asyncpg.connect).parameters
+            extra = {k: v for k, v in c.extra.items() if k in accepted}
+            self.conn = await asyncpg.connect(
+                host=c.host,
+                port=c.port,
+                user=c.user,
+                password=c.password,
+                database=c.database,
+                server_settings=c.server_settings or None,
+                **extra,
+            )
+        return Sql(Direct(self.conn))
+
+    def discard(self) -> None:
+        """Drop the connection at once (its session's lock goes with it)."""
+        if self.conn is not None:
+            self.conn.terminate()
+            self.conn = None
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            try:
+                await self.conn.close(timeout=5)
+            except Exception:
+                self.conn.terminate()
+            self.conn = None
 
 
 _json = msgspec.json.Encoder()

@@ -3,14 +3,17 @@
 Callers ``submit`` a command and await its outcome. One writer task per process takes
 every command waiting at that moment (up to ``max_batch``), and in ONE transaction:
 
-1. takes the org-wide write lock (the ``seq`` counter row) — held until commit;
+1. takes the org-wide write lock, held until the batch is committed (see
+   ``tables.py``: on PostgreSQL an advisory lock taken with the catch-up in one round
+   trip, on SQLite the database's write lock);
 2. catches its in-memory ``State`` up with the entries other writers appended since;
 3. looks up, once for the batch, what is too big to keep in memory (idempotency keys,
    the deals a story or review names, feedback links);
 4. decides each command in order with the pure core; a refusal refuses only that
    command, and every accepted entry is ``evolve``\\d into the state at once, so the
    next command sees it (allowances, once-only bonuses);
-5. appends all entries, awards and table rows in bulk, and commits once.
+5. appends all entries, awards and table rows in bulk, and commits once (on PostgreSQL
+   one statement that commits and releases the lock).
 
 Then it applies the batch to Redis in one round trip, which publishes it to the live
 boards, and answers every caller. If the transaction fails, nothing of the batch was
@@ -24,7 +27,8 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -59,7 +63,7 @@ from ..errors import HuddleError, Invalid, Unavailable
 from ..metrics import Metrics
 from ..store.leaderboard import AppliedAward, LeaderboardStore, PendingEntry
 from .append import append_entries
-from .tables import Sql
+from .tables import Sql, WriteConnection
 
 __all__ = ["Writer", "pending_entry"]
 
@@ -108,6 +112,7 @@ class Writer:
         self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._publishing: set[asyncio.Task[None]] = set()
+        self._connection: WriteConnection | None = None  # PostgreSQL: the writer's own
         self.batches = 0
 
     @property
@@ -117,6 +122,9 @@ class Writer:
 
     # -- lifecycle ----------------------------------------------------------------------
     async def start(self) -> None:
+        client = connections.get("default")
+        if client.capabilities.dialect == "postgres":
+            self._connection = WriteConnection(client)
         self.state = await self.load()
         self._task = asyncio.create_task(self._run(), name="huddle-writer")
 
@@ -126,6 +134,8 @@ class Writer:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await asyncio.gather(*self._publishing, return_exceptions=True)
+        if self._connection:
+            await self._connection.close()
 
     async def load(self) -> State:
         """The state as the fold of every entry in the ledger (read without the lock: a
@@ -188,13 +198,12 @@ class Writer:
         state = self.state
         policies: dict[int, Policy] = {}
         clock = _Clock()
-        async with in_transaction() as conn:
-            sql = Sql(conn)
-            last = await sql.lock()
+        async with self._locked(state.seq) as (sql, last, newer):
             clock.lap("wait")
             if last < state.seq:  # the ledger was restored from a backup: start again
                 state = self.state = await self.load()
-            for entry in await sql.entries_after(state.seq) if last > state.seq else []:
+                newer = []
+            for entry in newer:
                 evolve(state, entry)
             clock.lap("catch_up")
             # take what else is waiting only now: commands that arrived while another
@@ -244,6 +253,26 @@ class Writer:
         task = asyncio.create_task(self._publish(entries, decided))
         self._publishing.add(task)
         task.add_done_callback(self._publishing.discard)
+
+    @asynccontextmanager
+    async def _locked(self, after: int) -> AsyncIterator[tuple[Sql, int, list[Entry]]]:
+        """Hold the ledger's write lock: (SQL on the batch's connection, the last seq,
+        the entries after ``after``). Released once the batch's append commits, or on
+        leaving; if anything fails, nothing of the batch is committed."""
+        if self._connection is None:  # SQLite: one transaction
+            async with in_transaction() as conn:
+                sql = Sql(conn)
+                last = await sql.lock()
+                yield sql, last, await sql.entries_after(after) if last > after else []
+            return
+        try:
+            sql = await self._connection.sql()
+            last, newer = await sql.begin_write(after)
+            yield sql, last, newer
+            await sql.end_write()
+        except BaseException:
+            self._connection.discard()  # closing the session releases its lock
+            raise
 
     def _count(
         self,
