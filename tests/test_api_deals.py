@@ -215,6 +215,9 @@ async def test_goals_progress_and_bonuses_once(api):
     assert not [a for a in r.json()["awards"] if a["category"] == "bonus"]
     goals = await api.get("/api/goals", team_id=team["id"])
     assert goals[0]["progress"]["value"] == 140_000 and goals[0]["progress"]["reached_at"]
+    parts = {m["member_id"]: m["progress"] for m in goals[0]["member_targets"]}
+    assert parts[seller["id"]]["value"] == 60_000 and parts[seller["id"]]["reached_at"]
+    assert parts[mate["id"]]["value"] == 80_000 and parts[mate["id"]]["reached_at"]
     feed = (await api.get("/api/feed", kind="deal.won"))["entries"]
     reached = [e for f in feed for e in f["events"] if e["type"] == "goal_reached"]
     assert len(reached) == 3 and all(f["celebrate"] for f in feed)

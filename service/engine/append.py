@@ -241,9 +241,10 @@ class _Batch:
 
     async def write(self, seq: int) -> None:
         tables = [(t, _TABLES[t], self.rows[t]) for t in _TABLES if self.rows.get(t)]
-        if not self.reviews and not self.after:
-            # only inserts: on PostgreSQL one statement, which commits and unlocks
-            await self.sql.insert_all(tables, seq, unlock=self.sql.pg)
+        progress = self._progress() if self.sql.pg and not self.reviews else None
+        if progress is not None:
+            # inserts and goal progress: one statement, which commits and unlocks
+            await self.sql.insert_all(tables, seq, unlock=True, progress=progress)
             return
         async with self.sql.transaction():
             await self.sql.insert_all(tables, seq)
@@ -257,6 +258,26 @@ class _Batch:
                 )
             for (table, where, key), changes in self.after.items():
                 await self.sql.update(table, changes, where, key)
+
+    def _progress(self) -> list[tuple[str, list[Sequence[Any]]]] | None:
+        """The batch's updates as goal progress rows for ``Sql.insert_all`` (one per goal
+        or member's part, its changes merged: a statement updates a row once), or None
+        when there is anything else to update, or a goal the batch itself sets."""
+        merged: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {"goal": {}, "member_goal": {}}
+        for (table, _, key), changes in self.after.items():
+            if table not in merged:
+                return None
+            merged[table].setdefault(key, {}).update(changes)
+        if not any(merged.values()):
+            return []
+        new_goals = {row[0] for row in self.rows.get("goal", ())}
+        if any(key[0] in new_goals for rows in merged.values() for key in rows):
+            return None
+        return [
+            (table, [(*key, c.get("value"), c.get("reached_at")) for key, c in rows.items()])
+            for table, rows in merged.items()
+            if rows
+        ]
 
 
 def _deal(batch: _Batch, entry: Entry) -> None:

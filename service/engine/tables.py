@@ -295,13 +295,19 @@ class Sql:
         tables: Sequence[tuple[str, Sequence[tuple[str, str]], list[Sequence[Any]]]],
         seq: int,
         unlock: bool = False,
+        progress: Sequence[tuple[str, list[Sequence[Any]]]] = (),
     ) -> None:
         """Insert every table's rows (parents listed before children) and set the seq
         counter: on PostgreSQL one statement (a data-modifying CTE per table over
         ``jsonb_array_elements`` of the table's rows sent as one JSON text: one round trip,
         the rows encoded by msgspec rather than element by element by the driver) which,
         with ``unlock``, also releases the ledger's lock once the counter row is locked;
-        on SQLite, in the same process, one ``executemany`` per table."""
+        on SQLite, in the same process, one ``executemany`` per table.
+
+        ``progress`` (PostgreSQL only): goal progress in the same statement, per table
+        ``goal`` or ``member_goal`` one row per goal (or member's part of it) with its key,
+        its new value or null, and the time it was reached or null (set only once). A
+        statement cannot see the rows it inserts: the goals must be older than the batch."""
         if not self.pg:
             for table, columns, rows in tables:
                 names = ", ".join(c for c, _ in columns)
@@ -326,6 +332,17 @@ class Sql:
             ctes.append(
                 f"t{n} AS (INSERT INTO {table} ({names}) SELECT {fields} "
                 f"FROM jsonb_array_elements(${len(values)}::text::jsonb) AS r)"
+            )
+        for table, rows in progress:
+            values.append(_json.encode(rows).decode())
+            keys = _PROGRESS_KEYS[table]
+            match = " AND ".join(f"u.{k} = (r->>{i})::int" for i, k in enumerate(keys))
+            n = len(keys)
+            ctes.append(
+                f"p{len(ctes)} AS (UPDATE {table} u SET "
+                f"value = COALESCE((r->>{n})::numeric, u.value), "
+                f"reached_at = COALESCE(u.reached_at, (r->>{n + 1})::timestamptz) "
+                f"FROM jsonb_array_elements(${len(values)}::text::jsonb) AS r WHERE {match})"
             )
         values.append(seq)
         counter = f"UPDATE counter SET value = ${len(values)} WHERE name = 'seq'"
@@ -408,6 +425,8 @@ class WriteConnection:
 
 
 _json = msgspec.json.Encoder()
+# the key of a row of goal progress, per table
+_PROGRESS_KEYS = {"goal": ("id",), "member_goal": ("goal_id", "member_id")}
 
 
 def _raw(row: Sequence[Any], columns: list[int]) -> list[Any]:
