@@ -98,22 +98,40 @@ local function add(key, member, cents)
   board[member] = (board[member] or 0) + cents
 end
 
--- ids are below 2^31: tostring writes them as whole numbers
-local function count(award)
-  local member = tostring(award[1])
-  local team = tostring(award[2])
-  local season, category, cents = award[3], award[4], award[5]
-  local scopes = {'all'}
-  if season ~= 0 then
-    scopes[2] = 's' .. tostring(season)
+-- the start of each scope's member keys, built once per scope
+local member_keys = {}
+local function members_of(scope)
+  local start = member_keys[scope]
+  if not start then
+    start = prefix .. ':m:' .. scope .. ':'
+    member_keys[scope] = start
   end
-  for _, scope in ipairs(scopes) do
-    local members = prefix .. ':m:' .. scope .. ':'
-    for _, name in ipairs({'total', category}) do
-      add(members .. name, member, cents)
-      add(members .. name .. ':t' .. team, member, cents)
-    end
-    add(prefix .. ':t:' .. scope, team, cents)
+  return start
+end
+local team_keys = {}
+
+-- ids are below 2^31: tostring writes them as whole numbers
+local function count_in(scope, member, team, category, cents)
+  local members = members_of(scope)
+  local total, own = members .. 'total', members .. category
+  add(total, member, cents)
+  add(total .. ':t' .. team, member, cents)
+  add(own, member, cents)
+  add(own .. ':t' .. team, member, cents)
+  local teams = team_keys[scope]
+  if not teams then
+    teams = prefix .. ':t:' .. scope
+    team_keys[scope] = teams
+  end
+  add(teams, team, cents)
+end
+
+local function count(award)
+  local member, team = tostring(award[1]), tostring(award[2])
+  local season, category, cents = award[3], award[4], award[5]
+  count_in('all', member, team, category, cents)
+  if season ~= 0 then
+    count_in('s' .. tostring(season), member, team, category, cents)
   end
 end
 
