@@ -75,14 +75,18 @@ def check_text(value: object, field: str) -> None:
             )
     elif isinstance(value, Struct):
         for name in value.__struct_fields__:
-            check_text(getattr(value, name), name if field == "command" else f"{field}.{name}")
+            item = getattr(value, name)
+            if item is None or isinstance(item, int | float):
+                continue  # most fields: nothing to look at
+            check_text(item, name if field == "command" else f"{field}.{name}")
     elif isinstance(value, dict):
         for key, item in value.items():
             check_text(key, field)
             check_text(item, f"{field}.{key}" if field != "command" else str(key))
     elif isinstance(value, list | tuple):
         for item in value:
-            check_text(item, field)
+            if isinstance(item, str | Struct | dict | list | tuple):
+                check_text(item, field)
 
 
 def decide(command: Command, actor: Actor, state: State, ctx: Context) -> Decision:

@@ -104,11 +104,12 @@ class Counter(Model):
 
 # One ledger entry: append-only, numbered by ``seq`` without gaps.
 #
-# The ledger's two hot tables, ``entry`` and ``point_award``, declare their relations
-# with ``db_constraint=False``: only the writer appends to them, every id they name is
-# checked by the decision against the writer's state under the lock, and nothing is ever
-# deleted. On PostgreSQL each foreign key is a trigger query per inserted row, which was
-# half of a batch's insert (``docs/engine.md``, "What the database still enforces").
+# The ledger's hot tables, ``entry`` and ``point_award`` (and ``deal``, ``kudos`` and
+# ``mentoring`` below), declare their relations with ``db_constraint=False``: only the
+# writer appends to them, every id they name is checked by the decision against the
+# writer's state under the lock, and nothing is ever deleted. On PostgreSQL each foreign
+# key is a trigger query per inserted row, which was half of a batch's insert
+# (``docs/engine.md``, "What the database still enforces").
 class Entry(Model):
     id = fields.IntField(primary_key=True)
     seq = fields.BigIntField(unique=True)
@@ -199,11 +200,11 @@ class PointAward(Model):
 class Deal(Model):
     id = fields.IntField(primary_key=True)
     entry: fields.OneToOneRelation[Entry] = fields.OneToOneField(
-        "huddle.Entry", related_name="deal", on_delete=fields.RESTRICT
+        "huddle.Entry", related_name="deal", db_constraint=False, on_delete=fields.RESTRICT
     )
     entry_id: int
     seller: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
-        "huddle.Member", related_name="deals", on_delete=fields.RESTRICT
+        "huddle.Member", related_name="deals", db_constraint=False, on_delete=fields.RESTRICT
     )
     seller_id: int
     team_id = fields.IntField()
@@ -222,15 +223,21 @@ class Deal(Model):
 class Kudos(Model):
     id = fields.IntField(primary_key=True)
     entry: fields.OneToOneRelation[Entry] = fields.OneToOneField(
-        "huddle.Entry", related_name="kudos", on_delete=fields.RESTRICT
+        "huddle.Entry", related_name="kudos", db_constraint=False, on_delete=fields.RESTRICT
     )
     entry_id: int
     giver: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
-        "huddle.Member", related_name="kudos_given", on_delete=fields.RESTRICT
+        "huddle.Member",
+        related_name="kudos_given",
+        db_constraint=False,
+        on_delete=fields.RESTRICT,
     )
     giver_id: int
     recipient: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
-        "huddle.Member", related_name="kudos_received", on_delete=fields.RESTRICT
+        "huddle.Member",
+        related_name="kudos_received",
+        db_constraint=False,
+        on_delete=fields.RESTRICT,
     )
     recipient_id: int
     cents = fields.BigIntField()
@@ -246,12 +253,15 @@ class Kudos(Model):
 class Mentoring(Model):
     id = fields.IntField(primary_key=True)
     entry: fields.OneToOneRelation[Entry] = fields.OneToOneField(
-        "huddle.Entry", related_name="mentoring", on_delete=fields.RESTRICT
+        "huddle.Entry", related_name="mentoring", db_constraint=False, on_delete=fields.RESTRICT
     )
     entry_id: int
     awarded_by_member_id = fields.IntField(null=True)
     member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
-        "huddle.Member", related_name="mentoring_received", on_delete=fields.RESTRICT
+        "huddle.Member",
+        related_name="mentoring_received",
+        db_constraint=False,
+        on_delete=fields.RESTRICT,
     )
     member_id: int
     cents = fields.BigIntField()

@@ -331,7 +331,7 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command]) -> None:
     """One query per kind of thing the batch's commands name. A command with control
     characters in its text is refused by ``decide``; its values never reach a query (a
     NUL would fail the statement, and with it the whole batch)."""
-    commands = [c for c in commands if _plain(c)]
+    commands = [c for c in commands if isinstance(c, _LOOKED_UP) and _plain(c)]
     keys = [c.external_id for c in commands if isinstance(c, RecordDeal) and c.external_id]
     for deal in await sql.deals_by_external(sorted(set(keys))):
         ctx.deals_by_external[deal.external_id or ""] = deal
@@ -351,6 +351,10 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command]) -> None:
             continue
         if (c.team_id, c.season_id) not in ctx.won_deals:
             ctx.won_deals[(c.team_id, c.season_id)] = await sql.won_deals(c.team_id, c.season_id)
+
+
+# the commands that name something looked up in the database once per batch
+_LOOKED_UP = (RecordDeal, PostStory, ReviewLoss, AnswerFeedback, SetGoal)
 
 
 def _fingerprint(command: Command) -> str:
