@@ -22,7 +22,7 @@ from .api import boards, deals, goals, org, peers
 from .api.deps import dependencies
 from .api.hooks import before_request
 from .api.problems import exception_handlers, refusals
-from .auth import Caller
+from .auth import Caller, TokenCache
 from .db.connection import close_db, init_db
 from .db.models import Entry
 from .engine.source import LedgerReader
@@ -88,6 +88,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
                 "writer": services.writer,
                 "sync": services.sync,
                 "metrics": metrics,
+                "tokens": TokenCache(),
             }
         )
         await services.writer.start()

@@ -1,17 +1,29 @@
-"""Bearer tokens: created once, stored only as a SHA-256 hash, checked on every request."""
+"""Bearer tokens: created once, stored only as a SHA-256 hash, checked on every request.
+
+A process remembers the tokens it has checked (``TokenCache``) so that a request or a
+board connecting with a known token costs no database round trip. The cache is exact
+because every change that could make a remembered answer wrong is announced on Redis
+and every process listens: a revoked token (the ``token_revoked`` announcement) and a
+changed member (a ``member.updated`` ledger entry: a member's token acts in the member's
+current role and team). It is used only while this process's subscription is up, and
+emptied whenever it (re)connects, since pub/sub forgets what it sent while a subscriber
+was away; without it every request asks the database, as before.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .core.entries import Actor
 from .db.models import Token
 from .errors import Unauthorized, wrong_role
 
-__all__ = ["ROLES", "Caller", "authenticate", "hash_token", "new_token"]
+__all__ = ["ROLES", "Caller", "TokenCache", "authenticate", "hash_token", "new_token"]
 
 ROLES = ("admin", "manager", "seller", "display", "integration")
 
@@ -50,7 +62,57 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def authenticate(token: str | None, admin_token: str | None) -> Caller:
+class TokenCache:
+    """Callers by token hash, for one process; see the module's docstring.
+
+    ``live`` says whether the announcements are reaching this process (the live feed's
+    subscription is up); while it is False nothing is remembered or answered from memory.
+    Entries also expire after ``ttl`` seconds, and the oldest go beyond ``size``."""
+
+    def __init__(self, ttl: float = 60.0, size: int = 10_000) -> None:
+        self.ttl, self.size = ttl, size
+        self.live: Callable[[], bool] = lambda: False
+        self._callers: dict[str, tuple[float, Caller]] = {}
+        # moves on every drop: an answer read from the database before a drop is not
+        # remembered after it (it may be the answer the drop was for)
+        self.generation = 0
+
+    def get(self, hashed: str) -> Caller | None:
+        if not self.live():
+            return None
+        found = self._callers.get(hashed)
+        if found is None:
+            return None
+        if found[0] < time.monotonic():
+            del self._callers[hashed]
+            return None
+        return found[1]
+
+    def put(self, hashed: str, caller: Caller, generation: int) -> None:
+        if generation != self.generation or not self.live():
+            return
+        if len(self._callers) >= self.size:
+            del self._callers[next(iter(self._callers))]
+        self._callers[hashed] = (time.monotonic() + self.ttl, caller)
+
+    def drop_token(self, token_id: int) -> None:
+        self._drop(lambda c: c.token_id == token_id)
+
+    def drop_member(self, member_id: int) -> None:
+        self._drop(lambda c: c.member_id == member_id)
+
+    def clear(self) -> None:
+        self._drop(lambda c: True)
+
+    def _drop(self, matches: Callable[[Caller], bool]) -> None:
+        self.generation += 1
+        for hashed in [h for h, (_, c) in self._callers.items() if matches(c)]:
+            del self._callers[hashed]
+
+
+async def authenticate(
+    token: str | None, admin_token: str | None, cache: TokenCache | None = None
+) -> Caller:
     """Resolve a bearer token to a Caller, or raise Unauthorized."""
     if not token:
         raise Unauthorized(
@@ -58,18 +120,27 @@ async def authenticate(token: str | None, admin_token: str | None) -> Caller:
         )
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return Caller(role="admin", name="admin")
+    hashed = hash_token(token)
+    if cache is not None and (known := cache.get(hashed)) is not None:
+        return known
+    generation = cache.generation if cache is not None else 0
     # one query: the token with its member (a member token acts as the member)
-    row = await Token.filter(token_hash=hash_token(token)).select_related("member").first()
+    row = await Token.filter(token_hash=hashed).select_related("member").first()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("This token is unknown or has been revoked; ask an admin for a new one.")
     member = row.member
     if member is None:
-        return Caller(role=row.role, token_id=row.id, name=row.label)
-    # a member's token acts in the member's current role, so a role change applies at once
-    return Caller(
-        role=member.role,
-        token_id=row.id,
-        member_id=member.id,
-        team_id=member.team_id,
-        name=member.name,
-    )
+        caller = Caller(role=row.role, token_id=row.id, name=row.label)
+    else:
+        # a member's token acts in the member's current role, so a role change applies
+        # at once (the cache forgets the member when the change is announced)
+        caller = Caller(
+            role=member.role,
+            token_id=row.id,
+            member_id=member.id,
+            team_id=member.team_id,
+            name=member.name,
+        )
+    if cache is not None:
+        cache.put(hashed, caller, generation)
+    return caller

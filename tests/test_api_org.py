@@ -1,5 +1,7 @@
 """Teams, members, tokens, seasons, policy and roles through the real API."""
 
+import asyncio
+
 
 async def test_teams_and_duplicate_name(api):
     """An admin creates teams; a duplicate name is a 409 problem with a detail."""
@@ -55,6 +57,38 @@ async def test_auth_missing_unknown_and_revoked(api):
     await api.get("/api/teams", token=display["token"], expect=401)
     listed = await api.get("/api/tokens")
     assert "token" not in listed[0] and listed[0]["revoked_at"]
+
+
+async def test_a_checked_token_is_remembered_until_announced(api, settings):
+    """A token checked once is answered from memory, not the database: changed behind
+    Huddle's back (straight in the database, announcing nothing) it still works, while a
+    token never checked is read from the database. Revoked the announced way, it stops at
+    once; a member's role change applies at once too."""
+    feed = api.client.app.state.live_feed  # the cache is live once the feed is subscribed
+    for _ in range(500):  # (the app runs on the test client's own loop: poll)
+        if feed.connected.is_set():
+            break
+        await asyncio.sleep(0.02)
+    made = [
+        (await api.post("/api/tokens", {"role": "display", "label": f"TV{i}"}, expect=201)).json()
+        for i in range(2)
+    ]
+    checked, unchecked = made
+    await api.get("/api/teams", token=checked["token"])
+    ids = ", ".join(str(t["id"]) for t in made)
+    await _rows(settings.db_url, f"UPDATE token SET revoked_at = '2026-01-01' WHERE id IN ({ids})")
+    await api.get("/api/teams", token=checked["token"])  # remembered
+    await api.get("/api/teams", token=unchecked["token"], expect=401)  # read: revoked
+    await _rows(settings.db_url, f"UPDATE token SET revoked_at = NULL WHERE id = {checked['id']}")
+    await api.call("DELETE", f"/api/tokens/{checked['id']}", expect=204)
+    await api.get("/api/teams", token=checked["token"], expect=401)
+
+    team = await api.team()
+    seller = await api.member(team["id"])
+    token = api.tokens[seller["id"]]
+    assert (await api.get("/api/me", token=token))["role"] == "seller"
+    await api.call("PATCH", f"/api/members/{seller['id']}", json={"role": "manager"}, expect=200)
+    assert (await api.get("/api/me", token=token))["role"] == "manager"
 
 
 async def test_roles_are_enforced(api):

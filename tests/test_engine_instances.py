@@ -250,3 +250,27 @@ async def test_a_failed_batch_releases_the_ledger_lock(pair, settings):
     finally:
         await conn.close()
     await assert_ledger_whole(pair)
+
+
+async def test_a_remembered_token_follows_changes_made_on_the_other_instance(pair):
+    """Each instance remembers the tokens it checked; a member's role changed on one
+    instance, and then the token revoked there, reach the other's memory by the
+    announcements within moments."""
+
+    async def within_moments(api: Api, token: str, expect: int, role: str | None = None):
+        for _ in range(100):
+            r = await api.call("GET", "/api/me", token=token)
+            if r.status_code == expect and (role is None or r.json()["role"] == role):
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"still {r.status_code} {r.text}")
+
+    _, (seller,) = await pair.squad(1)
+    token = pair.token(seller)
+    me = await pair.apis[1].get("/api/me", token=token)  # checked, remembered on two
+    assert me["role"] == "seller"
+    path = f"/api/members/{seller['id']}"
+    await pair.apis[0].call("PATCH", path, json={"role": "manager"}, expect=200)
+    await within_moments(pair.apis[1], token, 200, role="manager")
+    await pair.apis[0].call("DELETE", f"/api/tokens/{me['token_id']}", expect=204)
+    await within_moments(pair.apis[1], token, 401)

@@ -1,6 +1,6 @@
 """Dependencies shared by the controllers: the caller, the writer, the store, settings.
 
-They form a chain (settings → writer → store → caller): Litestar resolves dependencies
+They form a chain (settings → writer → store → caller → tokens): Litestar resolves dependencies
 that do not depend on each other concurrently in an anyio task group, which cost ~15% of
 a worker's CPU per request under load (py-spy, ``make bench``); chained, each is
 resolved in turn, and the ones before the caller are attribute reads."""
@@ -15,7 +15,7 @@ from litestar.di import Provide
 from litestar.openapi.spec import OpenAPIType
 from litestar.params import Parameter
 
-from ..auth import Caller, authenticate
+from ..auth import Caller, TokenCache, authenticate
 from ..engine.writer import Writer
 from ..schemas import when_sent
 from ..settings import Settings
@@ -54,7 +54,12 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
 
 
 async def provide_caller(request: Request[Any, Any, Any], store: LeaderboardStore) -> Caller:
-    return await authenticate(bearer_token(request), request.app.state.settings.admin_token)
+    state = request.app.state
+    return await authenticate(bearer_token(request), state.settings.admin_token, state.tokens)
+
+
+def provide_tokens(request: Request[Any, Any, Any], caller: Caller) -> TokenCache:
+    return request.app.state.tokens  # type: ignore[no-any-return]
 
 
 def provide_settings(request: Request[Any, Any, Any]) -> Settings:
@@ -71,6 +76,7 @@ def provide_store(request: Request[Any, Any, Any], writer: Writer) -> Leaderboar
 
 dependencies = {
     "caller": Provide(provide_caller),
+    "tokens": Provide(provide_tokens, sync_to_thread=False),
     "writer": Provide(provide_writer, sync_to_thread=False),
     "store": Provide(provide_store, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),

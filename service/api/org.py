@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import Meta, Struct
 from redis.exceptions import RedisError
 
-from ..auth import Caller, hash_token, new_token
+from ..auth import Caller, TokenCache, hash_token, new_token
 from ..core import commands as cmd
 from ..core.entries import SeasonCreated
 from ..db.models import Member, PolicyVersion, Season, Team, Token
@@ -155,11 +155,17 @@ async def get_member(member_id: IdParam, caller: Caller, settings: Settings) -> 
 
 @patch("/api/members/{member_id:int}", tags=["org"], **refusals(403, 404, 409, body=True))
 async def patch_member(
-    member_id: IdParam, data: MemberPatch, caller: Caller, writer: Writer, settings: Settings
+    member_id: IdParam,
+    data: MemberPatch,
+    caller: Caller,
+    writer: Writer,
+    settings: Settings,
+    tokens: TokenCache,
 ) -> MemberOut:
     """Change a member's name, email, role, joining date or team (admin). Points already
     earned stay with the team they were earned for."""
     await writer.submit(cmd.UpdateMember(member_id, _changes(data)), caller.actor)
+    tokens.drop_member(member_id)  # this process at once; the others by the entry's publish
     member = await Member.get(id=member_id)
     return member_out(member, writer.policy, settings.today(), caller)
 
@@ -213,7 +219,9 @@ async def list_tokens(caller: Caller) -> list[dict[str, Any]]:
     tags=["org"],
     **refusals(403, 404, 422),
 )
-async def revoke_token(token_id: IdParam, caller: Caller, store: LeaderboardStore) -> None:
+async def revoke_token(
+    token_id: IdParam, caller: Caller, store: LeaderboardStore, tokens: TokenCache
+) -> None:
     """Revoke a token (admin): it stops working at once, open websockets included."""
     caller.require("admin")
     token = await Token.get_or_none(id=token_id)
@@ -222,6 +230,7 @@ async def revoke_token(token_id: IdParam, caller: Caller, store: LeaderboardStor
     if token.revoked_at is None:
         token.revoked_at = datetime.now(UTC)
         await token.save(update_fields=["revoked_at"])
+    tokens.drop_token(token_id)  # this process at once; the others by the announcement
     try:  # let every instance close the websockets opened with it
         await store.announce(json.dumps({"type": "token_revoked", "token_id": token_id}))
     except RedisError as exc:  # open sockets re-check their token on their own too

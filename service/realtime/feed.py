@@ -2,7 +2,9 @@
 
 Pub/sub forgets what was published while a subscriber was away, and a naive reader dies
 silently when Redis restarts (see the project's NOTES). This reader reconnects with
-backoff, resubscribes, and then asks the hub to re-sync every board from the stream.
+backoff, resubscribes, and then asks the hub to re-sync every board from the stream. It
+also keeps the process's token cache exact (``service/auth.py``): emptied on every
+(re)subscription, a revoked token or a changed member forgotten as it is announced.
 """
 
 from __future__ import annotations
@@ -15,19 +17,25 @@ import random
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from ..auth import TokenCache
 from ..store.leaderboard import LeaderboardStore
 from .hub import Hub
 
 __all__ = ["RedisFeed"]
 
 log = logging.getLogger(__name__)
+# a ledger entry that changes a member (their role or team, which their token acts in)
+_MEMBER_UPDATED = '"kind":"member.updated"'
 
 
 class RedisFeed:
-    def __init__(self, redis: Redis, store: LeaderboardStore, hub: Hub) -> None:
+    def __init__(
+        self, redis: Redis, store: LeaderboardStore, hub: Hub, tokens: TokenCache | None = None
+    ) -> None:
         self.redis = redis
         self.store = store
         self.hub = hub
+        self.tokens = tokens or TokenCache()
         self.connected = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
@@ -60,6 +68,7 @@ class RedisFeed:
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         try:
             await pubsub.subscribe(self.store.channel, self.store.control_channel)
+            self.tokens.clear()  # what was announced while away is lost
             self.connected.set()
             if resync:
                 log.info("live feed back on Redis; re-syncing boards")
@@ -73,6 +82,8 @@ class RedisFeed:
                 if message["channel"] == self.store.channel:
                     # one message per applied batch: its entries, one per line, in seq order
                     for line in message["data"].split("\n"):
+                        if _MEMBER_UPDATED in line:
+                            self.tokens.drop_member(json.loads(line)["member_id"])
                         await self.hub.on_entry(line)
                 elif message["channel"] == self.store.control_channel:
                     await self._control(message["data"])
@@ -85,6 +96,7 @@ class RedisFeed:
     async def _control(self, raw: str) -> None:
         data = json.loads(raw)
         if data.get("type") == "token_revoked":
+            self.tokens.drop_token(int(data["token_id"]))
             await self.hub.revoke(int(data["token_id"]))
         elif data.get("type") == "boards_rebuilt":
             await self.hub.refresh()

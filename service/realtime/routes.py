@@ -49,7 +49,9 @@ async def board_socket(socket: WebSocket[Any, Any, Any]) -> None:
         if "ticket" in params:
             caller = await _redeem(socket, params.get("ticket") or "")
         else:
-            caller = await authenticate(params.get("token"), state.settings.admin_token)
+            caller = await authenticate(
+                params.get("token"), state.settings.admin_token, state.tokens
+            )
         team_id = _int(params.get("team_id"), "team_id", MAX_ID)
         since = _int(params.get("since"), "since", 2**63 - 1)
         if team_id is not None and not await Team.exists(id=team_id):
@@ -154,7 +156,9 @@ async def on_startup(app: Litestar) -> None:
     if metrics is not None:
         hub.metrics = metrics
         metrics.live_boards = lambda: len(hub.clients)
-    feed = RedisFeed(app.state.redis, app.state.store, hub)
+    feed = RedisFeed(app.state.redis, app.state.store, hub, app.state.tokens)
+    # the token cache is exact only while the announcements reach this process
+    app.state.tokens.live = feed.connected.is_set
     feed.start()
     app.state.update(
         {
