@@ -1,7 +1,7 @@
 """The one engine that persists any decision: group commit behind the org-wide lock.
 
 Callers ``submit`` a command and await its outcome. One writer task per process takes
-every command waiting at that moment (up to ``max_batch``), and in ONE transaction:
+every command waiting at that moment (up to ``max_batch``), and, committing ONCE:
 
 1. takes the org-wide write lock, held until the batch is committed (see
    ``tables.py``: on PostgreSQL an advisory lock taken with the catch-up in one round
@@ -16,7 +16,7 @@ every command waiting at that moment (up to ``max_batch``), and in ONE transacti
    one statement that commits and releases the lock).
 
 Then it applies the batch to Redis in one round trip, which publishes it to the live
-boards, and answers every caller. If the transaction fails, nothing of the batch was
+boards, and answers every caller. If the append fails, nothing of the batch was
 written: every caller gets a 503, and the state (ahead of the database now) is rebuilt
 from the ledger before the next batch.
 """
