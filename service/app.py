@@ -60,7 +60,7 @@ class Services:
     def build(cls, settings: Settings, redis: Redis) -> Services:
         store = LeaderboardStore(redis, settings.redis_prefix, settings.stream_length)
         sync = BoardSync(store, LedgerReader())
-        writer = Writer(store, settings.tz)
+        writer = Writer(store, settings.tz, lock_timeout=settings.write_lock_timeout)
         writer.on_redis_trouble = sync.request
         return cls(store, writer, sync)
 

@@ -27,6 +27,8 @@ class Settings:
     feedback_rate_limit: int = 30
     live_queue: int = 256
     log_format: str = "text"
+    # PostgreSQL: how long a writer waits for the ledger's lock before its batch is a 503
+    write_lock_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -46,6 +48,7 @@ class Settings:
             "feedback_rate_limit": int(env.get("HUDDLE_FEEDBACK_RATE_LIMIT", "30")),
             "live_queue": int(env.get("HUDDLE_LIVE_QUEUE", "256")),
             "log_format": env.get("HUDDLE_LOG_FORMAT", "text"),
+            "write_lock_timeout": float(env.get("HUDDLE_WRITE_LOCK_TIMEOUT", "10")),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]

@@ -387,10 +387,13 @@ class WriteConnection:
     """The PostgreSQL writer's connection: its own, because the ledger's advisory lock
     belongs to a session and must never go back to a pool. Opened with the settings of
     Tortoise's client; after any failure it is closed (which releases the lock) and the
-    next batch opens another."""
+    next batch opens another. Waiting longer than ``lock_timeout`` seconds for the lock (a
+    holder that hangs with its session open) fails the batch rather than every caller
+    waiting with it."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, lock_timeout: float = 10.0) -> None:
         self.client = client
+        self.lock_timeout = lock_timeout
         self.conn: asyncpg.Connection | None = None
 
     async def sql(self) -> Sql:
@@ -404,7 +407,10 @@ class WriteConnection:
                 user=c.user,
                 password=c.password,
                 database=c.database,
-                server_settings=c.server_settings or None,
+                server_settings={
+                    **(c.server_settings or {}),
+                    "lock_timeout": f"{round(self.lock_timeout * 1000)}ms",
+                },
                 **extra,
             )
         return Sql(Direct(self.conn))

@@ -102,10 +102,17 @@ def pending_entry(entry: Entry) -> PendingEntry:
 
 
 class Writer:
-    def __init__(self, store: LeaderboardStore, tz: ZoneInfo, max_batch: int = 256) -> None:
+    def __init__(
+        self,
+        store: LeaderboardStore,
+        tz: ZoneInfo,
+        max_batch: int = 256,
+        lock_timeout: float = 10.0,
+    ) -> None:
         self.store = store
         self.tz = tz
         self.max_batch = max_batch
+        self.lock_timeout = lock_timeout  # PostgreSQL: seconds to wait for the lock
         self.state: State | None = None
         self.on_redis_trouble: Any = None  # called (no args) when Redis missed a batch
         self.metrics: Metrics | None = None
@@ -124,7 +131,7 @@ class Writer:
     async def start(self) -> None:
         client = connections.get("default")
         if client.capabilities.dialect == "postgres":
-            self._connection = WriteConnection(client)
+            self._connection = WriteConnection(client, self.lock_timeout)
         self.state = await self.load()
         self._task = asyncio.create_task(self._run(), name="huddle-writer")
 
