@@ -25,6 +25,7 @@ from .api.problems import exception_handlers, refusals
 from .auth import Caller, TokenCache
 from .db.connection import close_db, init_db
 from .db.models import Entry
+from .directory import Directory
 from .engine.source import LedgerReader
 from .engine.writer import Writer
 from .learning import public as learning_public
@@ -81,6 +82,8 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         services = Services.build(settings, redis)
         metrics = Metrics(redis, settings.redis_prefix)
         services.writer.metrics = metrics
+        directory = Directory()
+        services.writer.on_committed = directory.on_messages
         app.state.update(
             {
                 "redis": redis,
@@ -89,6 +92,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
                 "sync": services.sync,
                 "metrics": metrics,
                 "tokens": TokenCache(),
+                "directory": directory,
             }
         )
         await services.writer.start()

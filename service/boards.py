@@ -1,5 +1,8 @@
 """Boards as people see them: Redis scores joined with the member and team directory,
-ranked by the pure competition-ranking rule. Used by the REST API and the live boards."""
+ranked by the pure competition-ranking rule. Used by the REST API and the live boards.
+
+The directory comes from the process's ``Directory`` (kept exact by the ledger's
+entries) when it is given one, else from the database."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from .core.points import from_cents
 from .core.ranking import Ranked, Row, rank_all
 from .core.scoring import CATEGORIES
 from .db.models import Member, Team
+from .directory import Directory, TeamInfo
 from .errors import Invalid
 from .schemas import BoardEntry, TeamEntry
 from .store.leaderboard import LeaderboardStore
@@ -32,8 +36,9 @@ class MemberRanking:
 
 
 class Boards:
-    def __init__(self, store: LeaderboardStore) -> None:
+    def __init__(self, store: LeaderboardStore, directory: Directory | None = None) -> None:
         self.store = store
+        self.directory = directory
 
     async def members(
         self, season_id: int | None, team_id: int | None = None, category: str | None = None
@@ -51,11 +56,22 @@ class Boards:
         scores = await self.store.member_scores(scope, category or "total", team_id)
         return await self._ranking(scores, team_id)
 
-    async def _ranking(self, scores: dict[int, int], team_id: int | None) -> MemberRanking:
+    async def _members(self, team_id: int | None) -> list[tuple[int, str, int]]:
+        """(id, name, team) of every member in scope."""
+        if self.directory is not None:
+            members, _ = await self.directory.get()
+            return [
+                (key, m.name, m.team_id)
+                for key, m in members.items()
+                if team_id is None or m.team_id == team_id
+            ]
         query = Member.all() if team_id is None else Member.filter(team_id=team_id)
-        members = await query.values("id", "name", "team_id")
-        team_of = {m["id"]: m["team_id"] for m in members}
-        rows = [Row(m["id"], m["name"], from_cents(scores.get(m["id"], 0))) for m in members]
+        return await query.values_list("id", "name", "team_id")  # type: ignore[return-value]
+
+    async def _ranking(self, scores: dict[int, int], team_id: int | None) -> MemberRanking:
+        members = await self._members(team_id)
+        team_of = {key: team for key, _, team in members}
+        rows = [Row(key, name, from_cents(scores.get(key, 0))) for key, name, _ in members]
         return MemberRanking(rank_all(rows), team_of)
 
     async def members_and_teams(
@@ -71,15 +87,19 @@ class Boards:
         return await self._teams(await self.store.team_totals(self.store.scope(season_id)))
 
     async def _teams(self, totals: dict[int, int]) -> list[TeamEntry]:
-        teams = await Team.all()
+        if self.directory is not None:
+            members, by_id = await self.directory.get()
+            teams_of: list[int] = [m.team_id for m in members.values()]
+        else:
+            by_id = {t.id: TeamInfo(t.name, t.nickname, t.color) for t in await Team.all()}
+            teams_of = await Member.all().values_list("team_id", flat=True)  # type: ignore[assignment]
         sizes: dict[int, int] = {}
-        for member in await Member.all().values("team_id"):
-            sizes[member["team_id"]] = sizes.get(member["team_id"], 0) + 1
-        by_id = {team.id: team for team in teams}
+        for team_id in teams_of:
+            sizes[team_id] = sizes.get(team_id, 0) + 1
         rows = []
-        for team in teams:
-            total, size = totals.get(team.id, 0), sizes.get(team.id, 0)
-            rows.append(Row(team.id, team.name, from_cents(round(total / size)) if size else 0))
+        for key, team in by_id.items():
+            total, size = totals.get(key, 0), sizes.get(key, 0)
+            rows.append(Row(key, team.name, from_cents(round(total / size)) if size else 0))
         return [
             TeamEntry(
                 rank=r.rank,

@@ -1,5 +1,7 @@
 """Leaderboards, the feed and profiles: ranking rules, filters, seasons and paging."""
 
+import asyncio
+
 
 async def _scored(api, points_by_name, team=None):
     """Members of one team with exact scores, using mentoring awards from an admin."""
@@ -111,3 +113,35 @@ async def test_feed_newest_first_with_awards(api):
     assert feed[1]["data"]["message"] == "ty" and feed[1]["by"]["member_id"] == mate["id"]
     reds = (await api.get("/api/feed", team_id=team["id"], kind="deal.won"))["entries"]
     assert len(reds) == 1 and reds[0]["member_id"] == seller["id"]
+
+
+async def test_boards_follow_the_directory_at_once(api):
+    """Boards take names and teams from the process's directory, kept by the ledger's own
+    entries: a new member, a renamed member, a member moved to another team and a renamed
+    team show on the very next read."""
+    feed = api.client.app.state.live_feed  # the directory is used once the feed is up
+    for _ in range(500):
+        if feed.connected.is_set():
+            break
+        await asyncio.sleep(0.02)
+    reds, blues = await api.team("Reds"), await api.team("Blues")
+    kari = await api.member(reds["id"], "Kari")
+    await api.deal(kari["id"], 10_000)
+    await api.get("/api/leaderboards/members")  # the directory is loaded now
+    assert [t["name"] for t in (await api.get("/api/leaderboards/teams"))["entries"]] == [
+        "Reds",
+        "Blues",
+    ]
+    ola = await api.member(blues["id"], "Ola")
+    entries = (await api.get("/api/leaderboards/members"))["entries"]
+    assert [(e["name"], e["team_id"]) for e in entries] == [
+        ("Kari", reds["id"]),
+        ("Ola", blues["id"]),
+    ]
+    await api.call("PATCH", f"/api/members/{kari['id']}", json={"name": "Kari N."}, expect=200)
+    await api.call("PATCH", f"/api/members/{ola['id']}", json={"team_id": reds["id"]}, expect=200)
+    await api.call("PATCH", f"/api/teams/{blues['id']}", json={"name": "Navy"}, expect=200)
+    entries = (await api.get("/api/leaderboards/members", team_id=reds["id"]))["entries"]
+    assert [e["name"] for e in entries] == ["Kari N.", "Ola"]
+    teams = (await api.get("/api/leaderboards/teams"))["entries"]
+    assert [(t["name"], t["members"]) for t in teams] == [("Reds", 2), ("Navy", 0)]

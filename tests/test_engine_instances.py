@@ -274,3 +274,27 @@ async def test_a_remembered_token_follows_changes_made_on_the_other_instance(pai
     await within_moments(pair.apis[1], token, 200, role="manager")
     await pair.apis[0].call("DELETE", f"/api/tokens/{me['token_id']}", expect=204)
     await within_moments(pair.apis[1], token, 401)
+
+
+async def test_a_board_follows_directory_changes_made_on_the_other_instance(pair):
+    """Each instance keeps the directory its boards show; a member added and renamed on
+    one instance reaches the other's boards by the ledger's entries within moments."""
+    team = await pair.admin.team()
+    await pair.apis[1].get("/api/leaderboards/members")  # two has loaded its directory
+
+    async def names_on_two() -> list[str]:
+        entries = (await pair.apis[1].get("/api/leaderboards/members"))["entries"]
+        return [e["name"] for e in entries]
+
+    async def within_moments(expected: list[str]) -> None:
+        for _ in range(100):
+            if await names_on_two() == expected:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"two still shows {await names_on_two()}")
+
+    member = await pair.admin.member(team["id"], "Kari")
+    await within_moments(["Kari"])
+    path = f"/api/members/{member['id']}"
+    await pair.admin.call("PATCH", path, json={"name": "Kari N."}, expect=200)
+    await within_moments(["Kari N."])

@@ -1,5 +1,7 @@
-"""Live boards never skip an entry: not when the database drops under a burst, not when a
-board comes back with a ``since`` the server has not reached.
+"""Live boards never skip an entry: not when the database drops under a burst (they keep
+up while an update needs only Redis and the process's directory, and come back with their
+``since`` when one needs the database), not when a board comes back with a ``since`` the
+server has not reached.
 
 The outage is real and deterministic: the instance serving the boards reaches
 PostgreSQL through a TCP relay the test cuts, while a second instance keeps writing (so
@@ -141,7 +143,7 @@ async def test_a_database_outage_under_a_burst_skips_no_entry(start_server: Any,
     try:
         async with httpx.AsyncClient(base_url=writer.url, timeout=30) as client:
             api = Api(client)
-            await api.season()
+            season = await api.season()
             reds, blues = await api.team("Reds"), await api.team("Blues")
             sellers = [await api.member(t["id"]) for t in (reds, blues) for _ in range(2)]
             display = await api.role_token("display")
@@ -155,7 +157,18 @@ async def test_a_database_outage_under_a_burst_skips_no_entry(start_server: Any,
 
             await burst(8)
             await relay.cut()  # the boards' instance loses its database mid-burst
-            await burst(12)  # the other instance keeps writing; entries reach Redis
+            # the other instance keeps writing; entries reach Redis. The boards need no
+            # database for these (scores from Redis, names from the process's directory):
+            # they keep up, one update after another, and nobody is dropped
+            await burst(12)
+            ledger = await _ledger(api)
+            await _until(lambda: _caught_up(boards, ledger))
+            assert all(b.closes == [] and b.gaps == 0 for b in boards)
+            # a goal's progress is read from the database: now an update cannot be built,
+            # and each board is closed with 1013 to come back with its since
+            goal = {"team_id": reds["id"], "season_id": season["id"], "metric": "revenue"}
+            await api.post("/api/goals", {**goal, "target": 1e7}, expect=201)
+            await burst(12)
             await _until(lambda: _all_closed(boards, 1013))
             # a board connecting now cannot even have its token checked: 503, come back
             async with connect(f"{url}/ws/board?token={display}") as ws:
@@ -167,11 +180,7 @@ async def test_a_database_outage_under_a_burst_skips_no_entry(start_server: Any,
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
             await relay.start()  # back: the boards resume from where they really were
             ledger = await _ledger(api)
-
-            async def caught_up() -> bool:
-                return all(_missing(b, ledger) == [] for b in boards)
-
-            await _until(caught_up)
+            await _until(lambda: _caught_up(boards, ledger))
             for board in boards:
                 assert board.gaps == 0, "the server sent a board an update after a hole"
                 assert 1013 in board.closes
@@ -185,6 +194,10 @@ async def test_a_database_outage_under_a_burst_skips_no_entry(start_server: Any,
 
 async def _all_ready(boards: list[Board]) -> bool:
     return all(b.seq is not None for b in boards)
+
+
+async def _caught_up(boards: list[Board], ledger: list[dict[str, Any]]) -> bool:
+    return all(_missing(b, ledger) == [] for b in boards)
 
 
 async def _all_closed(boards: list[Board], code: int) -> bool:

@@ -27,7 +27,6 @@ from ..schemas import (
     TeamBoard,
 )
 from ..settings import Settings
-from ..store.leaderboard import LeaderboardStore
 from .problems import refusals
 
 __all__ = ["routes"]
@@ -39,7 +38,7 @@ Offset = Annotated[int, Parameter(ge=0)]
 @get("/api/leaderboards/members", tags=["boards"], **refusals(404, 422))
 async def member_board(
     caller: Caller,
-    store: LeaderboardStore,
+    boards: Boards,
     settings: Settings,
     season: SeasonParam = "current",
     team_id: OptionalId = None,
@@ -50,7 +49,7 @@ async def member_board(
     """Members ranked by score (competition ranking: 50, 40, 40, 30 → 1, 2, 2, 4; ties by
     name). ``season``: current (default; all-time when no season is running), all, or an id."""
     resolved = await resolve_season(season, settings)
-    board = await Boards(store).ranking(resolved.id if resolved else None, team_id, category)
+    board = await boards.ranking(resolved.id if resolved else None, team_id, category)
     return MemberBoard(
         season=season_out(resolved, settings.today()) if resolved else None,
         category=category or "total",
@@ -66,7 +65,7 @@ async def member_board(
 async def member_rank(
     member_id: IdParam,
     caller: Caller,
-    store: LeaderboardStore,
+    boards: Boards,
     settings: Settings,
     season: SeasonParam = "current",
     around: Annotated[int, Parameter(ge=0, le=50)] = 2,
@@ -77,7 +76,6 @@ async def member_rank(
         raise NotFound(f"There is no member {member_id}.")
     resolved = await resolve_season(season, settings)
     season_id = resolved.id if resolved else None
-    boards = Boards(store)
     board = await boards.ranking(season_id)
     me = rank_for(board.ranked, member_id)
     assert me is not None  # every member is on the board, with 0 points if need be
@@ -96,13 +94,13 @@ async def member_rank(
 
 @get("/api/leaderboards/teams", tags=["boards"], **refusals(404, 422))
 async def team_board(
-    caller: Caller, store: LeaderboardStore, settings: Settings, season: SeasonParam = "current"
+    caller: Caller, boards: Boards, settings: Settings, season: SeasonParam = "current"
 ) -> TeamBoard:
     """Teams ranked by points per member (``score`` = ``total`` ÷ ``members``)."""
     resolved = await resolve_season(season, settings)
     return TeamBoard(
         season=season_out(resolved, settings.today()) if resolved else None,
-        entries=await Boards(store).teams(resolved.id if resolved else None),
+        entries=await boards.teams(resolved.id if resolved else None),
     )
 
 
@@ -123,7 +121,7 @@ async def feed(
 async def profile(
     member_id: IdParam,
     caller: Caller,
-    store: LeaderboardStore,
+    boards: Boards,
     settings: Settings,
     season: SeasonParam = "current",
 ) -> dict[str, Any]:
@@ -146,7 +144,7 @@ async def profile(
             "joined_on": member.joined_on.isoformat(),
         },
         "season": season_out(resolved, settings.today()) if resolved else None,
-        "breakdown": await Boards(store).breakdown(member_id, season_id),
+        "breakdown": await boards.breakdown(member_id, season_id),
         "strengths": await insights.strengths(member_id, season_id),
         "strengths_all_time": await insights.strengths(member_id, None),
         "badges": [badge_out(b) for b in badges if season_id is None or b.season_key == season_id],

@@ -1,9 +1,10 @@
 """Dependencies shared by the controllers: the caller, the writer, the store, settings.
 
-They form a chain (settings → writer → store → caller → tokens): Litestar resolves dependencies
-that do not depend on each other concurrently in an anyio task group, which cost ~15% of
-a worker's CPU per request under load (py-spy, ``make bench``); chained, each is
-resolved in turn, and the ones before the caller are attribute reads."""
+They form a chain (settings → writer → store → caller, then tokens or boards): Litestar
+resolves dependencies that do not depend on each other concurrently in an anyio task
+group, which cost ~15% of a worker's CPU per request under load (py-spy, ``make
+bench``); chained, each is resolved in turn, and the ones besides the caller are
+attribute reads."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from litestar.openapi.spec import OpenAPIType
 from litestar.params import Parameter
 
 from ..auth import Caller, TokenCache, authenticate
+from ..boards import Boards
 from ..engine.writer import Writer
 from ..schemas import when_sent
 from ..settings import Settings
@@ -62,6 +64,11 @@ def provide_tokens(request: Request[Any, Any, Any], caller: Caller) -> TokenCach
     return request.app.state.tokens  # type: ignore[no-any-return]
 
 
+def provide_boards(request: Request[Any, Any, Any], caller: Caller) -> Boards:
+    state = request.app.state
+    return Boards(state.store, state.directory)
+
+
 def provide_settings(request: Request[Any, Any, Any]) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
@@ -77,6 +84,7 @@ def provide_store(request: Request[Any, Any, Any], writer: Writer) -> Leaderboar
 dependencies = {
     "caller": Provide(provide_caller),
     "tokens": Provide(provide_tokens, sync_to_thread=False),
+    "boards": Provide(provide_boards, sync_to_thread=False),
     "writer": Provide(provide_writer, sync_to_thread=False),
     "store": Provide(provide_store, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),

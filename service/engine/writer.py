@@ -27,7 +27,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -115,6 +115,9 @@ class Writer:
         self.lock_timeout = lock_timeout  # PostgreSQL: seconds to wait for the lock
         self.state: State | None = None
         self.on_redis_trouble: Any = None  # called (no args) when Redis missed a batch
+        # called with the live messages of each committed batch, before its callers are
+        # answered (the process's directory follows its own writes at once)
+        self.on_committed: Callable[[list[str]], None] | None = None
         self.metrics: Metrics | None = None
         self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -304,12 +307,19 @@ class Writer:
     async def _publish(
         self, entries: list[Entry], decided: list[tuple[_Waiting, Decision | BaseException]]
     ) -> None:
-        """Apply a committed batch to Redis, then answer its callers (so a caller that reads
-        the board after its POST sees its own write). The batch is committed: whatever
-        happens to the Redis step, every caller gets its answer."""
+        """Tell this process (``on_committed``: its directory) and Redis about a committed
+        batch, then answer its callers (so a caller that reads the board after its POST
+        sees its own write). The batch is committed: whatever happens to the Redis step,
+        every caller gets its answer."""
         try:
             if entries:
-                await self._apply(entries)
+                pending = [pending_entry(e) for e in entries]
+                if self.on_committed:
+                    try:
+                        self.on_committed([p.message for p in pending])
+                    except Exception:
+                        log.exception("on_committed failed for entries up to %s", pending[-1].seq)
+                await self._apply(pending)
         finally:
             self._answer(decided)
 
@@ -323,11 +333,11 @@ class Writer:
             else:
                 waiting.future.set_result(result)
 
-    async def _apply(self, entries: Sequence[Entry]) -> None:
+    async def _apply(self, entries: Sequence[PendingEntry]) -> None:
         """Redis is a derived view: if it misses a batch, the entries are safe in the
         ledger and the board sync applies them in the background."""
         try:
-            await self.store.apply_batch([pending_entry(e) for e in entries])
+            await self.store.apply_batch(entries)
         except (RedisError, OSError) as exc:
             log.warning("could not apply entries up to %s to Redis (%s)", entries[-1].seq, exc)
             if self.on_redis_trouble:

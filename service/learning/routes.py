@@ -24,7 +24,6 @@ from ..errors import Forbidden, Invalid, NotFound
 from ..reads import pending_reviews, resolve_season
 from ..schemas import Id, IdParam, OptionalId, SeasonParam
 from ..settings import Settings
-from ..store.leaderboard import LeaderboardStore
 from . import export, feedback, insights
 
 __all__ = ["routes"]
@@ -171,19 +170,19 @@ async def team_strengths(
 
 @get("/api/leaderboards/newcomers", tags=["boards"], **refusals(404, 422))
 async def newcomer_board(
-    caller: Caller, store: LeaderboardStore, settings: Settings, season: SeasonParam = "current"
+    caller: Caller, boards: Boards, settings: Settings, season: SeasonParam = "current"
 ) -> dict[str, Any]:
     """Rising stars: members within ``newcomer_days`` of joining, ranked among themselves."""
     resolved = await resolve_season(season, settings)
     entries = await insights.newcomers(
-        Boards(store), resolved.id if resolved else None, await current_policy(), settings.today()
+        boards, resolved.id if resolved else None, await current_policy(), settings.today()
     )
     return {"season_id": resolved.id if resolved else None, "entries": entries}
 
 
 @get("/api/leaderboards/most-improved", tags=["boards"], **refusals(404, 422))
 async def most_improved(
-    caller: Caller, store: LeaderboardStore, settings: Settings, season: SeasonParam = "current"
+    caller: Caller, boards: Boards, settings: Settings, season: SeasonParam = "current"
 ) -> dict[str, Any]:
     """Points this season against the member's own average of earlier seasons."""
     resolved = await resolve_season(season, settings)
@@ -191,7 +190,7 @@ async def most_improved(
         raise Invalid("Most improved compares seasons: pick a season (none is running today).")
     return {
         "season_id": resolved.id,
-        "entries": await insights.most_improved(Boards(store), resolved),
+        "entries": await insights.most_improved(boards, resolved),
     }
 
 
@@ -214,13 +213,13 @@ def _csv(rows: Any, name: str) -> Stream:
     **refusals(403, 404, 422),
 )
 async def export_boards(
-    caller: Caller, store: LeaderboardStore, settings: Settings, season: SeasonParam = "current"
+    caller: Caller, boards: Boards, settings: Settings, season: SeasonParam = "current"
 ) -> Stream:
     """The member board with every category, as CSV (admin)."""
     caller.require("admin")
     resolved = await resolve_season(season, settings)
     season_id = resolved.id if resolved else None
-    rows = export.board_rows(Boards(store), season_id)
+    rows = export.board_rows(boards, season_id)
     return _csv(export.to_csv(export.BOARD_HEADER, rows), f"huddle-board-{season_id or 'all'}.csv")
 
 

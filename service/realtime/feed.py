@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from ..auth import TokenCache
+from ..directory import Directory
 from ..store.leaderboard import LeaderboardStore
 from .hub import Hub
 
@@ -30,12 +31,18 @@ _MEMBER_UPDATED = '"kind":"member.updated"'
 
 class RedisFeed:
     def __init__(
-        self, redis: Redis, store: LeaderboardStore, hub: Hub, tokens: TokenCache | None = None
+        self,
+        redis: Redis,
+        store: LeaderboardStore,
+        hub: Hub,
+        tokens: TokenCache | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.redis = redis
         self.store = store
         self.hub = hub
         self.tokens = tokens or TokenCache()
+        self.directory = directory or Directory()
         self.connected = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
@@ -69,6 +76,7 @@ class RedisFeed:
         try:
             await pubsub.subscribe(self.store.channel, self.store.control_channel)
             self.tokens.clear()  # what was announced while away is lost
+            self.directory.clear()
             self.connected.set()
             if resync:
                 log.info("live feed back on Redis; re-syncing boards")
@@ -81,7 +89,9 @@ class RedisFeed:
                     continue
                 if message["channel"] == self.store.channel:
                     # one message per applied batch: its entries, one per line, in seq order
-                    for line in message["data"].split("\n"):
+                    lines = message["data"].split("\n")
+                    self.directory.on_messages(lines)
+                    for line in lines:
                         if _MEMBER_UPDATED in line:
                             self.tokens.drop_member(json.loads(line)["member_id"])
                         await self.hub.on_entry(line)

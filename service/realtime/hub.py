@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..boards import Boards
+from ..directory import Directory
 from ..errors import Unavailable
 from ..metrics import Metrics
 from ..store.leaderboard import LeaderboardStore
@@ -73,9 +74,9 @@ class Client:
 
 
 class Hub:
-    def __init__(self, store: LeaderboardStore) -> None:
+    def __init__(self, store: LeaderboardStore, directory: Directory | None = None) -> None:
         self.store = store
-        self.boards = Boards(store)
+        self.boards = Boards(store, directory)
         self.clients: set[Client] = set()
         self.views: dict[GroupKey, BoardView] = {}
         self.lock = asyncio.Lock()  # entries are turned into messages one at a time, in order

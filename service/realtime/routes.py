@@ -151,14 +151,14 @@ async def _housekeeping(hub: Hub) -> None:
 
 
 async def on_startup(app: Litestar) -> None:
-    hub = Hub(app.state.store)
+    hub = Hub(app.state.store, app.state.directory)
     metrics = app.state.get("metrics")
     if metrics is not None:
         hub.metrics = metrics
         metrics.live_boards = lambda: len(hub.clients)
-    feed = RedisFeed(app.state.redis, app.state.store, hub, app.state.tokens)
-    # the token cache is exact only while the announcements reach this process
-    app.state.tokens.live = feed.connected.is_set
+    feed = RedisFeed(app.state.redis, app.state.store, hub, app.state.tokens, app.state.directory)
+    # the token cache and the directory are exact only while announcements reach us
+    app.state.tokens.live = app.state.directory.live = feed.connected.is_set
     feed.start()
     app.state.update(
         {
