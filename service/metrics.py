@@ -52,6 +52,11 @@ HELP = {
     ),
     "huddle_live_deliveries_total": ("counter", "Live board messages queued to a board."),
     "huddle_live_dropped_total": ("counter", "Live boards dropped for being too slow."),
+    "huddle_live_snapshots_total": (
+        "counter",
+        "Snapshots sent to live boards; built=no when one built for the same board and seq "
+        "was sent again.",
+    ),
     "huddle_ledger_seq": ("gauge", "The ledger's last seq."),
     "huddle_redis_applied_seq": ("gauge", "The last seq applied to the Redis boards."),
     "huddle_redis_lag": ("gauge", "Entries committed but not yet on the Redis boards."),

@@ -251,3 +251,53 @@ async def test_boards_survive_redis_trouble(settings, tmp_path):
     finally:
         srv.stop()
         private.stop()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_boards_joining_at_the_same_seq_share_one_snapshot(live):
+    """Boards of one filter joining while no entry comes (a deploy, a reconnect storm) get
+    one snapshot built once; an entry later, the next board gets a new one."""
+    server, api, display, reds, blues, r, b = live
+    async with connect(ws_url(server, display)) as one, connect(ws_url(server, display)) as two:
+        first, second = await recv_type(one, "snapshot"), await recv_type(two, "snapshot")
+        assert first == second
+        await api.deal(r[0]["id"], 5000)
+        await recv_type(one, "update")
+        async with connect(ws_url(server, display)) as three:
+            third = await recv_type(three, "snapshot")
+    assert third["seq"] == first["seq"] + 1 and third["members"] != first["members"]
+    counted = {}
+    for _ in range(50):  # the counters reach Redis within a second
+        text = (await api.call("GET", "/metrics", expect=200)).text
+        counted = {
+            built: float(line.rsplit(" ", 1)[1])
+            for built in ("yes", "no")
+            for line in text.splitlines()
+            if line.startswith(f'huddle_live_snapshots_total{{built="{built}"}}')
+        }
+        if counted == {"yes": 2.0, "no": 1.0}:
+            break
+        await asyncio.sleep(0.1)
+    assert counted == {"yes": 2.0, "no": 1.0}
+
+
+async def test_a_board_joining_ahead_of_an_entry_hides_no_rows_from_the_others(api):
+    """A board may join (and get a snapshot) after Redis applied an entry and before the
+    feed delivered it to the boards already watching: the update they then get still
+    carries the rows that entry changed."""
+    app = api.client.app
+
+    async def in_app(call, *args):  # the app runs on the test client's own loop
+        return await asyncio.to_thread(api.client.blocking_portal.call, call, *args)
+
+    team = await api.team()
+    seller = await api.member(team["id"])
+    view = app.state.hub.view((None, None))  # all-time, no team filter
+    before = await in_app(app.state.store.applied_seq) or 0
+    await in_app(view.snapshot, before)  # the group's first board
+    await api.deal(seller["id"], 5000)
+    after = await in_app(app.state.store.applied_seq)
+    await in_app(view.snapshot, after)  # a second board joins, ahead of the entry's update
+    entry = {"seq": after, "kind": "deal.won", "events": [], "data": {}}
+    update = json.loads(await in_app(view.update, entry, False, before))
+    assert seller["id"] in {row["member_id"] for row in update["members"]}

@@ -179,7 +179,11 @@ class Hub:
     async def _snapshot(self, client: Client) -> None:
         """A fresh board for one client, as of the last applied entry (raises on failure)."""
         seq = await self.store.applied_seq() or 0
-        client.push(await self.view(client.group).snapshot(seq))
+        view = self.view(client.group)
+        shared = view.shared is not None and view.shared[0] == seq
+        client.push(await view.snapshot(seq))
+        if self.metrics:
+            self.metrics.count("huddle_live_snapshots_total", built="no" if shared else "yes")
         client.seq, client.touched = seq, 0
 
     async def _catch_up(self, client: Client, upto: int) -> bool:
@@ -213,6 +217,8 @@ class Hub:
     async def refresh(self) -> None:
         """Boards were rebuilt from the ledger (the stream is gone): snapshot everyone."""
         async with self.lock:
+            for view in self.views.values():
+                view.shared = None  # built before the rebuild, maybe at the same seq
             for client in list(self.clients):
                 if client.ready:
                     try:

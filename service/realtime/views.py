@@ -45,10 +45,14 @@ class BoardView:
     members: dict[int, BoardEntry] = field(default_factory=dict)
     teams: dict[int, TeamEntry] = field(default_factory=dict)
     touched: int = 0  # the last entry this group was sent an update for
+    # the last snapshot message and the seq it is as of: boards of this group that join
+    # while no entry has come since (a deploy, a reconnect storm) share it
+    shared: tuple[int, str] | None = None
 
     def reset(self) -> None:
-        """Forget the last-sent rows: the next update carries every row."""
+        """Forget the last-sent rows (the next update carries every row) and the snapshot."""
         self.members, self.teams = {}, {}
+        self.shared = None
 
     async def _rows(self) -> tuple[list[BoardEntry], list[TeamEntry]]:
         # one moment for both: read apart, a batch applied in between showed in the team
@@ -64,12 +68,19 @@ class BoardView:
         return [await goal_out(g) for g in await query.order_by("id")]
 
     async def snapshot(self, seq: int) -> str:
-        """The whole board; ``seq`` is the last entry it includes."""
+        """The whole board; ``seq`` is the last entry it includes. Built once per seq: the
+        boards joining at the same seq get the same message."""
+        if self.shared is not None and self.shared[0] == seq:
+            return self.shared[1]
         members, teams = await self._rows()
-        self.members = {r.member_id: r for r in members}
-        self.teams = {r.team_id: r for r in teams}
+        if not self.members and not self.teams:
+            # the group's first board: its rows are what the next update is measured
+            # against. Not otherwise: the snapshot may be ahead of an entry the group's
+            # other boards are still to be sent, and that update must carry its rows
+            self.members = {r.member_id: r for r in members}
+            self.teams = {r.team_id: r for r in teams}
         season = await Season.get_or_none(id=self.season_id) if self.season_id else None
-        return _dumps(
+        message = _dumps(
             {
                 "type": "snapshot",
                 "seq": seq,
@@ -81,6 +92,8 @@ class BoardView:
                 "feed": await feed_entries(self.team_id, 20),
             }
         )
+        self.shared = (seq, message)
+        return message
 
     async def update(self, entry: dict[str, Any], full: bool = False, prev: int = 0) -> str:
         """An ``update`` for one entry: rows whose score or rank changed (every row when
