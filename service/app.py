@@ -82,8 +82,13 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         services = Services.build(settings, redis)
         metrics = Metrics(redis, settings.redis_prefix)
         services.writer.metrics = metrics
-        directory = Directory()
-        services.writer.on_committed = directory.on_messages
+        directory, tokens = Directory(), TokenCache()
+
+        def committed(messages: list[str]) -> None:  # this process's own writes, at once
+            directory.on_messages(messages)
+            tokens.on_messages(messages)
+
+        services.writer.on_committed = committed
         app.state.update(
             {
                 "redis": redis,
@@ -91,7 +96,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
                 "writer": services.writer,
                 "sync": services.sync,
                 "metrics": metrics,
-                "tokens": TokenCache(),
+                "tokens": tokens,
                 "directory": directory,
             }
         )

@@ -2,21 +2,24 @@
 
 A process remembers the tokens it has checked (``TokenCache``) so that a request or a
 board connecting with a known token costs no database round trip. The cache is exact
-because every change that could make a remembered answer wrong is announced on Redis
-and every process listens: a revoked token (the ``token_revoked`` announcement) and a
-changed member (a ``member.updated`` ledger entry: a member's token acts in the member's
-current role and team). It is used only while this process's subscription is up, and
-emptied whenever it (re)connects, since pub/sub forgets what it sent while a subscriber
-was away; without it every request asks the database, as before.
+because every change that could make a remembered answer wrong reaches every process: a
+revoked token (forgotten at once where it was revoked, and by the ``token_revoked``
+announcement elsewhere) and a changed member (a ``member.updated`` ledger entry: a
+member's token acts in the member's current role and team; the process's own writer
+hands it over before answering, the feed brings the others'). It is used only while
+this process's subscription is up, and emptied whenever it (re)connects, since pub/sub
+forgets what it sent while a subscriber was away; without it every request asks the
+database, as before.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .core.entries import Actor
@@ -26,6 +29,8 @@ from .errors import Unauthorized, wrong_role
 __all__ = ["ROLES", "Caller", "TokenCache", "authenticate", "hash_token", "new_token"]
 
 ROLES = ("admin", "manager", "seller", "display", "integration")
+# a ledger entry that changes a member, as it appears in a live message
+_MEMBER_UPDATED = '"kind":"member.updated"'
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,13 @@ class TokenCache:
 
     def drop_member(self, member_id: int) -> None:
         self._drop(lambda c: c.member_id == member_id)
+
+    def on_messages(self, messages: Iterable[str]) -> None:
+        """Live messages of ledger entries (from the writer or the feed): a changed
+        member's tokens are forgotten (they act in the member's role and team)."""
+        for raw in messages:
+            if _MEMBER_UPDATED in raw:
+                self.drop_member(json.loads(raw)["member_id"])
 
     def clear(self) -> None:
         self._drop(lambda c: True)

@@ -160,12 +160,10 @@ async def patch_member(
     caller: Caller,
     writer: Writer,
     settings: Settings,
-    tokens: TokenCache,
 ) -> MemberOut:
     """Change a member's name, email, role, joining date or team (admin). Points already
     earned stay with the team they were earned for."""
     await writer.submit(cmd.UpdateMember(member_id, _changes(data)), caller.actor)
-    tokens.drop_member(member_id)  # this process at once; the others by the entry's publish
     member = await Member.get(id=member_id)
     return member_out(member, writer.policy, settings.today(), caller)
 

@@ -25,8 +25,6 @@ from .hub import Hub
 __all__ = ["RedisFeed"]
 
 log = logging.getLogger(__name__)
-# a ledger entry that changes a member (their role or team, which their token acts in)
-_MEMBER_UPDATED = '"kind":"member.updated"'
 
 
 class RedisFeed:
@@ -91,9 +89,8 @@ class RedisFeed:
                     # one message per applied batch: its entries, one per line, in seq order
                     lines = message["data"].split("\n")
                     self.directory.on_messages(lines)
+                    self.tokens.on_messages(lines)
                     for line in lines:
-                        if _MEMBER_UPDATED in line:
-                            self.tokens.drop_member(json.loads(line)["member_id"])
                         await self.hub.on_entry(line)
                 elif message["channel"] == self.store.control_channel:
                     await self._control(message["data"])
