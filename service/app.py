@@ -83,10 +83,11 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         metrics = Metrics(redis, settings.redis_prefix)
         services.writer.metrics = metrics
         directory, tokens = Directory(), TokenCache()
+        followers = (directory, tokens)  # kept by the ledger's entries (realtime/feed.py)
 
         def committed(messages: list[str]) -> None:  # this process's own writes, at once
-            directory.on_messages(messages)
-            tokens.on_messages(messages)
+            for follower in followers:
+                follower.on_messages(messages)
 
         services.writer.on_committed = committed
         app.state.update(
@@ -98,6 +99,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
                 "metrics": metrics,
                 "tokens": tokens,
                 "directory": directory,
+                "followers": followers,
             }
         )
         await services.writer.start()

@@ -110,8 +110,8 @@ class Sql:
 
     # -- the lock and the ledger --------------------------------------------------------
     async def lock(self) -> int:
-        """Take the org-wide write lock (the ``seq`` counter row, held until commit) and
-        return the last seq."""
+        """SQLite: take the org-wide write lock (an update of the ``seq`` counter row: the
+        database's write lock, held until commit) and return the last seq."""
         sql = "UPDATE counter SET value = value WHERE name = 'seq' RETURNING value"
         rows = await self.rows(sql)
         if not rows:  # a new ledger: create the row (a racing creator is fine)

@@ -3,8 +3,10 @@
 Pub/sub forgets what was published while a subscriber was away, and a naive reader dies
 silently when Redis restarts (see the project's NOTES). This reader reconnects with
 backoff, resubscribes, and then asks the hub to re-sync every board from the stream. It
-also keeps the process's token cache exact (``service/auth.py``): emptied on every
-(re)subscription, a revoked token or a changed member forgotten as it is announced.
+also keeps the process's followers of the ledger exact — the token cache
+(``service/auth.py``) and the directory (``service/directory.py``): emptied on every
+(re)subscription, given every entry's message, and a revoked token forgotten as it is
+announced.
 """
 
 from __future__ import annotations
@@ -13,18 +15,30 @@ import asyncio
 import json
 import logging
 import random
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from ..auth import TokenCache
-from ..directory import Directory
 from ..store.leaderboard import LeaderboardStore
 from .hub import Hub
 
 __all__ = ["RedisFeed"]
 
 log = logging.getLogger(__name__)
+
+
+class Follower(Protocol):
+    """What a process keeps in memory and keeps exact by the ledger's entries (its own
+    writer's, then the feed's): used only while ``live`` says the feed is subscribed."""
+
+    live: Callable[[], bool]
+
+    def on_messages(self, messages: Iterable[str]) -> None: ...
+
+    def clear(self) -> None: ...
 
 
 class RedisFeed:
@@ -34,14 +48,16 @@ class RedisFeed:
         store: LeaderboardStore,
         hub: Hub,
         tokens: TokenCache | None = None,
-        directory: Directory | None = None,
+        followers: Sequence[Follower] = (),
     ) -> None:
         self.redis = redis
         self.store = store
         self.hub = hub
-        self.tokens = tokens or TokenCache()
-        self.directory = directory or Directory()
+        self.tokens = tokens or TokenCache()  # for revocations, which are not entries
+        self.followers = followers
         self.connected = asyncio.Event()
+        for follower in followers:  # exact only while the announcements reach us
+            follower.live = self.connected.is_set
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -73,8 +89,8 @@ class RedisFeed:
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         try:
             await pubsub.subscribe(self.store.channel, self.store.control_channel)
-            self.tokens.clear()  # what was announced while away is lost
-            self.directory.clear()
+            for follower in self.followers:  # what was announced while away is lost
+                follower.clear()
             self.connected.set()
             if resync:
                 log.info("live feed back on Redis; re-syncing boards")
@@ -88,8 +104,8 @@ class RedisFeed:
                 if message["channel"] == self.store.channel:
                     # one message per applied batch: its entries, one per line, in seq order
                     lines = message["data"].split("\n")
-                    self.directory.on_messages(lines)
-                    self.tokens.on_messages(lines)
+                    for follower in self.followers:
+                        follower.on_messages(lines)
                     for line in lines:
                         await self.hub.on_entry(line)
                 elif message["channel"] == self.store.control_channel:

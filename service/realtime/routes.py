@@ -156,9 +156,7 @@ async def on_startup(app: Litestar) -> None:
     if metrics is not None:
         hub.metrics = metrics
         metrics.live_boards = lambda: len(hub.clients)
-    feed = RedisFeed(app.state.redis, app.state.store, hub, app.state.tokens, app.state.directory)
-    # the token cache and the directory are exact only while announcements reach us
-    app.state.tokens.live = app.state.directory.live = feed.connected.is_set
+    feed = RedisFeed(app.state.redis, app.state.store, hub, app.state.tokens, app.state.followers)
     feed.start()
     app.state.update(
         {
