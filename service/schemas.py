@@ -217,6 +217,23 @@ class DealResult(Struct):
     awards: list[Award]
 
 
+class Reversal(Struct):
+    """A correction's ledger entry (as the feed shows it) and the points it took back
+    (negative) or gave back."""
+
+    entry: FeedEntry
+    awards: list[Award]
+
+
+class DealCorrection(Struct):
+    """The deal as corrected, the awards of its re-scoring, and the reversal before it
+    (absent when the correction changed nothing)."""
+
+    deal: Deal
+    awards: list[Award]
+    reversal: Reversal | None = None
+
+
 class KudosResult(Struct):
     id: int
     seq: int

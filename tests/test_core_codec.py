@@ -11,20 +11,26 @@ import pytest
 from service.core.codec import entry_data, entry_from_row
 from service.core.entries import (
     Actor,
+    Award,
     BadgeEarned,
+    BadgeRevoked,
     DealLost,
+    DealReversed,
     DealWon,
     Entry,
     FeedbackReceived,
     GoalProgress,
     GoalReached,
+    GoalReopened,
     GoalSet,
     KudosGiven,
+    KudosRevoked,
     LossReviewed,
     MemberJoined,
     MemberTarget,
     MemberUpdated,
     MentoringAwarded,
+    MentoringRevoked,
     Payload,
     PolicyChanged,
     SeasonCreated,
@@ -36,7 +42,10 @@ from service.core.entries import (
 AT = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 PAYLOADS = [
     DealWon(12_500.5, "Acme", [3, 4], "crm-1", 7),
-    DealLost(900, "Globex", [], None, 8),
+    DealLost(900, "Globex", [], None, 8, rescores=40),
+    DealReversed(7, "wrong customer", "won", 12_500.5, "Acme", 2, AT, 12, [3], "crm-1", True),
+    KudosRevoked(4, 1, 2, 2.5, "2026-W47", 30, "listening", "by mistake"),
+    MentoringRevoked(3, 2, 5, "2026-W48", 31, 9, None),
     KudosGiven(1, 2, 2.5, "thanks", "listening", 4),
     MentoringAwarded(2, 5, "coached a call", 9, 3),
     GoalSet(1, 1, "points", 250.25, "Oslo", [MemberTarget(2, 40)]),
@@ -52,8 +61,10 @@ PAYLOADS = [
 ]
 EVENTS = (
     GoalProgress(1, 1, "points", None, 120.5, 250.25),
-    GoalReached(1, 1, "points", "team", None),
+    GoalReached(1, 1, "points", "team", None, (Award(2, 1, "bonus", 2500),)),
+    GoalReopened(1, 1, "points", "member", 2),
     BadgeEarned("first-win", "First win", 2, "Kari", 1, 3),
+    BadgeRevoked("hat-trick", "Hat-trick", 2, "Kari", 1),
 )
 
 

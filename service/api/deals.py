@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from litestar import Request, Response, post
+from litestar import Request, Response, patch, post
 from litestar.connection import ASGIConnection
 from litestar.enums import ParamType
 from litestar.handlers import BaseRouteHandler
@@ -20,13 +20,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from msgspec import Meta, Struct
 
 from ..auth import Caller
-from ..core.commands import DealRef, Decision, RecordDeal
-from ..core.entries import Actor
+from ..core.commands import CorrectDeal, DealRef, Decision, RecordDeal, ReverseDeal
+from ..core.entries import Actor, Entry
 from ..core.points import from_cents
+from ..core.views import feed_view
 from ..db.models import Member
 from ..engine.writer import Writer
 from ..errors import Invalid, NotFound, Unauthorized, Unavailable
-from ..schemas import Award, Deal, DealResult, Id, Ids
+from ..schemas import Award, Deal, DealCorrection, DealResult, Id, IdParam, Ids, Reversal
 from ..settings import Settings
 from .deps import REPLAYED, REPLAYED_HEADER, IdempotencyKey
 from .problems import DocumentedOperation, refusals
@@ -45,6 +46,28 @@ class DealIn(Struct, forbid_unknown_fields=True, kw_only=True):
     assists: Ids = []
     external_id: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     closed_at: datetime | None = None
+
+
+Reason = Annotated[
+    str,
+    Meta(min_length=1, max_length=500, description="why: shown in the feed beside the entry"),
+]
+
+
+class ReversalIn(Struct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class DealPatch(Struct, forbid_unknown_fields=True, kw_only=True):
+    """What to correct; a field left out stays as it is."""
+
+    amount: Amount | None = None
+    seller_id: Id | None = None
+    assists: Ids | None = None
+    closed_at: datetime | None = None
+    outcome: Literal["won", "lost"] | None = None
+    customer: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    reason: Reason | None = None
 
 
 class CrmEvent(Struct):
@@ -130,11 +153,69 @@ def deal_out(deal: DealRef) -> Deal:
 
 
 def deal_result(decision: Decision) -> DealResult:
-    entry = decision.entries[0]
+    entry = decision.entries[-1]
     deal = DealRef.of(entry)
     assert deal is not None
-    awards = [Award(a.member_id, a.category, from_cents(a.cents)) for a in entry.awards]
-    return DealResult(deal_out(deal), awards)
+    return DealResult(deal_out(deal), awards_out(entry))
+
+
+def awards_out(entry: Entry) -> list[Award]:
+    return [Award(a.member_id, a.category, from_cents(a.cents)) for a in entry.awards]
+
+
+def reversal_out(entry: Entry) -> Reversal:
+    return Reversal(feed_view(entry), awards_out(entry))
+
+
+@post(
+    "/api/deals/{deal_id:int}/reverse",
+    tags=["deals"],
+    status_code=HTTP_201_CREATED,
+    response_headers=[REPLAYED_HEADER],
+    **refusals(403, 404, 409, body=True),
+)
+async def reverse_deal(
+    deal_id: IdParam,
+    data: ReversalIn,
+    caller: Caller,
+    writer: Writer,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[Reversal]:
+    """Take a deal back (admin; a manager, their own team's; integration): every point
+    it caused is taken back with negative awards — the deal's, its team share and
+    assists, its story's and loss review's, and the bonus of a goal it no longer reaches.
+    The reason shows in the feed. A deal is reversed once (again → 409)."""
+    decision = await writer.submit(ReverseDeal(deal_id, data.reason), caller.actor, idempotency_key)
+    headers = REPLAYED if decision.replayed else None
+    return Response(
+        reversal_out(decision.entries[0]), status_code=HTTP_201_CREATED, headers=headers
+    )
+
+
+@patch("/api/deals/{deal_id:int}", tags=["deals"], **refusals(403, 404, 409, body=True))
+async def correct_deal(
+    deal_id: IdParam, data: DealPatch, caller: Caller, writer: Writer
+) -> DealCorrection:
+    """Correct a deal's amount, seller, assists, date, outcome or customer (admin; a
+    manager, their own team's; integration): recorded as a reversal of the deal as it
+    was and a re-scoring as it is now, linked; goals move by the difference. The deal
+    keeps its id and external_id. A correction that changes nothing records nothing."""
+    command = CorrectDeal(
+        deal_id,
+        data.reason,
+        data.amount,
+        data.seller_id,
+        tuple(data.assists) if data.assists is not None else None,
+        data.closed_at,
+        data.outcome,
+        data.customer,
+    )
+    decision = await writer.submit(command, caller.actor)
+    if decision.replay is not None:
+        return DealCorrection(deal_out(decision.replay), [])
+    reversal, rescore = decision.entries[0], decision.entries[-1]
+    result = deal_result(Decision([rescore]))
+    return DealCorrection(result.deal, result.awards, reversal_out(reversal))
 
 
 WEBHOOK_WINDOW = 300  # seconds a timestamped delivery stays valid, either side of now
@@ -244,4 +325,4 @@ async def crm_webhook(data: CrmEvent, writer: Writer) -> Response[DealResult]:
     return await record_deal(writer, command, Actor("integration"))
 
 
-routes = [create_deal, crm_webhook]
+routes = [create_deal, reverse_deal, correct_deal, crm_webhook]

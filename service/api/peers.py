@@ -5,17 +5,26 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from litestar import Response, get, post
-from litestar.status_codes import HTTP_201_CREATED
+from litestar import Response, delete, get, post
+from litestar.openapi.spec import OpenAPIType
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import Meta, Struct
 
 from ..auth import Caller
 from ..core.calendar import iso_week
-from ..core.commands import AllowanceLeft, AwardMentoring, Decision, GiveKudos
+from ..core.commands import (
+    AllowanceLeft,
+    AwardMentoring,
+    Decision,
+    GiveKudos,
+    RevokeKudos,
+    RevokeMentoring,
+)
 from ..core.entries import KudosGiven, MentoringAwarded
 from ..core.points import from_cents, to_cents
 from ..engine.writer import Writer
-from ..schemas import Id, KudosResult, MentoringResult
+from ..schemas import Id, IdParam, KudosResult, MentoringResult, when_sent
 from .deps import REPLAYED, REPLAYED_HEADER, IdempotencyKey
 from .problems import refusals
 
@@ -142,4 +151,51 @@ async def mentoring_budget(caller: Caller, writer: Writer) -> dict[str, Any]:
     return await _weekly_left(writer, caller, "mentoring")
 
 
-routes = [give_kudos, kudos_allowance, award_mentoring, mentoring_budget]
+ReasonParam = Annotated[
+    str | None,
+    Parameter(
+        query="reason",
+        min_length=1,
+        max_length=500,
+        description="why it is taken back (shown in the feed)",
+        schema_extra=when_sent(OpenAPIType.STRING, minLength=1, maxLength=500),
+    ),
+]
+
+
+@delete(
+    "/api/kudos/{kudos_id:int}",
+    status_code=HTTP_204_NO_CONTENT,
+    tags=["peers"],
+    **refusals(403, 404, 409, 422),
+)
+async def revoke_kudos(
+    kudos_id: IdParam, caller: Caller, writer: Writer, reason: ReasonParam = None
+) -> None:
+    """Revoke kudos (admin): the recipient loses the points, and the giver gets them back
+    in the allowance of the week they were given in. Again → 409."""
+    await writer.submit(RevokeKudos(kudos_id, reason), caller.actor)
+
+
+@delete(
+    "/api/mentoring/{mentoring_id:int}",
+    status_code=HTTP_204_NO_CONTENT,
+    tags=["peers"],
+    **refusals(403, 404, 409, 422),
+)
+async def revoke_mentoring(
+    mentoring_id: IdParam, caller: Caller, writer: Writer, reason: ReasonParam = None
+) -> None:
+    """Revoke a mentoring award (admin): the member loses the points, and the manager's
+    budget of that week gets them back. Again → 409."""
+    await writer.submit(RevokeMentoring(mentoring_id, reason), caller.actor)
+
+
+routes = [
+    give_kudos,
+    kudos_allowance,
+    award_mentoring,
+    mentoring_budget,
+    revoke_kudos,
+    revoke_mentoring,
+]

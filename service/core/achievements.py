@@ -6,11 +6,25 @@ count each badge needs. The database adapter counts, under the write lock, and a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 from .calendar import iso_week
-from .entries import BadgeEarned, DealWon, Entry, KudosGiven, MentoringAwarded
+from .entries import (
+    BadgeEarned,
+    BadgeRevoked,
+    DealReversed,
+    DealWon,
+    Entry,
+    KudosGiven,
+    KudosRevoked,
+    LossReviewed,
+    MentoringAwarded,
+    MentoringRevoked,
+    Payload,
+)
 
 if TYPE_CHECKING:
     from .commands import Ids
@@ -23,9 +37,8 @@ __all__ = [
     "Badge",
     "Step",
     "badge_candidates",
+    "badge_changes",
     "badge_steps",
-    "badges_earned",
-    "count_after",
     "is_earned",
     "weakness",
 ]
@@ -110,39 +123,56 @@ def weakness(number: int, yes: int, partly: int, no: int) -> float:
     return round((bad + partly / 2) / total, 3) if total else 0.0
 
 
-def badges_earned(entry: Entry, state: State, ids: Ids) -> tuple[BadgeEarned, ...]:
-    """Badges this entry unlocks (the state is as it was before the entry); each
-    (member, season, badge) is earned once."""
-    earned: list[BadgeEarned] = []
-    for step in badge_steps(entry, state):
-        _, member_id, season, code, _ = step
-        key = (member_id, season, code)
+def badge_changes(
+    entries: Sequence[Entry], state: State, ids: Ids
+) -> list[tuple[int, BadgeEarned | BadgeRevoked]]:
+    """The badges the entries of one decision earn, and those a correction among them
+    takes away (the state is as it was before the entries), each with its season (0:
+    none). Each (member, season, badge)
+    is held at most once; what the entries add to each counter is summed first, so a
+    correction that takes a deal back and scores it again changes nothing it should not."""
+    pending: dict[tuple[object, ...], int] = {}
+    # (member, season, badge) → whether any step adds, whether any takes back
+    touched: dict[tuple[int, int, str], tuple[bool, bool]] = {}
+    for entry in entries:
+        for step in badge_steps(entry, state):
+            pending[step.counter] = pending.get(step.counter, 0) + step.add
+            key = (step.member, step.season, step.code)
+            adds, takes = touched.get(key, (False, False))
+            touched[key] = (adds or step.add > 0, takes or step.add < 0)
+    changes: list[tuple[int, BadgeEarned | BadgeRevoked]] = []
+    for (member_id, season, code), (adds, takes) in touched.items():
         member = state.members.get(member_id)
-        if (
-            member is None
-            or key in state.badges
-            or any((b.member_id, b.badge) == (member_id, code) for b in earned)
-        ):
-            continue
-        if is_earned(code, count_after(state, step)):
-            earned.append(
-                BadgeEarned(
-                    code,
-                    BADGES[code].title,
-                    member_id,
-                    member.name,
-                    member.team_id,
-                    ids.take("badge"),
-                )
+        held = (member_id, season, code) in state.badges
+        if member is None or (held and not takes) or (not held and not adds):
+            continue  # nothing can change
+        earned = is_earned(code, _count(state, member_id, season, code, pending))
+        if earned and not held:
+            badge = BadgeEarned(
+                code, BADGES[code].title, member_id, member.name, member.team_id, ids.take("badge")
             )
-    return tuple(earned)
+            changes.append((season, badge))
+        elif held and not earned:
+            title = BADGES[code].title
+            changes.append(
+                (season, BadgeRevoked(code, title, member_id, member.name, member.team_id))
+            )
+    return changes
 
 
 # -- counting: what an entry adds to each badge's counter -------------------------------
-# A step is (counter key, member, season key, badge code, what to add): the same steps
-# move the counters in ``evolve`` and tell ``badges_earned`` what a new entry would count.
+# The same steps move the counters in ``evolve`` and tell ``badge_changes`` what new
+# entries would count. A correction's steps are the corrected entry's, negated.
 
-Step = tuple[tuple[object, ...], int, int, str, object]
+
+class Step(NamedTuple):
+    """What one entry adds to one badge counter of one member."""
+
+    counter: tuple[object, ...]  # the counter's key in the state
+    member: int
+    season: int
+    code: str
+    add: int  # +1, or -1 for what a correction takes back
 
 
 def _roles(entry: Entry) -> dict[str, list[int]]:
@@ -158,53 +188,103 @@ def _roles(entry: Entry) -> dict[str, list[int]]:
     return roles
 
 
-def _step(entry: Entry, state: State, member: int, season: int, code: str) -> Step | None:
+def _step(entry: Entry, state: State, member: int, season: int, code: str, add: int) -> Step | None:
     p = entry.payload
     if code == "hat-trick":  # counted per ISO week the deal was closed in
-        return (
-            (code, member, season, iso_week(entry.occurred_at, state.tz)),
-            member,
-            season,
-            code,
-            1,
-        )
+        week = iso_week(entry.occurred_at, state.tz)
+        return Step((code, member, season, week), member, season, code, add)
     if code == "mentor":  # named 'coach' in kudos, or given mentoring points
         if isinstance(p, KudosGiven):
-            return (
-                (("mentor-coach", member, season), member, season, code, 1)
-                if (p.strength == "coach")
-                else None
-            )
-        return (("mentor-mentoring", member, season), member, season, code, 1)
-    if code == "team-player":  # distinct teammates thanked
+            if p.strength != "coach":
+                return None
+            return Step(("mentor-coach", member, season), member, season, code, add)
+        return Step(("mentor-mentoring", member, season), member, season, code, add)
+    if code == "team-player":  # distinct teammates thanked: one counter per teammate
         assert isinstance(p, KudosGiven)
         giver, to = state.members.get(member), state.members.get(p.to_member_id)
         if not (giver and to and giver.team_id == to.team_id):
             return None
-        return ((code, member, season), member, season, code, p.to_member_id)
-    return ((code, member, season), member, season, code, 1)
+        return Step((code, member, season, p.to_member_id), member, season, code, add)
+    return Step((code, member, season), member, season, code, add)
 
 
 def badge_steps(entry: Entry, state: State) -> list[Step]:
-    """What this entry adds to each badge's counter, for whom (by the candidate table)."""
+    """What this entry adds to each badge's counter, for whom (by the candidate table);
+    a correction takes back the steps of what it corrects."""
+    taken_back = _taken_back(entry)
+    if taken_back:
+        return [s._replace(add=-s.add) for e in taken_back for s in badge_steps(e, state)]
     season = entry.season_id or 0
     roles = _roles(entry)
     steps = []
     for role, codes in badge_candidates(entry.kind).items():
         for member in roles.get(role, []):
             for code in codes:
-                if (step := _step(entry, state, member, season, code)) is not None:
+                if (step := _step(entry, state, member, season, code, 1)) is not None:
                     steps.append(step)
     return steps
 
 
-def count_after(state: State, step: Step) -> int:
-    """The badge's count for the step's member once the step is taken."""
-    key, member, season, code, add = step
-    if code == "team-player":
-        return len(state.thanked.get((member, season), set()) | {add})
-    now = state.badge_counts.get(key, 0) + int(add)  # type: ignore[call-overload]
+def _taken_back(entry: Entry) -> list[Entry]:
+    """The entries a correction takes back, rebuilt from its payload (as far as badges
+    count them: who, when, which season)."""
+    p = entry.payload
+    if isinstance(p, DealReversed):
+        found = []
+        if p.outcome == "won":
+            won = DealWon(p.amount, p.customer, list(p.assists), p.external_id, p.deal_id)
+            found.append(_like(entry, won, p.seller_id, p.closed_at))
+        if p.review:
+            review = LossReviewed(p.deal_id, p.customer)
+            found.append(_like(entry, review, p.seller_id, p.closed_at))
+        return found
+    if isinstance(p, KudosRevoked):
+        kudos = KudosGiven(p.from_member_id, p.to_member_id, p.points, "", p.strength)
+        return [_like(entry, kudos, p.from_member_id, entry.occurred_at)]
+    if isinstance(p, MentoringRevoked):
+        mentoring = MentoringAwarded(p.member_id, p.points, "", p.awarded_by_member_id)
+        return [_like(entry, mentoring, p.member_id, entry.occurred_at)]
+    return []
+
+
+def _like(entry: Entry, payload: Payload, member_id: int, occurred_at: datetime) -> Entry:
+    return Entry(
+        seq=entry.seq,
+        occurred_at=occurred_at,
+        recorded_at=entry.recorded_at,
+        week=entry.week,
+        actor=entry.actor,
+        policy_id=entry.policy_id,
+        payload=payload,
+        member_id=member_id,
+        season_id=entry.season_id,
+    )
+
+
+def _count(
+    state: State,
+    member: int,
+    season: int,
+    code: str,
+    pending: dict[tuple[object, ...], int],
+) -> int:
+    """The badge's count for a member and season, with the ``pending`` steps taken."""
+
+    def value(key: tuple[object, ...]) -> int:
+        return state.badge_counts.get(key, 0) + pending.get(key, 0)
+
+    part = (code, member, season)
     if code == "mentor":  # the larger of the two ways to earn it
-        other = "mentor-mentoring" if key[0] == "mentor-coach" else "mentor-coach"
-        return max(now, state.badge_counts.get((other, member, season), 0))
-    return now
+        return max(value(("mentor-coach", *part[1:])), value(("mentor-mentoring", *part[1:])))
+    if code == "team-player":  # a counter per teammate: how many were thanked
+        thanked = set(state.thanked.get((member, season), ()))
+        for key in pending:
+            if key[:3] == part:
+                (thanked.add if value(key) > 0 else thanked.discard)(key[3])  # type: ignore[arg-type]
+        return len(thanked)
+    if code == "hat-trick":  # a counter per week: the best week
+        keys = {k for k in pending if k[:3] == part}
+        if any(pending[k] < 0 for k in keys):  # a correction: every week counts
+            keys |= {k for k in state.badge_counts if k[:3] == part}
+        return max((value(k) for k in keys), default=0)
+    return value(part)

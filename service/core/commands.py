@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from msgspec import Struct
 
@@ -21,10 +21,13 @@ from .entries import (
     Actor,
     Award,
     DealLost,
+    DealReversed,
     DealWon,
     Entry,
     Event,
+    KudosRevoked,
     LossReviewed,
+    MentoringRevoked,
     Payload,
     StoryPosted,
 )
@@ -41,17 +44,22 @@ __all__ = [
     "ChangePolicy",
     "Command",
     "Context",
+    "CorrectDeal",
     "CreateMember",
     "CreateSeason",
     "CreateTeam",
     "DealRef",
     "Decision",
     "FeedbackRef",
+    "GiftRef",
     "GiveKudos",
     "Ids",
     "PostStory",
     "RecordDeal",
+    "ReverseDeal",
     "ReviewLoss",
+    "RevokeKudos",
+    "RevokeMentoring",
     "SetGoal",
     "UpdateMember",
     "UpdateTeam",
@@ -108,6 +116,34 @@ class AnswerFeedback(Struct, frozen=True):
     comment: str | None = None
 
 
+class ReverseDeal(Struct, frozen=True):
+    deal_id: int
+    reason: str
+
+
+class CorrectDeal(Struct, frozen=True):
+    """What changes in a deal (None: stays as it is)."""
+
+    deal_id: int
+    reason: str | None = None
+    amount: float | None = None
+    seller_id: int | None = None
+    assists: tuple[int, ...] | None = None
+    closed_at: datetime | None = None
+    outcome: str | None = None
+    customer: str | None = None
+
+
+class RevokeKudos(Struct, frozen=True):
+    kudos_id: int
+    reason: str | None = None
+
+
+class RevokeMentoring(Struct, frozen=True):
+    mentoring_id: int
+    reason: str | None = None
+
+
 class CreateTeam(Struct, frozen=True):
     name: str
     nickname: str | None = None
@@ -151,6 +187,10 @@ class AllowanceLeft(Struct, frozen=True):
 
 Command = (
     RecordDeal
+    | ReverseDeal
+    | CorrectDeal
+    | RevokeKudos
+    | RevokeMentoring
     | GiveKudos
     | AwardMentoring
     | SetGoal
@@ -187,6 +227,12 @@ class DealRef:
     closed_at: datetime
     has_story: bool = False
     has_review: bool = False
+    reversed_seq: int | None = None  # the entry that reversed it, if it was
+    # what it scored (bonuses aside: a goal's bonus is the goal's), and what its story
+    # and loss review scored; looked up only for a batch that corrects deals
+    awards: list[Award] = field(default_factory=list)
+    story_awards: list[Award] = field(default_factory=list)
+    review_awards: list[Award] = field(default_factory=list)
 
     @classmethod
     def of(cls, entry: Entry) -> DealRef | None:
@@ -195,6 +241,7 @@ class DealRef:
         if not isinstance(p, DealWon | DealLost) or not p.deal_id or not entry.member_id:
             return None
         outcome = "won" if isinstance(p, DealWon) else "lost"
+        awards = [a for a in entry.awards if a.category != "bonus"]
         return cls(
             p.deal_id,
             entry.seq,
@@ -207,7 +254,24 @@ class DealRef:
             list(p.assists),
             p.external_id,
             entry.occurred_at,
+            awards=awards,
         )
+
+
+@dataclass
+class GiftRef:
+    """Recorded kudos or mentoring, as a revocation needs it."""
+
+    id: int
+    seq: int
+    giver_id: int | None
+    member_id: int  # who received the points
+    cents: int
+    week: str
+    season_id: int | None
+    strength: str | None = None
+    revoked_seq: int | None = None
+    awards: list[Award] = field(default_factory=list)
 
 
 @dataclass
@@ -239,6 +303,8 @@ class Context:
     deals: dict[int, DealRef] = field(default_factory=dict)
     deals_by_external: dict[str, DealRef] = field(default_factory=dict)
     feedback_requests: dict[int, FeedbackRef] = field(default_factory=dict)
+    kudos: dict[int, GiftRef] = field(default_factory=dict)
+    mentoring: dict[int, GiftRef] = field(default_factory=dict)
     # (team, season) → won deals (seller, amount), for goals set mid-season
     won_deals: dict[tuple[int, int], list[tuple[int, float]]] = field(default_factory=dict)
 
@@ -247,16 +313,39 @@ class Context:
         p = entry.payload
         ref = DealRef.of(entry)
         if ref is not None:
+            before = self.deals.get(ref.id)
+            if before is not None and before.outcome == ref.outcome:  # re-scored: same story
+                ref.has_story, ref.story_awards = before.has_story, before.story_awards
+                ref.has_review, ref.review_awards = before.has_review, before.review_awards
             self.deals[ref.id] = ref
             if ref.external_id:
                 self.deals_by_external[ref.external_id] = ref
             key = (ref.team_id, entry.season_id or 0)
             if ref.outcome == "won" and key in self.won_deals:
                 self.won_deals[key].append((ref.seller_id, ref.amount))
+        elif isinstance(p, DealReversed) and p.deal_id in self.deals:
+            deal = self.deals[p.deal_id]
+            deal.reversed_seq = entry.seq
+            if p.story:
+                deal.story_awards = []
+            if p.review:
+                deal.review_awards = []
+            key = (deal.team_id, deal.season_id or 0)
+            if deal.outcome == "won" and (deal.seller_id, deal.amount) in self.won_deals.get(
+                key, []
+            ):
+                self.won_deals[key].remove((deal.seller_id, deal.amount))
+        elif isinstance(p, KudosRevoked | MentoringRevoked):
+            gifts = self.kudos if isinstance(p, KudosRevoked) else self.mentoring
+            gift_id = p.kudos_id if isinstance(p, KudosRevoked) else p.mentoring_id
+            if gift_id in gifts:
+                gifts[gift_id].revoked_seq = entry.seq
         elif isinstance(p, StoryPosted) and p.deal_id in self.deals:
             self.deals[p.deal_id].has_story = True
+            self.deals[p.deal_id].story_awards = list(entry.awards)
         elif isinstance(p, LossReviewed) and p.deal_id in self.deals:
             self.deals[p.deal_id].has_review = True
+            self.deals[p.deal_id].review_awards = list(entry.awards)
         elif entry.kind == "feedback.received":
             request_id = getattr(p, "request_id", None)
             if request_id in self.feedback_requests:
@@ -294,15 +383,21 @@ def new_entry(
     awards: tuple[Award, ...] = (),
     events: tuple[Event, ...] = (),
     names: dict[int, str] | None = None,
+    seq: int | None = None,
+    season_id: int | Literal["when"] | None = "when",
 ) -> Entry:
-    """An entry numbered after the state's last one, in the season of when it happened."""
+    """An entry numbered after the state's last one (or ``seq``: the second entry of a
+    decision), in the season of when it happened (or ``season_id``: a correction counts
+    in the season of what it corrects)."""
     occurred = occurred_at or ctx.now
-    season = state.season_for(local_date(occurred, state.tz))
+    if season_id == "when":
+        season = state.season_for(local_date(occurred, state.tz))
+        season_id = season.id if season else None
     known = {a.member_id for a in awards} | {member_id, actor.member_id}
     all_names = {m: state.members[m].name for m in known if m in state.members}
     all_names.update(names or {})
     return Entry(
-        seq=state.seq + 1,
+        seq=seq or state.seq + 1,
         occurred_at=occurred,
         recorded_at=ctx.now,
         week=iso_week(ctx.now, state.tz),
@@ -311,7 +406,7 @@ def new_entry(
         payload=payload,
         member_id=member_id,
         team_id=team_id,
-        season_id=season.id if season else None,
+        season_id=season_id,
         awards=awards,
         events=events,
         names=all_names,

@@ -18,33 +18,35 @@ from .entries import (
     Award,
     DealLost,
     DealWon,
+    Entry,
     Event,
     GoalProgress,
     GoalReached,
+    GoalReopened,
     GoalSet,
     MemberTarget,
 )
 from .goals import deal_contribution, is_reached
 from .points import from_cents, to_cents
 from .scoring import DealFacts, score_deal
-from .state import GoalState, MemberGoalState, State
+from .state import GoalState, MemberFacts, MemberGoalState, State
 
-__all__ = ["advance_goals", "decide_deal", "decide_goal"]
+__all__ = ["advance_goals", "check_deal", "decide_deal", "decide_goal", "taken_back"]
 
 CLOCK_SKEW = timedelta(minutes=5)
 # before this, dates are typos (year 0001 even overflows a time zone conversion)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def decide_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> Decision:
-    """A won deal pays the seller, the team share and the assists, and moves goals."""
+def check_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> MemberFacts:
+    """Every rule a deal's facts must meet, for a new deal and a corrected one alike;
+    returns its seller."""
     require(actor, "seller", "manager", "integration", "admin")
     if cmd.outcome not in ("won", "lost"):
         raise Invalid(f"outcome must be 'won' or 'lost', not {cmd.outcome!r}.")
     if cmd.amount < 0:
         raise Invalid("amount must be 0 or more.")
-    customer = cmd.customer.strip()
-    if not customer:
+    if not cmd.customer.strip():
         raise Invalid("customer must name the customer the deal was with.")
     closed_at = cmd.closed_at or ctx.now
     if closed_at.tzinfo is None:
@@ -63,8 +65,47 @@ def decide_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> De
     unknown = [a for a in cmd.assists if a not in state.members]
     if unknown:
         raise Invalid(f"Assists name unknown member(s): {', '.join(map(str, unknown))}.")
+    return seller
+
+
+def decide_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> Decision:
+    """A won deal pays the seller, the team share and the assists, and moves goals. The
+    same ``external_id`` again answers with the deal recorded the first time; if that
+    deal was reversed since (a CRM re-opened it), it is scored again."""
+    seller = check_deal(cmd, actor, state, ctx)
+    rescores = None
+    deal_id = None
     if cmd.external_id and cmd.external_id in ctx.deals_by_external:
-        return Decision(replay=ctx.deals_by_external[cmd.external_id])
+        earlier = ctx.deals_by_external[cmd.external_id]
+        if earlier.reversed_seq is None:
+            return Decision(replay=earlier)
+        rescores, deal_id = earlier.reversed_seq, earlier.id
+    entry, goal_moves = score(cmd, actor, seller, state, ctx, deal_id=deal_id, rescores=rescores)
+    awards, events = list(entry.awards), list(entry.events)
+    for goal, moves in goal_moves.items():
+        bonus, goal_events = advance_goals(
+            state, state.goals[goal], moves, state.team_member_ids(seller.team_id)
+        )
+        awards.extend(bonus)
+        events.extend(goal_events)
+    entry.awards, entry.events = tuple(awards), tuple(events)
+    return Decision([entry])
+
+
+def score(
+    cmd: RecordDeal,
+    actor: Actor,
+    seller: MemberFacts,
+    state: State,
+    ctx: Context,
+    *,
+    deal_id: int | None = None,
+    rescores: int | None = None,
+    seq: int | None = None,
+) -> tuple[Entry, dict[int, dict[int, int]]]:
+    """The entry of a checked deal with its own awards, and how far it moves each goal
+    (goal → member → hundredths); the caller advances the goals."""
+    closed_at = cmd.closed_at or ctx.now
     won = cmd.outcome == "won"
     team_ids = state.team_member_ids(seller.team_id)
     day = local_date(closed_at, state.tz)
@@ -80,21 +121,21 @@ def decide_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> De
         Award(a.member_id, state.team_of(a.member_id), a.category, a.cents)
         for a in score_deal(facts, state.policy)
     ]
-    events: list[Event] = []
+    goal_moves: dict[int, dict[int, int]] = {}
     season = state.season_for(day)
     if won and season:
-        goals = [
-            g
-            for g in state.goals.values()
-            if g.team_id == seller.team_id and g.season_id == season.id
-        ]
-        for goal in goals:
-            move = to_cents(deal_contribution(goal.metric, cmd.amount))
-            bonus, goal_events = advance_goals(state, goal, {seller.id: move}, team_ids)
-            awards.extend(bonus)
-            events.extend(goal_events)
+        for g in state.goals.values():
+            if g.team_id == seller.team_id and g.season_id == season.id:
+                goal_moves[g.id] = {seller.id: to_cents(deal_contribution(g.metric, cmd.amount))}
     kind = DealWon if won else DealLost
-    payload = kind(cmd.amount, customer, list(cmd.assists), cmd.external_id, ctx.ids.take("deal"))
+    payload = kind(
+        cmd.amount,
+        cmd.customer.strip(),
+        list(cmd.assists),
+        cmd.external_id,
+        deal_id or ctx.ids.take("deal"),
+        rescores,
+    )
     entry = new_entry(
         state,
         ctx,
@@ -104,10 +145,10 @@ def decide_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> De
         team_id=seller.team_id,
         occurred_at=closed_at,
         awards=tuple(awards),
-        events=tuple(events),
         names={m: state.members[m].name for m in team_ids},
+        seq=seq,
     )
-    return Decision([entry])
+    return entry, goal_moves
 
 
 def _team_of(state: State, actor: Actor) -> int | None:
@@ -118,7 +159,9 @@ def _team_of(state: State, actor: Actor) -> int | None:
 def advance_goals(
     state: State, goal: GoalState, moves: dict[int, int], team_ids: Sequence[int]
 ) -> tuple[list[Award], list[Event]]:
-    """Move a goal by ``moves`` (member → hundredths): the progress, and bonuses once."""
+    """Move a goal by ``moves`` (member → hundredths, negative for a correction): the
+    progress, a bonus the first time it is reached, and, when a correction takes it back
+    below its target, the bonus it paid taken back (reaching it again pays again)."""
     awards: list[Award] = []
     events: list[Event] = []
     policy = state.policy
@@ -128,18 +171,35 @@ def advance_goals(
     if not goal.reached and is_reached(value, goal.target):
         # team goal bonus: every member of the team, once
         cents = to_cents(policy.team_goal_bonus)
-        awards.extend(Award(m, goal.team_id, "bonus", cents) for m in team_ids if cents)
-        events.append(GoalReached(goal.id, goal.team_id, goal.metric, "team", None))
+        bonus = [Award(m, goal.team_id, "bonus", cents) for m in team_ids if cents]
+        awards.extend(bonus)
+        events.append(GoalReached(goal.id, goal.team_id, goal.metric, "team", None, tuple(bonus)))
+    elif goal.reached and not is_reached(value, goal.target):
+        awards.extend(taken_back(goal.paid))
+        events.append(GoalReopened(goal.id, goal.team_id, goal.metric, "team", None))
     for mg in goal.members.values():
         member_value = mg.value + moves.get(mg.member_id, 0)
         if member_value != mg.value:
             events.append(_progress(goal, mg.member_id, member_value, mg.target))
         if not mg.reached and is_reached(member_value, mg.target):
             cents = to_cents(policy.member_goal_bonus)
-            if cents:
-                awards.append(Award(mg.member_id, state.team_of(mg.member_id), "bonus", cents))
-            events.append(GoalReached(goal.id, goal.team_id, goal.metric, "member", mg.member_id))
+            bonus = (
+                [Award(mg.member_id, state.team_of(mg.member_id), "bonus", cents)] if cents else []
+            )
+            awards.extend(bonus)
+            events.append(
+                GoalReached(
+                    goal.id, goal.team_id, goal.metric, "member", mg.member_id, tuple(bonus)
+                )
+            )
+        elif mg.reached and not is_reached(member_value, mg.target):
+            awards.extend(taken_back(mg.paid))
+            events.append(GoalReopened(goal.id, goal.team_id, goal.metric, "member", mg.member_id))
     return awards, events
+
+
+def taken_back(awards: Sequence[Award]) -> list[Award]:
+    return [Award(a.member_id, a.team_id, a.category, -a.cents) for a in awards]
 
 
 def _progress(goal: GoalState, member_id: int | None, value: int, target: int) -> GoalProgress:

@@ -13,8 +13,8 @@ import re
 from msgspec import Struct
 
 from ..errors import Invalid
-from . import deals, learning, org, peers
-from .achievements import badges_earned
+from . import corrections, deals, learning, org, peers
+from .achievements import badge_changes
 from .commands import (
     AllowanceLeft,
     AnswerFeedback,
@@ -22,6 +22,7 @@ from .commands import (
     ChangePolicy,
     Command,
     Context,
+    CorrectDeal,
     CreateMember,
     CreateSeason,
     CreateTeam,
@@ -30,7 +31,10 @@ from .commands import (
     GiveKudos,
     PostStory,
     RecordDeal,
+    ReverseDeal,
     ReviewLoss,
+    RevokeKudos,
+    RevokeMentoring,
     SetGoal,
     UpdateMember,
     UpdateTeam,
@@ -42,6 +46,10 @@ __all__ = ["check_text", "decide"]
 
 _DECIDERS: dict[type, Decider] = {
     RecordDeal: deals.decide_deal,
+    ReverseDeal: corrections.decide_reversal,
+    CorrectDeal: corrections.decide_correction,
+    RevokeKudos: corrections.decide_revocation,
+    RevokeMentoring: corrections.decide_revocation,
     SetGoal: deals.decide_goal,
     GiveKudos: peers.decide_kudos,
     AwardMentoring: peers.decide_mentoring,
@@ -90,11 +98,12 @@ def check_text(value: object, field: str) -> None:
 
 
 def decide(command: Command, actor: Actor, state: State, ctx: Context) -> Decision:
-    """Decide one command against the state; badges the entries unlock are added here."""
+    """Decide one command against the state; the badges its entries earn, or a correction
+    takes away, are added here (each to the last entry of the badge's season)."""
     check_text(command, "command")
     decision = _DECIDERS[type(command)](command, actor, state, ctx)
-    for entry in decision.entries:
-        badges = badges_earned(entry, state, ctx.ids)
-        if badges:
-            entry.events = (*entry.events, *badges)
+    entries = decision.entries
+    for season, badge in badge_changes(entries, state, ctx.ids) if entries else ():
+        entry = next((e for e in reversed(entries) if (e.season_id or 0) == season), entries[-1])
+        entry.events = (*entry.events, badge)
     return decision

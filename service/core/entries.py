@@ -20,20 +20,25 @@ __all__ = [
     "Actor",
     "Award",
     "BadgeEarned",
+    "BadgeRevoked",
     "DealLost",
+    "DealReversed",
     "DealWon",
     "Entry",
     "Event",
     "FeedbackReceived",
     "GoalProgress",
     "GoalReached",
+    "GoalReopened",
     "GoalSet",
     "KudosGiven",
+    "KudosRevoked",
     "LossReviewed",
     "MemberJoined",
     "MemberTarget",
     "MemberUpdated",
     "MentoringAwarded",
+    "MentoringRevoked",
     "Payload",
     "PolicyChanged",
     "SeasonCreated",
@@ -85,6 +90,20 @@ class GoalReached(Struct, frozen=True, tag="goal_reached", tag_field="type"):
     metric: str
     scope: str
     member_id: int | None
+    # the bonus it paid (to take back exactly that if the goal is no longer reached;
+    # entries written before corrections existed leave it out)
+    bonus: tuple[Award, ...] = ()
+
+
+class GoalReopened(Struct, frozen=True, tag="goal_reopened", tag_field="type"):
+    """A correction took a goal back below its target: its bonus is taken back (the
+    entry's negative ``bonus`` awards), and reaching it again pays it again."""
+
+    goal_id: int
+    team_id: int
+    metric: str
+    scope: str
+    member_id: int | None
 
 
 class BadgeEarned(Struct, frozen=True, tag="badge", tag_field="type"):
@@ -96,7 +115,18 @@ class BadgeEarned(Struct, frozen=True, tag="badge", tag_field="type"):
     badge_id: int | None = None
 
 
-Event = GoalProgress | GoalReached | BadgeEarned
+class BadgeRevoked(Struct, frozen=True, tag="badge_revoked", tag_field="type"):
+    """A correction took away what earned a badge: the badge goes (earning it again
+    gives it again)."""
+
+    badge: str
+    title: str
+    member_id: int
+    name: str
+    team_id: int
+
+
+Event = GoalProgress | GoalReached | GoalReopened | BadgeEarned | BadgeRevoked
 
 
 # -- payloads: one per entry kind -----------------------------------------------------------
@@ -108,6 +138,9 @@ class DealWon(Struct, frozen=True, tag="deal.won", tag_field="kind"):
     assists: list[int] = field(default_factory=list)
     external_id: str | None = None
     deal_id: int | None = None
+    # a re-scoring: the seq of the reversal this entry scores the same deal again after
+    # (a correction, or a CRM that won a re-opened deal again)
+    rescores: int | None = None
 
 
 class DealLost(Struct, frozen=True, tag="deal.lost", tag_field="kind"):
@@ -116,6 +149,29 @@ class DealLost(Struct, frozen=True, tag="deal.lost", tag_field="kind"):
     assists: list[int] = field(default_factory=list)
     external_id: str | None = None
     deal_id: int | None = None
+    rescores: int | None = None
+
+
+class DealReversed(Struct, frozen=True, tag="deal.reversed", tag_field="kind"):
+    """A deal taken back: negative awards for every point it caused. The fields say what
+    was reversed, so replaying the entry needs nothing else (badge counters)."""
+
+    deal_id: int
+    reason: str
+    outcome: str  # of the deal as it was
+    amount: Number
+    customer: str
+    seller_id: int
+    closed_at: datetime
+    reverses: int  # the seq of the entry that scored the deal
+    assists: list[int] = field(default_factory=list)
+    external_id: str | None = None
+    # its story's and loss review's points were taken back too (a plain reversal, or a
+    # correction that changes the outcome)
+    story: bool = False
+    review: bool = False
+    # a correction (``PATCH``): the next entry scores the deal again
+    correction: bool = False
 
 
 class KudosGiven(Struct, frozen=True, tag="kudos", tag_field="kind"):
@@ -127,12 +183,36 @@ class KudosGiven(Struct, frozen=True, tag="kudos", tag_field="kind"):
     kudos_id: int | None = None
 
 
+class KudosRevoked(Struct, frozen=True, tag="kudos.revoked", tag_field="kind"):
+    """Kudos taken back: the recipient loses the points, and the giver gets them back in
+    the allowance of the week they were given in."""
+
+    kudos_id: int
+    from_member_id: int
+    to_member_id: int
+    points: Number
+    week: str  # the ISO week the kudos was given in
+    reverses: int
+    strength: str | None = None
+    reason: str | None = None
+
+
 class MentoringAwarded(Struct, frozen=True, tag="mentoring", tag_field="kind"):
     member_id: int
     points: Number
     note: str
     awarded_by_member_id: int | None = None
     mentoring_id: int | None = None
+
+
+class MentoringRevoked(Struct, frozen=True, tag="mentoring.revoked", tag_field="kind"):
+    mentoring_id: int
+    member_id: int
+    points: Number
+    week: str
+    reverses: int
+    awarded_by_member_id: int | None = None
+    reason: str | None = None
 
 
 class MemberTarget(Struct, frozen=True):
@@ -212,8 +292,11 @@ class PolicyChanged(Struct, frozen=True, tag="policy.changed", tag_field="kind")
 Payload = (
     DealWon
     | DealLost
+    | DealReversed
     | KudosGiven
+    | KudosRevoked
     | MentoringAwarded
+    | MentoringRevoked
     | GoalSet
     | LossReviewed
     | StoryPosted

@@ -44,6 +44,8 @@ def _own_deal(actor: Actor, ctx: Context, deal_id: int, what: str) -> DealRef:
         raise NotFound(f"There is no deal {deal_id}.")
     if actor.member_id != deal.seller_id:
         raise Forbidden(f"Only the deal's seller can write its {what}.")
+    if deal.reversed_seq is not None:
+        raise Conflict(f"Deal {deal_id} was reversed; a reversed deal takes no {what}.")
     return deal
 
 

@@ -20,15 +20,20 @@ from zoneinfo import ZoneInfo
 from .achievements import Step, badge_steps
 from .calendar import SeasonSpan
 from .entries import (
+    Award,
     BadgeEarned,
+    BadgeRevoked,
     Entry,
     GoalProgress,
     GoalReached,
+    GoalReopened,
     GoalSet,
     KudosGiven,
+    KudosRevoked,
     MemberJoined,
     MemberUpdated,
     MentoringAwarded,
+    MentoringRevoked,
     PolicyChanged,
     SeasonCreated,
     TeamCreated,
@@ -64,6 +69,7 @@ class MemberGoalState:
     target: int  # hundredths (a deals goal of 3 is 300)
     value: int = 0
     reached: bool = False
+    paid: tuple[Award, ...] = ()  # the bonus paid when reached (taken back if reopened)
 
 
 @dataclass
@@ -76,6 +82,7 @@ class GoalState:
     value: int = 0
     reached: bool = False
     members: dict[int, MemberGoalState] = field(default_factory=dict)
+    paid: tuple[Award, ...] = ()
 
 
 @dataclass
@@ -96,6 +103,7 @@ class State:
     goals: dict[int, GoalState] = field(default_factory=dict)
     badges: set[tuple[int, int, str]] = field(default_factory=set)  # member, season, code
     badge_counts: dict[tuple[object, ...], int] = field(default_factory=dict)
+    # (member, season) → the teammates they thanked (their counters in badge_counts > 0)
     thanked: dict[tuple[int, int], set[int]] = field(default_factory=dict)
     # the highest row id of each table the writer hands ids out for (entries carry them)
     last_ids: dict[str, int] = field(default_factory=dict)
@@ -197,6 +205,29 @@ def _kudos(state: State, entry: Entry) -> None:
     state.kudos_pair[pair] = state.kudos_pair.get(pair, 0) + cents
 
 
+def _kudos_revoked(state: State, entry: Entry) -> None:
+    """The giver gets the points back in the allowance of the week they were given in
+    (only this week's allowance is kept: an older week's is over anyway)."""
+    p = entry.payload
+    assert isinstance(p, KudosRevoked)
+    if p.week != state.week:
+        return
+    cents = to_cents(p.points)
+    given = state.kudos_given.get(p.from_member_id, 0)
+    state.kudos_given[p.from_member_id] = max(0, given - cents)
+    pair = (p.from_member_id, p.to_member_id)
+    state.kudos_pair[pair] = max(0, state.kudos_pair.get(pair, 0) - cents)
+
+
+def _mentoring_revoked(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, MentoringRevoked)
+    if p.awarded_by_member_id is None or p.week != state.week:
+        return
+    used = state.mentoring_used.get(p.awarded_by_member_id, 0)
+    state.mentoring_used[p.awarded_by_member_id] = max(0, used - to_cents(p.points))
+
+
 def _mentoring(state: State, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, MentoringAwarded)
@@ -285,7 +316,9 @@ def _goal_set(state: State, entry: Entry) -> None:
 
 _HANDLERS = {
     KudosGiven: _kudos,
+    KudosRevoked: _kudos_revoked,
     MentoringAwarded: _mentoring,
+    MentoringRevoked: _mentoring_revoked,
     TeamCreated: _team_created,
     TeamUpdated: _team_updated,
     MemberJoined: _member_joined,
@@ -305,21 +338,51 @@ def _apply_event(state: State, event: object, entry: Entry) -> None:
             goal.value = to_cents(event.value)
         elif event.member_id in goal.members:
             goal.members[event.member_id].value = to_cents(event.value)
-    elif isinstance(event, GoalReached):
+    elif isinstance(event, GoalReached | GoalReopened):
         goal = state.goals.get(event.goal_id)
         if goal is None:
             return
-        if event.member_id is None:
-            goal.reached = True
-        elif event.member_id in goal.members:
-            goal.members[event.member_id].reached = True
+        reached = isinstance(event, GoalReached)
+        part: GoalState | MemberGoalState | None = (
+            goal if event.member_id is None else goal.members.get(event.member_id)
+        )
+        if part is not None:
+            part.reached = reached
+            part.paid = _bonus_paid(state, goal, event) if isinstance(event, GoalReached) else ()
     elif isinstance(event, BadgeEarned):
         state.badges.add((event.member_id, entry.season_id or 0, event.badge))
+    elif isinstance(event, BadgeRevoked):
+        state.badges.discard((event.member_id, entry.season_id or 0, event.badge))
+
+
+def _bonus_paid(state: State, goal: GoalState, event: GoalReached) -> tuple[Award, ...]:
+    """The bonus a goal paid when reached: as the event says, or (entries written before
+    events said) as the policy in force then paid it."""
+    if event.bonus:
+        return event.bonus
+    policy = state.policy
+    if event.member_id is None:
+        cents = to_cents(policy.team_goal_bonus)
+        return (
+            tuple(
+                Award(m, goal.team_id, "bonus", cents) for m in state.team_member_ids(goal.team_id)
+            )
+            if cents
+            else ()
+        )
+    member = state.members.get(event.member_id)
+    cents = to_cents(policy.member_goal_bonus)
+    if member is None or not cents:
+        return ()
+    return (Award(member.id, member.team_id, "bonus", cents),)
 
 
 def _count_badge_step(state: State, step: Step) -> None:
-    key, member, season, code, add = step
-    if code == "team-player":
-        state.thanked.setdefault((member, season), set()).add(int(add))  # type: ignore[call-overload]
-    else:
-        state.badge_counts[key] = state.badge_counts.get(key, 0) + int(add)  # type: ignore[call-overload]
+    state.badge_counts[step.counter] = count = state.badge_counts.get(step.counter, 0) + step.add
+    if step.code == "team-player":
+        thanked = state.thanked.setdefault((step.member, step.season), set())
+        teammate = int(step.counter[3])  # type: ignore[call-overload]
+        if count > 0:
+            thanked.add(teammate)
+        else:
+            thanked.discard(teammate)

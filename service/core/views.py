@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from msgspec import Struct
 
-from .entries import PRIVATE_FIELDS, BadgeEarned, Entry, GoalReached
+from .entries import PRIVATE_FIELDS, BadgeEarned, DealWon, Entry, GoalReached
 from .points import from_cents
 
 __all__ = ["ActorView", "EntryAward", "FeedEntry", "feed_view"]
@@ -51,6 +51,15 @@ class FeedEntry(Struct):
     celebrate: bool
 
 
+def _celebrates(entry: Entry) -> bool:
+    """A won deal, a goal reached, a badge: not a correction's re-scoring (unless it
+    reaches a goal or earns a badge), never a reversal."""
+    p = entry.payload
+    if isinstance(p, DealWon) and p.rescores is None:
+        return True
+    return any(isinstance(e, GoalReached | BadgeEarned) for e in entry.events)
+
+
 def feed_view(entry: Entry) -> FeedEntry:
     """A ledger entry as the feed, the live boards and the CSV export show it."""
     names = entry.names
@@ -80,6 +89,5 @@ def feed_view(entry: Entry) -> FeedEntry:
             for a in entry.awards
         ],
         events=msgspec.to_builtins(entry.events),
-        celebrate=entry.kind == "deal.won"
-        or any(isinstance(e, GoalReached | BadgeEarned) for e in entry.events),
+        celebrate=_celebrates(entry),
     )

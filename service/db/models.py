@@ -215,6 +215,8 @@ class Deal(Model):
     assists: Any = fields.JSONField(default=list)
     external_id = fields.CharField(max_length=200, null=True, unique=True)
     closed_at = fields.DatetimeField()
+    reversed_seq = fields.BigIntField(null=True)  # the deal.reversed entry, while reversed
+    learning_reversed_seq = fields.BigIntField(null=True)  # took its story/review points
 
     class Meta:
         table = "deal"
@@ -244,6 +246,7 @@ class Kudos(Model):
     message = fields.TextField()
     strength = fields.CharField(max_length=30, null=True)
     week = fields.CharField(max_length=10)
+    revoked_seq = fields.BigIntField(null=True)
 
     class Meta:
         table = "kudos"
@@ -267,6 +270,7 @@ class Mentoring(Model):
     cents = fields.BigIntField()
     note = fields.TextField()
     week = fields.CharField(max_length=10)
+    revoked_seq = fields.BigIntField(null=True)
 
     class Meta:
         table = "mentoring"

@@ -16,18 +16,23 @@ from typing import Any
 from ..core.codec import entry_data
 from ..core.entries import (
     BadgeEarned,
+    BadgeRevoked,
     DealLost,
+    DealReversed,
     DealWon,
     Entry,
     FeedbackReceived,
     GoalProgress,
     GoalReached,
+    GoalReopened,
     GoalSet,
     KudosGiven,
+    KudosRevoked,
     LossReviewed,
     MemberJoined,
     MemberUpdated,
     MentoringAwarded,
+    MentoringRevoked,
     PolicyChanged,
     SeasonCreated,
     StoryPosted,
@@ -175,6 +180,10 @@ class _Batch:
         # updates, by (table, condition, key): progress is absolute, so the last one wins
         self.after: dict[tuple[str, str, tuple[Any, ...]], dict[str, Any]] = {}
         self.reviews: list[Sequence[Any]] = []
+        # badges a correction took away: (member, season key, code), deleted first
+        self.badges_gone: set[tuple[int, int, str]] = set()
+        # a correction's updates (a goal reopened) need the transaction's plain updates
+        self.corrects = False
 
     def add(self, entry: Entry) -> None:
         sql, p = self.sql, entry.payload
@@ -217,12 +226,15 @@ class _Batch:
                 self.update(
                     "member_goal", {"value": value}, where, [event.goal_id, event.member_id]
                 )
-        elif isinstance(event, GoalReached):
+        elif isinstance(event, GoalReached | GoalReopened):
+            # reached once, or again after a correction reopened it: the last one wins
             at = {"reached_at": sql.time(entry.recorded_at)}
+            if isinstance(event, GoalReopened):
+                at, self.corrects = {"reached_at": None}, True
             if event.member_id is None:
-                self.update("goal", at, "id = ? AND reached_at IS NULL", [event.goal_id])
+                self.update("goal", at, "id = ?", [event.goal_id])
             else:
-                where = "goal_id = ? AND member_id = ? AND reached_at IS NULL"
+                where = "goal_id = ? AND member_id = ?"
                 self.update("member_goal", at, where, [event.goal_id, event.member_id])
         elif isinstance(event, BadgeEarned):
             self.rows["badge"].append(
@@ -235,18 +247,30 @@ class _Batch:
                     sql.time(entry.recorded_at),
                 )
             )
+        elif isinstance(event, BadgeRevoked):
+            key = (event.member_id, entry.season_id or 0, event.badge)
+            self.badges_gone.add(key)
+            self.rows["badge"] = [r for r in self.rows["badge"] if (r[2], r[3], r[4]) != key]
+            self.corrects = True
 
     def update(self, table: str, changes: dict[str, Any], where: str, key: list[Any]) -> None:
         self.after.setdefault((table, where, tuple(key)), {}).update(changes)
 
     async def write(self, seq: int) -> None:
         tables = [(t, _TABLES[t], self.rows[t]) for t in _TABLES if self.rows.get(t)]
-        progress = self._progress() if self.sql.pg and not self.reviews else None
+        plain = self.sql.pg and not self.reviews and not self.corrects
+        progress = self._progress() if plain else None
         if progress is not None:
             # inserts and goal progress: one statement, which commits and unlocks
             await self.sql.insert_all(tables, seq, unlock=True, progress=progress)
             return
         async with self.sql.transaction():
+            for member_id, season_key, code in sorted(self.badges_gone):
+                # before the inserts: the batch may earn the badge again
+                await self.sql.rows(
+                    "DELETE FROM badge WHERE member_id = ? AND season_key = ? AND code = ?",
+                    [member_id, season_key, code],
+                )
             await self.sql.insert_all(tables, seq)
             if self.reviews:
                 # the review keeps the deal's team and season (insights count by them)
@@ -284,21 +308,48 @@ def _deal(batch: _Batch, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, DealWon | DealLost)
     sql = batch.sql
-    batch.rows["deal"].append(
-        (
-            p.deal_id,
-            entry.id,
-            entry.member_id,
-            entry.team_id,
-            entry.season_id,
-            "won" if isinstance(p, DealWon) else "lost",
-            sql.money(p.amount),
-            p.customer,
-            json.dumps(p.assists),
-            p.external_id,
-            sql.time(entry.occurred_at),
-        )
+    row = (
+        p.deal_id,
+        entry.id,
+        entry.member_id,
+        entry.team_id,
+        entry.season_id,
+        "won" if isinstance(p, DealWon) else "lost",
+        sql.money(p.amount),
+        p.customer,
+        json.dumps(p.assists),
+        p.external_id,
+        sql.time(entry.occurred_at),
     )
+    if p.rescores is None:
+        batch.rows["deal"].append(row)
+        return
+    # scored again (a correction, or won again after a reversal): the same deal row, as
+    # it is now, no longer reversed (an update: it runs after the batch's inserts, in
+    # order with the reversal's)
+    columns = [c for c, _ in _TABLES["deal"]][1:]
+    changes = dict(zip(columns, row[1:], strict=True))
+    batch.update("deal", {**changes, "reversed_seq": None}, "id = ?", [p.deal_id])
+
+
+def _deal_reversed(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, DealReversed)
+    changes: dict[str, Any] = {} if p.correction else {"reversed_seq": entry.seq}
+    if p.story or p.review:
+        changes["learning_reversed_seq"] = entry.seq
+    if changes:
+        batch.update("deal", changes, "id = ?", [p.deal_id])
+    batch.corrects = True
+
+
+def _revoked(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, KudosRevoked | MentoringRevoked)
+    table, gift_id = (
+        ("kudos", p.kudos_id) if isinstance(p, KudosRevoked) else ("mentoring", p.mentoring_id)
+    )
+    batch.update(table, {"revoked_seq": entry.seq}, "id = ?", [gift_id])
 
 
 def _kudos(batch: _Batch, entry: Entry) -> None:
@@ -453,6 +504,9 @@ def _policy(batch: _Batch, entry: Entry) -> None:
 _ADDERS: dict[type, Callable[[_Batch, Entry], None]] = {
     DealWon: _deal,
     DealLost: _deal,
+    DealReversed: _deal_reversed,
+    KudosRevoked: _revoked,
+    MentoringRevoked: _revoked,
     KudosGiven: _kudos,
     MentoringAwarded: _mentoring,
     GoalSet: _goal,

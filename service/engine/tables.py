@@ -35,7 +35,7 @@ import msgspec
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from ..core.codec import entry_from_row
-from ..core.commands import DealRef, FeedbackRef
+from ..core.commands import DealRef, FeedbackRef, GiftRef
 from ..core.entries import Award, Entry
 
 __all__ = ["ENTRY_COLUMNS", "ID_TABLES", "LEDGER_LOCK", "Sql", "WriteConnection"]
@@ -65,7 +65,7 @@ ID_TABLES = (
 )
 _DEAL_COLUMNS = (
     "d.id, e.seq, d.seller_id, d.team_id, d.season_id, d.outcome, d.amount, d.customer, "
-    "d.assists, d.external_id, d.closed_at"
+    "d.assists, d.external_id, d.closed_at, d.reversed_seq, d.learning_reversed_seq"
 )
 
 
@@ -210,6 +210,7 @@ class Sql:
             closed_at=self.parse_time(row["closed_at"]),
             has_story=bool(row.get("has_story")),
             has_review=bool(row.get("has_review")),
+            reversed_seq=row["reversed_seq"],
         )
 
     async def deals_by_external(self, keys: Sequence[str]) -> list[DealRef]:
@@ -221,7 +222,10 @@ class Sql:
         )
         return [self._deal(r) for r in await self.rows(sql, keys)]
 
-    async def deals_by_id(self, ids: Sequence[int]) -> list[DealRef]:
+    async def deals_by_id(self, ids: Sequence[int], awards: Sequence[int] = ()) -> list[DealRef]:
+        """Deals by id; for those in ``awards`` (deals a batch corrects), also what they
+        scored: the deal's own awards (bonuses aside), and its story's and review's unless
+        a reversal took those back already."""
         if not ids:
             return []
         sql = (
@@ -230,7 +234,87 @@ class Sql:
             "EXISTS (SELECT 1 FROM loss_review r WHERE r.deal_id = d.id) AS has_review "
             f"FROM deal d JOIN entry e ON e.id = d.entry_id WHERE d.id IN ({self.in_list(ids)})"
         )
-        return [self._deal(r) for r in await self.rows(sql, ids)]
+        rows = await self.rows(sql, ids)
+        deals = [self._deal(r) for r in rows]
+        if awards:
+            learning = [r["id"] for r in rows if r["learning_reversed_seq"] is None]
+            by_id = {d.id: d for d in deals}
+            for deal_id, part, award in await self._deal_awards(awards, learning):
+                deal = by_id[deal_id]
+                {"deal": deal.awards, "story": deal.story_awards, "review": deal.review_awards}[
+                    part
+                ].append(award)
+        return deals
+
+    async def _deal_awards(
+        self, ids: Sequence[int], learning: Sequence[int]
+    ) -> list[tuple[int, str, Award]]:
+        ids = list(ids)
+        learning = [i for i in learning if i in ids]
+        columns = "a.member_id, a.team_id, a.category, a.cents"
+        sql = (
+            f"SELECT d.id AS deal_id, 'deal' AS part, {columns} FROM deal d "
+            "JOIN point_award a ON a.entry_id = d.entry_id "
+            f"WHERE d.id IN ({self.in_list(ids)}) AND a.category <> 'bonus'"
+        )
+        values: list[Any] = list(ids)
+        if learning:
+            marks = self.in_list(learning)
+            for part, table in (("story", "story"), ("review", "loss_review")):
+                sql += (
+                    f" UNION ALL SELECT t.deal_id, '{part}', {columns} FROM {table} t "
+                    f"JOIN point_award a ON a.entry_id = t.entry_id WHERE t.deal_id IN ({marks})"
+                )
+                values.extend(learning)
+        return [
+            (
+                r["deal_id"],
+                r["part"],
+                Award(r["member_id"], r["team_id"], r["category"], r["cents"]),
+            )
+            for r in await self.rows(sql, values)
+        ]
+
+    async def gifts(self, table: str, ids: Sequence[int]) -> list[GiftRef]:
+        """Kudos or mentoring awards (``table``) by id, with their awards, for revoking."""
+        if not ids:
+            return []
+        giver = "k.giver_id" if table == "kudos" else "k.awarded_by_member_id"
+        receiver = "k.recipient_id" if table == "kudos" else "k.member_id"
+        strength = "k.strength" if table == "kudos" else "NULL"
+        sql = (
+            f"SELECT k.id, e.seq, e.id AS entry_id, {giver} AS giver_id, {receiver} AS member_id, "
+            f"k.cents, k.week, e.season_id, {strength} AS strength, k.revoked_seq "
+            f"FROM {table} k JOIN entry e ON e.id = k.entry_id "
+            f"WHERE k.id IN ({self.in_list(ids)})"
+        )
+        rows = await self.rows(sql, ids)
+        awards: dict[int, list[Award]] = {}
+        if rows:
+            entry_ids = [r["entry_id"] for r in rows]
+            sql = (
+                "SELECT entry_id, member_id, team_id, category, cents FROM point_award "
+                f"WHERE entry_id IN ({self.in_list(entry_ids)}) ORDER BY id"
+            )
+            for a in await self.rows(sql, entry_ids):
+                awards.setdefault(a["entry_id"], []).append(
+                    Award(a["member_id"], a["team_id"], a["category"], a["cents"])
+                )
+        return [
+            GiftRef(
+                r["id"],
+                r["seq"],
+                r["giver_id"],
+                r["member_id"],
+                r["cents"],
+                r["week"],
+                r["season_id"],
+                r["strength"],
+                r["revoked_seq"],
+                awards.get(r["entry_id"], []),
+            )
+            for r in rows
+        ]
 
     async def feedback_requests(self, ids: Sequence[int]) -> list[FeedbackRef]:
         if not ids:
@@ -284,7 +368,7 @@ class Sql:
     async def won_deals(self, team_id: int, season_id: int) -> list[tuple[int, float]]:
         sql = (
             "SELECT seller_id, amount FROM deal "
-            "WHERE team_id = ? AND season_id = ? AND outcome = 'won'"
+            "WHERE team_id = ? AND season_id = ? AND outcome = 'won' AND reversed_seq IS NULL"
         )
         rows = await self.rows(sql, [team_id, season_id])
         return [(r["seller_id"], float(r["amount"])) for r in rows]

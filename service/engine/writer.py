@@ -46,12 +46,16 @@ from ..core.commands import (
     AwardMentoring,
     Command,
     Context,
+    CorrectDeal,
     Decision,
     GiveKudos,
     Ids,
     PostStory,
     RecordDeal,
+    ReverseDeal,
     ReviewLoss,
+    RevokeKudos,
+    RevokeMentoring,
     SetGoal,
 )
 from ..core.decide import check_text, decide
@@ -353,11 +357,23 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command]) -> None:
     for deal in await sql.deals_by_external(sorted(set(keys))):
         ctx.deals_by_external[deal.external_id or ""] = deal
     # an id beyond the database's range names nothing: the decider says "not found"
-    deal_ids = {
+    corrected = {
+        c.deal_id
+        for c in commands
+        if isinstance(c, ReverseDeal | CorrectDeal) and c.deal_id <= MAX_ID
+    }
+    deal_ids = corrected | {
         c.deal_id for c in commands if isinstance(c, PostStory | ReviewLoss) and c.deal_id <= MAX_ID
     }
-    for deal in await sql.deals_by_id(sorted(deal_ids)):
+    for deal in await sql.deals_by_id(sorted(deal_ids), awards=sorted(corrected)):
         ctx.deals[deal.id] = deal
+    for table, kind, found in (
+        ("kudos", RevokeKudos, ctx.kudos),
+        ("mentoring", RevokeMentoring, ctx.mentoring),
+    ):
+        ids = {getattr(c, f"{table}_id") for c in commands if isinstance(c, kind)}
+        for gift in await sql.gifts(table, sorted(i for i in ids if i <= MAX_ID)):
+            found[gift.id] = gift
     request_ids = {
         c.request_id for c in commands if isinstance(c, AnswerFeedback) and c.request_id <= MAX_ID
     }
@@ -371,7 +387,17 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command]) -> None:
 
 
 # the commands that name something looked up in the database once per batch
-_LOOKED_UP = (RecordDeal, PostStory, ReviewLoss, AnswerFeedback, SetGoal)
+_LOOKED_UP = (
+    RecordDeal,
+    PostStory,
+    ReviewLoss,
+    AnswerFeedback,
+    SetGoal,
+    ReverseDeal,
+    CorrectDeal,
+    RevokeKudos,
+    RevokeMentoring,
+)
 
 
 def _fingerprint(command: Command) -> str:
