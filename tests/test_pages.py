@@ -219,6 +219,103 @@ async def test_manager_awards_mentoring_and_sets_a_goal(browser, site):
     await shot(page, "manage", full_page=True)
 
 
+# counts every time the TV's celebration overlay is shown, from now on
+WATCH_CELEBRATIONS = """() => {
+  window.celebrations = 0;
+  const box = document.getElementById("celebration");
+  new MutationObserver(() => { if (!box.hidden) window.celebrations += 1; })
+    .observe(box, { attributes: true, attributeFilter: ["hidden", "class"] });
+}"""
+TV_SCORE = """([name, score]) => [...document.querySelectorAll('#members li')].some((li) =>
+  li.querySelector('.name b').textContent === name
+  && Number(li.querySelector('.score').textContent.replace(/,/g, '')) === score)"""
+
+
+async def test_manager_corrects_and_reverses_deals_and_the_tv_does_not_cheer(browser, site):
+    """On /manage a manager corrects a deal's amount (the boards re-score it) and reverses
+    another with a reason: the open TV takes the points off its board and says so in its
+    feed, without a celebration. A refusal shows the API's reason in the form."""
+    api, manager, seller = site["api"], site["manager"], site["seller"]
+    url = site["server"].url
+    telenor = (await api.deal(seller["id"], 20_000, customer="Telenor")).json()["deal"]
+    equinor = (await api.deal(seller["id"], 40_000, customer="Equinor")).json()["deal"]
+    statoil = (await api.deal(seller["id"], 15_000, outcome="lost", customer="Statoil")).json()
+    statoil = statoil["deal"]
+
+    tv = await browser.new_page(viewport={"width": 1600, "height": 900})
+    await tv.goto(f"{url}/tv?token={site['display']}&view=feed")
+    await tv.wait_for_selector("#status.live")
+    await tv.evaluate(WATCH_CELEBRATIONS)
+    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    await page.goto(f"{url}/manage?token={api.tokens[manager['id']]}")
+    rows = page.locator("#deals li[data-deal]")
+    await rows.first.wait_for()
+    assert await rows.count() == 3  # the team's deals only, newest first
+    assert "Statoil" in await rows.first.inner_text()
+
+    # a correction: 20 000 → 50 000 is 30 points more, 80 % of them the seller's (and the
+    # seller's goal of 100 000 stays out of reach: nothing to celebrate)
+    before = (await api.board())[seller["id"]]
+    row = page.locator(f"#deals li[data-deal='{telenor['id']}']")
+    await row.locator("[data-act=correct]").click()
+    assert await row.locator("[name=seller_id]").input_value() == str(seller["id"])
+    await row.locator("[name=amount]").fill("50000")
+    await row.locator("[name=reason]").fill("A typo in the amount")
+    await row.locator("button[type=submit]").click()
+    await page.wait_for_selector("#deals-result.ok")
+    assert "Telenor" in await page.locator("#deals-result").inner_text()
+    assert (await api.board())[seller["id"]] == before + 24
+    fix = (await api.get("/api/feed", kind="deal.reversed", limit=1))["entries"][0]
+    assert fix["data"]["correction"] is True and fix["data"]["reason"] == "A typo in the amount"
+    assert fix["data"]["amount"] == 20_000  # only the amount was sent: the rest stands
+    rescore = (await api.get("/api/feed", kind="deal.won", limit=1))["entries"][0]
+    assert rescore["data"]["rescores"] == fix["seq"] and rescore["member_id"] == seller["id"]
+    await page.wait_for_function(
+        f"document.querySelector(\"#deals li[data-deal='{telenor['id']}']\").innerText"
+        ".includes('50,000')"
+    )
+    assert "Corrected" in await row.inner_text()
+    await tv.wait_for_function("document.querySelector('#feed').innerText.includes('Corrected:')")
+    assert (
+        "Ingrid Berg corrected Ola Nordmann's deal with Telenor"
+        in await tv.locator("#feed").inner_text()
+    )
+
+    # a reversal, with its reason
+    row = page.locator(f"#deals li[data-deal='{equinor['id']}']")
+    await row.locator("[data-act=reverse]").click()
+    await row.locator("[name=reason]").fill("Logged twice")
+    await row.locator("button[type=submit]").click()
+    await page.wait_for_selector(f"#deals li.reversed[data-deal='{equinor['id']}']")
+    assert "Equinor" in await page.locator("#deals-result").inner_text()
+    reversed_row = page.locator(f"#deals li[data-deal='{equinor['id']}']")
+    assert "Logged twice" in await reversed_row.inner_text()
+    assert await reversed_row.locator("button").count() == 0  # nothing more to do with it
+    after = (await api.board())[seller["id"]]
+    assert after == before + 24 - 40
+    await tv.wait_for_function(
+        "document.querySelector('#feed').innerText"
+        '.includes("Ingrid Berg reversed Ola Nordmann\'s deal with Equinor: Logged twice")'
+    )
+    await tv.wait_for_function(TV_SCORE, arg=["Ola Nordmann", after])
+    # the update was handled (the feed shows it): a celebration would have started with it
+    assert await tv.evaluate("window.celebrations") == 0
+    assert await tv.locator("#celebration").is_hidden()
+    await shot(tv, "tv-reversal")
+
+    # refused: reversed meanwhile elsewhere; the form says why, the list then shows it
+    row = page.locator(f"#deals li[data-deal='{statoil['id']}']")
+    await row.locator("[data-act=reverse]").click()
+    await api.post(f"/api/deals/{statoil['id']}/reverse", {"reason": "Duplicate"}, expect=201)
+    await row.locator("[name=reason]").fill("Not ours")
+    await row.locator("button[type=submit]").click()
+    await row.locator(".deal-form .result.error").wait_for()
+    assert "already reversed" in await row.locator(".deal-form .result").inner_text()
+    await row.locator("[data-act=cancel]").click()
+    await page.wait_for_selector(f"#deals li.reversed[data-deal='{statoil['id']}']")
+    await shot(page, "manage-deals", full_page=True)
+
+
 async def test_wrong_and_revoked_tokens_ask_again(browser, site):
     """A wrong token shows a clear message and the token field; a good one then works;
     revoking it closes the TV's socket and asks again."""

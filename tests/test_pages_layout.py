@@ -232,6 +232,24 @@ async def test_manage_fits_the_screen(browser, site, viewport, lang):
     assert problems == [], "\n".join(problems)
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("viewport", ["laptop", "phone"])
+async def test_deal_forms_fit_the_screen(browser, site, viewport, lang):
+    """/manage's recent deals, with the form to reverse a deal and then the one to correct
+    it opened inline, fit a laptop and a phone (nothing is sent)."""
+    context, page = await open_page(
+        browser, token_url(site, "/manage", "manager"), viewport, "#deals li[data-deal]", lang
+    )
+    await page.wait_for_selector("#team-goals .goal-card")
+    problems = []
+    for act in ("reverse", "correct"):
+        await page.locator(f"#deals li[data-deal] [data-act={act}]").first.click()
+        await page.wait_for_selector(f"#deals form[data-form={act}]")
+        problems += await layout_problems(page, f"manage-{act}-{viewport}-{lang}")
+    await context.close()
+    assert problems == [], "\n".join(problems)
+
+
 VISIBLE_GOALS = """
 () => [...document.querySelectorAll("#goals .goal")].filter((card) => {
   const r = card.getBoundingClientRect();

@@ -150,6 +150,28 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Nytt lagmål för {team}: {target}",
     ),
     "feed_joined": ("{who} joined {team}", "{who} ble med på {team}", "{who} gick med i {team}"),
+    # corrections: taken back, corrected, re-scored ({by} is who did it)
+    "feed_reversed": (
+        "{by} reversed {who}'s deal with {customer}: {reason}",
+        "{by} tilbakeførte avtalen med {customer} for {who}: {reason}",
+        "{by} återförde affären med {customer} för {who}: {reason}",
+    ),
+    "feed_corrected": (
+        "{by} corrected {who}'s deal with {customer}",
+        "{by} rettet avtalen med {customer} for {who}",
+        "{by} rättade affären med {customer} för {who}",
+    ),
+    "feed_rescored": ("Corrected: {line}", "Rettet: {line}", "Rättad: {line}"),
+    "feed_kudos_revoked": (
+        "{by} withdrew {points} kudos points from {who}",
+        "{by} trakk tilbake {points} skrytpoeng fra {who}",
+        "{by} drog tillbaka {points} berömpoäng från {who}",
+    ),
+    "feed_mentoring_revoked": (
+        "{by} withdrew {points} mentoring points from {who}",
+        "{by} trakk tilbake {points} mentorpoeng fra {who}",
+        "{by} drog tillbaka {points} mentorpoäng från {who}",
+    ),
     # the seller's board
     "my_board": ("My season", "Min sesong", "Min säsong"),
     "my_rank": ("My rank", "Min plass", "Min placering"),
@@ -268,6 +290,40 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Choose a team: add ?team_id= with the team's number to the address.",
         "Velg et lag: legg til ?team_id= med lagets nummer i adressen.",
         "Välj ett lag: lägg till ?team_id= med lagets nummer i adressen.",
+    ),
+    # the manager's recent deals: reverse or correct one
+    "recent_deals": ("Recent deals", "Siste avtaler", "Senaste affärerna"),
+    "all_teams": ("all teams", "alle lag", "alla lag"),
+    "reverse": ("Reverse", "Tilbakefør", "Återför"),
+    "correct": ("Correct", "Rett", "Rätta"),
+    "cancel": ("Cancel", "Avbryt", "Avbryt"),
+    "reversed_mark": ("Reversed", "Tilbakeført", "Återförd"),
+    "corrected_mark": ("Corrected", "Rettet", "Rättad"),
+    "seller": ("Seller", "Selger", "Säljare"),
+    "outcome": ("Outcome", "Utfall", "Utfall"),
+    "closed_on": ("Closed on", "Avsluttet dato", "Avslutsdatum"),
+    "reason_required": (
+        "Why? (shown in the feed)",
+        "Hvorfor? (vises i nyhetsstrømmen)",
+        "Varför? (visas i flödet)",
+    ),
+    "reason_optional": ("Why (optional)", "Hvorfor (valgfritt)", "Varför (valfritt)"),
+    "reverse_deal": ("Reverse the deal", "Tilbakefør avtalen", "Återför affären"),
+    "save_correction": ("Save the correction", "Lagre rettelsen", "Spara rättelsen"),
+    "deal_reversed": (
+        "The deal with {customer} is reversed: its points are taken back.",
+        "Avtalen med {customer} er tilbakeført: poengene er trukket tilbake.",
+        "Affären med {customer} är återförd: poängen är återtagna.",
+    ),
+    "deal_corrected": (
+        "The deal with {customer} is corrected: its points are scored again.",
+        "Avtalen med {customer} er rettet: poengene er regnet ut på nytt.",
+        "Affären med {customer} är rättad: poängen är omräknade.",
+    ),
+    "nothing_changed": (
+        "Nothing to correct: change a field first.",
+        "Ingenting å rette: endre et felt først.",
+        "Inget att rätta: ändra ett fält först.",
     ),
 }
 

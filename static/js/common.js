@@ -108,23 +108,39 @@
 
   /* --- feed entries in words ------------------------------------------------------------ */
   const NEWS = new Set(["deal.won", "deal.lost", "kudos", "mentoring", "story.posted",
-    "loss.reviewed", "feedback.received", "goal.set", "member.joined"]);
+    "loss.reviewed", "feedback.received", "goal.set", "member.joined",
+    "deal.reversed", "kudos.revoked", "mentoring.revoked"]);
   const isNews = (e) => NEWS.has(e.kind);
   const points = (e) => Math.round(e.awards.reduce((sum, a) => sum + a.points, 0) * 100) / 100;
   const assistNames = (e) => e.awards.filter((a) => a.category === "assists").map((a) => a.name);
+  /* Who did it: a member by name, a token without one (an admin's, the CRM's) by its role. */
+  function actorName(by) {
+    if (!by) return "";
+    if (by.name) return by.name;
+    const role = config.roles[by.role] || by.role || "";
+    return role.charAt(0).toUpperCase() + role.slice(1);
+  }
   function describe(e, teams) {
     const d = e.data || {};
     const b = (s) => `<b>${esc(s)}</b>`;
     const who = b(e.member_name || "");
-    const by = b((e.by && e.by.name) || "");
+    const by = b(actorName(e.by));
     const team = teams && teams.get(e.team_id);
+    // a correction's re-scoring says so; a revocation's optional reason follows its line
+    const rescored = (line) => (d.rescores != null ? fill(t.feed_rescored, { line }) : line);
+    const because = (line) => (d.reason ? `${line}: ${esc(d.reason)}` : line);
     switch (e.kind) {
       case "deal.won": {
         const names = assistNames(e);
         const line = fill(t.feed_won, { who, customer: esc(d.customer), amount: esc(fmt(d.amount)) });
-        return names.length ? `${line} · ${fill(t.assists_by, { names: esc(names.join(", ")) })}` : line;
+        return rescored(names.length ? `${line} · ${fill(t.assists_by, { names: esc(names.join(", ")) })}` : line);
       }
-      case "deal.lost": return fill(t.feed_lost, { who, customer: esc(d.customer) });
+      case "deal.lost": return rescored(fill(t.feed_lost, { who, customer: esc(d.customer) }));
+      case "deal.reversed": return d.correction
+        ? fill(t.feed_corrected, { by, who, customer: esc(d.customer) })
+        : fill(t.feed_reversed, { by, who, customer: esc(d.customer), reason: esc(d.reason) });
+      case "kudos.revoked": return because(fill(t.feed_kudos_revoked, { by, who, points: esc(fmt(d.points)) }));
+      case "mentoring.revoked": return because(fill(t.feed_mentoring_revoked, { by, who, points: esc(fmt(d.points)) }));
       case "kudos": {
         const tag = d.strength ? ` · <span class="tag">${esc(config.strengths[d.strength] || d.strength)}</span>` : "";
         return fill(t.feed_kudos, { from: by, to: who, message: esc(d.message) }) + tag;

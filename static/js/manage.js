@@ -1,5 +1,6 @@
-/* The coach's view: the team by category, mentoring points, goals, and what losses teach.
- * Managers see their own team; an admin picks one with ?team_id=. */
+/* The coach's view: the team by category, mentoring points, goals, recent deals to reverse
+ * or correct, and what losses teach. Managers see their own team; an admin picks one with
+ * ?team_id= (without one, an admin sees every team's recent deals and nothing else). */
 (function () {
   "use strict";
   const H = window.Huddle;
@@ -8,7 +9,8 @@
   let me = null;
   let teamId = null;
   let team = [];
-
+  let everyone = [];          // an admin's view of all teams: every member, for the seller lists
+  let teams = new Map();      // ... and every team, named beside its deals
 
   /* The team's players with their points in every category: one board per category. */
   async function loadTable() {
@@ -54,6 +56,174 @@
       <li><b>${esc(l.name)}</b> · ${esc(l.customer)}: ${esc(l.lesson)}</li>`).join("");
   }
 
+  /* --- recent deals: each as it stands now, reversed or corrected ---------------------------
+   * The feed's deal entries, newest deal first: a corrected deal shows its latest values
+   * (the re-scoring entry), a deal a plain reversal took back is marked and offers nothing. */
+  const DEALS_MAX = 10;
+  const DEAL_KINDS = ["deal.won", "deal.lost", "deal.reversed"];
+  let deals = [];
+  let dealsStale = false;    // updates came while a form was open: reload when it closes
+  const formOpen = () => Boolean($("deals").querySelector("form"));
+
+  async function loadDeals() {
+    if (formOpen()) { dealsStale = true; return; }   // never rebuild the list under the user's hands
+    const scope = teamId ? `&team_id=${teamId}` : "";
+    const pages = await Promise.all(DEAL_KINDS.map((kind) => api(`/api/feed?kind=${kind}&limit=100${scope}`)));
+    if (formOpen()) { dealsStale = true; return; }
+    dealsStale = false;
+    const byDeal = new Map();
+    pages.flatMap((page) => page.entries).sort((a, b) => a.seq - b.seq).forEach((e) => {
+      const id = (e.data || {}).deal_id;
+      if (!id || (teamId && e.team_id !== teamId)) return;   // e.g. another team's deal we assisted
+      if (e.kind !== "deal.reversed") {
+        const before = byDeal.get(id);
+        byDeal.set(id, { id, entry: e, reversal: null,
+          corrected: e.data.rescores != null || Boolean(before && before.corrected) });
+      } else if (!e.data.correction && byDeal.has(id)) {
+        byDeal.get(id).reversal = e;
+      }
+    });
+    deals = [...byDeal.values()].sort((a, b) => b.id - a.id).slice(0, DEALS_MAX);
+    renderDeals();
+  }
+
+  function renderDeals() {
+    $("deals").innerHTML = deals.map((deal) => {
+      const e = deal.entry;
+      const won = e.kind === "deal.won";
+      const dealTeam = teams.get(e.team_id);
+      const marks = [`<span class="mark ${won ? "won" : "lost"}">${esc(won ? t.won : t.lost)}</span>`];
+      if (deal.reversal) marks.push(`<span class="mark reversed">${esc(t.reversed_mark)}</span>`);
+      else if (deal.corrected) marks.push(`<span class="mark">${esc(t.corrected_mark)}</span>`);
+      const facts = [esc(e.member_name), esc(fmt(e.data.amount)), esc(H.when(e.occurred_at))];
+      if (!teamId && dealTeam) {
+        facts.unshift(`<i class="dot" style="--team:${H.color(dealTeam.color)}"></i>${esc(H.teamLabel(dealTeam))}`);
+      }
+      const actions = deal.reversal ? "" : `<div class="deal-actions">
+        <button type="button" class="small" data-act="reverse" aria-expanded="false">${esc(t.reverse)}</button>
+        <button type="button" class="small" data-act="correct" aria-expanded="false">${esc(t.correct)}</button></div>`;
+      return `<li class="deal${deal.reversal ? " reversed" : ""}" data-deal="${deal.id}">
+        <i class="k ${deal.reversal ? "k-deal-reversed" : H.kindClass(e)}"></i>
+        <div class="deal-what"><b class="customer">${esc(e.data.customer)}</b> ${marks.join(" ")}
+          <small>${facts.join(" · ")}</small>
+          ${deal.reversal ? `<span class="reason">${esc(deal.reversal.data.reason)}</span>` : ""}</div>${actions}</li>`;
+    }).join("") || `<li class="empty">${t.none_yet}</li>`;
+  }
+
+  /* Dates as <input type=date> writes them, in the browser's time zone. */
+  const localDay = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  /* A new closing day keeps the deal's time of day (never later than now). */
+  function onDay(iso, day) {
+    const [y, m, d] = day.split("-").map(Number);
+    const at = new Date(iso);
+    at.setFullYear(y, m - 1, d);
+    return (at > new Date() ? new Date() : at).toISOString();
+  }
+  /* Who may be named the seller: the deal's team (the seller of record always among them). */
+  function sellersFor(e) {
+    const list = (teamId ? team : everyone.filter((m) => m.team_id === e.team_id)).slice();
+    if (!list.some((m) => m.id === e.member_id)) list.unshift({ id: e.member_id, name: e.member_name });
+    return list;
+  }
+  const buttons = (submit) => `<div class="form-buttons"><button type="submit">${esc(submit)}</button>
+    <button type="button" class="cancel" data-act="cancel">${esc(t.cancel)}</button></div>
+    <p class="result" role="status"></p>`;
+  function reverseForm() {
+    return `<form class="form deal-form" data-form="reverse">
+      <label>${esc(t.reason_required)} <input name="reason" required maxlength="500" autocomplete="off"></label>
+      ${buttons(t.reverse_deal)}</form>`;
+  }
+  function correctForm(deal) {
+    const e = deal.entry;
+    const won = e.kind === "deal.won";
+    const option = (value, label, selected) => `<option value="${esc(value)}"${selected ? " selected" : ""}>${esc(label)}</option>`;
+    return `<form class="form deal-form" data-form="correct">
+      <div class="form-row">
+        <label>${esc(t.amount)} <input name="amount" type="number" min="0" step="any" required value="${esc(e.data.amount)}"></label>
+        <label>${esc(t.seller)} <select name="seller_id">${sellersFor(e).map((m) => option(m.id, m.name, m.id === e.member_id)).join("")}</select></label>
+      </div>
+      <div class="form-row">
+        <label>${esc(t.outcome)} <select name="outcome">${option("won", t.won, won)}${option("lost", t.lost, !won)}</select></label>
+        <label>${esc(t.closed_on)} <input name="closed_on" type="date" required max="${localDay(new Date())}"
+          value="${localDay(new Date(e.occurred_at))}"></label>
+      </div>
+      <label>${esc(t.reason_optional)} <input name="reason" maxlength="500" autocomplete="off"></label>
+      ${buttons(t.save_correction)}</form>`;
+  }
+  /* What the correction form changes: only those fields are sent; null when nothing is. */
+  function changes(deal, data) {
+    const e = deal.entry;
+    const body = {};
+    const amount = Number(data.get("amount"));
+    if (amount !== Number(e.data.amount)) body.amount = amount;
+    const seller = Number(data.get("seller_id"));
+    if (seller !== e.member_id) body.seller_id = seller;
+    const outcome = data.get("outcome");
+    if (outcome !== (e.kind === "deal.won" ? "won" : "lost")) body.outcome = outcome;
+    const day = data.get("closed_on");
+    if (day && day !== localDay(new Date(e.occurred_at))) body.closed_at = onDay(e.occurred_at, day);
+    return Object.keys(body).length ? body : null;
+  }
+
+  function closeForms() {
+    $("deals").querySelectorAll("form").forEach((form) => form.remove());
+    $("deals").querySelectorAll("[aria-expanded=true]").forEach((b) => b.setAttribute("aria-expanded", "false"));
+    if (dealsStale) loadDeals().catch((error) => console.error(error));
+  }
+  function openForm(row, deal, act) {
+    const already = row.querySelector(`form[data-form=${act}]`);
+    $("deals").querySelectorAll("form").forEach((form) => form.remove());
+    $("deals").querySelectorAll("[aria-expanded=true]").forEach((b) => b.setAttribute("aria-expanded", "false"));
+    if (already) { closeForms(); return; }   // its button again: closed
+    say("deals-result", "", true);
+    row.insertAdjacentHTML("beforeend", act === "reverse" ? reverseForm() : correctForm(deal));
+    row.querySelector(`[data-act=${act}]`).setAttribute("aria-expanded", "true");
+    row.querySelector("form input").focus();
+  }
+  const dealOf = (el) => {
+    const row = el.closest("li[data-deal]");
+    return row && deals.find((deal) => deal.id === Number(row.dataset.deal));
+  };
+  $("deals").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-act]");
+    const deal = button && dealOf(button);
+    if (!deal) return;
+    if (button.dataset.act === "cancel") closeForms();
+    else openForm(button.closest("li"), deal, button.dataset.act);
+  });
+  $("deals").addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && event.target.closest("form")) closeForms();
+  });
+  $("deals").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const deal = dealOf(form);
+    const data = new FormData(form);
+    const result = form.querySelector(".result");
+    const tell = (text) => { result.textContent = text; result.className = "result error"; };
+    const customer = deal.entry.data.customer;
+    const done = (text) => {
+      closeForms();
+      say("deals-result", text, true);
+      loadDeals().catch((error) => console.error(error));
+    };
+    submitting(form, async () => {
+      try {
+        const reason = data.get("reason").trim();
+        if (form.dataset.form === "reverse") {
+          await api(`/api/deals/${deal.id}/reverse`, { method: "POST", body: { reason } });
+          done(fill(t.deal_reversed, { customer }));
+          return;
+        }
+        const body = changes(deal, data);
+        if (!body) { tell(t.nothing_changed); return; }
+        if (reason) body.reason = reason;
+        const answer = await api(`/api/deals/${deal.id}`, { method: "PATCH", body });
+        done(answer.reversal ? fill(t.deal_corrected, { customer }) : t.nothing_changed);
+      } catch (error) { tell(error.message); }
+    });
+  });
+
   $("mentoring-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const form = event.target;
@@ -93,6 +263,7 @@
     pageMessage("");
     const asked = Number(new URL(window.location.href).searchParams.get("team_id")) || null;
     teamId = me.role === "admin" ? asked : me.team_id;
+    if (me.role === "admin" && !teamId) { await startAllTeams(); return; }
     if (!teamId || !["manager", "admin"].includes(me.role)) {
       const role = config.roles[me.role] || me.role;
       $("who").textContent = me.name || role;
@@ -113,21 +284,43 @@
       <label>${esc(m.name)} <input type="number" min="0" step="any" name="target-${m.id}"></label>`).join("");
     $("goal-season").innerHTML = seasons.filter((s) => s.current || s.ends_on >= new Date().toISOString().slice(0, 10))
       .map((s) => `<option value="${s.id}" ${s.current ? "selected" : ""}>${esc(s.name)}</option>`).join("");
-    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights()]);
+    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals()]);
+    follow({ team_id: teamId }, (m, pending) => {
+      pending.add("table");
+      if (m.goals.length || m.entry.kind === "goal.set") pending.add("goals");
+      if (m.entry.kind === "loss.reviewed" || m.entry.kind === "deal.reversed") pending.add("insights");
+      if (m.entry.kind === "mentoring" || m.entry.kind === "mentoring.revoked") pending.add("budget");
+    });
+  }
+
+  /* An admin without ?team_id=: how to pick a team, and every team's recent deals. */
+  async function startAllTeams() {
+    $("who").textContent = config.roles[me.role] || me.role;
+    pageMessage(t.pick_team);
+    [...$("app").children].forEach((card) => { card.hidden = card.id !== "deals-card"; });
+    $("deals-scope").textContent = `· ${t.all_teams}`;
+    const [members, teamRows] = await Promise.all([api("/api/members"), api("/api/teams")]);
+    everyone = members.sort((a, b) => a.name.localeCompare(b.name));
+    teams = new Map(teamRows.map((row) => [row.id, row]));
+    await loadDeals();
+    follow({}, () => {});
+  }
+
+  /* Follow the live board: a burst of updates costs one reload of each part it touched
+   * (`touched` adds the parts an update moves; the deals follow every deal entry). */
+  function follow(params, touched) {
     let timer = null;
     let pending = new Set();
-    new H.Live({ team_id: teamId }, {
+    const loaders = { table: loadTable, goals: loadGoals, insights: loadInsights, budget: loadBudget, deals: loadDeals };
+    new H.Live(params, {
       snapshot() {},
-      update(m) {   // a burst of updates costs one reload of each part it touched
-        pending.add("table");
-        if (m.goals.length || m.entry.kind === "goal.set") pending.add("goals");
-        if (m.entry.kind === "loss.reviewed") pending.add("insights");
-        if (m.entry.kind === "mentoring") pending.add("budget");
+      update(m) {
+        touched(m, pending);
+        if (m.entry.kind.startsWith("deal.")) pending.add("deals");
         clearTimeout(timer);
         timer = setTimeout(() => {
           const parts = pending;
           pending = new Set();
-          const loaders = { table: loadTable, goals: loadGoals, insights: loadInsights, budget: loadBudget };
           parts.forEach((part) => loaders[part]().catch((error) => console.error(error)));
         }, 300);
       },

@@ -138,7 +138,7 @@
       const pts = H.points(e);
       return `<li><i class="k ${H.kindClass(e)}"></i><time>${H.when(e.occurred_at)}</time>
         <span class="line">${H.describe(e, state.teams)}</span>
-        ${pts > 0 ? `<span class="pts">+${score(pts)}</span>` : ""}</li>`;
+        ${pts > 0 ? `<span class="pts">+${score(pts)}</span>` : ""}${pts < 0 ? `<span class="pts taken">−${score(-pts)}</span>` : ""}</li>`;
     }).join("");
     // a line the TV shortens to two keeps its whole text as a title
     $("feed").querySelectorAll(".line").forEach((line) => { line.title = line.textContent.replace(/\s+/g, " ").trim(); });
@@ -244,7 +244,8 @@
   function celebrationsFor(entry) {
     const items = [];
     const team = state.teams.get(entry.team_id);
-    if (entry.kind === "deal.won") {
+    // a correction's re-scoring is no new goal: only a goal it reaches or a badge it earns
+    if (entry.kind === "deal.won" && (entry.data || {}).rescores == null) {
       const assists = entry.awards.filter((a) => a.category === "assists").map((a) => a.name);
       items.push({ title: t.goal, name: entry.member_name, team: teamLabel(team),
         extra: assists.length ? fill(t.assists_by, { names: assists.join(", ") }) : "",
@@ -310,7 +311,8 @@
       merge(state.goals, m.goals, "id");
       if (H.isNews(m.entry)) state.feed = [m.entry, ...state.feed].slice(0, FEED_MAX);
       renderSoon();
-      if (m.entry.celebrate) celebrate(m.entry);
+      // only what the server marks (a goal, a goal reached, a badge): never a reversal
+      if (m.entry.celebrate === true) celebrate(m.entry);
     },
   }).start();
 })();
