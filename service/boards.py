@@ -41,35 +41,48 @@ class Boards:
         self.directory = directory
 
     async def members(
-        self, season_id: int | None, team_id: int | None = None, category: str | None = None
+        self,
+        season_id: int | None,
+        team_id: int | None = None,
+        category: str | None = None,
+        past: bool = False,
     ) -> list[BoardEntry]:
         """Every member in scope, zero scores included, ranked 1, 2, 2, 4."""
-        return (await self.ranking(season_id, team_id, category)).entries()
+        return (await self.ranking(season_id, team_id, category, past)).entries()
 
     async def ranking(
-        self, season_id: int | None, team_id: int | None = None, category: str | None = None
+        self,
+        season_id: int | None,
+        team_id: int | None = None,
+        category: str | None = None,
+        past: bool = False,
     ) -> MemberRanking:
-        """The ranked member board (for ``top``, ``rank_for`` and ``around_me``)."""
+        """The ranked member board (for ``top``, ``rank_for`` and ``around_me``). Members
+        who have left are on it only for a ``past`` season (one that is over)."""
         if category is not None and category not in CATEGORIES:
             raise Invalid(f"category must be one of: {', '.join(CATEGORIES)}.")
         scope = self.store.scope(season_id)
         scores = await self.store.member_scores(scope, category or "total", team_id)
-        return await self._ranking(scores, team_id)
+        return await self._ranking(scores, team_id, past)
 
-    async def _members(self, team_id: int | None) -> list[tuple[int, str, int]]:
-        """(id, name, team) of every member in scope."""
+    async def _members(self, team_id: int | None, past: bool) -> list[tuple[int, str, int]]:
+        """(id, name, team) of every member in scope (those who left: only for the past)."""
         if self.directory is not None:
             members, _ = await self.directory.get()
             return [
                 (key, m.name, m.team_id)
                 for key, m in members.items()
-                if team_id is None or m.team_id == team_id
+                if (team_id is None or m.team_id == team_id) and (past or m.active)
             ]
         query = Member.all() if team_id is None else Member.filter(team_id=team_id)
+        if not past:
+            query = query.filter(active=True)
         return await query.values_list("id", "name", "team_id")  # type: ignore[return-value]
 
-    async def _ranking(self, scores: dict[int, int], team_id: int | None) -> MemberRanking:
-        members = await self._members(team_id)
+    async def _ranking(
+        self, scores: dict[int, int], team_id: int | None, past: bool = False
+    ) -> MemberRanking:
+        members = await self._members(team_id, past)
         team_of = {key: team for key, _, team in members}
         rows = [Row(key, name, from_cents(scores.get(key, 0))) for key, name, _ in members]
         return MemberRanking(rank_all(rows), team_of)
@@ -87,12 +100,13 @@ class Boards:
         return await self._teams(await self.store.team_totals(self.store.scope(season_id)))
 
     async def _teams(self, totals: dict[int, int]) -> list[TeamEntry]:
+        # the head count: members who have not left
         if self.directory is not None:
             members, by_id = await self.directory.get()
-            teams_of: list[int] = [m.team_id for m in members.values()]
+            teams_of: list[int] = [m.team_id for m in members.values() if m.active]
         else:
             by_id = {t.id: TeamInfo(t.name, t.nickname, t.color) for t in await Team.all()}
-            teams_of = await Member.all().values_list("team_id", flat=True)  # type: ignore[assignment]
+            teams_of = await Member.filter(active=True).values_list("team_id", flat=True)  # type: ignore[assignment]
         sizes: dict[int, int] = {}
         for team_id in teams_of:
             sizes[team_id] = sizes.get(team_id, 0) + 1

@@ -30,6 +30,7 @@ _KINDS = ('"kind":"member.joined"', '"kind":"member.updated"', '"kind":"team.')
 class MemberInfo:
     name: str
     team_id: int
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,8 @@ class Directory:
 
 async def _load() -> tuple[Members, Teams]:
     members = {
-        m["id"]: MemberInfo(m["name"], m["team_id"])
-        for m in await Member.all().values("id", "name", "team_id")
+        m["id"]: MemberInfo(m["name"], m["team_id"], bool(m["active"]))
+        for m in await Member.all().values("id", "name", "team_id", "active")
     }
     teams = {
         t["id"]: TeamInfo(t["name"], t["nickname"], t["color"])
@@ -113,6 +114,7 @@ def _apply(members: Members, teams: Teams, entry: dict[str, Any]) -> None:
             member,
             name=changes.get("name", member.name),
             team_id=changes.get("team_id", member.team_id),
+            active=changes.get("active", member.active),
         )
     elif kind == "team.created":
         teams[data["team_id"]] = TeamInfo(data["name"], data.get("nickname"), data.get("color"))

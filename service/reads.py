@@ -62,6 +62,7 @@ def member_out(member: Member, policy: Policy, today: date, caller: Caller) -> M
         joined_on=member.joined_on.isoformat(),
         newcomer=is_newcomer(member.joined_on, today, policy.newcomer_days),
         email=member.email if may_see_email(caller, member) else None,
+        active=member.active,
     )
 
 

@@ -168,6 +168,7 @@ class MemberOut(Struct):
     joined_on: str
     newcomer: bool
     email: str | None = None
+    active: bool = True  # false: has left (off current boards, history kept)
 
 
 class TokenCreated(Struct):

@@ -330,3 +330,17 @@ async def test_hat_trick_taken_back_only_when_no_week_has_three(api, count):
     assert codes(await api.get(f"/api/members/{a['id']}/profile")) == ["first-goal"]
     await api.deal(a["id"], 100)
     assert codes(await api.get(f"/api/members/{a['id']}/profile")) == ["first-goal", "hat-trick"]
+
+
+async def test_a_reversal_retried_with_its_idempotency_key_answers_the_same(api):
+    await api.season()
+    team, (a,), _ = await _team(api, 1)
+    deal = (await api.deal(a["id"], 10_000)).json()["deal"]
+    path = f"/api/deals/{deal['id']}/reverse"
+    headers = {**api.auth(), "Idempotency-Key": "undo-1"}
+    first = await api.client.post(path, json=REASON, headers=headers)
+    again = await api.client.post(path, json=REASON, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["entry"]["seq"] == first.json()["entry"]["seq"]
+    assert [e["kind"] for e in await api.ledger()].count("deal.reversed") == 1

@@ -10,7 +10,7 @@ from litestar.params import Parameter
 from ..auth import Caller
 from ..boards import Boards
 from ..core.ranking import around_me, rank_for, top
-from ..db.models import Badge, Member
+from ..db.models import Badge, Member, Season
 from ..errors import NotFound
 from ..learning import insights
 from ..reads import badge_out, feed_entries, pending_reviews, resolve_season, season_out
@@ -49,7 +49,9 @@ async def member_board(
     """Members ranked by score (competition ranking: 50, 40, 40, 30 → 1, 2, 2, 4; ties by
     name). ``season``: current (default; all-time when no season is running), all, or an id."""
     resolved = await resolve_season(season, settings)
-    board = await boards.ranking(resolved.id if resolved else None, team_id, category)
+    board = await boards.ranking(
+        resolved.id if resolved else None, team_id, category, _past(resolved, settings)
+    )
     return MemberBoard(
         season=season_out(resolved, settings.today()) if resolved else None,
         category=category or "total",
@@ -76,9 +78,13 @@ async def member_rank(
         raise NotFound(f"There is no member {member_id}.")
     resolved = await resolve_season(season, settings)
     season_id = resolved.id if resolved else None
-    board = await boards.ranking(season_id)
+    board = await boards.ranking(season_id, past=_past(resolved, settings))
     me = rank_for(board.ranked, member_id)
-    assert me is not None  # every member is on the board, with 0 points if need be
+    if me is None:  # every member is on the board, with 0 points if need be, but those who left
+        raise NotFound(
+            f"{member.name} has left, so is on no current board; ask for a past season "
+            "(season=<id>) to see where they stood."
+        )
     return MemberRank(
         season=season_out(resolved, settings.today()) if resolved else None,
         member_id=member_id,
@@ -90,6 +96,11 @@ async def member_rank(
         breakdown=await boards.breakdown(member_id, season_id),
         around=board.entries(around_me(board.ranked, member_id, around)),
     )
+
+
+def _past(season: Season | None, settings: Settings) -> bool:
+    """Whether a board is of a season that is over (members who left are still on it)."""
+    return season is not None and season.ends_on < settings.today()
 
 
 @get("/api/leaderboards/teams", tags=["boards"], **refusals(404, 422))

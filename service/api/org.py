@@ -63,6 +63,8 @@ class MemberPatch(Struct, forbid_unknown_fields=True):
     role: Literal["seller", "manager"] | None = None
     email: Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)] | None = None
     joined_on: date | None = None
+    # false: the member leaves (off current boards and head counts, keeps history)
+    active: bool | None = None
 
 
 def _changes(data: Struct) -> dict[str, Any]:

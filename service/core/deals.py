@@ -58,6 +58,11 @@ def check_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> Mem
     seller = state.members.get(cmd.seller_id)
     if seller is None:
         raise NotFound(f"There is no member {cmd.seller_id} to credit this deal to.")
+    if not seller.active:
+        raise Conflict(
+            f"{seller.name} has left (inactive): deals can no longer be credited to them. "
+            "Credit the deal to who closed it now, or make them active again first."
+        )
     if actor.role == "seller" and actor.member_id != seller.id:
         raise Forbidden("Sellers log their own deals only; use your own member id as seller_id.")
     if actor.role == "manager" and _team_of(state, actor) != seller.team_id:
@@ -65,6 +70,12 @@ def check_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> Mem
     unknown = [a for a in cmd.assists if a not in state.members]
     if unknown:
         raise Invalid(f"Assists name unknown member(s): {', '.join(map(str, unknown))}.")
+    gone = [state.members[a].name for a in cmd.assists if not state.members[a].active]
+    if gone:
+        raise Invalid(
+            f"Assists name member(s) who have left: {', '.join(gone)}; leave them out.",
+            field="assists",
+        )
     return seller
 
 
@@ -226,10 +237,14 @@ def decide_goal(cmd: SetGoal, actor: Actor, state: State, ctx: Context) -> Decis
     ids = [m for m, _ in cmd.member_targets]
     if len(set(ids)) != len(ids):
         raise Invalid("Each member may have only one target in a goal.")
-    strangers = [m for m in ids if m not in state.members or state.team_of(m) != cmd.team_id]
+    strangers = [
+        m
+        for m in ids
+        if m not in state.members or state.team_of(m) != cmd.team_id or not state.members[m].active
+    ]
     if strangers:
         raise Invalid(
-            f"Member goals must be for members of team {team.name!r}; not: "
+            f"Member goals must be for active members of team {team.name!r}; not: "
             f"{', '.join(map(str, strangers))}."
         )
     if any(

@@ -133,6 +133,10 @@ def decide_member_update(cmd: UpdateMember, actor: Actor, state: State, ctx: Con
         raise Invalid("role must be 'seller' or 'manager'.")
     if "team_id" in changes and changes["team_id"] not in state.teams:
         raise NotFound(f"There is no team {changes['team_id']}.")
+    if "active" in changes and not isinstance(changes["active"], bool):
+        raise Invalid("active must be true or false.", field="active")
+    if changes.get("active") is False and not member.active and len(changes) == 1:
+        raise Conflict(f"{member.name} has already left (active is false).")
     if changes.get("email"):
         changes["email"] = changes["email"].strip().lower()
         owner = state.emails.get(changes["email"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from .calendar import iso_week
 from .commands import (
     AllowanceLeft,
@@ -70,9 +70,13 @@ def decide_kudos(cmd: GiveKudos, actor: Actor, state: State, ctx: Context) -> De
     recipient = state.members.get(cmd.to_member_id)
     if recipient is None:
         raise NotFound(f"There is no member {cmd.to_member_id} to thank.")
+    if not recipient.active:
+        raise Conflict(f"{recipient.name} has left; kudos go to current colleagues only.")
     giver = actor.member_id
     if giver is None:
         raise Forbidden("Kudos are given by a member; use a seller or manager token.")
+    if giver in state.members and not state.members[giver].active:
+        raise Forbidden("Members who have left no longer give kudos.")
     week = iso_week(ctx.now, state.tz)
     usage = kudos_usage(state, week, giver, recipient.id)
     cents = check_kudos(giver, recipient.id, cmd.points, usage, state.policy)
@@ -96,6 +100,8 @@ def decide_mentoring(cmd: AwardMentoring, actor: Actor, state: State, ctx: Conte
     member = state.members.get(cmd.member_id)
     if member is None:
         raise NotFound(f"There is no member {cmd.member_id}.")
+    if not member.active:
+        raise Conflict(f"{member.name} has left; mentoring points go to current members only.")
     manager = actor.member_id
     if actor.role == "manager" and (
         manager not in state.members or state.team_of(manager) != member.team_id

@@ -53,6 +53,7 @@ class MemberFacts:
     role: str
     joined_on: date
     email: str | None = None
+    active: bool = True  # false: left the company (keeps history, gets and gives nothing)
 
 
 @dataclass
@@ -107,7 +108,7 @@ class State:
     thanked: dict[tuple[int, int], set[int]] = field(default_factory=dict)
     # the highest row id of each table the writer hands ids out for (entries carry them)
     last_ids: dict[str, int] = field(default_factory=dict)
-    # team → its member ids, in join order: built on first use, dropped whenever a member
+    # team → its active member ids, in join order: built on first use, dropped whenever a member
     # joins or changes (every deal asks for its team; scanning the directory each time
     # cost more than the rest of the decision at a few hundred members)
     _teams_index: dict[int, tuple[int, ...]] | None = field(default=None, compare=False, repr=False)
@@ -116,7 +117,8 @@ class State:
         if self._teams_index is None:
             index: dict[int, list[int]] = {}
             for m in self.members.values():
-                index.setdefault(m.team_id, []).append(m.id)
+                if m.active:
+                    index.setdefault(m.team_id, []).append(m.id)
             self._teams_index = {team: tuple(ids) for team, ids in index.items()}
         return self._teams_index.get(team_id, ())
 
@@ -272,7 +274,7 @@ def _member_updated(state: State, entry: Entry) -> None:
         return
     changes = p.changes
     state.members_changed()
-    for key in ("name", "team_id", "role"):
+    for key in ("name", "team_id", "role", "active"):
         if key in changes:
             setattr(member, key, changes[key])
     if "joined_on" in changes:

@@ -51,6 +51,7 @@ class Member(Model):
     role = fields.CharField(max_length=20)
     email = fields.CharField(max_length=200, null=True, unique=True)
     joined_on = fields.DateField()
+    active = fields.BooleanField(default=True)  # false: left; off current boards
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

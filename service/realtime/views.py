@@ -102,6 +102,8 @@ class BoardView:
         members, teams = await self._rows()
         changed_members = [r for r in members if full or self.members.get(r.member_id) != r]
         changed_teams = [r for r in teams if full or self.teams.get(r.team_id) != r]
+        # rows no longer on the board (a member who left): the board drops them
+        gone = sorted(set(self.members) - {r.member_id for r in members})
         self.members = {r.member_id: r for r in members}
         self.teams = {r.team_id: r for r in teams}
         goal_ids = {e["goal_id"] for e in entry.get("events", []) if e.get("goal_id")}
@@ -117,5 +119,6 @@ class BoardView:
                 "members": changed_members,
                 "teams": changed_teams,
                 "goals": goals,
+                "gone": gone,
             }
         )

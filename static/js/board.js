@@ -208,6 +208,7 @@
       },
       update(m) {
         m.members.forEach((r) => players.set(r.member_id, r));
+        (m.gone || []).forEach((id) => players.delete(id));   // a member who left
         m.teams.forEach((r) => teams.set(r.team_id, r));
         m.goals.forEach((g) => goals.set(g.id, g));
         if (H.isNews(m.entry)) feed = [m.entry, ...feed].slice(0, FEED_MAX);

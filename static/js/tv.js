@@ -307,6 +307,7 @@
     },
     update(m) {
       merge(state.members, m.members, "member_id");
+      (m.gone || []).forEach((id) => state.members.delete(id));   // a member who left
       merge(state.teams, m.teams, "team_id");
       merge(state.goals, m.goals, "id");
       if (H.isNews(m.entry)) state.feed = [m.entry, ...state.feed].slice(0, FEED_MAX);
