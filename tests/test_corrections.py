@@ -344,3 +344,69 @@ async def test_a_reversal_retried_with_its_idempotency_key_answers_the_same(api)
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["entry"]["seq"] == first.json()["entry"]["seq"]
     assert [e["kind"] for e in await api.ledger()].count("deal.reversed") == 1
+
+
+async def test_changing_a_goal_pays_when_reached_and_keeps_what_was_paid(api):
+    season = await api.season()
+    team, (a, b), manager = await _team(api, 2)
+    goal = (
+        await api.post(
+            "/api/goals",
+            {"team_id": team["id"], "season_id": season["id"], "metric": "deals", "target": 3},
+            expect=201,
+        )
+    ).json()
+    await api.deal(a["id"], 0)
+    await api.deal(b["id"], 0)
+    assert (await api.board(category="bonus")) == {a["id"]: 0, b["id"]: 0, manager["id"]: 0}
+    path = f"/api/goals/{goal['id']}"
+    # lowered to what the team has: reached now, the bonus paid once
+    body = {"target": 2, "member_targets": [{"member_id": a["id"], "target": 1}]}
+    r = await api.call("PATCH", path, json=body, expect=200)
+    assert r.json()["progress"]["reached_at"] and r.json()["target"] == 2
+    (part,) = r.json()["member_targets"]
+    assert part["progress"]["value"] == 1 and part["progress"]["reached_at"]  # a's deal counts
+    bonus = {a["id"]: 25 + 10, b["id"]: 25, manager["id"]: 25}
+    assert await api.board(category="bonus") == bonus
+    # raised again: what was paid stays
+    r = await api.call("PATCH", path, json={"target": 10}, token=api.tokens[manager["id"]])
+    assert r.status_code == 200 and r.json()["member_targets"][0]["target"] == 1
+    assert await api.board(category="bonus") == bonus
+    # refusals change nothing
+    seq = (await api.ledger())[-1]["seq"]
+    for body, token, status in [
+        ({}, None, 422),
+        ({"target": 0}, None, 422),
+        ({"member_targets": [{"member_id": 99999, "target": 1}]}, None, 422),
+        ({"target": 5}, api.tokens[a["id"]], 403),
+    ]:
+        r = await api.call("PATCH", path, token=token, json=body)
+        assert r.status_code == status and r.json()["detail"], (body, r.text)
+    await api.call("PATCH", "/api/goals/9999", json={"target": 5}, expect=404)
+    assert (await api.ledger())[-1]["seq"] == seq
+
+
+async def test_removing_a_goal_takes_its_bonuses_back(api):
+    season = await api.season()
+    team, (a, b), manager = await _team(api, 2)
+    body = {
+        "team_id": team["id"],
+        "season_id": season["id"],
+        "metric": "revenue",
+        "target": 1_000,
+        "member_targets": [{"member_id": a["id"], "target": 500}],
+    }
+    goal = (await api.post("/api/goals", body, expect=201)).json()
+    await api.deal(a["id"], 2_000)
+    assert (await api.board(category="bonus"))[a["id"]] == 35
+    await api.call(
+        "DELETE", f"/api/goals/{goal['id']}", params={"reason": "wrong season"}, expect=204
+    )
+    assert set((await api.board(category="bonus")).values()) == {0}
+    assert await api.get("/api/goals") == []
+    assert (await api.ledger())[-1]["kind"] == "goal.removed"
+    await api.call("DELETE", f"/api/goals/{goal['id']}", expect=404)
+    # the team may set a goal of that metric again, and new deals move it
+    goal = (await api.post("/api/goals", body, expect=201)).json()
+    assert goal["progress"]["value"] == 2_000 and goal["progress"]["reached_at"]
+    assert (await api.board(category="bonus"))[a["id"]] == 35

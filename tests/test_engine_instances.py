@@ -298,3 +298,41 @@ async def test_a_board_follows_directory_changes_made_on_the_other_instance(pair
     path = f"/api/members/{member['id']}"
     await pair.admin.call("PATCH", path, json={"name": "Kari N."}, expect=200)
     await within_moments(["Kari N."])
+
+
+async def test_corrections_racing_new_deals_over_two_instances(pair):
+    """Reversals, corrections and new deals in parallel over both instances, around a
+    team goal: each deal is reversed once, the goal counts exactly the deals standing,
+    its bonus is paid net once if it ends reached (never twice), and the boards equal
+    the feed on both instances."""
+    season = await pair.admin.season()
+    team, members = await pair.squad(3)
+    goal = {"team_id": team["id"], "season_id": season["id"], "metric": "revenue", "target": 20_000}
+    await pair.admin.post("/api/goals", goal, expect=201)
+    deals = [
+        (await pair.admin.deal(members[i % 3]["id"], 5_000)).json()["deal"]["id"] for i in range(6)
+    ]
+    reason = {"reason": "entered twice"}
+    calls = [
+        # the same deal reversed ten times: once
+        *(pair.api(i).post(f"/api/deals/{deals[0]}/reverse", reason) for i in range(10)),
+        # two others reversed, two corrected (amount, seller), while new deals arrive
+        pair.api(0).post(f"/api/deals/{deals[1]}/reverse", reason),
+        pair.api(1).post(f"/api/deals/{deals[2]}/reverse", reason),
+        pair.api(0).call("PATCH", f"/api/deals/{deals[3]}", json={"amount": 1_000}),
+        pair.api(1).call("PATCH", f"/api/deals/{deals[4]}", json={"seller_id": members[0]["id"]}),
+        *(pair.api(i).deal(members[i % 3]["id"], 2_000, expect=None) for i in range(12)),
+    ]
+    results = await asyncio.gather(*calls)
+    assert Counter(r.status_code for r in results[:10]) == {201: 1, 409: 9}
+    assert all(r.status_code in (200, 201) for r in results[10:]), [r.text for r in results[10:]]
+    entries = await assert_ledger_whole(pair)
+    assert Counter(e["kind"] for e in entries)["deal.reversed"] == 3 + 2
+    # standing: deals 3 (now 1,000), 4 and 5 (5,000 each) and twelve of 2,000
+    standing = 1_000 + 2 * 5_000 + 12 * 2_000
+    (progress,) = [g["progress"] for g in await pair.apis[1].get("/api/goals")]
+    assert progress["value"] == standing and progress["reached_at"]
+    assert award_sums(entries, "bonus") == {m["id"]: 25 for m in members}
+    reached = sum(ev["type"] == "goal_reached" for e in entries for ev in e["events"])
+    reopened = sum(ev["type"] == "goal_reopened" for e in entries for ev in e["events"])
+    assert reached - reopened == 1

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar import get, post
-from litestar.status_codes import HTTP_201_CREATED
+from litestar import delete, get, patch, post
+from litestar.openapi.spec import OpenAPIType
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import Meta, Struct
 
 from ..auth import Caller
-from ..core.commands import SetGoal
+from ..core.commands import ChangeGoal, RemoveGoal, SetGoal
 from ..core.entries import GoalSet
 from ..db.models import Goal as GoalRow
 from ..engine.writer import Writer
 from ..reads import goal_out, resolve_season
-from ..schemas import Goal, Id, OptionalId, OptionalSeason
+from ..schemas import Goal, Id, IdParam, OptionalId, OptionalSeason, when_sent
 from ..settings import Settings
 from .problems import refusals
 
@@ -75,4 +77,50 @@ async def list_goals(
     return [await goal_out(g) for g in await query.order_by("id")]
 
 
-routes = [post_goal, list_goals]
+class GoalPatch(Struct, forbid_unknown_fields=True):
+    """New targets; ``member_targets``, when sent, replaces the member goals (a member
+    left out no longer has one; one kept keeps its progress)."""
+
+    target: Target | None = None
+    member_targets: list[MemberTarget] | None = None
+
+
+@patch("/api/goals/{goal_id:int}", tags=["goals"], **refusals(403, 404, body=True))
+async def patch_goal(goal_id: IdParam, data: GoalPatch, caller: Caller, writer: Writer) -> Goal:
+    """Change a goal's target or member goals (the team's manager, or an admin). A goal
+    the new target makes reached pays its bonus now; a bonus already paid stays."""
+    command = ChangeGoal(
+        goal_id,
+        data.target,
+        tuple((m.member_id, m.target) for m in data.member_targets)
+        if data.member_targets is not None
+        else None,
+    )
+    await writer.submit(command, caller.actor)
+    return await goal_out(await GoalRow.get(id=goal_id))
+
+
+@delete(
+    "/api/goals/{goal_id:int}",
+    status_code=HTTP_204_NO_CONTENT,
+    tags=["goals"],
+    **refusals(403, 404, 422),
+)
+async def delete_goal(
+    goal_id: IdParam,
+    caller: Caller,
+    writer: Writer,
+    reason: Annotated[
+        str | None,
+        Parameter(
+            max_length=500,
+            description="why (shown in the feed)",
+            schema_extra=when_sent(OpenAPIType.STRING, maxLength=500),
+        ),
+    ] = None,
+) -> None:
+    """Remove a goal (the team's manager, or an admin): the bonuses it paid are taken back."""
+    await writer.submit(RemoveGoal(goal_id, reason), caller.actor)
+
+
+routes = [post_goal, list_goals, patch_goal, delete_goal]

@@ -41,6 +41,7 @@ __all__ = [
     "AllowanceLeft",
     "AnswerFeedback",
     "AwardMentoring",
+    "ChangeGoal",
     "ChangePolicy",
     "Command",
     "Context",
@@ -56,6 +57,7 @@ __all__ = [
     "Ids",
     "PostStory",
     "RecordDeal",
+    "RemoveGoal",
     "ReverseDeal",
     "ReviewLoss",
     "RevokeKudos",
@@ -97,6 +99,19 @@ class SetGoal(Struct, frozen=True):
     metric: str
     target: float
     member_targets: tuple[tuple[int, float], ...] = ()
+
+
+class ChangeGoal(Struct, frozen=True):
+    """New targets (None: as it is); ``member_targets`` replaces the member goals."""
+
+    goal_id: int
+    target: float | None = None
+    member_targets: tuple[tuple[int, float], ...] | None = None
+
+
+class RemoveGoal(Struct, frozen=True):
+    goal_id: int
+    reason: str | None = None
 
 
 class ReviewLoss(Struct, frozen=True):
@@ -194,6 +209,8 @@ Command = (
     | GiveKudos
     | AwardMentoring
     | SetGoal
+    | ChangeGoal
+    | RemoveGoal
     | ReviewLoss
     | PostStory
     | AnswerFeedback

@@ -12,7 +12,16 @@ from datetime import UTC, datetime, timedelta
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from .calendar import is_newcomer, local_date
-from .commands import Context, Decision, RecordDeal, SetGoal, new_entry, require
+from .commands import (
+    ChangeGoal,
+    Context,
+    Decision,
+    RecordDeal,
+    RemoveGoal,
+    SetGoal,
+    new_entry,
+    require,
+)
 from .entries import (
     Actor,
     Award,
@@ -20,8 +29,10 @@ from .entries import (
     DealWon,
     Entry,
     Event,
+    GoalChanged,
     GoalProgress,
     GoalReached,
+    GoalRemoved,
     GoalReopened,
     GoalSet,
     MemberTarget,
@@ -31,7 +42,15 @@ from .points import from_cents, to_cents
 from .scoring import DealFacts, score_deal
 from .state import GoalState, MemberFacts, MemberGoalState, State
 
-__all__ = ["advance_goals", "check_deal", "decide_deal", "decide_goal", "taken_back"]
+__all__ = [
+    "advance_goals",
+    "check_deal",
+    "decide_deal",
+    "decide_goal",
+    "decide_goal_change",
+    "decide_goal_removal",
+    "taken_back",
+]
 
 CLOCK_SKEW = timedelta(minutes=5)
 # before this, dates are typos (year 0001 even overflows a time zone conversion)
@@ -168,7 +187,11 @@ def _team_of(state: State, actor: Actor) -> int | None:
 
 
 def advance_goals(
-    state: State, goal: GoalState, moves: dict[int, int], team_ids: Sequence[int]
+    state: State,
+    goal: GoalState,
+    moves: dict[int, int],
+    team_ids: Sequence[int],
+    reopen: bool = True,
 ) -> tuple[list[Award], list[Event]]:
     """Move a goal by ``moves`` (member → hundredths, negative for a correction): the
     progress, a bonus the first time it is reached, and, when a correction takes it back
@@ -185,7 +208,7 @@ def advance_goals(
         bonus = [Award(m, goal.team_id, "bonus", cents) for m in team_ids if cents]
         awards.extend(bonus)
         events.append(GoalReached(goal.id, goal.team_id, goal.metric, "team", None, tuple(bonus)))
-    elif goal.reached and not is_reached(value, goal.target):
+    elif reopen and goal.reached and not is_reached(value, goal.target):
         awards.extend(taken_back(goal.paid))
         events.append(GoalReopened(goal.id, goal.team_id, goal.metric, "team", None))
     for mg in goal.members.values():
@@ -203,7 +226,7 @@ def advance_goals(
                     goal.id, goal.team_id, goal.metric, "member", mg.member_id, tuple(bonus)
                 )
             )
-        elif mg.reached and not is_reached(member_value, mg.target):
+        elif reopen and mg.reached and not is_reached(member_value, mg.target):
             awards.extend(taken_back(mg.paid))
             events.append(GoalReopened(goal.id, goal.team_id, goal.metric, "member", mg.member_id))
     return awards, events
@@ -217,6 +240,120 @@ def _progress(goal: GoalState, member_id: int | None, value: int, target: int) -
     return GoalProgress(
         goal.id, goal.team_id, goal.metric, member_id, from_cents(value), from_cents(target)
     )
+
+
+def _check_member_targets(
+    targets: Sequence[tuple[int, float]], team_id: int, team_name: str, state: State
+) -> list[int]:
+    ids = [m for m, _ in targets]
+    if len(set(ids)) != len(ids):
+        raise Invalid("Each member may have only one target in a goal.")
+    strangers = [
+        m
+        for m in ids
+        if m not in state.members or state.team_of(m) != team_id or not state.members[m].active
+    ]
+    if strangers:
+        raise Invalid(
+            f"Member goals must be for active members of team {team_name!r}; not: "
+            f"{', '.join(map(str, strangers))}."
+        )
+    return ids
+
+
+def _own_goal(goal_id: int, actor: Actor, state: State) -> GoalState:
+    require(actor, "manager", "admin")
+    goal = state.goals.get(goal_id)
+    if goal is None:
+        raise NotFound(f"There is no goal {goal_id}.")
+    if actor.role == "manager" and _team_of(state, actor) != goal.team_id:
+        raise Forbidden("Managers change the goals of their own team only.")
+    return goal
+
+
+def decide_goal_change(cmd: ChangeGoal, actor: Actor, state: State, ctx: Context) -> Decision:
+    """New targets for a goal (and its member goals). A goal the new target makes reached
+    pays its bonus now; a bonus already paid stays, whatever the new target."""
+    goal = _own_goal(cmd.goal_id, actor, state)
+    if cmd.target is None and cmd.member_targets is None:
+        raise Invalid("Send target or member_targets to change.")
+    new_targets = [t for _, t in cmd.member_targets or ()]
+    if cmd.target is not None:
+        new_targets.append(cmd.target)
+    if any(to_cents(t) < 1 for t in new_targets):
+        raise Invalid("Every target must be at least 0.01.", field="target")
+    team = state.teams[goal.team_id]
+    member_targets = (
+        list(cmd.member_targets)
+        if cmd.member_targets is not None
+        else [(m.member_id, from_cents(m.target)) for m in goal.members.values()]
+    )
+    ids = _check_member_targets(member_targets, goal.team_id, team.name, state)
+    target = to_cents(cmd.target) if cmd.target is not None else goal.target
+    # the goal as it will be, to see what it reaches (the state is not changed here)
+    changed = GoalState(
+        goal.id, goal.team_id, goal.season_id, goal.metric, target, goal.value, goal.reached
+    )
+    changed.paid = goal.paid
+    events: list[Event] = []
+    won = ctx.won_deals.get((goal.team_id, goal.season_id), [])
+    for member_id, member_target in member_targets:
+        cents = to_cents(member_target)
+        mg = goal.members.get(member_id)
+        if mg is not None:
+            changed.members[member_id] = MemberGoalState(
+                member_id, cents, mg.value, mg.reached, mg.paid
+            )
+            continue
+        # a new member goal starts from the member's won deals of the season
+        value = sum(
+            to_cents(deal_contribution(goal.metric, amount))
+            for seller, amount in won
+            if seller == member_id
+        )
+        changed.members[member_id] = MemberGoalState(member_id, cents, value)
+        if value:
+            events.append(_progress(changed, member_id, value, cents))
+    awards, reached = advance_goals(
+        state, changed, {}, state.team_member_ids(goal.team_id), reopen=False
+    )
+    payload = GoalChanged(
+        goal.id,
+        goal.metric,
+        from_cents(target),
+        team.name,
+        [MemberTarget(m, t) for m, t in member_targets],
+    )
+    entry = new_entry(
+        state,
+        ctx,
+        actor,
+        payload,
+        team_id=goal.team_id,
+        awards=tuple(awards),
+        events=(*events, *reached),
+        names={m: state.members[m].name for m in ids},
+        season_id=goal.season_id,
+    )
+    return Decision([entry])
+
+
+def decide_goal_removal(cmd: RemoveGoal, actor: Actor, state: State, ctx: Context) -> Decision:
+    """Remove a goal: the bonuses it paid (team and member goals) are taken back."""
+    goal = _own_goal(cmd.goal_id, actor, state)
+    reason = (cmd.reason or "").strip() or None
+    paid = [*goal.paid, *(a for mg in goal.members.values() for a in mg.paid)]
+    payload = GoalRemoved(goal.id, goal.metric, state.teams[goal.team_id].name, reason)
+    entry = new_entry(
+        state,
+        ctx,
+        actor,
+        payload,
+        team_id=goal.team_id,
+        awards=tuple(taken_back(paid)),
+        season_id=goal.season_id,
+    )
+    return Decision([entry])
 
 
 def decide_goal(cmd: SetGoal, actor: Actor, state: State, ctx: Context) -> Decision:
@@ -234,19 +371,7 @@ def decide_goal(cmd: SetGoal, actor: Actor, state: State, ctx: Context) -> Decis
         raise Forbidden("Managers set goals for their own team only.")
     if cmd.season_id not in state.season_names:
         raise NotFound(f"There is no season {cmd.season_id}; create it first.")
-    ids = [m for m, _ in cmd.member_targets]
-    if len(set(ids)) != len(ids):
-        raise Invalid("Each member may have only one target in a goal.")
-    strangers = [
-        m
-        for m in ids
-        if m not in state.members or state.team_of(m) != cmd.team_id or not state.members[m].active
-    ]
-    if strangers:
-        raise Invalid(
-            f"Member goals must be for active members of team {team.name!r}; not: "
-            f"{', '.join(map(str, strangers))}."
-        )
+    ids = _check_member_targets(cmd.member_targets, cmd.team_id, team.name, state)
     if any(
         g.team_id == cmd.team_id and g.season_id == cmd.season_id and g.metric == cmd.metric
         for g in state.goals.values()

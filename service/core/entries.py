@@ -27,8 +27,10 @@ __all__ = [
     "Entry",
     "Event",
     "FeedbackReceived",
+    "GoalChanged",
     "GoalProgress",
     "GoalReached",
+    "GoalRemoved",
     "GoalReopened",
     "GoalSet",
     "KudosGiven",
@@ -229,6 +231,26 @@ class GoalSet(Struct, frozen=True, tag="goal.set", tag_field="kind"):
     member_targets: list[MemberTarget] = field(default_factory=list)
 
 
+class GoalChanged(Struct, frozen=True, tag="goal.changed", tag_field="kind"):
+    """A goal's targets changed: ``target`` and the member goals as they are now (a member
+    left out no longer has one). Bonuses already paid stay."""
+
+    goal_id: int
+    metric: str
+    target: Number
+    team_name: str
+    member_targets: list[MemberTarget] = field(default_factory=list)
+
+
+class GoalRemoved(Struct, frozen=True, tag="goal.removed", tag_field="kind"):
+    """A goal removed: the bonuses it paid are taken back (the entry's negative awards)."""
+
+    goal_id: int
+    metric: str
+    team_name: str
+    reason: str | None = None
+
+
 class LossReviewed(Struct, frozen=True, tag="loss.reviewed", tag_field="kind"):
     deal_id: int
     customer: str
@@ -298,6 +320,8 @@ Payload = (
     | MentoringAwarded
     | MentoringRevoked
     | GoalSet
+    | GoalChanged
+    | GoalRemoved
     | LossReviewed
     | StoryPosted
     | FeedbackReceived

@@ -24,8 +24,10 @@ from .entries import (
     BadgeEarned,
     BadgeRevoked,
     Entry,
+    GoalChanged,
     GoalProgress,
     GoalReached,
+    GoalRemoved,
     GoalReopened,
     GoalSet,
     KudosGiven,
@@ -301,6 +303,29 @@ def _policy_changed(state: State, entry: Entry) -> None:
     state.policy_id = p.version
 
 
+def _goal_changed(state: State, entry: Entry) -> None:
+    """New targets; member goals kept (their progress and bonus), added or dropped. A new
+    member goal's progress comes with the entry's events."""
+    p = entry.payload
+    assert isinstance(p, GoalChanged)
+    goal = state.goals.get(p.goal_id)
+    if goal is None:
+        return
+    goal.target = to_cents(p.target)
+    members = {}
+    for t in p.member_targets:
+        mg = goal.members.get(t.member_id) or MemberGoalState(t.member_id, 0)
+        mg.target = to_cents(t.target)
+        members[t.member_id] = mg
+    goal.members = members
+
+
+def _goal_removed(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, GoalRemoved)
+    state.goals.pop(p.goal_id, None)
+
+
 def _goal_set(state: State, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, GoalSet) and entry.team_id is not None
@@ -328,6 +353,8 @@ _HANDLERS = {
     SeasonCreated: _season_created,
     PolicyChanged: _policy_changed,
     GoalSet: _goal_set,
+    GoalChanged: _goal_changed,
+    GoalRemoved: _goal_removed,
 }
 
 

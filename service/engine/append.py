@@ -22,8 +22,10 @@ from ..core.entries import (
     DealWon,
     Entry,
     FeedbackReceived,
+    GoalChanged,
     GoalProgress,
     GoalReached,
+    GoalRemoved,
     GoalReopened,
     GoalSet,
     KudosGiven,
@@ -180,8 +182,11 @@ class _Batch:
         # updates, by (table, condition, key): progress is absolute, so the last one wins
         self.after: dict[tuple[str, str, tuple[Any, ...]], dict[str, Any]] = {}
         self.reviews: list[Sequence[Any]] = []
-        # badges a correction took away: (member, season key, code), deleted first
-        self.badges_gone: set[tuple[int, int, str]] = set()
+        # rows a correction or a change removes, deleted before the inserts (the same
+        # batch may insert them again: a badge earned again, a goal set anew)
+        self.deletes: list[tuple[str, list[Any]]] = []
+        # statements after the inserts, before the updates (a goal's member goals changed)
+        self.later: list[tuple[str, list[Any]]] = []
         # a correction's updates (a goal reopened) need the transaction's plain updates
         self.corrects = False
 
@@ -249,9 +254,12 @@ class _Batch:
             )
         elif isinstance(event, BadgeRevoked):
             key = (event.member_id, entry.season_id or 0, event.badge)
-            self.badges_gone.add(key)
+            self.delete("badge", "member_id = ? AND season_key = ? AND code = ?", list(key))
             self.rows["badge"] = [r for r in self.rows["badge"] if (r[2], r[3], r[4]) != key]
-            self.corrects = True
+
+    def delete(self, table: str, where: str, key: list[Any]) -> None:
+        self.deletes.append((f"DELETE FROM {table} WHERE {where}", key))
+        self.corrects = True
 
     def update(self, table: str, changes: dict[str, Any], where: str, key: list[Any]) -> None:
         self.after.setdefault((table, where, tuple(key)), {}).update(changes)
@@ -265,13 +273,11 @@ class _Batch:
             await self.sql.insert_all(tables, seq, unlock=True, progress=progress)
             return
         async with self.sql.transaction():
-            for member_id, season_key, code in sorted(self.badges_gone):
-                # before the inserts: the batch may earn the badge again
-                await self.sql.rows(
-                    "DELETE FROM badge WHERE member_id = ? AND season_key = ? AND code = ?",
-                    [member_id, season_key, code],
-                )
+            for statement, values in self.deletes:
+                await self.sql.rows(statement, values)
             await self.sql.insert_all(tables, seq)
+            for statement, values in self.later:
+                await self.sql.rows(statement, values)
             if self.reviews:
                 # the review keeps the deal's team and season (insights count by them)
                 await self.sql.many(
@@ -405,6 +411,48 @@ def _goal(batch: _Batch, entry: Entry) -> None:
     )
 
 
+def _goal_changed(batch: _Batch, entry: Entry) -> None:
+    """New targets: member goals dropped, added (their progress comes with the entry's
+    events) or given a new target."""
+    p = entry.payload
+    assert isinstance(p, GoalChanged)
+    sql = batch.sql
+    batch.update("goal", {"target": sql.money(p.target)}, "id = ?", [p.goal_id])
+    kept = [t.member_id for t in p.member_targets]
+    marks = ", ".join("?" for _ in kept)
+    where = f"goal_id = ? AND member_id NOT IN ({marks})" if kept else "goal_id = ?"
+    # after the inserts (the goal may be new in this batch), before its progress updates
+    batch.later.append((f"DELETE FROM member_goal WHERE {where}", [p.goal_id, *kept]))
+    for t in p.member_targets:
+        # an upsert: the row of a member goal kept keeps its progress and reached_at
+        batch.later.append(
+            (
+                "INSERT INTO member_goal (goal_id, member_id, target, value) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (goal_id, member_id) DO UPDATE SET target = excluded.target",
+                [p.goal_id, t.member_id, sql.money(t.target), sql.money(0)],
+            )
+        )
+    batch.corrects = True
+
+
+def _goal_removed(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, GoalRemoved)
+    new = [row for row in batch.rows.get("goal", []) if row[0] == p.goal_id]
+    if new:  # set in this same batch: simply not inserted
+        batch.rows["goal"] = [r for r in batch.rows["goal"] if r[0] != p.goal_id]
+        batch.rows["member_goal"] = [r for r in batch.rows["member_goal"] if r[0] != p.goal_id]
+        batch.later = [(q, k) for q, k in batch.later if not (k and k[0] == p.goal_id)]
+    else:  # before the inserts: the batch may set a goal of the same metric again
+        batch.delete("member_goal", "goal_id = ?", [p.goal_id])
+        batch.delete("goal", "id = ?", [p.goal_id])
+    # progress on it earlier in the batch updates nothing now
+    gone = [k for k in batch.after if k[0] in ("goal", "member_goal") and k[2][0] == p.goal_id]
+    for key in gone:
+        del batch.after[key]
+    batch.corrects = True
+
+
 def _review(batch: _Batch, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, LossReviewed)
@@ -510,6 +558,8 @@ _ADDERS: dict[type, Callable[[_Batch, Entry], None]] = {
     KudosGiven: _kudos,
     MentoringAwarded: _mentoring,
     GoalSet: _goal,
+    GoalChanged: _goal_changed,
+    GoalRemoved: _goal_removed,
     LossReviewed: _review,
     StoryPosted: _story,
     FeedbackReceived: _feedback,

@@ -44,6 +44,7 @@ from ..core.commands import (
     AllowanceLeft,
     AnswerFeedback,
     AwardMentoring,
+    ChangeGoal,
     Command,
     Context,
     CorrectDeal,
@@ -227,7 +228,7 @@ class Writer:
                 await sql.ensure_policy()
                 state.last_ids["policy_version"] = max(state.last_ids.get("policy_version", 0), 1)
             ctx = Context(datetime.now(UTC), Ids(state.last_ids))
-            await _look_up(sql, ctx, [w.command for w in batch])
+            await _look_up(sql, ctx, [w.command for w in batch], state)
             answered = await sql.requests(sorted({w.key for w in batch if w.key}))
             for waiting in batch:
                 fingerprint = _fingerprint(waiting.command) if waiting.key else ""
@@ -348,7 +349,7 @@ class Writer:
                 self.on_redis_trouble()
 
 
-async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command]) -> None:
+async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: State) -> None:
     """One query per kind of thing the batch's commands name. A command with control
     characters in its text is refused by ``decide``; its values never reach a query (a
     NUL would fail the statement, and with it the whole batch)."""
@@ -380,6 +381,9 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command]) -> None:
     for link in await sql.feedback_requests(sorted(request_ids)):
         ctx.feedback_requests[link.id] = link
     for c in commands:
+        if isinstance(c, ChangeGoal) and c.member_targets and c.goal_id in state.goals:
+            goal = state.goals[c.goal_id]  # new member goals start from their won deals
+            c = SetGoal(goal.team_id, goal.season_id, goal.metric, 1)
         if not isinstance(c, SetGoal) or max(c.team_id, c.season_id) > MAX_ID:
             continue
         if (c.team_id, c.season_id) not in ctx.won_deals:
@@ -388,6 +392,7 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command]) -> None:
 
 # the commands that name something looked up in the database once per batch
 _LOOKED_UP = (
+    ChangeGoal,
     RecordDeal,
     PostStory,
     ReviewLoss,

@@ -107,9 +107,12 @@ class BoardView:
         self.members = {r.member_id: r for r in members}
         self.teams = {r.team_id: r for r in teams}
         goal_ids = {e["goal_id"] for e in entry.get("events", []) if e.get("goal_id")}
-        if entry.get("kind") == "goal.set" and entry["data"].get("goal_id"):
+        kind = entry.get("kind")
+        if kind in ("goal.set", "goal.changed") and entry["data"].get("goal_id"):
             goal_ids.add(entry["data"]["goal_id"])
         goals = await self._goals(goal_ids) if goal_ids else []
+        # goals no longer there (removed): the board drops them
+        goals_gone = [entry["data"]["goal_id"]] if kind == "goal.removed" else []
         return _dumps(
             {
                 "type": "update",
@@ -120,5 +123,6 @@ class BoardView:
                 "teams": changed_teams,
                 "goals": goals,
                 "gone": gone,
+                "goals_gone": goals_gone,
             }
         )

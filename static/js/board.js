@@ -211,6 +211,7 @@
         (m.gone || []).forEach((id) => players.delete(id));   // a member who left
         m.teams.forEach((r) => teams.set(r.team_id, r));
         m.goals.forEach((g) => goals.set(g.id, g));
+        (m.goals_gone || []).forEach((id) => goals.delete(id));   // a goal removed
         if (H.isNews(m.entry)) feed = [m.entry, ...feed].slice(0, FEED_MAX);
         renderTeam(); renderGoals(); renderFeed();
         reloadMineSoon();

@@ -310,6 +310,7 @@
       (m.gone || []).forEach((id) => state.members.delete(id));   // a member who left
       merge(state.teams, m.teams, "team_id");
       merge(state.goals, m.goals, "id");
+      (m.goals_gone || []).forEach((id) => state.goals.delete(id));   // a goal removed
       if (H.isNews(m.entry)) state.feed = [m.entry, ...state.feed].slice(0, FEED_MAX);
       renderSoon();
       // only what the server marks (a goal, a goal reached, a badge): never a reversal
