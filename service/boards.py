@@ -13,7 +13,7 @@ from .db.models import Member, Team
 from .directory import Directory, TeamInfo
 from .errors import Invalid
 from .schemas import BoardEntry, TeamEntry
-from .store.leaderboard import LeaderboardStore
+from .store.leaderboard import COUNT, LeaderboardStore
 
 __all__ = ["Boards", "MemberRanking"]
 
@@ -59,7 +59,7 @@ class Boards:
     ) -> MemberRanking:
         """The ranked member board (for ``top``, ``rank_for`` and ``around_me``). Members
         who have left are on it only for a ``past`` season (one that is over)."""
-        if category is not None and category not in CATEGORIES:
+        if category is not None and category not in CATEGORIES and not category.startswith(COUNT):
             raise Invalid(f"category must be one of: {', '.join(CATEGORIES)}.")
         scope = self.store.scope(season_id)
         scores = await self.store.member_scores(scope, category or "total", team_id)

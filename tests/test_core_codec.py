@@ -10,6 +10,7 @@ import pytest
 
 from service.core.codec import entry_data, entry_from_row
 from service.core.entries import (
+    ActivityLogged,
     Actor,
     Award,
     BadgeEarned,
@@ -33,6 +34,7 @@ from service.core.entries import (
     MemberUpdated,
     MentoringAwarded,
     MentoringRevoked,
+    MetricDefined,
     Payload,
     PolicyChanged,
     SeasonCreated,
@@ -56,6 +58,8 @@ PAYLOADS = [
     LossReviewed(8, "Globex", "price", ["yes", "no"], 2),
     StoryPosted(7, "Acme", 12_500.5, "how we won", 1),
     FeedbackReceived("Acme", 5, "great", 3, 4),
+    MetricDefined(1, "calls", "Calls made", 1, 10),
+    ActivityLogged("calls", 3, 3, 7, "call-7", date(2026, 11, 23)),
     TeamCreated("Oslo", 1, "The Vikings", "#c8102e"),
     TeamUpdated({"name": "Bergen"}, {"name": "Oslo"}),
     MemberJoined("Kari", "seller", date(2026, 1, 2), "Oslo", "kari@example.com"),

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import get
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import Parameter
 
 from ..auth import Caller
 from ..boards import Boards
 from ..core.ranking import around_me, rank_for, top
-from ..db.models import Badge, Member, Season
-from ..errors import NotFound
+from ..db.models import Badge, Member, Metric, Season
+from ..errors import Invalid, NotFound
 from ..learning import insights
 from ..reads import badge_out, feed_entries, pending_reviews, resolve_season, season_out
 from ..schemas import (
@@ -25,13 +26,23 @@ from ..schemas import (
     OptionalSeq,
     SeasonParam,
     TeamBoard,
+    when_sent,
 )
 from ..settings import Settings
+from ..store.leaderboard import COUNT
 from .problems import refusals
 
 __all__ = ["routes"]
 
 Limit = Annotated[int, Parameter(ge=1, le=500)]
+MetricParam = Annotated[
+    str | None,
+    Parameter(
+        max_length=40,
+        description="an activity metric's key: its board (the units each member logged)",
+        schema_extra=when_sent(OpenAPIType.STRING, maxLength=40),
+    ),
+]
 Offset = Annotated[int, Parameter(ge=0)]
 
 
@@ -43,18 +54,28 @@ async def member_board(
     season: SeasonParam = "current",
     team_id: OptionalId = None,
     category: CategoryParam = None,
+    metric: MetricParam = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> MemberBoard:
     """Members ranked by score (competition ranking: 50, 40, 40, 30 → 1, 2, 2, 4; ties by
-    name). ``season``: current (default; all-time when no season is running), all, or an id."""
+    name). ``season``: current (default; all-time when no season is running), all, or an id.
+    ``metric``: the board of one activity metric, ranked by its count (units logged)."""
     resolved = await resolve_season(season, settings)
+    if metric is not None:
+        if category is not None:
+            raise Invalid("Ask for a category or a metric, not both.", field="metric")
+        if not await Metric.exists(key=metric):
+            raise NotFound(f"There is no metric {metric!r}; GET /api/metrics lists them.")
     board = await boards.ranking(
-        resolved.id if resolved else None, team_id, category, _past(resolved, settings)
+        resolved.id if resolved else None,
+        team_id,
+        COUNT + metric if metric is not None else category,
+        _past(resolved, settings),
     )
     return MemberBoard(
         season=season_out(resolved, settings.today()) if resolved else None,
-        category=category or "total",
+        category=category or (f"metric:{metric}" if metric else "total"),
         team_id=team_id,
         total=len(board.ranked),
         offset=offset,

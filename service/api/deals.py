@@ -131,6 +131,7 @@ async def record_deal(
     external_id seen before); a retry with the same Idempotency-Key gets the first answer."""
     decision = await writer.submit(command, actor, key)
     if decision.replay is not None:
+        assert isinstance(decision.replay, DealRef)
         return Response(DealResult(deal_out(decision.replay), []), status_code=HTTP_200_OK)
     headers = REPLAYED if decision.replayed else None
     return Response(deal_result(decision), status_code=HTTP_201_CREATED, headers=headers)
@@ -212,6 +213,7 @@ async def correct_deal(
     )
     decision = await writer.submit(command, caller.actor)
     if decision.replay is not None:
+        assert isinstance(decision.replay, DealRef)
         return DealCorrection(deal_out(decision.replay), [])
     reversal, rescore = decision.entries[0], decision.entries[-1]
     result = deal_result(Decision([rescore]))

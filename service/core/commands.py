@@ -18,6 +18,7 @@ from msgspec import Struct
 from ..errors import wrong_role
 from .calendar import iso_week, local_date
 from .entries import (
+    ActivityLogged,
     Actor,
     Award,
     DealLost,
@@ -31,6 +32,7 @@ from .entries import (
     Payload,
     StoryPosted,
 )
+from .points import to_cents
 from .state import State
 
 # the largest row id: ids are 32-bit integers in the database; a larger one names nothing
@@ -38,6 +40,7 @@ MAX_ID = 2**31 - 1
 
 __all__ = [
     "MAX_ID",
+    "ActivityRef",
     "AllowanceLeft",
     "AnswerFeedback",
     "AwardMentoring",
@@ -51,11 +54,13 @@ __all__ = [
     "CreateTeam",
     "DealRef",
     "Decision",
+    "DefineMetric",
     "FeedbackRef",
     "GiftRef",
     "GiveKudos",
     "Ids",
     "PostStory",
+    "RecordActivity",
     "RecordDeal",
     "RemoveGoal",
     "ReverseDeal",
@@ -159,6 +164,22 @@ class RevokeMentoring(Struct, frozen=True):
     reason: str | None = None
 
 
+class DefineMetric(Struct, frozen=True):
+    key: str
+    name: str
+    points_per_unit: float
+    daily_cap: float | None = None
+
+
+class RecordActivity(Struct, frozen=True):
+    metric: str
+    member_id: int | None = None
+    member_email: str | None = None
+    value: float = 1
+    occurred_at: datetime | None = None
+    external_id: str | None = None
+
+
 class CreateTeam(Struct, frozen=True):
     name: str
     nickname: str | None = None
@@ -202,6 +223,8 @@ class AllowanceLeft(Struct, frozen=True):
 
 Command = (
     RecordDeal
+    | DefineMetric
+    | RecordActivity
     | ReverseDeal
     | CorrectDeal
     | RevokeKudos
@@ -276,6 +299,19 @@ class DealRef:
 
 
 @dataclass
+class ActivityRef:
+    """A recorded activity (for the same ``external_id`` again)."""
+
+    id: int
+    seq: int
+    member_id: int
+    metric: str
+    value: float
+    points: float
+    external_id: str | None
+
+
+@dataclass
 class GiftRef:
     """Recorded kudos or mentoring, as a revocation needs it."""
 
@@ -321,6 +357,9 @@ class Context:
     deals_by_external: dict[str, DealRef] = field(default_factory=dict)
     feedback_requests: dict[int, FeedbackRef] = field(default_factory=dict)
     kudos: dict[int, GiftRef] = field(default_factory=dict)
+    activities_by_external: dict[str, ActivityRef] = field(default_factory=dict)
+    # (member, metric, org-local day) → hundredths of points already earned that day
+    activity_used: dict[tuple[int, str, date], int] = field(default_factory=dict)
     mentoring: dict[int, GiftRef] = field(default_factory=dict)
     # (team, season) → won deals (seller, amount), for goals set mid-season
     won_deals: dict[tuple[int, int], list[tuple[int, float]]] = field(default_factory=dict)
@@ -340,6 +379,19 @@ class Context:
             key = (ref.team_id, entry.season_id or 0)
             if ref.outcome == "won" and key in self.won_deals:
                 self.won_deals[key].append((ref.seller_id, ref.amount))
+        elif isinstance(p, ActivityLogged) and entry.member_id and p.day is not None:
+            day = (entry.member_id, p.metric, p.day)
+            self.activity_used[day] = self.activity_used.get(day, 0) + to_cents(p.points)
+            if p.external_id:
+                self.activities_by_external[p.external_id] = ActivityRef(
+                    p.activity_id,
+                    entry.seq,
+                    entry.member_id,
+                    p.metric,
+                    float(p.value),
+                    float(p.points),
+                    p.external_id,
+                )
         elif isinstance(p, DealReversed) and p.deal_id in self.deals:
             deal = self.deals[p.deal_id]
             deal.reversed_seq = entry.seq
@@ -374,7 +426,7 @@ class Decision:
     """The entries to append (possibly none) and what to answer the caller."""
 
     entries: list[Entry] = field(default_factory=list)
-    replay: DealRef | None = None
+    replay: DealRef | ActivityRef | None = None
     remaining: int | None = None  # hundredths left of the allowance or budget used
     # the entries were appended earlier, for a request with the same Idempotency-Key
     replayed: bool = False

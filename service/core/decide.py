@@ -13,7 +13,7 @@ import re
 from msgspec import Struct
 
 from ..errors import Invalid
-from . import corrections, deals, learning, org, peers
+from . import activities, corrections, deals, learning, org, peers
 from .achievements import badge_changes
 from .commands import (
     AllowanceLeft,
@@ -29,8 +29,10 @@ from .commands import (
     CreateTeam,
     Decider,
     Decision,
+    DefineMetric,
     GiveKudos,
     PostStory,
+    RecordActivity,
     RecordDeal,
     RemoveGoal,
     ReverseDeal,
@@ -48,6 +50,8 @@ __all__ = ["check_text", "decide"]
 
 _DECIDERS: dict[type, Decider] = {
     RecordDeal: deals.decide_deal,
+    DefineMetric: activities.decide_metric,
+    RecordActivity: activities.decide_activity,
     ReverseDeal: corrections.decide_reversal,
     CorrectDeal: corrections.decide_correction,
     RevokeKudos: corrections.decide_revocation,

@@ -17,6 +17,7 @@ from typing import Any
 from msgspec import Struct, field
 
 __all__ = [
+    "ActivityLogged",
     "Actor",
     "Award",
     "BadgeEarned",
@@ -41,6 +42,7 @@ __all__ = [
     "MemberUpdated",
     "MentoringAwarded",
     "MentoringRevoked",
+    "MetricDefined",
     "Payload",
     "PolicyChanged",
     "SeasonCreated",
@@ -275,6 +277,28 @@ class FeedbackReceived(Struct, frozen=True, tag="feedback.received", tag_field="
     feedback_id: int | None = None
 
 
+class MetricDefined(Struct, frozen=True, tag="metric.defined", tag_field="kind"):
+    """An activity the org counts (calls, meetings booked, demos)."""
+
+    metric_id: int
+    key: str
+    name: str
+    points_per_unit: Number
+    daily_cap: Number | None = None
+
+
+class ActivityLogged(Struct, frozen=True, tag="activity", tag_field="kind"):
+    """Units of an activity metric; the entry's ``activity`` award is what they earned
+    under the metric's daily cap (``points``)."""
+
+    metric: str
+    value: Number
+    points: Number
+    activity_id: int
+    external_id: str | None = None
+    day: date | None = None  # the org-local day it counts in (the daily cap's)
+
+
 class TeamCreated(Struct, frozen=True, tag="team.created", tag_field="kind"):
     name: str
     team_id: int
@@ -325,6 +349,8 @@ Payload = (
     | LossReviewed
     | StoryPosted
     | FeedbackReceived
+    | MetricDefined
+    | ActivityLogged
     | TeamCreated
     | TeamUpdated
     | MemberJoined

@@ -23,7 +23,15 @@ __all__ = [
 ]
 
 Category = Literal[
-    "deals", "team_share", "assists", "help", "mentoring", "learning", "feedback", "bonus"
+    "deals",
+    "team_share",
+    "assists",
+    "help",
+    "mentoring",
+    "learning",
+    "feedback",
+    "bonus",
+    "activity",
 ]
 CATEGORIES: tuple[str, ...] = (
     "deals",
@@ -34,6 +42,7 @@ CATEGORIES: tuple[str, ...] = (
     "learning",
     "feedback",
     "bonus",
+    "activity",
 )
 
 

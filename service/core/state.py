@@ -36,6 +36,7 @@ from .entries import (
     MemberUpdated,
     MentoringAwarded,
     MentoringRevoked,
+    MetricDefined,
     PolicyChanged,
     SeasonCreated,
     TeamCreated,
@@ -56,6 +57,14 @@ class MemberFacts:
     joined_on: date
     email: str | None = None
     active: bool = True  # false: left the company (keeps history, gets and gives nothing)
+
+
+@dataclass
+class MetricFacts:
+    key: str
+    name: str
+    points_per_unit: int  # hundredths of points per unit
+    daily_cap: int | None  # hundredths of points per member and day
 
 
 @dataclass
@@ -104,6 +113,7 @@ class State:
     kudos_pair: dict[tuple[int, int], int] = field(default_factory=dict)  # (giver, to)
     mentoring_used: dict[int, int] = field(default_factory=dict)  # manager → hundredths
     goals: dict[int, GoalState] = field(default_factory=dict)
+    metrics: dict[str, MetricFacts] = field(default_factory=dict)
     badges: set[tuple[int, int, str]] = field(default_factory=set)  # member, season, code
     badge_counts: dict[tuple[object, ...], int] = field(default_factory=dict)
     # (member, season) → the teammates they thanked (their counters in badge_counts > 0)
@@ -170,6 +180,8 @@ _ID_FIELDS = {
     "team_id": "team",
     "season_id": "season",
     "version": "policy_version",
+    "metric_id": "metric",
+    "activity_id": "activity",
 }
 
 
@@ -320,6 +332,13 @@ def _goal_changed(state: State, entry: Entry) -> None:
     goal.members = members
 
 
+def _metric_defined(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, MetricDefined)
+    cap = to_cents(p.daily_cap) if p.daily_cap is not None else None
+    state.metrics[p.key] = MetricFacts(p.key, p.name, to_cents(p.points_per_unit), cap)
+
+
 def _goal_removed(state: State, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, GoalRemoved)
@@ -355,6 +374,7 @@ _HANDLERS = {
     GoalSet: _goal_set,
     GoalChanged: _goal_changed,
     GoalRemoved: _goal_removed,
+    MetricDefined: _metric_defined,
 }
 
 

@@ -278,6 +278,38 @@ class Mentoring(Model):
         indexes = (("awarded_by_member_id", "week"),)
 
 
+# An activity metric the org counts (calls, meetings booked); its units per member are a
+# board of their own, its points go to category "activity"
+class Metric(Model):
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=40, unique=True)
+    name = fields.CharField(max_length=100)
+    points_per_unit = fields.DecimalField(max_digits=16, decimal_places=2)
+    daily_cap = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "metric"
+
+
+class Activity(Model):
+    id = fields.IntField(primary_key=True)
+    entry_id = fields.IntField(unique=True)
+    member_id = fields.IntField()
+    team_id = fields.IntField()
+    season_id = fields.IntField(null=True)
+    metric = fields.CharField(max_length=40)
+    day = fields.DateField()  # org-local: the daily cap's day
+    value = fields.BigIntField()  # units
+    cents = fields.BigIntField()  # the points they earned, in hundredths
+    external_id = fields.CharField(max_length=200, null=True, unique=True)
+    occurred_at = fields.DatetimeField()
+
+    class Meta:
+        table = "activity"
+        indexes = (("metric", "day", "member_id"),)
+
+
 # A team goal for a season; ``value`` grows with each won deal, ``reached_at`` is set once.
 class Goal(Model):
     id = fields.IntField(primary_key=True)

@@ -18,6 +18,10 @@ FROM last LEFT JOIN (
     SELECT member_id, team_id, season_id, category, CAST(SUM(cents) AS BIGINT) AS cents
     FROM point_award
     GROUP BY member_id, team_id, season_id, category
+    UNION ALL
+    SELECT member_id, team_id, season_id, '#' || metric, CAST(SUM(value) * 100 AS BIGINT)
+    FROM activity
+    GROUP BY member_id, team_id, season_id, metric
 ) AS s ON 1 = 1
 """
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..core.codec import entry_data
 from ..core.entries import (
+    ActivityLogged,
     BadgeEarned,
     BadgeRevoked,
     DealLost,
@@ -35,6 +36,7 @@ from ..core.entries import (
     MemberUpdated,
     MentoringAwarded,
     MentoringRevoked,
+    MetricDefined,
     PolicyChanged,
     SeasonCreated,
     StoryPosted,
@@ -152,6 +154,27 @@ _TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("season_id", "int"),
         ("rating", "int"),
         ("comment", "text"),
+    ),
+    "metric": (
+        ("id", "int"),
+        ("key", "text"),
+        ("name", "text"),
+        ("points_per_unit", "numeric"),
+        ("daily_cap", "numeric"),
+        ("created_at", "timestamptz"),
+    ),
+    "activity": (
+        ("id", "int"),
+        ("entry_id", "int"),
+        ("member_id", "int"),
+        ("team_id", "int"),
+        ("season_id", "int"),
+        ("metric", "text"),
+        ("day", "date"),
+        ("value", "bigint"),
+        ("cents", "bigint"),
+        ("external_id", "text"),
+        ("occurred_at", "timestamptz"),
     ),
     "badge": (
         ("id", "int"),
@@ -453,6 +476,37 @@ def _goal_removed(batch: _Batch, entry: Entry) -> None:
     batch.corrects = True
 
 
+def _metric(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, MetricDefined)
+    sql = batch.sql
+    cap = sql.money(p.daily_cap) if p.daily_cap is not None else None
+    batch.rows["metric"].append(
+        (p.metric_id, p.key, p.name, sql.money(p.points_per_unit), cap, sql.time(entry.recorded_at))
+    )
+
+
+def _activity(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, ActivityLogged)
+    sql = batch.sql
+    batch.rows["activity"].append(
+        (
+            p.activity_id,
+            entry.id,
+            entry.member_id,
+            entry.team_id,
+            entry.season_id,
+            p.metric,
+            sql.day(p.day),
+            int(p.value),
+            to_cents(p.points),
+            p.external_id,
+            sql.time(entry.occurred_at),
+        )
+    )
+
+
 def _review(batch: _Batch, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, LossReviewed)
@@ -558,6 +612,8 @@ _ADDERS: dict[type, Callable[[_Batch, Entry], None]] = {
     KudosGiven: _kudos,
     MentoringAwarded: _mentoring,
     GoalSet: _goal,
+    MetricDefined: _metric,
+    ActivityLogged: _activity,
     GoalChanged: _goal_changed,
     GoalRemoved: _goal_removed,
     LossReviewed: _review,

@@ -35,7 +35,7 @@ import msgspec
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from ..core.codec import entry_from_row
-from ..core.commands import DealRef, FeedbackRef, GiftRef
+from ..core.commands import ActivityRef, DealRef, FeedbackRef, GiftRef
 from ..core.entries import Award, Entry
 
 __all__ = ["ENTRY_COLUMNS", "ID_TABLES", "LEDGER_LOCK", "Sql", "WriteConnection"]
@@ -62,6 +62,8 @@ ID_TABLES = (
     "member",
     "season",
     "policy_version",
+    "metric",
+    "activity",
 )
 _DEAL_COLUMNS = (
     "d.id, e.seq, d.seller_id, d.team_id, d.season_id, d.outcome, d.amount, d.customer, "
@@ -364,6 +366,48 @@ class Sql:
             entry.awards = tuple(awards.get(entry.id, ()))
             found[key] = (hash_, entry)
         return found
+
+    async def activities_by_external(self, keys: Sequence[str]) -> list[ActivityRef]:
+        if not keys:
+            return []
+        sql = (
+            "SELECT a.id, e.seq, a.member_id, a.metric, a.value, a.cents, a.external_id "
+            "FROM activity a JOIN entry e ON e.id = a.entry_id "
+            f"WHERE a.external_id IN ({self.in_list(keys)})"
+        )
+        return [
+            ActivityRef(
+                r["id"],
+                r["seq"],
+                r["member_id"],
+                r["metric"],
+                float(r["value"]),
+                r["cents"] / 100,
+                r["external_id"],
+            )
+            for r in await self.rows(sql, keys)
+        ]
+
+    async def activity_used(
+        self, days: Sequence[tuple[str, date]]
+    ) -> dict[tuple[int, str, date], int]:
+        """Hundredths of points each member earned per (metric, org-local day) asked."""
+        if not days:
+            return {}
+        where = " OR ".join("(metric = ? AND day = ?)" for _ in days)
+        sql = (
+            "SELECT member_id, metric, day, CAST(SUM(cents) AS BIGINT) AS cents FROM activity "
+            f"WHERE {where} GROUP BY member_id, metric, day"
+        )
+        values = [v for metric, day in days for v in (metric, self.day(day))]
+        return {
+            (
+                r["member_id"],
+                r["metric"],
+                r["day"] if isinstance(r["day"], date) else date.fromisoformat(r["day"]),
+            ): int(r["cents"])
+            for r in await self.rows(sql, values)
+        }
 
     async def won_deals(self, team_id: int, season_id: int) -> list[tuple[int, float]]:
         sql = (

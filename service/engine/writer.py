@@ -39,6 +39,7 @@ from redis.exceptions import RedisError
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from ..core.calendar import local_date
 from ..core.commands import (
     MAX_ID,
     AllowanceLeft,
@@ -52,6 +53,7 @@ from ..core.commands import (
     GiveKudos,
     Ids,
     PostStory,
+    RecordActivity,
     RecordDeal,
     ReverseDeal,
     ReviewLoss,
@@ -60,13 +62,14 @@ from ..core.commands import (
     SetGoal,
 )
 from ..core.decide import check_text, decide
-from ..core.entries import Actor, Entry, PolicyChanged
+from ..core.entries import ActivityLogged, Actor, Entry, PolicyChanged
+from ..core.points import to_cents
 from ..core.policy import Policy
 from ..core.state import State, evolve
 from ..core.views import feed_view
 from ..errors import HuddleError, Invalid, Unavailable
 from ..metrics import Metrics
-from ..store.leaderboard import AppliedAward, LeaderboardStore, PendingEntry
+from ..store.leaderboard import COUNT, AppliedAward, LeaderboardStore, PendingEntry
 from .append import append_entries
 from .tables import Sql, WriteConnection
 
@@ -97,12 +100,20 @@ class _Clock:
 
 
 def pending_entry(entry: Entry) -> PendingEntry:
-    """What Redis needs of an entry: its seq, its live message, its awards."""
+    """What Redis needs of an entry: its seq, its live message, its awards (and, for an
+    activity, its units on the metric's own board: category '#<metric>', which counts
+    toward no total)."""
     message = msgspec.json.encode(feed_view(entry)).decode()
     awards = tuple(
         AppliedAward(a.member_id, a.team_id, entry.season_id, a.category, a.cents)
         for a in entry.awards
     )
+    p = entry.payload
+    if isinstance(p, ActivityLogged) and entry.member_id and entry.team_id:
+        units = AppliedAward(
+            entry.member_id, entry.team_id, entry.season_id, COUNT + p.metric, to_cents(p.value)
+        )
+        awards = (*awards, units)
     return PendingEntry(entry.seq, message, awards)
 
 
@@ -357,6 +368,18 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: S
     keys = [c.external_id for c in commands if isinstance(c, RecordDeal) and c.external_id]
     for deal in await sql.deals_by_external(sorted(set(keys))):
         ctx.deals_by_external[deal.external_id or ""] = deal
+    activities = [c for c in commands if isinstance(c, RecordActivity)]
+    if activities:
+        keys = sorted({c.external_id for c in activities if c.external_id})
+        for activity in await sql.activities_by_external(keys):
+            ctx.activities_by_external[activity.external_id or ""] = activity
+        # what was earned already on each (metric, day) the batch logs for: the daily cap
+        days = {
+            (c.metric, local_date(c.occurred_at or ctx.now, state.tz))
+            for c in activities
+            if c.occurred_at is None or c.occurred_at.tzinfo is not None
+        }
+        ctx.activity_used.update(await sql.activity_used(sorted(days)))
     # an id beyond the database's range names nothing: the decider says "not found"
     corrected = {
         c.deal_id
@@ -393,6 +416,7 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: S
 # the commands that name something looked up in the database once per batch
 _LOOKED_UP = (
     ChangeGoal,
+    RecordActivity,
     RecordDeal,
     PostStory,
     ReviewLoss,

@@ -110,14 +110,19 @@ local function members_of(scope)
 end
 local team_keys = {}
 
--- ids are below 2^31: tostring writes them as whole numbers
+-- ids are below 2^31: tostring writes them as whole numbers. A category starting with
+-- '#' is a count (units of an activity metric): its own board only, no total, no team.
 local function count_in(scope, member, team, category, cents)
   local members = members_of(scope)
-  local total, own = members .. 'total', members .. category
-  add(total, member, cents)
-  add(total .. ':t' .. team, member, cents)
+  local own = members .. category
   add(own, member, cents)
   add(own .. ':t' .. team, member, cents)
+  if string.byte(category, 1) == 35 then -- '#'
+    return
+  end
+  local total = members .. 'total'
+  add(total, member, cents)
+  add(total .. ':t' .. team, member, cents)
   local teams = team_keys[scope]
   if not teams then
     teams = prefix .. ':t:' .. scope

@@ -33,13 +33,16 @@ from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 from redis.exceptions import NoScriptError
 
-__all__ = ["AppliedAward", "AwardSum", "LeaderboardStore", "PendingEntry"]
+__all__ = ["COUNT", "AppliedAward", "AwardSum", "LeaderboardStore", "PendingEntry"]
 
 log = logging.getLogger(__name__)
 _SCRIPTS = {
     name: (Path(__file__).parent / f"{name}.lua").read_text() for name in ("apply_batch", "rebase")
 }
 _CHUNK = 1000  # members per ZADD, commands per pipeline round trip
+# a category starting with this is a count (units of an activity metric, in hundredths):
+# it has a board of its own and counts toward no total (apply_batch.lua agrees)
+COUNT = "#"
 _json = msgspec.json.Encoder()
 
 
@@ -99,14 +102,17 @@ class LeaderboardStore:
 
     def _increments(self, award: AppliedAward | AwardSum) -> Iterable[tuple[str, str, int]]:
         """Where one award counts: total and its category, org-wide and in its team,
-        all-time and in its season, and its team's total."""
+        all-time and in its season, and its team's total. A count (category '#<metric>':
+        units of an activity) counts on its own board only."""
         scopes = ["all"] + ([self.scope(award.season_id)] if award.season_id else [])
         member = str(award.member_id)
+        count = award.category.startswith(COUNT)
         for scope in scopes:
-            for category in ("total", award.category):
+            for category in (award.category,) if count else ("total", award.category):
                 yield self.member_key(scope, category), member, award.cents
                 yield self.member_key(scope, category, award.team_id), member, award.cents
-            yield self.team_key(scope), str(award.team_id), award.cents
+            if not count:
+                yield self.team_key(scope), str(award.team_id), award.cents
 
     # -- writes -------------------------------------------------------------------------
     @staticmethod

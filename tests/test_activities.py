@@ -1,0 +1,108 @@
+"""Activity metrics: defined by an admin, logged singly or in batches, idempotent by
+external_id, points under a daily cap, and a board per metric (its count)."""
+
+import asyncio
+
+CALLS = {"key": "calls", "name": "Calls made", "points_per_unit": 1, "daily_cap": 10}
+
+
+async def _setup(api):
+    await api.season()
+    team = await api.team()
+    a, b = [await api.member(team["id"], email=f"m{i}@example.com") for i in range(2)]
+    manager = await api.member(team["id"], role="manager")
+    await api.post("/api/metrics", CALLS, expect=201)
+    return team, a, b, manager
+
+
+async def test_metrics_are_defined_by_an_admin(api):
+    team, a, *_ = await _setup(api)
+    assert await api.get("/api/metrics") == [
+        {"key": "calls", "name": "Calls made", "points_per_unit": 1, "daily_cap": 10}
+    ]
+    again = await api.post("/api/metrics", CALLS, expect=409)
+    assert "already" in again.json()["detail"]
+    await api.post("/api/metrics", {**CALLS, "key": "Bad Key"}, expect=422)
+    await api.post("/api/metrics", {**CALLS, "key": "demos"}, token=api.tokens[a["id"]], expect=403)
+    meetings = {"key": "meetings", "name": "Meetings booked", "points_per_unit": 5}
+    out = (await api.post("/api/metrics", meetings, expect=201)).json()
+    assert out["daily_cap"] is None
+
+
+async def test_activities_score_under_the_daily_cap_and_count_on_their_board(api):
+    team, a, b, manager = await _setup(api)
+    token = api.tokens[a["id"]]
+    r = await api.post("/api/activities", {"metric": "calls", "value": 6}, token, expect=201)
+    assert (r.json()["value"], r.json()["points"]) == (6, 6)
+    # 6 more: only 4 points are left of today's cap of 10
+    r = await api.post("/api/activities", {"metric": "calls", "value": 6}, token, expect=201)
+    assert r.json()["points"] == 4
+    r = await api.post("/api/activities", {"metric": "calls"}, token, expect=201)
+    assert r.json()["points"] == 0
+    # another day has its own cap
+    yesterday = "2026-01-05T10:00:00+00:00"
+    body = {"metric": "calls", "value": 3, "occurred_at": yesterday}
+    assert (await api.post("/api/activities", body, token, expect=201)).json()["points"] == 3
+    assert (await api.board(category="activity"))[a["id"]] == 13
+    assert (await api.board())[a["id"]] == 13
+    counts = await api.get("/api/leaderboards/members", metric="calls", season="all")
+    assert counts["category"] == "metric:calls"
+    assert {e["member_id"]: e["score"] for e in counts["entries"]}[a["id"]] == 16
+    # counts are not points: the team board counts only the 13 points
+    teams = (await api.get("/api/leaderboards/teams", season="all"))["entries"]
+    assert teams[0]["total"] == 13
+    await api.call("GET", "/api/leaderboards/members", params={"metric": "nope"}, expect=404)
+
+
+async def test_activity_rules_and_refusals(api):
+    team, a, b, manager = await _setup(api)
+    other = await api.team()
+    x = await api.member(other["id"])
+    seq = (await api.ledger())[-1]["seq"]
+    cases = [
+        ({"metric": "calls", "member_id": b["id"]}, api.tokens[a["id"]], 403),
+        ({"metric": "calls", "member_id": x["id"]}, api.tokens[manager["id"]], 403),
+        ({"metric": "nope"}, api.tokens[a["id"]], 404),
+        ({"metric": "calls", "value": 0}, api.tokens[a["id"]], 422),
+        ({"metric": "calls", "member_email": "who@example.com"}, None, 404),
+        ({"metric": "calls"}, None, 422),  # an admin must name the member
+        ({"metric": "calls", "occurred_at": "2999-01-01T00:00:00+00:00"}, api.tokens[a["id"]], 422),
+    ]
+    for body, token, status in cases:
+        r = await api.post("/api/activities", body, token)
+        assert r.status_code == status and r.json()["detail"], (body, r.text)
+    assert (await api.ledger())[-1]["seq"] == seq
+    by_email = {"metric": "calls", "member_email": "M1@example.com", "external_id": "c-1"}
+    r = await api.post("/api/activities", by_email, expect=201)
+    assert r.json()["member_id"] == b["id"]
+    again = await api.post("/api/activities", by_email, expect=200)
+    assert again.json()["id"] == r.json()["id"]
+    assert (await api.board())[b["id"]] == 1
+
+
+async def test_a_batch_answers_each_item_and_the_cap_holds_under_parallel_requests(api):
+    team, a, b, manager = await _setup(api)
+    items = [
+        {"metric": "calls", "member_id": a["id"], "external_id": f"call-{i}"} for i in range(12)
+    ] + [
+        {"metric": "nope", "member_id": a["id"]},
+        {"metric": "calls", "member_id": 99999},
+        {"metric": "calls", "member_id": a["id"], "external_id": "call-0"},
+    ]
+    r = await api.post("/api/activities", {"items": items}, expect=200)
+    statuses = [x["status"] for x in r.json()["results"]]
+    assert statuses == [201] * 12 + [404, 404, 200]
+    assert all(x["detail"] for x in r.json()["results"][12:14])
+    assert (await api.board())[a["id"]] == 10  # the daily cap
+    # the same batch again adds nothing
+    r = await api.post("/api/activities", {"items": items[:12]}, expect=200)
+    assert [x["status"] for x in r.json()["results"]] == [200] * 12
+    # parallel single calls for b: never more than the cap
+    token = api.tokens[b["id"]]
+    await asyncio.gather(
+        *(api.post("/api/activities", {"metric": "calls", "value": 3}, token) for _ in range(8))
+    )
+    assert (await api.board())[b["id"]] == 10
+    counts = await api.get("/api/leaderboards/members", metric="calls")
+    assert {e["member_id"]: e["score"] for e in counts["entries"]}[b["id"]] == 24
+    await api.post("/api/activities", {"items": []}, expect=422)
