@@ -410,3 +410,42 @@ async def test_removing_a_goal_takes_its_bonuses_back(api):
     goal = (await api.post("/api/goals", body, expect=201)).json()
     assert goal["progress"]["value"] == 2_000 and goal["progress"]["reached_at"]
     assert (await api.board(category="bonus"))[a["id"]] == 35
+
+
+async def test_a_crm_reopens_a_won_deal_and_wins_it_again(api):
+    """deal.reopened reverses the deal recorded under the CRM's id (again: 200, nothing
+    more); a later deal.won with the same id scores it again, as the same deal."""
+    import hashlib
+    import hmac
+    import json
+
+    async def deliver(payload):
+        raw = json.dumps(payload).encode()
+        signature = hmac.new(b"test-webhook-secret", raw, hashlib.sha256).hexdigest()
+        headers = {"X-Huddle-Signature": f"sha256={signature}"}
+        return await api.client.post("/api/webhooks/crm", content=raw, headers=headers)
+
+    await api.season()
+    team, (a, b), _ = await _team(api, 2)
+    won = {
+        "event": "deal.won",
+        "id": "hs-9",
+        "seller_id": a["id"],
+        "amount": 20_000,
+        "customer": "DNB",
+    }
+    first = await deliver(won)
+    assert first.status_code == 201
+    reopened = await deliver({"event": "deal.reopened", "id": "hs-9"})
+    assert reopened.status_code == 201, reopened.text
+    assert all(w["points"] < 0 for w in reopened.json()["awards"])
+    assert set((await api.board()).values()) == {0}
+    again = await deliver({"event": "deal.reopened", "id": "hs-9"})
+    assert again.status_code == 200 and again.json()["awards"] == []
+    assert (await deliver({"event": "deal.reopened", "id": "nope"})).status_code == 404
+    rewon = await deliver({**won, "amount": 30_000})
+    assert rewon.status_code == 201 and rewon.json()["deal"]["id"] == first.json()["deal"]["id"]
+    assert (await api.board())[a["id"]] == 32
+    assert (
+        await deliver({"event": "deal.won", "id": "x", "seller_id": a["id"]})
+    ).status_code == 422

@@ -24,9 +24,11 @@ from ..core.commands import CorrectDeal, DealRef, Decision, RecordDeal, ReverseD
 from ..core.entries import Actor, Entry
 from ..core.points import from_cents
 from ..core.views import feed_view
+from ..db.models import Deal as DealRow
+from ..db.models import Entry as EntryRow
 from ..db.models import Member
 from ..engine.writer import Writer
-from ..errors import Invalid, NotFound, Unauthorized, Unavailable
+from ..errors import Conflict, Invalid, NotFound, Unauthorized, Unavailable
 from ..schemas import Award, Deal, DealCorrection, DealResult, Id, IdParam, Ids, Reversal
 from ..settings import Settings
 from .deps import REPLAYED, REPLAYED_HEADER, IdempotencyKey
@@ -71,12 +73,13 @@ class DealPatch(Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class CrmEvent(Struct):
-    """A won or lost deal from the CRM; fields it does not know are ignored."""
+    """A won or lost deal from the CRM, or one re-opened (no longer won or lost: the deal
+    recorded under ``id`` is reversed); fields it does not know are ignored."""
 
-    event: Literal["deal.won", "deal.lost"]
+    event: Literal["deal.won", "deal.lost", "deal.reopened"]
     id: Annotated[str, Meta(min_length=1, max_length=200)]
-    amount: Amount
-    customer: Annotated[str, Meta(min_length=1, max_length=200)]
+    amount: Amount | None = None
+    customer: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     seller_id: Id | None = None
     seller_email: str | None = None
     assists: Ids = []
@@ -305,7 +308,13 @@ async def crm_webhook(data: CrmEvent, writer: Writer) -> Response[DealResult]:
     """A CRM posts won/lost deals here, signed with ``X-Huddle-Signature:
     sha256=<hex HMAC-SHA256>`` of ``<X-Huddle-Timestamp>.<raw body>`` (the timestamp in
     Unix seconds, within 5 minutes of now), or of the raw body alone unless
-    HUDDLE_WEBHOOK_REQUIRE_TIMESTAMP is set; ``id`` makes a redelivery score once."""
+    HUDDLE_WEBHOOK_REQUIRE_TIMESTAMP is set; ``id`` makes a redelivery score once.
+    ``deal.reopened`` reverses the deal recorded under ``id`` (a redelivery: 200, nothing
+    more); a later ``deal.won`` with the same ``id`` scores it again."""
+    if data.event == "deal.reopened":
+        return await _reopen(data.id, writer)
+    if data.amount is None or data.customer is None:
+        raise Invalid(f"A {data.event} event needs amount and customer.")
     seller = None
     if data.seller_id is not None:
         seller = await Member.get_or_none(id=data.seller_id)
@@ -325,6 +334,43 @@ async def crm_webhook(data: CrmEvent, writer: Writer) -> Response[DealResult]:
         data.closed_at,
     )
     return await record_deal(writer, command, Actor("integration"))
+
+
+async def _reopen(external_id: str, writer: Writer) -> Response[DealResult]:
+    """A deal the CRM re-opened: reversed, once (201 with the reversal's awards, or 200
+    when it was reversed already: a redelivery)."""
+    row = await DealRow.get_or_none(external_id=external_id)
+    if row is None:
+        raise NotFound(f"No deal was recorded with the id {external_id!r}; nothing to re-open.")
+    command = ReverseDeal(row.id, "re-opened in the CRM")
+    try:
+        decision = await writer.submit(command, Actor("integration"))
+    except Conflict:  # reversed already: the CRM delivered the same event again
+        deal = await DealRow.get(id=row.id)
+        seq = (await EntryRow.get(id=deal.entry_id)).seq
+        return Response(DealResult(_row_out(deal, seq), []), status_code=HTTP_200_OK)
+    reversal = decision.entries[0]
+    deal = await DealRow.get(id=row.id)
+    seq = (await EntryRow.get(id=deal.entry_id)).seq
+    return Response(
+        DealResult(_row_out(deal, seq), awards_out(reversal)), status_code=HTTP_201_CREATED
+    )
+
+
+def _row_out(deal: DealRow, seq: int) -> Deal:
+    return Deal(
+        id=deal.id,
+        seq=seq,
+        seller_id=deal.seller_id,
+        team_id=deal.team_id,
+        season_id=deal.season_id,
+        outcome=deal.outcome,
+        amount=float(deal.amount),
+        customer=deal.customer,
+        assists=list(deal.assists),
+        external_id=deal.external_id,
+        closed_at=deal.closed_at.isoformat(),
+    )
 
 
 routes = [create_deal, reverse_deal, correct_deal, crm_webhook]
