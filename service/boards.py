@@ -105,13 +105,17 @@ class Boards:
             members, by_id = await self.directory.get()
             teams_of: list[int] = [m.team_id for m in members.values() if m.active]
         else:
-            by_id = {t.id: TeamInfo(t.name, t.nickname, t.color) for t in await Team.all()}
+            by_id = {
+                t.id: TeamInfo(t.name, t.nickname, t.color, t.archived) for t in await Team.all()
+            }
             teams_of = await Member.filter(active=True).values_list("team_id", flat=True)  # type: ignore[assignment]
         sizes: dict[int, int] = {}
         for team_id in teams_of:
             sizes[team_id] = sizes.get(team_id, 0) + 1
         rows = []
         for key, team in by_id.items():
+            if team.archived:  # no active members: off the board
+                continue
             total, size = totals.get(key, 0), sizes.get(key, 0)
             rows.append(Row(key, team.name, from_cents(round(total / size)) if size else 0))
         return [

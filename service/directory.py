@@ -38,6 +38,7 @@ class TeamInfo:
     name: str
     nickname: str | None
     color: str | None
+    archived: bool = False
 
 
 Members = dict[int, MemberInfo]
@@ -97,8 +98,8 @@ async def _load() -> tuple[Members, Teams]:
         for m in await Member.all().values("id", "name", "team_id", "active")
     }
     teams = {
-        t["id"]: TeamInfo(t["name"], t["nickname"], t["color"])
-        for t in await Team.all().values("id", "name", "nickname", "color")
+        t["id"]: TeamInfo(t["name"], t["nickname"], t["color"], bool(t["archived"]))
+        for t in await Team.all().values("id", "name", "nickname", "color", "archived")
     }
     return members, teams
 
@@ -125,4 +126,5 @@ def _apply(members: Members, teams: Teams, entry: dict[str, Any]) -> None:
             changes.get("name", team.name),
             changes.get("nickname", team.nickname),
             changes.get("color", team.color),
+            changes.get("archived", team.archived),
         )

@@ -41,7 +41,7 @@ __all__ = [
 
 
 def team_out(team: Team) -> TeamOut:
-    return TeamOut(team.id, team.name, team.nickname, team.color)
+    return TeamOut(team.id, team.name, team.nickname, team.color, team.archived)
 
 
 def may_see_email(caller: Caller, member: Member) -> bool:

@@ -154,10 +154,13 @@ class Health(Struct):
 
 
 class TeamOut(Struct):
+    """``archived``: a team with no active members, off the boards."""
+
     id: int
     name: str
     nickname: str | None
     color: str | None
+    archived: bool = False
 
 
 class MemberOut(Struct):

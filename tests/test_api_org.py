@@ -6,7 +6,13 @@ import asyncio
 async def test_teams_and_duplicate_name(api):
     """An admin creates teams; a duplicate name is a 409 problem with a detail."""
     team = await api.team("Oslo", nickname="The Vikings", color="#c8102e")
-    assert team == {"id": team["id"], "name": "Oslo", "nickname": "The Vikings", "color": "#c8102e"}
+    assert team == {
+        "id": team["id"],
+        "name": "Oslo",
+        "nickname": "The Vikings",
+        "color": "#c8102e",
+        "archived": False,
+    }
     r = await api.post("/api/teams", {"name": "Oslo"}, expect=409)
     assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()

@@ -138,3 +138,23 @@ async def test_live_boards_drop_a_member_who_leaves(start_server):
             assert update["gone"] == [a["id"]]
             row = next(t for t in update["teams"] if t["team_id"] == team["id"])
             assert (row["members"], row["score"]) == (1, 50)
+
+
+async def test_a_team_with_no_active_members_can_be_archived(api):
+    await api.season()
+    team, other = await api.team(), await api.team()
+    a = await api.member(team["id"])
+    await api.member(other["id"])
+    await api.deal(a["id"], 0)
+    path = f"/api/teams/{team['id']}"
+    r = await api.call("PATCH", path, json={"archived": True}, expect=409)
+    assert "active members" in r.json()["detail"]
+    await _leave(api, a)
+    r = await api.call("PATCH", path, json={"archived": True}, expect=200)
+    assert r.json()["archived"] is True
+    teams = (await api.get("/api/leaderboards/teams"))["entries"]
+    assert [t["team_id"] for t in teams] == [other["id"]]
+    body = {"name": "Late", "team_id": team["id"], "role": "seller"}
+    assert "archived" in (await api.post("/api/members", body, expect=409)).json()["detail"]
+    await api.call("PATCH", path, json={"archived": False}, expect=200)
+    assert len((await api.get("/api/leaderboards/teams"))["entries"]) == 2

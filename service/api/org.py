@@ -55,6 +55,8 @@ class TeamPatch(Struct, forbid_unknown_fields=True):
     name: Name | None = None
     nickname: Annotated[str, Meta(max_length=100)] | None = None
     color: Color | None = None
+    # true: off the boards (only a team with no active members); false: back
+    archived: bool | None = None
 
 
 class MemberPatch(Struct, forbid_unknown_fields=True):
@@ -104,11 +106,11 @@ async def list_teams(caller: Caller) -> list[TeamOut]:
 
 @get("/api/teams/{team_id:int}", tags=["org"], **refusals(404, 422))
 async def get_team(team_id: IdParam, caller: Caller) -> dict[str, Any]:
-    """One team, with its member count."""
+    """One team, with its member count (members who have not left)."""
     team = await Team.get_or_none(id=team_id)
     if team is None:
         raise NotFound(f"There is no team {team_id}.")
-    members = await Member.filter(team_id=team_id).count()
+    members = await Member.filter(team_id=team_id, active=True).count()
     return {**msgspec.structs.asdict(team_out(team)), "members": members}
 
 

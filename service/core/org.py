@@ -90,6 +90,13 @@ def decide_team_update(cmd: UpdateTeam, actor: Actor, state: State, ctx: Context
     if team is None:
         raise NotFound(f"There is no team {cmd.team_id}.")
     changes = dict(cmd.changes)
+    if changes.get("archived") is True and not team.archived:
+        active = [m.name for m in state.members.values() if m.team_id == team.id and m.active]
+        if active:
+            raise Conflict(
+                f"Team {team.name!r} still has active members ({', '.join(sorted(active))}): "
+                "move them or mark them as left before archiving it."
+            )
     if changes.get("name") is not None:
         changes["name"] = _team_name(state, changes["name"], but=team.id)
     if changes.get("nickname"):
@@ -107,6 +114,8 @@ def decide_member(cmd: CreateMember, actor: Actor, state: State, ctx: Context) -
     team = state.teams.get(cmd.team_id)
     if team is None:
         raise NotFound(f"There is no team {cmd.team_id}; create the team first.")
+    if team.archived:
+        raise Conflict(f"Team {team.name!r} is archived; unarchive it first.")
     email = cmd.email.strip().lower() if cmd.email else None
     if email and email in state.emails:
         raise Conflict(f"A member with the email {email} already exists.")
@@ -133,6 +142,8 @@ def decide_member_update(cmd: UpdateMember, actor: Actor, state: State, ctx: Con
         raise Invalid("role must be 'seller' or 'manager'.")
     if "team_id" in changes and changes["team_id"] not in state.teams:
         raise NotFound(f"There is no team {changes['team_id']}.")
+    if "team_id" in changes and state.teams[changes["team_id"]].archived:
+        raise Conflict(f"Team {state.teams[changes['team_id']].name!r} is archived.")
     if "active" in changes and not isinstance(changes["active"], bool):
         raise Invalid("active must be true or false.", field="active")
     if changes.get("active") is False and not member.active and len(changes) == 1:

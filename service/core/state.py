@@ -73,6 +73,7 @@ class TeamFacts:
     name: str
     nickname: str | None = None
     color: str | None = None
+    archived: bool = False  # no active members left, and off the boards
 
 
 @dataclass
@@ -264,7 +265,7 @@ def _team_updated(state: State, entry: Entry) -> None:
     assert isinstance(p, TeamUpdated)
     team = state.teams.get(entry.team_id or 0)
     if team:
-        for key in ("name", "nickname", "color"):
+        for key in ("name", "nickname", "color", "archived"):
             if key in p.changes:
                 setattr(team, key, p.changes[key])
 

@@ -36,6 +36,7 @@ class Team(Model):
     nickname = fields.CharField(max_length=100, null=True)
     color = fields.CharField(max_length=20, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    archived = fields.BooleanField(default=False)  # no active members; off the boards
 
     class Meta:
         table = "team"
