@@ -1,4 +1,4 @@
-"""The ``huddle`` command: serve, migrate, demo, token create, rebuild."""
+"""The ``huddle`` command: serve, migrate, demo, token create, rebuild, import."""
 
 from __future__ import annotations
 
@@ -115,6 +115,51 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return await _with_services(settings, work)
 
 
+async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import a file of deals and activities through the write path, showing progress
+    (rows/s, accepted, duplicates, rejected) and writing the rejected rows to a report."""
+    import csv
+    from pathlib import Path
+
+    from .core.entries import Actor
+    from .imports import ImportReport, import_rows
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: there is no file {path}", file=sys.stderr)
+        return 2
+    fmt = args.format or ("ndjson" if path.suffix.lower() in (".ndjson", ".jsonl") else "csv")
+
+    def show(report: ImportReport) -> None:
+        sys.stderr.write(
+            f"\rimporting {path.name}: {report.rows:,} rows · {report.per_second:,.0f} rows/s · "
+            f"{report.accepted:,} accepted · {report.duplicates:,} duplicates · "
+            f"{report.refused:,} rejected "
+        )
+        sys.stderr.flush()
+
+    async def lines() -> Any:
+        with path.open(encoding="utf-8", errors="replace", newline="") as file:
+            for line in file:
+                yield line.rstrip("\r\n")
+
+    async def work(services: Any) -> int:
+        report = await import_rows(lines(), fmt, services.writer, Actor("admin"), show)
+        sys.stderr.write("\n")
+        if report.refused:
+            out = path.with_name(path.name + ".rejected.csv")
+            with out.open("w", newline="", encoding="utf-8") as file:
+                writer = csv.writer(file)
+                writer.writerow(["line", "detail"])
+                writer.writerows((r.line, r.detail) for r in report.rejected)
+            more = report.refused - len(report.rejected)
+            note = f" (the first {len(report.rejected):,}; {more:,} more)" if more else ""
+            print(f"rejected rows{note}: {out}", file=sys.stderr)
+        return 1 if report.refused and not report.accepted and not report.duplicates else 0
+
+    return await _with_services(settings, work)
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
@@ -192,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--role", choices=["admin", "display", "integration"])
     create.add_argument("--label")
     sub.add_parser("rebuild", help="recompute every Redis board from the ledger")
+    imp = sub.add_parser("import", help="import deals and activities from a CSV or NDJSON file")
+    imp.add_argument("file", help="the file (.csv, or .ndjson / .jsonl: one JSON object a line)")
+    imp.add_argument("--format", choices=["csv", "ndjson"], help="when the suffix does not say")
     return parser
 
 
@@ -208,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         "rebuild": cmd_rebuild,
         "token": cmd_token,
         "demo": cmd_demo,
+        "import": cmd_import,
     }
     return asyncio.run(commands[args.command](settings, args))
 

@@ -28,6 +28,7 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "Unavailable",
+    "UnsupportedMediaType",
     "wrong_role",
 ]
 
@@ -76,6 +77,11 @@ class LimitReached(Conflict):
 class Gone(HuddleError):
     status = 410
     title = "Gone"
+
+
+class UnsupportedMediaType(HuddleError):
+    status = 415
+    title = "Unsupported media type"
 
 
 class TooManyRequests(HuddleError):

@@ -46,6 +46,10 @@ _STATUSES = {
     ),
     410: ("Gone", "A one-time link that has expired."),
     413: ("Request too large", "The body is larger than 10 MB."),
+    415: (
+        "Unsupported media type",
+        "The body's Content-Type is not one this operation reads (`detail` names those).",
+    ),
     422: (
         "Invalid request",
         "A value is invalid or breaks a rule; `errors` or `field` names it, and `detail` says "

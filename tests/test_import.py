@@ -1,0 +1,128 @@
+"""Importing a CRM's history: CSV and NDJSON, streamed through the write path; the same
+file twice adds nothing; bad rows are reported by line and never stop the others."""
+
+import json
+import sqlite3
+
+from tests.test_cli import huddle
+
+METRIC = {"key": "calls", "name": "Calls made", "points_per_unit": 1, "daily_cap": 10}
+
+
+async def _setup(api):
+    last_year = await api.season("2025-01-01", "2025-12-31", "2025")
+    this_year = await api.season("2026-01-01", "2099-12-31", "Now")
+    team = await api.team()
+    a = await api.member(team["id"], email="ana@example.com")
+    b = await api.member(team["id"], email="bo@example.com")
+    await api.post("/api/metrics", METRIC, expect=201)
+    return last_year, this_year, team, a, b
+
+
+async def _import(api, body, media="text/csv", token=None, expect=200):
+    headers = {**api.auth(token), "Content-Type": media}
+    r = await api.client.post("/api/import", content=body, headers=headers)
+    assert r.status_code == expect, r.text
+    return r.json()
+
+
+async def test_a_csv_imported_twice_gives_the_same_boards(api):
+    last_year, this_year, team, a, b = await _setup(api)
+    csv = (
+        "type,external_id,seller_email,seller_id,outcome,amount,customer,assists,closed_at,"
+        "member_email,metric,value,occurred_at\n"
+        f"deal,d-1,ana@example.com,,won,50000,Equinor,{b['id']},2025-06-02T10:00:00+00:00,,,,\n"
+        'deal,d-2,,{b},won,"10 000","Acme, Inc.",,2026-02-03T10:00:00+01:00,,,,\n'.format(b=b["id"])
+        + "deal,d-3,bo@example.com,,lost,900,DNB,,2026-02-04T10:00:00+01:00,,,,\n"
+        + "activity,c-1,,,,,,,,ana@example.com,calls,4,2026-02-03T09:00:00+01:00\n"
+        + "activity,c-2,,,,,,,,bo@example.com,calls,12,2026-02-03T09:00:00+01:00\n"
+    )
+    first = await _import(api, csv)
+    assert first == {"rows": 5, "accepted": 5, "duplicates": 0, "refused": 0, "rejected": []}
+    boards = (await api.board(season="all"), await api.get("/api/leaderboards/teams", season="all"))
+    again = await _import(api, csv)
+    assert (again["accepted"], again["duplicates"], again["refused"]) == (0, 5, 0)
+    assert (
+        await api.board(season="all"),
+        await api.get("/api/leaderboards/teams", season="all"),
+    ) == boards
+    # the 2025 deal is on last year's board, the rest on this year's
+    assert (await api.board(season=last_year["id"]))[a["id"]] == 48 + 0
+    now = await api.board(season=this_year["id"])
+    assert now[b["id"]] == 16 + 10 and now[a["id"]] == 4 + 4  # 20 % of b's deal; calls capped
+    calls = await api.get("/api/leaderboards/members", metric="calls", season="all")
+    assert {e["member_id"]: e["score"] for e in calls["entries"]} == {a["id"]: 4, b["id"]: 12}
+
+
+async def test_bad_rows_are_reported_by_line_and_the_rest_kept(api):
+    *_, a, b = await _setup(api)
+    csv = (
+        "type,external_id,seller_id,amount,customer,metric,member_id\n"
+        f"deal,ok-1,{a['id']},1000,Equinor,,\n"  # line 2
+        f"deal,bad-amount,{a['id']},lots,Equinor,,\n"  # 3
+        f"deal,,{a['id']},1000,Equinor,,\n"  # 4: no external_id
+        "deal,who,99999,1000,Equinor,,\n"  # 5: no such seller
+        f"meeting,m-1,{a['id']},,,,\n"  # 6: unknown type
+        f"activity,x-1,,,,nope,{a['id']}\n"  # 7: unknown metric
+        f'deal,ok-2,{b["id"]},2000,"Multi\nline AS",,\n'  # 8-9: a quoted field over two lines
+        f"activity,c-9,,,,calls,{b['id']}\n"  # 10
+    )
+    report = await _import(api, csv)
+    assert (report["rows"], report["accepted"], report["refused"]) == (8, 3, 5)
+    assert [r["line"] for r in report["rejected"]] == [3, 4, 5, 6, 7]
+    details = {r["line"]: r["detail"] for r in report["rejected"]}
+    assert "amount must be a number" in details[3]
+    assert "external_id is required" in details[4]
+    assert "no member 99999" in details[5]
+    assert "type must be" in details[6]
+    assert "no metric" in details[7]
+    feed = await api.ledger()
+    assert any(e["data"].get("customer") == "Multi\nline AS" for e in feed)
+
+
+async def test_ndjson_and_refusals(api):
+    *_, a, b = await _setup(api)
+    rows = [
+        {
+            "type": "deal",
+            "external_id": "n-1",
+            "seller_id": a["id"],
+            "amount": 1000,
+            "customer": "X",
+        },
+        {"type": "activity", "external_id": "n-2", "member_id": b["id"], "metric": "calls"},
+        "not an object",
+    ]
+    body = "\n".join(json.dumps(r) for r in rows) + "\n{broken\n"
+    report = await _import(api, body, media="application/x-ndjson")
+    assert (report["accepted"], report["refused"]) == (2, 2)
+    assert [r["line"] for r in report["rejected"]] == [3, 4]
+    r = await _import(api, "x", media="application/json", expect=415)
+    assert "text/csv" in r["detail"]
+    seller = await _import(api, "type\n", token=api.tokens[a["id"]], expect=403)
+    assert seller["detail"]
+
+
+def test_the_import_command_shows_progress_and_reports_rejected_rows(tmp_path):
+    data = tmp_path / "data"
+    assert huddle(data, "migrate").returncode == 0
+    assert huddle(data, "demo").returncode == 0
+    db = sqlite3.connect(data / "huddle.sqlite3")
+    (member,) = db.execute("SELECT id FROM member ORDER BY id LIMIT 1").fetchone()
+    file = tmp_path / "history.csv"
+    rows = [
+        f"deal,h-{i},{member},{1000 + i},Customer {i},2026-01-0{1 + i % 9}T10:00:00+00:00"
+        for i in range(50)
+    ]
+    file.write_text(
+        "type,external_id,seller_id,amount,customer,closed_at\n"
+        + "\n".join(rows)
+        + "\ndeal,h-bad,,1000,Nobody,\n"
+    )
+    done = huddle(data, "import", str(file))
+    assert done.returncode == 0, done.stderr
+    assert "50 accepted" in done.stderr and "1 rejected" in done.stderr and "rows/s" in done.stderr
+    report = (tmp_path / "history.csv.rejected.csv").read_text()
+    assert "52," in report and "seller_id or seller_email" in report
+    again = huddle(data, "import", str(file))
+    assert "0 accepted" in again.stderr and "50 duplicates" in again.stderr
