@@ -345,6 +345,7 @@ CATEGORIES: dict[str, tuple[str, str, str]] = {
     "learning": ("Learning", "Læring", "Lärande"),
     "feedback": ("Customer feedback", "Kundetilbakemelding", "Kundåterkoppling"),
     "bonus": ("Goal bonus", "Målbonus", "Målbonus"),
+    "activity": ("Activity", "Aktivitet", "Aktivitet"),
 }
 
 STRENGTHS: dict[str, tuple[str, str, str]] = {

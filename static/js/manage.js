@@ -18,9 +18,12 @@
       + (category ? `&category=${category}` : ""));
     const [total, ...byCategory] = await Promise.all([board(null), ...config.category_order.map(board)]);
     $("season").textContent = total.season ? total.season.name : "";
-    const scores = byCategory.map((b) => new Map(b.entries.map((e) => [e.member_id, e.score])));
+    // the activity column only once the team logs activities (most teams count none)
+    const shown = config.category_order.map((c, i) => [c, byCategory[i]])
+      .filter(([c, b]) => c !== "activity" || b.entries.some((e) => e.score));
+    const scores = shown.map(([, b]) => new Map(b.entries.map((e) => [e.member_id, e.score])));
     // each cell names its column too: on a phone a row becomes a card of "name value" pairs
-    const labels = config.category_order.map((c) => esc(config.categories[c]));
+    const labels = shown.map(([c]) => esc(config.categories[c]));
     const cell = (value, i) => `<td class="${value ? "" : "zero"}" data-label="${labels[i]}">${fmt(value || 0)}</td>`;
     $("team-table").innerHTML = `<thead><tr><th>${t.rank}</th><th>${t.member}</th>
       ${labels.map((label) => `<th>${label}</th>`).join("")}<th>${t.points_label}</th></tr></thead>
