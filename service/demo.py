@@ -3,6 +3,7 @@ all recorded through the same write path as real use."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import random
@@ -46,6 +47,11 @@ CUSTOMERS = [
     "Vipps",
     "Norwegian",
     "Storebrand",
+]
+# activity metrics a sales team counts besides deals
+METRICS = [
+    cmd.DefineMetric("calls", "Calls made", 1, 10),
+    cmd.DefineMetric("meetings", "Meetings booked", 5, 20),
 ]
 THANKS = [
     "Thanks for the demo prep!",
@@ -98,7 +104,10 @@ async def seed_demo(writer: Writer, settings: Settings, only_if_empty: bool = Fa
         targets = tuple((m.id, 300_000.0) for m in sellers)
         await writer.submit(cmd.SetGoal(team.id, season_id, "revenue", 900_000, targets), admin)
     everyone = [m for _, ms in teams for m in ms]
+    for metric in METRICS:
+        await writer.submit(metric, admin)
     await _history(writer, teams, everyone, rng)
+    await _activities(writer, teams, rng)
     tokens = await _demo_tokens(teams)
     path = _tokens_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +157,32 @@ async def _history(
         note = "Ran a discovery-call clinic for the newer sellers"
         mentoring = cmd.AwardMentoring(rng.choice(members[1:]).id, 10, note)
         await writer.submit(mentoring, Actor("manager", member_id=manager.id))
+
+
+async def _activities(
+    writer: Writer, teams: list[tuple[Team, list[Member]]], rng: random.Random
+) -> None:
+    """Two weeks of calls and meetings per seller, on working days, in one batch each
+    (the writer decides them together, as an import would)."""
+    now = datetime.now(UTC)
+    integration = Actor("integration")
+    logged = []
+    for _team, members in teams:
+        for seller in members[1:]:
+            for back in range(14, 0, -1):
+                day = now - timedelta(days=back)
+                if day.weekday() >= 5:
+                    continue
+                at = day.replace(hour=9, minute=0, second=0, microsecond=0)
+                calls = cmd.RecordActivity("calls", seller.id, None, rng.randint(4, 14), at)
+                logged.append(writer.submit(calls, integration))
+                if rng.random() < 0.6:
+                    meetings = cmd.RecordActivity(
+                        "meetings", seller.id, None, rng.randint(1, 3), at + timedelta(hours=4)
+                    )
+                    logged.append(writer.submit(meetings, integration))
+    await asyncio.gather(*logged)
+    print(f"demo: calls and meetings logged ({len(logged)} entries)", file=sys.stderr)
 
 
 def _bar(done: int, total: int) -> None:

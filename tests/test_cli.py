@@ -72,6 +72,12 @@ def test_fresh_machine_demo_and_serve(tmp_path):
         members = httpx.get(f"{url}/api/members", headers=auth).json()
         assert len(members) == 12 and any(m["newcomer"] for m in members)
         assert {m["role"] for m in members} == {"seller", "manager"}
+        metrics = httpx.get(f"{url}/api/metrics", headers=auth).json()
+        assert [m["key"] for m in metrics] == ["calls", "meetings"]
+        calls = httpx.get(
+            f"{url}/api/leaderboards/members", params={"metric": "calls"}, headers=auth
+        ).json()["entries"]
+        assert sum(e["score"] for e in calls) > 0
         goals = httpx.get(f"{url}/api/goals", headers=auth).json()
         assert len(goals) == 3 and all(g["member_targets"] for g in goals)
         health = httpx.get(f"{url}/api/health").json()
