@@ -20,6 +20,7 @@ import asyncio
 import csv
 import io
 import json
+import logging
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from msgspec import Struct
+from redis.exceptions import RedisError
 
 from .core.commands import Decision, RecordActivity, RecordDeal
 from .core.entries import Actor
@@ -35,10 +37,14 @@ from .errors import HuddleError, Invalid
 
 __all__ = ["FORMATS", "ImportReport", "Rejected", "import_rows", "lines_of"]
 
+log = logging.getLogger(__name__)
+
 FORMATS = ("csv", "ndjson")
 MAX_LISTED = 1_000  # rejected rows listed in a report (all are counted)
 IN_FLIGHT = 512  # rows submitted and not yet answered
 MAX_LINE = 64 * 1024  # a longer line is refused, not buffered
+# rows beyond this many reach live boards as one refresh at the end, not one update each
+LIVE_ROWS = 100
 
 
 class Rejected(Struct):
@@ -262,9 +268,9 @@ async def import_rows(
     def emails(email: str) -> int | None:
         return writer.state.emails.get(email) if writer.state else None
 
-    async def submit(line: int, command: RecordDeal | RecordActivity) -> None:
+    async def submit(line: int, command: RecordDeal | RecordActivity, quiet: bool) -> None:
         try:
-            decision: Decision = await writer.submit(command, actor)
+            decision: Decision = await writer.submit(command, actor, quiet=quiet)
         except HuddleError as refusal:
             report.reject(line, refusal.detail)
             return
@@ -283,7 +289,7 @@ async def import_rows(
         except _BadRow as bad:
             report.reject(line, str(bad))
             continue
-        task = asyncio.create_task(submit(line, command))
+        task = asyncio.create_task(submit(line, command, report.rows > LIVE_ROWS))
         in_flight.add(task)
         task.add_done_callback(in_flight.discard)
         if len(in_flight) >= IN_FLIGHT:
@@ -292,6 +298,11 @@ async def import_rows(
                 progress(report)
     if in_flight:
         await asyncio.gather(*in_flight)
+    if report.rows > LIVE_ROWS:  # every live board, on every instance: one fresh snapshot
+        try:
+            await writer.store.announce(json.dumps({"type": "boards_refresh"}))
+        except (RedisError, OSError) as exc:  # the boards are right; live ones resync later
+            log.warning("could not announce the import's refresh (%s)", exc)
     report.rejected.sort(key=lambda r: r.line)
     if progress:
         progress(report)

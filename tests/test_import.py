@@ -4,7 +4,13 @@ file twice adds nothing; bad rows are reported by line and never stop the others
 import json
 import sqlite3
 
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from tests.conftest import Api
 from tests.test_cli import huddle
+from tests.test_live import recv, ws_url
 
 METRIC = {"key": "calls", "name": "Calls made", "points_per_unit": 1, "daily_cap": 10}
 
@@ -126,3 +132,32 @@ def test_the_import_command_shows_progress_and_reports_rejected_rows(tmp_path):
     assert "52," in report and "seller_id or seller_email" in report
     again = huddle(data, "import", str(file))
     assert "0 accepted" in again.stderr and "50 duplicates" in again.stderr
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_large_import_reaches_live_boards_as_one_snapshot(start_server):
+    """The first 100 rows go out as updates; the rest reach live boards as one fresh
+    snapshot at the end, with the boards as the API reads them."""
+    server = start_server()
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+        api = Api(client)
+        await api.season()
+        team = await api.team()
+        a = await api.member(team["id"])
+        display = await api.role_token("display")
+        rows = "".join(f"deal,big-{i},{a['id']},100,C{i}\n" for i in range(250))
+        async with connect(ws_url(server, display)) as ws:
+            await recv(ws)  # the first snapshot
+            report = await _import(api, "type,external_id,seller_id,amount,customer\n" + rows)
+            assert report["accepted"] == 250
+            updates = 0
+            while True:
+                message = await recv(ws)
+                if message["type"] == "update":
+                    updates += 1
+                elif message["type"] == "snapshot":
+                    break
+            assert updates == 100
+            assert message["seq"] == (await api.ledger())[-1]["seq"]
+            (row,) = [m for m in message["members"] if m["member_id"] == a["id"]]
+            assert row["score"] == (await api.board())[a["id"]] == 250 * 10

@@ -29,7 +29,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -84,6 +84,7 @@ class _Waiting:
     actor: Actor
     future: asyncio.Future[Decision]
     key: str | None = None  # the Idempotency-Key, scoped by the token that sent it
+    quiet: bool = False  # its entries go to the boards, not to live boards one by one
 
 
 class _Clock:
@@ -177,18 +178,23 @@ class Writer:
         return state
 
     # -- submitting ---------------------------------------------------------------------
-    async def submit(self, command: Command, actor: Actor, key: str | None = None) -> Decision:
+    async def submit(
+        self, command: Command, actor: Actor, key: str | None = None, quiet: bool = False
+    ) -> Decision:
         """Decide and persist one command; raises the refusal's HuddleError.
 
         ``key`` (an Idempotency-Key) makes a retry safe: the same key from the same token
         again answers with the entry the first request appended (``replayed``), and
-        appends nothing; the same key with a different request is refused."""
+        appends nothing; the same key with a different request is refused.
+
+        ``quiet`` (a large import): the entries reach the boards but are not published
+        one by one; the caller announces one refresh of every live board at the end."""
         if self._task is None or self._task.done():
             raise Unavailable("The service is starting or stopping; try again in a moment.")
         if key is not None:
             key = f"{actor.token_id if actor.token_id is not None else actor.role}:{key}"
         future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Waiting(command, actor, future, key))
+        self._queue.put_nowait(_Waiting(command, actor, future, key, quiet))
         return await future
 
     async def _run(self) -> None:
@@ -335,6 +341,14 @@ class Writer:
                         self.on_committed([p.message for p in pending])
                     except Exception:
                         log.exception("on_committed failed for entries up to %s", pending[-1].seq)
+                quiet = {
+                    e.seq
+                    for waiting, result in decided
+                    if waiting.quiet and isinstance(result, Decision)
+                    for e in result.entries
+                }
+                if quiet:  # on the boards, not streamed nor published
+                    pending = [replace(p, message="") if p.seq in quiet else p for p in pending]
                 await self._apply(pending)
         finally:
             self._answer(decided)

@@ -121,5 +121,5 @@ class RedisFeed:
         if data.get("type") == "token_revoked":
             self.tokens.drop_token(int(data["token_id"]))
             await self.hub.revoke(int(data["token_id"]))
-        elif data.get("type") == "boards_rebuilt":
+        elif data.get("type") in ("boards_rebuilt", "boards_refresh"):
             await self.hub.refresh()
