@@ -277,6 +277,20 @@ class Sql:
             for r in await self.rows(sql, values)
         ]
 
+    async def awards_of(self, entry_ids: Sequence[int]) -> dict[int, list[Award]]:
+        """The awards of some entries, by entry id, in the order they were made."""
+        awards: dict[int, list[Award]] = {}
+        if entry_ids:
+            sql = (
+                "SELECT entry_id, member_id, team_id, category, cents FROM point_award "
+                f"WHERE entry_id IN ({self.in_list(entry_ids)}) ORDER BY id"
+            )
+            for a in await self.rows(sql, entry_ids):
+                awards.setdefault(a["entry_id"], []).append(
+                    Award(a["member_id"], a["team_id"], a["category"], a["cents"])
+                )
+        return awards
+
     async def gifts(self, table: str, ids: Sequence[int]) -> list[GiftRef]:
         """Kudos or mentoring awards (``table``) by id, with their awards, for revoking."""
         if not ids:
@@ -291,17 +305,7 @@ class Sql:
             f"WHERE k.id IN ({self.in_list(ids)})"
         )
         rows = await self.rows(sql, ids)
-        awards: dict[int, list[Award]] = {}
-        if rows:
-            entry_ids = [r["entry_id"] for r in rows]
-            sql = (
-                "SELECT entry_id, member_id, team_id, category, cents FROM point_award "
-                f"WHERE entry_id IN ({self.in_list(entry_ids)}) ORDER BY id"
-            )
-            for a in await self.rows(sql, entry_ids):
-                awards.setdefault(a["entry_id"], []).append(
-                    Award(a["member_id"], a["team_id"], a["category"], a["cents"])
-                )
+        awards = await self.awards_of([r["entry_id"] for r in rows])
         return [
             GiftRef(
                 r["id"],
@@ -348,17 +352,7 @@ class Sql:
             f"WHERE r.key IN ({self.in_list(keys)})"
         )
         rows = await self.rows(sql, keys)
-        awards: dict[int, list[Award]] = {}
-        if rows:
-            ids = [r["id"] for r in rows]
-            sql = (
-                "SELECT entry_id, member_id, team_id, category, cents FROM point_award "
-                f"WHERE entry_id IN ({self.in_list(ids)}) ORDER BY id"
-            )
-            for a in await self.rows(sql, ids):
-                awards.setdefault(a["entry_id"], []).append(
-                    Award(a["member_id"], a["team_id"], a["category"], a["cents"])
-                )
+        awards = await self.awards_of([r["id"] for r in rows])
         found = {}
         for row in rows:
             key, hash_ = row.pop("request_key"), row.pop("request_hash")
