@@ -389,3 +389,36 @@ async def test_api_documentation_works_offline(browser, start_server):
     await page.wait_for_selector("[data-section-id]", timeout=20_000)
     assert "Huddle" in await page.title() or "Huddle" in await page.content()
     assert outside == []
+
+
+async def test_seller_logs_activities_on_the_board(browser, site):
+    """With activity metrics defined, /board shows the team's metric boards and a form to
+    log activities; the points and the daily cap are said in words, and a teammate's
+    activity from elsewhere moves the board live."""
+    api, seller, mate = site["api"], site["seller"], site["mate"]
+    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    await page.goto(f"{site['server'].url}/board?token={api.tokens[seller['id']]}")
+    await page.wait_for_selector("#team-board li")
+    assert await page.locator("#activity-card").is_hidden()  # no metrics: no card
+    metric = {"key": "calls", "name": "Calls made", "points_per_unit": 1, "daily_cap": 5}
+    await api.post("/api/metrics", metric, expect=201)
+    await page.reload()
+    await page.wait_for_selector("#activity-card:not([hidden])")
+    await page.fill("#activity-form [name=value]", "4")
+    await page.click("#activity-form button[type=submit]")
+    await page.wait_for_selector("#activity-result.ok")
+    assert "+4" in await page.locator("#activity-result").inner_text()
+    await page.click("#activity-form button[type=submit]")  # 4 more: 1 point left today
+    await page.wait_for_function(
+        "document.querySelector('#activity-result').innerText.includes('+1')"
+    )
+    await page.click("#activity-form button[type=submit]")
+    await page.wait_for_function(
+        "document.querySelector('#activity-result').innerText.includes('used up')"
+    )
+    await page.wait_for_function(
+        "document.querySelector('#metric-boards li.me .score').textContent === '12'"
+    )
+    await api.post("/api/activities", {"metric": "calls", "value": 20}, api.tokens[mate["id"]])
+    scores = "[...document.querySelectorAll('#metric-boards li .score')]"
+    await page.wait_for_function(f"{scores}.some((s) => s.textContent === '20')")

@@ -180,6 +180,23 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "my_team": ("My team", "Mitt lag", "Mitt lag"),
     "my_goal": ("My goal", "Mitt mål", "Mitt mål"),
     "log_deal": ("Log a deal", "Registrer en avtale", "Registrera en affär"),
+    "activities": (
+        "Activities this season",
+        "Aktiviteter denne sesongen",
+        "Aktiviteter denna säsong",
+    ),
+    "activity": ("Activity", "Aktivitet", "Aktivitet"),
+    "count": ("How many", "Antall", "Antal"),
+    "activity_saved": (
+        "Logged: +{points} points",
+        "Registrert: +{points} poeng",
+        "Registrerat: +{points} poäng",
+    ),
+    "activity_capped": (
+        "Logged. Today's points for this are used up; it still counts on the board.",
+        "Registrert. Dagens poeng for dette er brukt opp; det teller fortsatt på tavlen.",
+        "Registrerat. Dagens poäng för detta är slut; det räknas ändå på tavlan.",
+    ),
     "won": ("Won", "Vunnet", "Vunnen"),
     "lost": ("Lost", "Tapt", "Förlorad"),
     "amount": ("Amount", "Beløp", "Belopp"),

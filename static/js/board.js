@@ -178,6 +178,45 @@
     });
   });
 
+  /* --- activities: what the team counts besides deals (shown when the org has metrics) --- */
+  let metrics = [];
+  async function loadMetricBoards() {
+    const boards = await Promise.all(metrics.map((m) =>
+      api(`/api/leaderboards/members?metric=${encodeURIComponent(m.key)}&team_id=${me.team_id}&limit=5`)));
+    $("metric-boards").innerHTML = metrics.map((m, i) => `<h3>${esc(m.name)}</h3>
+      <ol class="rows">${boards[i].entries.map((r) => `<li class="${r.member_id === me.member_id ? "me" : ""}">
+        <span class="rank">${r.rank}</span><span class="name">${esc(r.name)}</span>
+        <span class="score">${fmt(r.score)}</span></li>`).join("")}</ol>`).join("");
+  }
+  let metricTimer = null;
+  function reloadMetricsSoon() {   // activities can come in bursts: one reload for a burst
+    if (!metrics.length) return;
+    clearTimeout(metricTimer);
+    metricTimer = setTimeout(() => loadMetricBoards().catch((error) => console.error(error)), 1000);
+  }
+  async function startActivities() {
+    metrics = await api("/api/metrics");
+    $("activity-card").hidden = !metrics.length;
+    if (!metrics.length) return;
+    $("activity-metric").innerHTML = metrics.map((m) =>
+      `<option value="${esc(m.key)}">${esc(m.name)}</option>`).join("");
+    await loadMetricBoards();
+  }
+  $("activity-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const data = new FormData(form);
+    submitting(form, async () => {
+      try {
+        const result = await api("/api/activities", { method: "POST", body: {
+          metric: data.get("metric"), value: Number(data.get("value")) } });
+        say("activity-result", result.points ? fill(t.activity_saved, { points: fmt(result.points) }) : t.activity_capped, true);
+        reloadMineSoon();
+        reloadMetricsSoon();
+      } catch (error) { say("activity-result", error.message, false); }
+    });
+  });
+
   /* --- start ------------------------------------------------------------------------------------ */
   async function start() {
     me = await api("/api/me");
@@ -197,7 +236,7 @@
     $("who").innerHTML = `${esc(me.name)} · <i class="dot"></i>${esc(H.teamLabel(myTeam))}`;
     $("who").title = $("who").textContent;
     fillForms();
-    await loadMine();
+    await Promise.all([loadMine(), startActivities()]);
     new H.Live({ team_id: me.team_id }, {
       snapshot(m) {
         players = new Map(m.members.map((r) => [r.member_id, r]));
@@ -213,6 +252,7 @@
         m.goals.forEach((g) => goals.set(g.id, g));
         (m.goals_gone || []).forEach((id) => goals.delete(id));   // a goal removed
         if (H.isNews(m.entry)) feed = [m.entry, ...feed].slice(0, FEED_MAX);
+        if (m.entry.kind === "activity") reloadMetricsSoon();
         renderTeam(); renderGoals(); renderFeed();
         reloadMineSoon();
       },
