@@ -13,7 +13,7 @@ from msgspec import Meta, Struct
 
 from ..auth import Caller
 from ..core.activities import MAX_UNITS
-from ..core.commands import ActivityRef, DefineMetric, RecordActivity
+from ..core.commands import ActivityRef, Decision, DefineMetric, RecordActivity
 from ..core.entries import ActivityLogged, Entry
 from ..db.models import Metric
 from ..engine.writer import Writer
@@ -170,7 +170,7 @@ async def log_activities(
     return Response(BatchResult(results), status_code=HTTP_200_OK)
 
 
-async def _submit(writer: Writer, item: ActivityIn, caller: Caller) -> object:
+async def _submit(writer: Writer, item: ActivityIn, caller: Caller) -> Decision:
     return await writer.submit(_command(item), caller.actor)
 
 
@@ -187,8 +187,8 @@ def _command(data: ActivityIn) -> RecordActivity:
     )
 
 
-def _out(decision: object) -> tuple[ActivityOut, bool]:
-    replay = getattr(decision, "replay", None)
+def _out(decision: Decision) -> tuple[ActivityOut, bool]:
+    replay = decision.replay
     if isinstance(replay, ActivityRef):
         return (
             ActivityOut(
@@ -202,7 +202,7 @@ def _out(decision: object) -> tuple[ActivityOut, bool]:
             ),
             False,
         )
-    entry: Entry = decision.entries[0]  # type: ignore[attr-defined]
+    entry: Entry = decision.entries[0]
     p = entry.payload
     assert isinstance(p, ActivityLogged) and entry.member_id is not None
     return (

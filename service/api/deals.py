@@ -342,19 +342,13 @@ async def _reopen(external_id: str, writer: Writer) -> Response[DealResult]:
     row = await DealRow.get_or_none(external_id=external_id)
     if row is None:
         raise NotFound(f"No deal was recorded with the id {external_id!r}; nothing to re-open.")
+    deal = _row_out(row, (await EntryRow.get(id=row.entry_id)).seq)
     command = ReverseDeal(row.id, "re-opened in the CRM")
     try:
         decision = await writer.submit(command, Actor("integration"))
     except Conflict:  # reversed already: the CRM delivered the same event again
-        deal = await DealRow.get(id=row.id)
-        seq = (await EntryRow.get(id=deal.entry_id)).seq
-        return Response(DealResult(_row_out(deal, seq), []), status_code=HTTP_200_OK)
-    reversal = decision.entries[0]
-    deal = await DealRow.get(id=row.id)
-    seq = (await EntryRow.get(id=deal.entry_id)).seq
-    return Response(
-        DealResult(_row_out(deal, seq), awards_out(reversal)), status_code=HTTP_201_CREATED
-    )
+        return Response(DealResult(deal, []), status_code=HTTP_200_OK)
+    return Response(DealResult(deal, awards_out(decision.entries[0])), status_code=HTTP_201_CREATED)
 
 
 def _row_out(deal: DealRow, seq: int) -> Deal:

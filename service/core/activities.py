@@ -14,7 +14,7 @@ import re
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from .calendar import local_date
 from .commands import Context, Decision, DefineMetric, RecordActivity, new_entry, require
-from .deals import CLOCK_SKEW, EARLIEST
+from .deals import CLOCK_SKEW, EARLIEST, actor_team
 from .entries import ActivityLogged, Actor, Award, MetricDefined
 from .points import from_cents, to_cents
 from .state import State
@@ -78,10 +78,8 @@ def decide_activity(cmd: RecordActivity, actor: Actor, state: State, ctx: Contex
         raise NotFound(f"There is no member {member_id}.")
     if actor.role == "seller" and actor.member_id != member.id:
         raise Forbidden("Sellers log their own activities only.")
-    if actor.role == "manager":
-        own = state.members.get(actor.member_id or 0)
-        if own is None or own.team_id != member.team_id:
-            raise Forbidden("Managers log activities for members of their own team only.")
+    if actor.role == "manager" and actor_team(state, actor) != member.team_id:
+        raise Forbidden("Managers log activities for members of their own team only.")
     if not member.active:
         raise Conflict(f"{member.name} has left (inactive): no activity counts for them now.")
     if not 0 < cmd.value <= MAX_UNITS or to_cents(cmd.value) != round(cmd.value) * 100:

@@ -30,7 +30,7 @@ from .commands import (
     new_entry,
     require,
 )
-from .deals import advance_goals, check_deal, score, taken_back
+from .deals import actor_team, advance_goals, check_deal, score, taken_back
 from .entries import (
     Actor,
     Award,
@@ -71,8 +71,6 @@ def decide_correction(cmd: CorrectDeal, actor: Actor, state: State, ctx: Context
         deal.external_id,
         cmd.closed_at if cmd.closed_at is not None else deal.closed_at,
     )
-    if fixed.closed_at != deal.closed_at and fixed.closed_at and fixed.closed_at.tzinfo is None:
-        raise Invalid("closed_at needs a time zone offset, e.g. 2026-11-20T14:00:00+01:00.")
     if (
         fixed.seller_id,
         fixed.outcome,
@@ -168,10 +166,10 @@ def decide_revocation(
         actor,
         payload,
         member_id=gift.member_id,
-        team_id=awards[0].team_id if awards else _member_team(state, gift.member_id),
+        team_id=awards[0].team_id if awards else None,
         awards=awards,
         season_id=gift.season_id,
-        names=_names(state, awards, gift.giver_id),
+        names=_names(state, (), gift.giver_id),
     )
     return Decision([entry])
 
@@ -195,7 +193,7 @@ def _deal(deal_id: int, actor: Actor, state: State, ctx: Context) -> DealRef:
     deal = ctx.deals.get(deal_id)
     if deal is None:
         raise NotFound(f"There is no deal {deal_id}.")
-    if actor.role == "manager" and _team_of(state, actor) != deal.team_id:
+    if actor.role == "manager" and actor_team(state, actor) != deal.team_id:
         raise Forbidden("Managers correct and reverse deals of their own team only.")
     if deal.reversed_seq is not None:
         raise Conflict(
@@ -283,7 +281,6 @@ def _reversal(
         awards=tuple(awards),
         events=tuple(events),
         season_id=deal.season_id,
-        names=_names(state, awards),
     )
 
 
@@ -292,13 +289,3 @@ def _names(
 ) -> dict[int, str]:
     ids = {a.member_id for a in awards} | {m for m in more if m}
     return {m: state.members[m].name for m in ids if m in state.members}
-
-
-def _team_of(state: State, actor: Actor) -> int | None:
-    member = state.members.get(actor.member_id or 0)
-    return member.team_id if member else None
-
-
-def _member_team(state: State, member_id: int) -> int | None:
-    member = state.members.get(member_id)
-    return member.team_id if member else None

@@ -43,6 +43,7 @@ from .scoring import DealFacts, score_deal
 from .state import GoalState, MemberFacts, MemberGoalState, State
 
 __all__ = [
+    "actor_team",
     "advance_goals",
     "check_deal",
     "decide_deal",
@@ -84,7 +85,7 @@ def check_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> Mem
         )
     if actor.role == "seller" and actor.member_id != seller.id:
         raise Forbidden("Sellers log their own deals only; use your own member id as seller_id.")
-    if actor.role == "manager" and _team_of(state, actor) != seller.team_id:
+    if actor.role == "manager" and actor_team(state, actor) != seller.team_id:
         raise Forbidden("Managers log deals for members of their own team only.")
     unknown = [a for a in cmd.assists if a not in state.members]
     if unknown:
@@ -181,7 +182,8 @@ def score(
     return entry, goal_moves
 
 
-def _team_of(state: State, actor: Actor) -> int | None:
+def actor_team(state: State, actor: Actor) -> int | None:
+    """The team of the member a token acts for (None: no member)."""
     member = state.members.get(actor.member_id or 0)
     return member.team_id if member else None
 
@@ -266,7 +268,7 @@ def _own_goal(goal_id: int, actor: Actor, state: State) -> GoalState:
     goal = state.goals.get(goal_id)
     if goal is None:
         raise NotFound(f"There is no goal {goal_id}.")
-    if actor.role == "manager" and _team_of(state, actor) != goal.team_id:
+    if actor.role == "manager" and actor_team(state, actor) != goal.team_id:
         raise Forbidden("Managers change the goals of their own team only.")
     return goal
 
@@ -367,7 +369,7 @@ def decide_goal(cmd: SetGoal, actor: Actor, state: State, ctx: Context) -> Decis
     team = state.teams.get(cmd.team_id)
     if team is None:
         raise NotFound(f"There is no team {cmd.team_id}.")
-    if actor.role == "manager" and _team_of(state, actor) != cmd.team_id:
+    if actor.role == "manager" and actor_team(state, actor) != cmd.team_id:
         raise Forbidden("Managers set goals for their own team only.")
     if cmd.season_id not in state.season_names:
         raise NotFound(f"There is no season {cmd.season_id}; create it first.")

@@ -417,14 +417,15 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: S
     }
     for link in await sql.feedback_requests(sorted(request_ids)):
         ctx.feedback_requests[link.id] = link
+    # a goal set mid-season, or new member goals, start from the won deals of the season
+    seasons = {(c.team_id, c.season_id) for c in commands if isinstance(c, SetGoal)}
     for c in commands:
         if isinstance(c, ChangeGoal) and c.member_targets and c.goal_id in state.goals:
-            goal = state.goals[c.goal_id]  # new member goals start from their won deals
-            c = SetGoal(goal.team_id, goal.season_id, goal.metric, 1)
-        if not isinstance(c, SetGoal) or max(c.team_id, c.season_id) > MAX_ID:
-            continue
-        if (c.team_id, c.season_id) not in ctx.won_deals:
-            ctx.won_deals[(c.team_id, c.season_id)] = await sql.won_deals(c.team_id, c.season_id)
+            goal = state.goals[c.goal_id]
+            seasons.add((goal.team_id, goal.season_id))
+    for team_id, season_id in sorted(seasons):
+        if max(team_id, season_id) <= MAX_ID and (team_id, season_id) not in ctx.won_deals:
+            ctx.won_deals[(team_id, season_id)] = await sql.won_deals(team_id, season_id)
 
 
 # the commands that name something looked up in the database once per batch
