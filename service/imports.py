@@ -3,8 +3,8 @@
 Each row is a deal (``type=deal``: the fields of ``POST /api/deals``, ``external_id``
 required) or an activity (``type=activity``: the fields of ``POST /api/activities``,
 ``external_id`` required too), so importing the same file twice adds nothing. Rows go
-through the one write path like any request: a few hundred are in flight at a time, which
-the writer decides in batches; a bad row is reported with its line number and never stops
+through the one write path like any request, a thousand at a time, which the writer
+decides in batches of up to two thousand; a bad row is reported with its line number and never stops
 the others. The file is read line by line and never held whole in memory; only the first
 ``MAX_LISTED`` rejected rows are listed (all are counted).
 
@@ -30,7 +30,7 @@ from typing import Any
 from msgspec import Struct
 from redis.exceptions import RedisError
 
-from .core.commands import Decision, RecordActivity, RecordDeal
+from .core.commands import RecordActivity, RecordDeal
 from .core.entries import Actor
 from .engine.writer import Writer
 from .errors import HuddleError, Invalid
@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("csv", "ndjson")
 MAX_LISTED = 1_000  # rejected rows listed in a report (all are counted)
-IN_FLIGHT = 512  # rows submitted and not yet answered
+CHUNK = 1_000  # rows submitted to the writer together
+IN_FLIGHT = 3  # chunks submitted and not yet answered: the writer is never left waiting
 MAX_LINE = 64 * 1024  # a longer line is refused, not buffered
 # rows beyond this many reach live boards as one refresh at the end, not one update each
 LIVE_ROWS = 100
@@ -268,37 +269,46 @@ async def import_rows(
     def emails(email: str) -> int | None:
         return writer.state.emails.get(email) if writer.state else None
 
-    async def submit(line: int, command: RecordDeal | RecordActivity, quiet: bool) -> None:
-        try:
-            decision: Decision = await writer.submit(command, actor, quiet=quiet)
-        except HuddleError as refusal:
-            report.reject(line, refusal.detail)
-            return
-        if decision.replay is not None:
-            report.duplicates += 1
-        else:
-            report.accepted += 1
+    async def submit(rows: list[tuple[int, RecordDeal | RecordActivity]], quiet: bool) -> None:
+        outcomes = await writer.submit_many([c for _, c in rows], actor, quiet=quiet)
+        for (line, _), outcome in zip(rows, outcomes, strict=True):
+            if isinstance(outcome, HuddleError):
+                report.reject(line, outcome.detail)
+            elif isinstance(outcome, BaseException):  # logged by the writer
+                report.reject(line, "Huddle could not import this row (an internal error).")
+            elif outcome.replay is not None:
+                report.duplicates += 1
+            else:
+                report.accepted += 1
 
+    async def send(rows: list[tuple[int, RecordDeal | RecordActivity]], quiet: bool) -> None:
+        task = asyncio.create_task(submit(rows, quiet))
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+        while len(in_flight) >= IN_FLIGHT:
+            await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            if progress:
+                progress(report)
+
+    chunk: list[tuple[int, RecordDeal | RecordActivity]] = []
+    live = True  # the first LIVE_ROWS rows reach live boards one by one
     async for line, row in _records(lines, fmt):
         report.rows += 1
         if isinstance(row, str):
             report.reject(line, row)
-            continue
-        try:
-            command = _command(row, emails)
-        except _BadRow as bad:
-            report.reject(line, str(bad))
-            continue
-        task = asyncio.create_task(submit(line, command, report.rows > LIVE_ROWS))
-        in_flight.add(task)
-        task.add_done_callback(in_flight.discard)
-        if len(in_flight) >= IN_FLIGHT:
-            await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-            if progress:
-                progress(report)
+        else:
+            try:
+                chunk.append((line, _command(row, emails)))
+            except _BadRow as bad:
+                report.reject(line, str(bad))
+        if (live and report.rows >= LIVE_ROWS) or len(chunk) >= CHUNK:
+            await send(chunk, quiet=not live)
+            chunk, live = [], False
+    if chunk:
+        await send(chunk, quiet=not live)
     if in_flight:
         await asyncio.gather(*in_flight)
-    if report.rows > LIVE_ROWS:  # every live board, on every instance: one fresh snapshot
+    if not live:  # every live board, on every instance: one fresh snapshot
         try:
             await writer.store.announce(json.dumps({"type": "boards_refresh"}))
         except (RedisError, OSError) as exc:  # the boards are right; live ones resync later

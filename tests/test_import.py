@@ -161,3 +161,34 @@ async def test_a_large_import_reaches_live_boards_as_one_snapshot(start_server):
             assert message["seq"] == (await api.ledger())[-1]["seq"]
             (row,) = [m for m in message["members"] if m["member_id"] == a["id"]]
             assert row["score"] == (await api.board())[a["id"]] == 250 * 10
+
+
+async def test_thousands_of_rows_in_large_batches_count_exactly_once(api):
+    """Rows past the first hundred go to the writer a thousand at a time and are written
+    in large batches (on PostgreSQL by COPY): the boards are exact, duplicates within the
+    file and on a second import count nothing, a bad row among them is reported alone."""
+    _, _, team, a, b = await _setup(api)
+    lines = ["type,external_id,seller_id,member_id,amount,customer,metric,value,occurred_at"]
+    for i in range(1_500):
+        lines.append(f"deal,deal-{i},{a['id']},,100,Customer {i},,,")
+        lines.append(f"activity,call-{i},,{b['id']},,,calls,1,2026-03-02T10:00:00+01:00")
+        if i % 500 == 7:
+            lines.append(f"deal,deal-{i},{a['id']},,100,Customer {i},,,")  # a duplicate
+    lines.insert(1_234, "deal,bad-1,,,100,Nobody,,,")  # names no seller
+    body = "\n".join(lines) + "\n"
+    first = await _import(api, body)
+    assert (first["accepted"], first["duplicates"], first["refused"]) == (3_000, 3, 1)
+    assert first["rejected"] == [
+        {"line": 1_235, "detail": "name the member: seller_id or seller_email"}
+    ]
+    board = await api.board(season="all")
+    # a's deals: 10 points each, 20 % of it to the teammate; b's calls: capped at 10 a day
+    assert board == {a["id"]: 1_500 * 8, b["id"]: 1_500 * 2 + 10}
+    teams = await api.get("/api/leaderboards/teams", season="all")
+    (row,) = [e for e in teams["entries"] if e["team_id"] == team["id"]]
+    assert (row["total"], row["score"]) == (15_010, 15_010 / 2)  # per capita: 2 members
+    calls = await api.get("/api/leaderboards/members", metric="calls", season="all")
+    assert {e["member_id"]: e["score"] for e in calls["entries"]} == {a["id"]: 0, b["id"]: 1_500}
+    again = await _import(api, body)
+    assert (again["accepted"], again["duplicates"], again["refused"]) == (0, 3_003, 1)
+    assert await api.board(season="all") == board

@@ -29,7 +29,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -78,13 +78,44 @@ __all__ = ["Writer", "pending_entry"]
 log = logging.getLogger(__name__)
 
 
+Outcome = Decision | BaseException  # what became of one command: refusals are HuddleErrors
+
+
+@dataclass
+class _Group:
+    """Commands submitted together (a chunk of an import): one future for all outcomes."""
+
+    future: asyncio.Future[list[Outcome]]
+    outcomes: list[Outcome | None]
+    left: int
+
+    def settle(self, index: int, outcome: Outcome) -> None:
+        if self.outcomes[index] is None:
+            self.outcomes[index] = outcome
+            self.left -= 1
+            if not self.left and not self.future.done():
+                self.future.set_result(self.outcomes)  # type: ignore[arg-type]
+
+
 @dataclass
 class _Waiting:
     command: Command
     actor: Actor
-    future: asyncio.Future[Decision]
+    future: asyncio.Future[Decision] | None  # None: one of a group's
     key: str | None = None  # the Idempotency-Key, scoped by the token that sent it
     quiet: bool = False  # its entries go to the boards, not to live boards one by one
+    group: _Group | None = None
+    index: int = 0  # its place in the group
+
+    def settle(self, outcome: Outcome) -> None:
+        """Answer the caller (once: a later outcome is ignored)."""
+        if self.group is not None:
+            self.group.settle(self.index, outcome)
+        elif self.future is not None and not self.future.done():
+            if isinstance(outcome, BaseException):
+                self.future.set_exception(outcome)
+            else:
+                self.future.set_result(outcome)
 
 
 class _Clock:
@@ -100,11 +131,11 @@ class _Clock:
         self.last = now
 
 
-def pending_entry(entry: Entry) -> PendingEntry:
-    """What Redis needs of an entry: its seq, its live message, its awards (and, for an
-    activity, its units on the metric's own board: category '#<metric>', which counts
-    toward no total)."""
-    message = msgspec.json.encode(feed_view(entry)).decode()
+def pending_entry(entry: Entry, live: bool = True) -> PendingEntry:
+    """What Redis needs of an entry: its seq, its live message ('' unless ``live``), its
+    awards (and, for an activity, its units on the metric's own board: category
+    '#<metric>', which counts toward no total)."""
+    message = msgspec.json.encode(feed_view(entry)).decode() if live else ""
     awards = tuple(
         AppliedAward(a.member_id, a.team_id, entry.season_id, a.category, a.cents)
         for a in entry.awards
@@ -125,10 +156,12 @@ class Writer:
         tz: ZoneInfo,
         max_batch: int = 256,
         lock_timeout: float = 10.0,
+        quiet_batch: int = 2_000,
     ) -> None:
         self.store = store
         self.tz = tz
         self.max_batch = max_batch
+        self.quiet_batch = quiet_batch  # a batch that starts with an import's rows
         self.lock_timeout = lock_timeout  # PostgreSQL: seconds to wait for the lock
         self.state: State | None = None
         self.on_redis_trouble: Any = None  # called (no args) when Redis missed a batch
@@ -189,13 +222,31 @@ class Writer:
 
         ``quiet`` (a large import): the entries reach the boards but are not published
         one by one; the caller announces one refresh of every live board at the end."""
-        if self._task is None or self._task.done():
-            raise Unavailable("The service is starting or stopping; try again in a moment.")
+        self._check_running()
         if key is not None:
             key = f"{actor.token_id if actor.token_id is not None else actor.role}:{key}"
         future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Waiting(command, actor, future, key, quiet))
         return await future
+
+    async def submit_many(
+        self, commands: Sequence[Command], actor: Actor, quiet: bool = False
+    ) -> list[Outcome]:
+        """Decide and persist many commands (a chunk of an import), each on its own, as
+        if each were submitted alone: the outcome of each, in order (its Decision, or the
+        HuddleError that refused it, or the failure it met). One future for them all."""
+        self._check_running()
+        if not commands:
+            return []
+        group = _Group(asyncio.get_running_loop().create_future(), [None] * len(commands), 0)
+        group.left = len(commands)
+        for index, command in enumerate(commands):
+            self._queue.put_nowait(_Waiting(command, actor, None, None, quiet, group, index))
+        return await group.future
+
+    def _check_running(self) -> None:
+        if self._task is None or self._task.done():
+            raise Unavailable("The service is starting or stopping; try again in a moment.")
 
     async def _run(self) -> None:
         while True:
@@ -204,10 +255,7 @@ class Writer:
                 await self._commit(batch)
             except asyncio.CancelledError:
                 for waiting in batch:
-                    if not waiting.future.done():
-                        waiting.future.set_exception(
-                            Unavailable("The service is stopping; try again in a moment.")
-                        )
+                    waiting.settle(Unavailable("The service is stopping; try again in a moment."))
                 raise
             except Exception:
                 log.exception("a write batch failed; nothing of it was saved")
@@ -215,11 +263,12 @@ class Writer:
                 if self.metrics:
                     self.metrics.count("huddle_write_failures_total", len(batch))
                 for waiting in batch:
-                    if not waiting.future.done():
-                        waiting.future.set_exception(_unavailable())
+                    waiting.settle(_unavailable())
 
     def _drain(self, batch: list[_Waiting]) -> None:
-        while len(batch) < self.max_batch and not self._queue.empty():
+        # an import's rows come in thousands: larger batches, as long as it lasts
+        limit = self.quiet_batch if batch[0].quiet else self.max_batch
+        while len(batch) < limit and not self._queue.empty():
             batch.append(self._queue.get_nowait())
 
     async def _commit(self, batch: list[_Waiting]) -> None:
@@ -335,33 +384,23 @@ class Writer:
         every caller gets its answer."""
         try:
             if entries:
-                pending = [pending_entry(e) for e in entries]
-                if self.on_committed:
-                    try:
-                        self.on_committed([p.message for p in pending])
-                    except Exception:
-                        log.exception("on_committed failed for entries up to %s", pending[-1].seq)
                 quiet = {
                     e.seq
                     for waiting, result in decided
                     if waiting.quiet and isinstance(result, Decision)
                     for e in result.entries
                 }
-                if quiet:  # on the boards, not streamed nor published
-                    pending = [replace(p, message="") if p.seq in quiet else p for p in pending]
+                # an import's rows go on the boards, neither streamed nor published
+                pending = [pending_entry(e, e.seq not in quiet) for e in entries]
+                if self.on_committed:
+                    try:
+                        self.on_committed([p.message for p in pending if p.message])
+                    except Exception:
+                        log.exception("on_committed failed for entries up to %s", pending[-1].seq)
                 await self._apply(pending)
         finally:
-            self._answer(decided)
-
-    @staticmethod
-    def _answer(decided: list[tuple[_Waiting, Decision | BaseException]]) -> None:
-        for waiting, result in decided:
-            if waiting.future.done():
-                continue
-            if isinstance(result, BaseException):
-                waiting.future.set_exception(result)
-            else:
-                waiting.future.set_result(result)
+            for waiting, result in decided:
+                waiting.settle(result)
 
     async def _apply(self, entries: Sequence[PendingEntry]) -> None:
         """Redis is a derived view: if it misses a batch, the entries are safe in the

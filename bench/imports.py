@@ -1,0 +1,341 @@
+"""Import throughput: a year of CRM history (deals and activities) through ``huddle import``.
+
+A generated NDJSON file (by default 200,000 deals + 1,000,000 activities, ordered by time
+over the last year, as a CRM export is) is imported into a fresh PostgreSQL database with
+the org made through the API (10 teams × 20 sellers, three activity metrics with daily caps,
+quarterly seasons). The import runs as its own process (``huddle import FILE``), sampled
+for memory every half second; then the same file again, which must add nothing.
+
+The floor, in the same run: raw asyncpg reading the same file (``json.loads`` per line) and
+writing, per row, one ledger entry and one award with ``COPY`` in batches of 5,000 — what is
+left when there is no decision, no rule and no Redis.
+
+    python bench/imports.py [--deals 200000] [--activities 1000000] [--skip floor,again]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    ADMIN,
+    PG,
+    REDIS,
+    ROOT,
+    create_pg_database,
+    delete_redis_prefix,
+    drop_pg_database,
+    pg_dsn,
+    reachable,
+    start,
+    stop,
+)
+
+RESULTS = ROOT / "bench" / "results"
+TEAMS, PER_TEAM = 10, 20
+METRICS = [  # key, name, points per unit, daily cap (points)
+    ("calls", "Calls", 1, 60),
+    ("meetings", "Meetings booked", 5, 50),
+    ("demos", "Demos", 10, 60),
+]
+
+
+def say(text: str, end: str = "\n") -> None:
+    sys.stderr.write(text + end)
+    sys.stderr.flush()
+
+
+def seed(url: str) -> list[int]:
+    """The org, through the API: seasons per quarter, teams, sellers, metrics."""
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN}"}) as http:
+
+        def post(path: str, body: dict[str, Any]) -> Any:
+            r = http.post(path, json=body, timeout=60)
+            if r.status_code >= 300:
+                raise RuntimeError(f"POST {path} → {r.status_code}: {r.text}")
+            return r.json()
+
+        today = date.today()
+        start_q = date(today.year - 1, 1, 1)
+        while start_q <= today + timedelta(days=1):
+            end_q = (
+                date(start_q.year + 1, 1, 1)
+                if start_q.month == 10
+                else date(start_q.year, start_q.month + 3, 1)
+            )
+            quarter = (start_q.month - 1) // 3 + 1
+            post(
+                "/api/seasons",
+                {
+                    "name": f"Q{quarter} {start_q.year}",
+                    "starts_on": str(start_q),
+                    "ends_on": str(end_q - timedelta(days=1)),
+                },
+            )
+            start_q = end_q
+        members = []
+        for t in range(TEAMS):
+            team = post("/api/teams", {"name": f"Team {t + 1}"})
+            for m in range(PER_TEAM):
+                member = post(
+                    "/api/members",
+                    {
+                        "name": f"Seller {t + 1}.{m + 1}",
+                        "email": f"seller{t + 1}.{m + 1}@example.com",
+                        "team_id": team["id"],
+                        "role": "seller",
+                        "joined_on": "2020-01-01",
+                    },
+                )
+                members.append(member["id"])
+        for key, name, points, cap in METRICS:
+            post(
+                "/api/metrics",
+                {"key": key, "name": name, "points_per_unit": points, "daily_cap": cap},
+            )
+    return members
+
+
+def generate(path: Path, members: list[int], deals: int, activities: int) -> int:
+    """An NDJSON export of the last year, oldest first; its size in bytes."""
+    rng = random.Random(7)
+    now = datetime.now(UTC).replace(microsecond=0)
+    first = now - timedelta(days=365)
+    span = int((now - first).total_seconds()) - 3600
+    total = deals + activities
+    step = span / total
+    metrics = [m[0] for m in METRICS]
+    deal_every = total / deals if deals else 0
+    next_deal, d, a = 0.0, 0, 0
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(total):
+            at = (first + timedelta(seconds=int(i * step))).isoformat()
+            member = members[rng.randrange(len(members))]
+            if deals and i >= next_deal and d < deals:
+                next_deal += deal_every
+                d += 1
+                team = members.index(member) // PER_TEAM
+                row: dict[str, Any] = {
+                    "type": "deal",
+                    "external_id": f"crm-deal-{d}",
+                    "seller_id": member,
+                    "outcome": "won" if rng.random() < 0.8 else "lost",
+                    "amount": rng.randrange(1_000, 60_000),
+                    "customer": f"Customer {rng.randrange(5_000)}",
+                    "closed_at": at,
+                }
+                if rng.random() < 0.2:
+                    row["assists"] = [members[team * PER_TEAM + rng.randrange(PER_TEAM)]]
+                    if row["assists"][0] == member:
+                        del row["assists"]
+            else:
+                a += 1
+                row = {
+                    "type": "activity",
+                    "external_id": f"crm-act-{a}",
+                    "member_id": member,
+                    "metric": metrics[rng.randrange(len(metrics))],
+                    "value": 1 if rng.random() < 0.9 else rng.randrange(2, 5),
+                    "occurred_at": at,
+                }
+            out.write(json.dumps(row, separators=(",", ":")) + "\n")
+    return path.stat().st_size
+
+
+def run_import(
+    file: Path, env: dict[str, str], label: str, profile: str | None = None
+) -> dict[str, Any]:
+    """``huddle import FILE`` as its own process: seconds, its report line and memory
+    (``profile``: under py-spy, its collapsed stacks written there)."""
+    import psutil
+
+    command = [sys.executable, "-m", "service", "import", str(file)]
+    if profile:
+        spy = Path(sys.executable).with_name("py-spy")
+        command = [str(spy), "record", "--format", "raw", "-o", profile, "--", *command]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    ps = psutil.Process(proc.pid)
+    samples: list[tuple[float, int]] = []
+    while proc.poll() is None:
+        try:
+            samples.append((time.perf_counter() - t0, ps.memory_info().rss))
+        except psutil.Error:
+            break
+        time.sleep(0.5)
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - t0
+    last = err.decode(errors="replace").strip().split("\r")[-1].strip()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{label}: huddle import exited {proc.returncode}:\n{last}")
+    rss = [r for _, r in samples]
+    # memory flat: what the process holds after a fifth of the run vs at its peak
+    early = [r for t, r in samples if t >= seconds * 0.2][:1] or rss[:1] or [0]
+    return {
+        "label": label,
+        "seconds": round(seconds, 2),
+        "report": last,
+        "rss_mib_after_20pct": round(early[0] / 2**20, 1),
+        "rss_mib_peak": round(max(rss or [0]) / 2**20, 1),
+    }
+
+
+async def floor(file: Path, dsn: str) -> dict[str, Any]:
+    """Raw asyncpg: parse every line, COPY one entry and one award per row, 5,000 a batch."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "CREATE UNLOGGED TABLE IF NOT EXISTS floor_entry "
+            "(seq bigint, kind text, occurred_at timestamptz, member_id int, data jsonb);"
+            "CREATE UNLOGGED TABLE IF NOT EXISTS floor_award "
+            "(seq bigint, member_id int, category text, cents bigint)"
+        )
+        t0 = time.perf_counter()
+        entries: list[tuple[Any, ...]] = []
+        awards: list[tuple[Any, ...]] = []
+        seq = 0
+
+        async def flush() -> None:
+            async with conn.transaction():
+                await conn.copy_records_to_table("floor_entry", records=entries)
+                await conn.copy_records_to_table("floor_award", records=awards)
+            entries.clear()
+            awards.clear()
+
+        with file.open(encoding="utf-8") as lines:
+            for line in lines:
+                row = json.loads(line)
+                seq += 1
+                member = row.get("seller_id") or row.get("member_id")
+                at = datetime.fromisoformat(row.get("closed_at") or row["occurred_at"])
+                entries.append((seq, row["type"], at, member, json.dumps(row)))
+                awards.append((seq, member, row["type"], 100))
+                if len(entries) >= 5_000:
+                    await flush()
+        if entries:
+            await flush()
+        seconds = time.perf_counter() - t0
+    finally:
+        await conn.close()
+    return {"label": "floor", "seconds": round(seconds, 2), "rows": seq}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--deals", type=int, default=200_000)
+    parser.add_argument("--activities", type=int, default=1_000_000)
+    parser.add_argument("--skip", default="", help="comma-separated: floor, again")
+    parser.add_argument("--profile", help="py-spy the first import; collapsed stacks to this file")
+    args = parser.parse_args()
+    skip = {s for s in args.skip.split(",") if s}
+    pg_host, pg_port = PG.rsplit("@", 1)[-1].split("/")[0].split(":")
+    if not reachable(pg_host, int(pg_port)):
+        say(f"PostgreSQL is not reachable at {PG} (set HUDDLE_TEST_POSTGRES_URL)")
+        return 2
+    rows = args.deals + args.activities
+    out: dict[str, Any] = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
+        "deals": args.deals,
+        "activities": args.activities,
+        "runs": [],
+    }
+    prefix = f"benchimp{os.getpid()}"
+    with tempfile.TemporaryDirectory(prefix="huddle-import-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        db = asyncio.run(create_pg_database("huddle_import"))
+        try:
+            from service.db.connection import migrate
+
+            asyncio.run(migrate(db))
+            server, url = start(db, REDIS, 1, tmp, prefix=prefix)
+            try:
+                members = seed(url)
+                file = tmp / "history.ndjson"
+                say(f"generating {args.deals:,} deals + {args.activities:,} activities … ", "")
+                size = generate(file, members, args.deals, args.activities)
+                say(f"{size / 2**20:,.0f} MiB")
+                env = {
+                    **os.environ,
+                    "HUDDLE_DATABASE_URL": db,
+                    "HUDDLE_REDIS_URL": REDIS,
+                    "HUDDLE_REDIS_PREFIX": prefix,
+                    "HUDDLE_DATA_DIR": str(tmp),
+                }
+                passes = ["first import"] + ([] if "again" in skip else ["same file again"])
+                for label in passes:
+                    say(f"{label} … ", "")
+                    profile = args.profile if label == "first import" else None
+                    run = run_import(file, env, label, profile)
+                    run["rows_per_s"] = round(rows / run["seconds"])
+                    out["runs"].append(run)
+                    say(f"{run['rows_per_s']:,} rows/s")
+                r = httpx.get(
+                    f"{url}/api/leaderboards/teams?season=all",
+                    headers={"Authorization": f"Bearer {ADMIN}"},
+                )
+                out["teams_total"] = sum(e["score"] for e in r.json()["entries"])
+            finally:
+                stop(server)
+            if "floor" not in skip:
+                say("floor (raw asyncpg COPY) … ", "")
+                f = asyncio.run(floor(file, pg_dsn(db)))
+                f["rows_per_s"] = round(rows / f["seconds"])
+                out["floor"] = f
+                say(f"{f['rows_per_s']:,} rows/s")
+        finally:
+            asyncio.run(drop_pg_database(db))
+            delete_redis_prefix(REDIS, prefix)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"import-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(out, indent=2))
+    print(
+        f"\nHuddle import benchmark — {out['at']}, commit {out['commit']}, {os.cpu_count()} "
+        f"cores, PostgreSQL\n{args.deals:,} deals + {args.activities:,} activities "
+        f"({rows:,} rows, NDJSON)\n"
+    )
+    floor_rate = out.get("floor", {}).get("rows_per_s")
+    for run in out["runs"]:
+        ratio = f"   {run['rows_per_s'] / floor_rate:.2f} × floor" if floor_rate else ""
+        print(
+            f"  {run['label']:<16} {run['seconds']:>8.1f} s  {run['rows_per_s']:>8,} rows/s"
+            f"   memory {run['rss_mib_after_20pct']:,.0f} MiB at 20% → "
+            f"{run['rss_mib_peak']:,.0f} MiB peak{ratio}"
+        )
+        print(f"  {'':<16} {run['report']}")
+    if floor_rate:
+        print(f"  {'floor':<16} {out['floor']['seconds']:>8.1f} s  {floor_rate:>8,} rows/s")
+    print(f"\nfigures: {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
