@@ -2,13 +2,14 @@
 
 A generated NDJSON file (by default 200,000 deals + 1,000,000 activities, ordered by time
 over the last year, as a CRM export is) is imported into a fresh PostgreSQL database with
-the org made through the API (10 teams × 20 sellers, three activity metrics with daily caps,
+the org made through the API (20 teams × 10 sellers, three activity metrics with daily caps,
 quarterly seasons). The import runs as its own process (``huddle import FILE``), sampled
 for memory every half second; then the same file again, which must add nothing.
 
-The floor, in the same run: raw asyncpg reading the same file (``json.loads`` per line) and
-writing, per row, one ledger entry and one award with ``COPY`` in batches of 5,000 — what is
-left when there is no decision, no rule and no Redis.
+The floor, in the same run and database: raw asyncpg reading the same file (``json.loads``
+per line) and writing the rows Huddle writes for it (entry, deal or activity, awards) into
+the same tables with ``COPY``, 5,000 rows a transaction: what is left when there is no
+decision, no rule and no Redis.
 
     python bench/imports.py [--deals 200000] [--activities 1000000] [--skip floor,again]
 """
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,7 @@ from bench.common import (
 )
 
 RESULTS = ROOT / "bench" / "results"
-TEAMS, PER_TEAM = 10, 20
+TEAMS, PER_TEAM = 20, 10
 METRICS = [  # key, name, points per unit, daily cap (points)
     ("calls", "Calls", 1, 60),
     ("meetings", "Meetings booked", 5, 50),
@@ -61,8 +63,9 @@ def say(text: str, end: str = "\n") -> None:
     sys.stderr.flush()
 
 
-def seed(url: str) -> list[int]:
-    """The org, through the API: seasons per quarter, teams, sellers, metrics."""
+def seed(url: str) -> dict[int, int]:
+    """The org, through the API: seasons per quarter, teams, sellers, metrics; the
+    sellers' team ids, by seller id, team by team."""
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN}"}) as http:
 
         def post(path: str, body: dict[str, Any]) -> Any:
@@ -89,7 +92,7 @@ def seed(url: str) -> list[int]:
                 },
             )
             start_q = end_q
-        members = []
+        members: dict[int, int] = {}
         for t in range(TEAMS):
             team = post("/api/teams", {"name": f"Team {t + 1}"})
             for m in range(PER_TEAM):
@@ -103,7 +106,7 @@ def seed(url: str) -> list[int]:
                         "joined_on": "2020-01-01",
                     },
                 )
-                members.append(member["id"])
+                members[member["id"]] = team["id"]
         for key, name, points, cap in METRICS:
             post(
                 "/api/metrics",
@@ -202,46 +205,104 @@ def run_import(
     }
 
 
-async def floor(file: Path, dsn: str) -> dict[str, Any]:
-    """Raw asyncpg: parse every line, COPY one entry and one award per row, 5,000 a batch."""
+async def floor(file: Path, dsn: str, team_of: dict[int, int]) -> dict[str, Any]:
+    """Raw asyncpg writing what Huddle writes for the same file, into the same tables
+    (their keys, foreign keys and indexes): per row one ledger entry, its deal or activity
+    row and its awards (a won deal: the seller's and a share for each teammate), by COPY,
+    5,000 rows a transaction. What is left out: deciding (rules, caps, duplicates, goals,
+    badges) and the boards in Redis."""
     import asyncpg
 
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute(
-            "CREATE UNLOGGED TABLE IF NOT EXISTS floor_entry "
-            "(seq bigint, kind text, occurred_at timestamptz, member_id int, data jsonb);"
-            "CREATE UNLOGGED TABLE IF NOT EXISTS floor_award "
-            "(seq bigint, member_id int, category text, cents bigint)"
-        )
+        base = {
+            t: await conn.fetchval(f"SELECT COALESCE(MAX(id), 0) FROM {t}")
+            for t in ("entry", "deal", "activity")
+        }
+        base["seq"] = await conn.fetchval("SELECT COALESCE(MAX(seq), 0) FROM entry")
+        team_members: dict[int, list[int]] = {}
+        for member, team in team_of.items():
+            team_members.setdefault(team, []).append(member)
+        tables: dict[str, list[tuple[Any, ...]]] = {
+            "entry": [],
+            "point_award": [],
+            "deal": [],
+            "activity": [],
+        }
+        columns = {
+            "entry": "id seq kind occurred_at recorded_at week actor_role member_id team_id "
+            "policy_id data",
+            "point_award": "entry_id member_id team_id category cents",
+            "deal": "id entry_id seller_id team_id outcome amount customer assists external_id "
+            "closed_at",
+            "activity": "id entry_id member_id team_id metric day value cents external_id "
+            "occurred_at",
+        }
         t0 = time.perf_counter()
-        entries: list[tuple[Any, ...]] = []
-        awards: list[tuple[Any, ...]] = []
-        seq = 0
+        now = datetime.now(UTC)
+        n = 0
 
         async def flush() -> None:
             async with conn.transaction():
-                await conn.copy_records_to_table("floor_entry", records=entries)
-                await conn.copy_records_to_table("floor_award", records=awards)
-            entries.clear()
-            awards.clear()
+                for table, rows in tables.items():
+                    if rows:
+                        await conn.copy_records_to_table(
+                            table, records=rows, columns=columns[table].split()
+                        )
+                        rows.clear()
 
         with file.open(encoding="utf-8") as lines:
             for line in lines:
                 row = json.loads(line)
-                seq += 1
-                member = row.get("seller_id") or row.get("member_id")
-                at = datetime.fromisoformat(row.get("closed_at") or row["occurred_at"])
-                entries.append((seq, row["type"], at, member, json.dumps(row)))
-                awards.append((seq, member, row["type"], 100))
-                if len(entries) >= 5_000:
+                n += 1
+                entry = base["entry"] + n
+                deal = row["type"] == "deal"
+                member = row["seller_id"] if deal else row["member_id"]
+                team = team_of[member]
+                at = datetime.fromisoformat(row["closed_at"] if deal else row["occurred_at"])
+                year, week, _ = at.isocalendar()
+                won = deal and row["outcome"] == "won"
+                kind = ("deal.won" if won else "deal.lost") if deal else "activity"
+                week_text = f"{year}-W{week:02d}"
+                tables["entry"].append(
+                    (
+                        entry,
+                        base["seq"] + n,
+                        kind,
+                        at,
+                        now,
+                        week_text,
+                        "admin",
+                        member,
+                        team,
+                        1,
+                        line,
+                    )
+                )
+                if deal:
+                    outcome, amount = "won" if won else "lost", Decimal(row["amount"])
+                    assists, key = json.dumps(row.get("assists")), "floor-" + row["external_id"]
+                    head = (base["deal"] + n, entry, member, team, outcome, amount)
+                    tables["deal"].append((*head, row["customer"], assists, key, at))
+                    if won:
+                        tables["point_award"].append((entry, member, team, "deals", 800))
+                        tables["point_award"].extend(
+                            (entry, m, team, "team_share", 10)
+                            for m in team_members[team]
+                            if m != member
+                        )
+                else:
+                    key = "floor-" + row["external_id"]
+                    head = (base["activity"] + n, entry, member, team, row["metric"], at.date())
+                    tables["activity"].append((*head, row["value"], 100, key, at))
+                    tables["point_award"].append((entry, member, team, "activity", 100))
+                if len(tables["entry"]) >= 5_000:
                     await flush()
-        if entries:
-            await flush()
+        await flush()
         seconds = time.perf_counter() - t0
     finally:
         await conn.close()
-    return {"label": "floor", "seconds": round(seconds, 2), "rows": seq}
+    return {"label": "floor", "seconds": round(seconds, 2), "rows": n}
 
 
 def main() -> int:
@@ -278,7 +339,8 @@ def main() -> int:
             asyncio.run(migrate(db))
             server, url = start(db, REDIS, 1, tmp, prefix=prefix)
             try:
-                members = seed(url)
+                team_of = seed(url)
+                members = list(team_of)
                 file = tmp / "history.ndjson"
                 say(f"generating {args.deals:,} deals + {args.activities:,} activities … ", "")
                 size = generate(file, members, args.deals, args.activities)
@@ -307,7 +369,7 @@ def main() -> int:
                 stop(server)
             if "floor" not in skip:
                 say("floor (raw asyncpg COPY) … ", "")
-                f = asyncio.run(floor(file, pg_dsn(db)))
+                f = asyncio.run(floor(file, pg_dsn(db), team_of))
                 f["rows_per_s"] = round(rows / f["seconds"])
                 out["floor"] = f
                 say(f"{f['rows_per_s']:,} rows/s")
