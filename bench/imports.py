@@ -173,24 +173,21 @@ def run_import(
         spy = Path(sys.executable).with_name("py-spy")
         command = [str(spy), "record", "--format", "raw", "-o", profile, "--", *command]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    ps = psutil.Process(proc.pid)
     samples: list[tuple[float, int]] = []
-    while proc.poll() is None:
-        try:
-            samples.append((time.perf_counter() - t0, ps.memory_info().rss))
-        except psutil.Error:
-            break
-        time.sleep(0.5)
-    _, err = proc.communicate()
-    seconds = time.perf_counter() - t0
-    last = err.decode(errors="replace").strip().split("\r")[-1].strip()
+    # its progress line goes to a file: a pipe nobody reads until the end fills and stops it
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        ps = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                samples.append((time.perf_counter() - t0, ps.memory_info().rss))
+            except psutil.Error:
+                break
+            time.sleep(0.5)
+        proc.wait()
+        seconds = time.perf_counter() - t0
+        log.seek(0)
+        last = log.read().decode(errors="replace").strip().split("\r")[-1].strip()
     if proc.returncode != 0:
         raise RuntimeError(f"{label}: huddle import exited {proc.returncode}:\n{last}")
     rss = [r for _, r in samples]

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Response, delete, get, patch, post, put
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import Meta, Struct
 from redis.exceptions import RedisError
 
@@ -19,7 +19,7 @@ from ..core.entries import SeasonCreated
 from ..db.models import Member, PolicyVersion, Season, Team, Token
 from ..db.queries import current_policy
 from ..engine.writer import Writer
-from ..errors import Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound
 from ..reads import member_out, season_out, team_out
 from ..schemas import Id, IdParam, MemberOut, OptionalId, SeasonOut, TeamOut, TokenCreated
 from ..settings import Settings
@@ -87,6 +87,14 @@ class SeasonIn(Struct, forbid_unknown_fields=True):
     name: Name
     starts_on: date
     ends_on: date
+
+
+class SeasonPatch(Struct, forbid_unknown_fields=True):
+    """What to change of a season; a field left out stays as it is."""
+
+    name: Name | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
 
 
 @post("/api/teams", status_code=HTTP_201_CREATED, tags=["org"], **refusals(403, 409, body=True))
@@ -263,6 +271,85 @@ async def create_season(
     return season_out(season, settings.today())
 
 
+@patch("/api/seasons/{season_id:int}", tags=["org"], **refusals(403, 404, 409, body=True))
+async def patch_season(
+    season_id: IdParam,
+    data: SeasonPatch,
+    caller: Caller,
+    writer: Writer,
+    settings: Settings,
+    store: LeaderboardStore,
+) -> SeasonOut:
+    """Rename a season or move its dates (admin). What was recorded stays in its season,
+    so the dates must keep covering every day something counted in it (409 otherwise),
+    and may not take in days whose points count in no season."""
+    command = cmd.ChangeSeason(season_id, data.name, data.starts_on, data.ends_on)
+    return await _season_changed(
+        await writer.submit(command, caller.actor), season_id, settings, store
+    )
+
+
+@post(
+    "/api/seasons/{season_id:int}/close",
+    status_code=HTTP_200_OK,
+    tags=["org"],
+    **refusals(403, 404, 409, 422),
+)
+async def close_season(
+    season_id: IdParam, caller: Caller, writer: Writer, settings: Settings, store: LeaderboardStore
+) -> SeasonOut:
+    """End a running season today (admin): from tomorrow, no season is current until the
+    next one starts. A season that has not started can be removed instead; one that has
+    ended already is a 409."""
+    today = settings.today()
+    season = await Season.get_or_none(id=season_id)
+    if season is None:
+        raise NotFound(f"There is no season {season_id}.")
+    if season.ends_on < today:
+        raise Conflict(f"{season.name!r} ended on {season.ends_on} already.")
+    if season.starts_on > today:
+        raise Conflict(
+            f"{season.name!r} has not started (it starts on {season.starts_on}): change its "
+            "dates, or remove it."
+        )
+    command = cmd.ChangeSeason(season_id, ends_on=today)
+    return await _season_changed(
+        await writer.submit(command, caller.actor), season_id, settings, store
+    )
+
+
+@delete(
+    "/api/seasons/{season_id:int}",
+    status_code=HTTP_204_NO_CONTENT,
+    tags=["org"],
+    **refusals(403, 404, 409, 422),
+)
+async def delete_season(
+    season_id: IdParam, caller: Caller, writer: Writer, store: LeaderboardStore
+) -> None:
+    """Remove a season nothing was recorded in and no goal belongs to (admin); one with
+    history is a 409 (close it instead)."""
+    await writer.submit(cmd.RemoveSeason(season_id), caller.actor)
+    await _refresh_boards(store)
+
+
+async def _season_changed(
+    decision: cmd.Decision, season_id: int, settings: Settings, store: LeaderboardStore
+) -> SeasonOut:
+    if decision.entries:  # which season is current may have changed: boards start again
+        await _refresh_boards(store)
+    return season_out(await Season.get(id=season_id), settings.today())
+
+
+async def _refresh_boards(store: LeaderboardStore) -> None:
+    """Every live board on every instance takes a fresh snapshot (its season may be
+    another now)."""
+    try:
+        await store.announce(json.dumps({"type": "boards_refresh"}))
+    except RedisError as exc:  # live boards refresh on their own within hours
+        log.warning("could not announce the season change (%s)", exc)
+
+
 @get("/api/seasons", tags=["org"], **refusals())
 async def list_seasons(caller: Caller, settings: Settings) -> list[SeasonOut]:
     """All seasons, oldest first, marking the current one."""
@@ -311,6 +398,9 @@ routes = [
     whoami,
     create_season,
     list_seasons,
+    patch_season,
+    close_season,
+    delete_season,
     get_policy,
     put_policy,
 ]

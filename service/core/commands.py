@@ -46,6 +46,7 @@ __all__ = [
     "AwardMentoring",
     "ChangeGoal",
     "ChangePolicy",
+    "ChangeSeason",
     "Command",
     "Context",
     "CorrectDeal",
@@ -63,6 +64,7 @@ __all__ = [
     "RecordActivity",
     "RecordDeal",
     "RemoveGoal",
+    "RemoveSeason",
     "ReverseDeal",
     "ReviewLoss",
     "RevokeKudos",
@@ -210,6 +212,19 @@ class CreateSeason(Struct, frozen=True):
     ends_on: date
 
 
+class ChangeSeason(Struct, frozen=True):
+    """Rename a season or move its dates (None: unchanged)."""
+
+    season_id: int
+    name: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class RemoveSeason(Struct, frozen=True):
+    season_id: int
+
+
 class ChangePolicy(Struct, frozen=True):
     changes: dict[str, Any]
 
@@ -242,6 +257,8 @@ Command = (
     | CreateMember
     | UpdateMember
     | CreateSeason
+    | ChangeSeason
+    | RemoveSeason
     | ChangePolicy
     | AllowanceLeft
 )

@@ -45,7 +45,9 @@ __all__ = [
     "MetricDefined",
     "Payload",
     "PolicyChanged",
+    "SeasonChanged",
     "SeasonCreated",
+    "SeasonRemoved",
     "StoryPosted",
     "TeamCreated",
     "TeamUpdated",
@@ -330,6 +332,24 @@ class SeasonCreated(Struct, frozen=True, tag="season.created", tag_field="kind")
     season_id: int
 
 
+class SeasonChanged(Struct, frozen=True, tag="season.changed", tag_field="kind"):
+    """A season renamed, or its dates moved (closed early, extended): what counted in it
+    keeps counting in it, so its dates still cover all of that."""
+
+    season_id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    was: tuple[str, date, date]  # its name and dates before
+
+
+class SeasonRemoved(Struct, frozen=True, tag="season.removed", tag_field="kind"):
+    """A season nothing was recorded in, removed (made by mistake, or not wanted)."""
+
+    season_id: int
+    name: str
+
+
 class PolicyChanged(Struct, frozen=True, tag="policy.changed", tag_field="kind"):
     changes: dict[str, Any]
     version: int
@@ -356,6 +376,8 @@ Payload = (
     | MemberJoined
     | MemberUpdated
     | SeasonCreated
+    | SeasonChanged
+    | SeasonRemoved
     | PolicyChanged
 )
 

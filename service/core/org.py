@@ -8,14 +8,16 @@ from datetime import date
 from typing import Any
 
 from ..errors import Conflict, Invalid, NotFound
-from .calendar import local_date
+from .calendar import SeasonSpan, local_date
 from .commands import (
     ChangePolicy,
+    ChangeSeason,
     Context,
     CreateMember,
     CreateSeason,
     CreateTeam,
     Decision,
+    RemoveSeason,
     UpdateMember,
     UpdateTeam,
     new_entry,
@@ -26,7 +28,9 @@ from .entries import (
     MemberJoined,
     MemberUpdated,
     PolicyChanged,
+    SeasonChanged,
     SeasonCreated,
+    SeasonRemoved,
     TeamCreated,
     TeamUpdated,
 )
@@ -39,6 +43,8 @@ __all__ = [
     "decide_member_update",
     "decide_policy",
     "decide_season",
+    "decide_season_change",
+    "decide_season_removal",
     "decide_team",
     "decide_team_update",
 ]
@@ -168,21 +174,105 @@ def decide_member_update(cmd: UpdateMember, actor: Actor, state: State, ctx: Con
 
 def decide_season(cmd: CreateSeason, actor: Actor, state: State, ctx: Context) -> Decision:
     require(actor, "admin")
-    if cmd.ends_on < cmd.starts_on:
-        raise Invalid("ends_on must be on or after starts_on.")
-    if cmd.starts_on.year < 1970 or cmd.ends_on.year > 2999:
+    name = _season_span(state, cmd.name, cmd.starts_on, cmd.ends_on)
+    _not_over_unseasoned(state, cmd.starts_on, cmd.ends_on, None)
+    payload = SeasonCreated(name, cmd.starts_on, cmd.ends_on, ctx.ids.take("season"))
+    return Decision([new_entry(state, ctx, actor, payload)])
+
+
+def decide_season_change(cmd: ChangeSeason, actor: Actor, state: State, ctx: Context) -> Decision:
+    """Rename a season or move its dates. Nothing recorded moves between seasons (the
+    ledger is never rewritten), so the new dates must still cover every day something
+    counted in the season, and may not take in a day whose points count in no season."""
+    require(actor, "admin")
+    span = _season(state, cmd.season_id)
+    old = (state.season_names.get(span.id, ""), span.starts_on, span.ends_on)
+    starts_on = cmd.starts_on or span.starts_on
+    ends_on = cmd.ends_on or span.ends_on
+    name = _season_span(
+        state, old[0] if cmd.name is None else cmd.name, starts_on, ends_on, but=span.id
+    )
+    if (name, starts_on, ends_on) == old:
+        return Decision([])  # as it is already: nothing to record
+    used = state.season_used.get(span.id)
+    if used:
+        first, last = local_date(used[0], state.tz), local_date(used[1], state.tz)
+        if first < starts_on or last > ends_on:
+            raise Conflict(
+                f"Points already count in {old[0]!r} from {first} to {last}: its dates must "
+                "keep covering those days (what was recorded never moves to another season)."
+            )
+    _not_over_unseasoned(state, starts_on, ends_on, span)
+    payload = SeasonChanged(span.id, name, starts_on, ends_on, old)
+    return Decision([new_entry(state, ctx, actor, payload, season_id=None)])
+
+
+def decide_season_removal(cmd: RemoveSeason, actor: Actor, state: State, ctx: Context) -> Decision:
+    """Remove a season nothing was recorded in and no goal belongs to."""
+    require(actor, "admin")
+    span = _season(state, cmd.season_id)
+    name = state.season_names.get(span.id, "")
+    if span.id in state.season_used:
+        raise Conflict(
+            f"Things were recorded in {name!r}, so it stays in the history; to end it "
+            "early, close it (POST /api/seasons/{id}/close) or change its end date."
+        )
+    goals = [g for g in state.goals.values() if g.season_id == span.id]
+    if goals:
+        raise Conflict(
+            f"{len(goals)} goal(s) belong to {name!r}: remove them first "
+            "(DELETE /api/goals/{id})."
+        )
+    payload = SeasonRemoved(span.id, name)
+    return Decision([new_entry(state, ctx, actor, payload, season_id=None)])
+
+
+def _not_over_unseasoned(
+    state: State, starts_on: date, ends_on: date, was: SeasonSpan | None
+) -> None:
+    """Refuse dates that take in a day whose points were recorded in no season: they
+    would not count in this one (the ledger is never rewritten), and its boards would
+    silently leave them out."""
+    days = sorted(
+        d
+        for d in state.unseasoned_days
+        if starts_on <= d <= ends_on and not (was and was.starts_on <= d <= was.ends_on)
+    )
+    if days:
+        more = f" and on {len(days) - 1} more day(s)" if len(days) > 1 else ""
+        raise Conflict(
+            f"Points were recorded on {days[0]}{more} when no season covered it, and they "
+            "count in no season: a season cannot take in those days (the points would not "
+            "count in it). Choose dates that leave them out; create seasons before "
+            "recording or importing the points they should hold."
+        )
+
+
+def _season(state: State, season_id: int) -> SeasonSpan:
+    span = next((s for s in state.seasons if s.id == season_id), None)
+    if span is None:
+        raise NotFound(f"There is no season {season_id}.")
+    return span
+
+
+def _season_span(
+    state: State, name: str, starts_on: date, ends_on: date, but: int | None = None
+) -> str:
+    """A season's name (trimmed) once its dates are checked against the other seasons'."""
+    if ends_on < starts_on:
+        raise Invalid("ends_on must be on or after starts_on.", field="ends_on")
+    if starts_on.year < 1970 or ends_on.year > 2999:
         raise Invalid("Season dates must be between 1970-01-01 and 2999-12-31.", field="starts_on")
-    name = cmd.name.strip()
+    name = name.strip()
     if not name:
-        raise Invalid("A season needs a name.")
+        raise Invalid("A season needs a name.", field="name")
     for span in state.seasons:
-        if span.overlaps(cmd.starts_on, cmd.ends_on):
+        if span.id != but and span.overlaps(starts_on, ends_on):
             raise Conflict(
                 f"These dates overlap the season {state.season_names.get(span.id)!r} "
                 f"({span.starts_on} to {span.ends_on}); seasons must not overlap."
             )
-    payload = SeasonCreated(name, cmd.starts_on, cmd.ends_on, ctx.ids.take("season"))
-    return Decision([new_entry(state, ctx, actor, payload)])
+    return name
 
 
 def decide_policy(cmd: ChangePolicy, actor: Actor, state: State, ctx: Context) -> Decision:

@@ -14,11 +14,11 @@ of thousands of entries a second would cost more than the decision itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from .achievements import Step, badge_steps
-from .calendar import SeasonSpan
+from .calendar import SeasonSpan, local_date
 from .entries import (
     Award,
     BadgeEarned,
@@ -38,7 +38,9 @@ from .entries import (
     MentoringRevoked,
     MetricDefined,
     PolicyChanged,
+    SeasonChanged,
     SeasonCreated,
+    SeasonRemoved,
     TeamCreated,
     TeamUpdated,
 )
@@ -106,6 +108,10 @@ class State:
     policy_id: int = 1
     seasons: list[SeasonSpan] = field(default_factory=list)
     season_names: dict[int, str] = field(default_factory=dict)
+    # season → when the first and the last thing recorded in it happened (a season's
+    # dates must keep covering them); the org-local days of points that count in no season
+    season_used: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)
+    unseasoned_days: set[date] = field(default_factory=set)
     teams: dict[int, TeamFacts] = field(default_factory=dict)
     members: dict[int, MemberFacts] = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
@@ -125,6 +131,10 @@ class State:
     # joins or changes (every deal asks for its team; scanning the directory each time
     # cost more than the rest of the decision at a few hundred members)
     _teams_index: dict[int, tuple[int, ...]] | None = field(default=None, compare=False, repr=False)
+    # day → its season, as asked (every entry asks): dropped whenever a season changes
+    _season_days: dict[date, SeasonSpan | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def team_member_ids(self, team_id: int) -> tuple[int, ...]:
         if self._teams_index is None:
@@ -142,7 +152,15 @@ class State:
         return self.members[member_id].team_id
 
     def season_for(self, day: date) -> SeasonSpan | None:
-        return next((s for s in self.seasons if s.contains(day)), None)
+        try:
+            return self._season_days[day]
+        except KeyError:
+            found = next((s for s in self.seasons if s.contains(day)), None)
+            self._season_days[day] = found
+            return found
+
+    def seasons_changed(self) -> None:
+        self._season_days.clear()
 
     def kudos_week(self, week: str) -> tuple[dict[int, int], dict[tuple[int, int], int]]:
         """This week's kudos totals (empty when the state's newest week is another)."""
@@ -163,6 +181,7 @@ def evolve(state: State, entry: Entry) -> State:
         _apply_event(state, event, entry)
     for step in badge_steps(entry, state):
         _count_badge_step(state, step)
+    _track_season(state, entry)
     state.policy_id = max(state.policy_id, entry.policy_id)
     state.seq = max(state.seq, entry.seq)
     _track_ids(state, entry)
@@ -307,6 +326,41 @@ def _season_created(state: State, entry: Entry) -> None:
     assert isinstance(p, SeasonCreated)
     state.seasons.append(SeasonSpan(p.season_id, p.starts_on, p.ends_on))
     state.season_names[p.season_id] = p.name
+    state.seasons_changed()
+
+
+def _season_changed(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, SeasonChanged)
+    state.seasons = [
+        SeasonSpan(s.id, p.starts_on, p.ends_on) if s.id == p.season_id else s
+        for s in state.seasons
+    ]
+    state.season_names[p.season_id] = p.name
+    state.seasons_changed()
+
+
+def _season_removed(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, SeasonRemoved)
+    state.seasons = [s for s in state.seasons if s.id != p.season_id]
+    state.season_names.pop(p.season_id, None)
+    state.seasons_changed()
+
+
+def _track_season(state: State, entry: Entry) -> None:
+    """When things were recorded in each season; the days of points in none."""
+    season = entry.season_id
+    if season is None:
+        if entry.awards:
+            state.unseasoned_days.add(local_date(entry.occurred_at, state.tz))
+        return
+    at = entry.occurred_at
+    used = state.season_used.get(season)
+    if used is None:
+        state.season_used[season] = (at, at)
+    elif at < used[0] or at > used[1]:
+        state.season_used[season] = (min(used[0], at), max(used[1], at))
 
 
 def _policy_changed(state: State, entry: Entry) -> None:
@@ -371,6 +425,8 @@ _HANDLERS = {
     MemberJoined: _member_joined,
     MemberUpdated: _member_updated,
     SeasonCreated: _season_created,
+    SeasonChanged: _season_changed,
+    SeasonRemoved: _season_removed,
     PolicyChanged: _policy_changed,
     GoalSet: _goal_set,
     GoalChanged: _goal_changed,

@@ -38,7 +38,9 @@ from ..core.entries import (
     MentoringRevoked,
     MetricDefined,
     PolicyChanged,
+    SeasonChanged,
     SeasonCreated,
+    SeasonRemoved,
     StoryPosted,
     TeamCreated,
     TeamUpdated,
@@ -589,6 +591,20 @@ def _season(batch: _Batch, entry: Entry) -> None:
     batch.rows["season"].append((p.season_id, p.name, sql.day(p.starts_on), sql.day(p.ends_on)))
 
 
+def _season_changed(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, SeasonChanged)
+    sql = batch.sql
+    changes = {"name": p.name, "starts_on": sql.day(p.starts_on), "ends_on": sql.day(p.ends_on)}
+    batch.update("season", changes, "id = ?", [p.season_id])
+
+
+def _season_removed(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, SeasonRemoved)
+    batch.delete("season", "id = ?", [p.season_id])
+
+
 def _policy(batch: _Batch, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, PolicyChanged)
@@ -624,6 +640,8 @@ _ADDERS: dict[type, Callable[[_Batch, Entry], None]] = {
     MemberJoined: _member,
     MemberUpdated: _member_update,
     SeasonCreated: _season,
+    SeasonChanged: _season_changed,
+    SeasonRemoved: _season_removed,
     PolicyChanged: _policy,
 }
 
