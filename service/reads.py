@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise import connections
 
 from .auth import Caller
 from .core.achievements import BADGES
@@ -22,6 +22,7 @@ from .core.policy import Policy
 from .core.views import FeedEntry, feed_view
 from .db.models import Badge, Deal, Goal, LossReview, Member, MemberGoal, PointAward, Season, Team
 from .db.models import Entry as EntryRow
+from .engine.tables import Sql
 from .errors import Invalid, NotFound
 from .schemas import BadgeOut, MemberOut, MemberTarget, Progress, SeasonOut, TeamOut
 from .schemas import Goal as GoalOut
@@ -177,18 +178,39 @@ async def typed_entries(rows: list[EntryRow]) -> list[Entry]:
 
 
 async def feed_entries(
-    team_id: int | None, limit: int, before: int | None = None, kind: str | None = None
+    team_id: int | None,
+    limit: int,
+    before: int | None = None,
+    kind: str | None = None,
+    but: tuple[str, ...] = (),
 ) -> list[FeedEntry]:
-    """The newest entries (with ``team_id``: those touching that team), newest first."""
-    query = EntryRow.all()
+    """The newest entries (with ``team_id``: those touching that team: its own, or with
+    an award to it), newest first; ``but``: leaving out entries of those kinds."""
+    where: list[str] = []
+    values: list[int | str] = []
     if team_id is not None:
-        touched = PointAward.filter(team_id=team_id).values_list("entry_id", flat=True)
-        query = query.filter(Q(team_id=team_id) | Q(id__in=list(await touched)))
+        # walks the ledger back from the newest entry and stops at ``limit``: a list of
+        # every entry that ever touched the team would grow with the ledger
+        where.append(
+            "(e.team_id = ? OR EXISTS (SELECT 1 FROM point_award a "
+            "WHERE a.entry_id = e.id AND a.team_id = ?))"
+        )
+        values += [team_id, team_id]
     if before is not None:
-        query = query.filter(seq__lt=before)
+        where.append("e.seq < ?")
+        values.append(before)
     if kind:
-        query = query.filter(kind=kind)
-    rows = await query.order_by("-seq").limit(limit)
+        where.append("e.kind = ?")
+        values.append(kind)
+    for other in but:
+        where.append("e.kind <> ?")
+        values.append(other)
+    sql = (
+        f"SELECT e.id FROM entry e {'WHERE ' + ' AND '.join(where) if where else ''} "
+        "ORDER BY e.seq DESC LIMIT ?"
+    )
+    found = await Sql(connections.get("default")).rows(sql, [*values, limit])
+    rows = await EntryRow.filter(id__in=[r["id"] for r in found]).order_by("-seq")
     return [feed_view(e) for e in await typed_entries(list(rows))]
 
 

@@ -3,6 +3,12 @@ external_id, points under a daily cap, and a board per metric (its count)."""
 
 import asyncio
 
+import httpx
+from websockets.asyncio.client import connect
+
+from tests.conftest import Api
+from tests.test_live import recv, ws_url
+
 CALLS = {"key": "calls", "name": "Calls made", "points_per_unit": 1, "daily_cap": 10}
 
 
@@ -106,3 +112,26 @@ async def test_a_batch_answers_each_item_and_the_cap_holds_under_parallel_reques
     counts = await api.get("/api/leaderboards/members", metric="calls")
     assert {e["member_id"]: e["score"] for e in counts["entries"]}[b["id"]] == 24
     await api.post("/api/activities", {"items": []}, expect=422)
+
+
+async def test_activities_leave_the_snapshot_feed_to_deals_and_thanks(start_server):
+    """A board's first snapshot carries the 20 newest entries of its team: activities come
+    by the hundred a day and would push every deal out, so they are left out of it (live
+    activities still arrive one by one, and the feed API lists them)."""
+    server = start_server()
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        api = Api(client)
+        await api.season()
+        team = await api.team()
+        seller = await api.member(team["id"])
+        await api.post("/api/metrics", {"key": "calls", "name": "Calls", "points_per_unit": 1})
+        await api.deal(seller["id"], 10_000)
+        items = [{"member_id": seller["id"], "metric": "calls"} for _ in range(30)]
+        await api.post("/api/activities", {"items": items}, expect=200)
+        display = await api.role_token("display")
+        async with connect(ws_url(server, display, team_id=team["id"])) as ws:
+            snapshot = await recv(ws)
+        kinds = [e["kind"] for e in snapshot["feed"]]
+        assert "activity" not in kinds and "deal.won" in kinds
+        feed = await api.get("/api/feed", team_id=team["id"], limit=50)
+        assert [e["kind"] for e in feed["entries"]].count("activity") == 30

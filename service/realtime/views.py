@@ -89,7 +89,9 @@ class BoardView:
                 "members": members,
                 "teams": teams,
                 "goals": await self._goals(),
-                "feed": await feed_entries(self.team_id, 20),
+                # activities come by the hundred a day: they would push every deal and
+                # thank-you out of the newest 20 (live ones still arrive one by one)
+                "feed": await feed_entries(self.team_id, 20, but=("activity",)),
             }
         )
         self.shared = (seq, message)
