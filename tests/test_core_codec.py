@@ -37,7 +37,9 @@ from service.core.entries import (
     MetricDefined,
     Payload,
     PolicyChanged,
+    SeasonChanged,
     SeasonCreated,
+    SeasonRemoved,
     StoryPosted,
     TeamCreated,
     TeamUpdated,
@@ -65,6 +67,14 @@ PAYLOADS = [
     MemberJoined("Kari", "seller", date(2026, 1, 2), "Oslo", "kari@example.com"),
     MemberUpdated({"role": "manager"}),
     SeasonCreated("Q4", date(2026, 10, 1), date(2026, 12, 31), 1),
+    SeasonChanged(
+        1,
+        "Q4 push",
+        date(2026, 10, 1),
+        date(2026, 12, 20),
+        ("Q4", date(2026, 10, 1), date(2026, 12, 31)),
+    ),
+    SeasonRemoved(2, "Q1"),
     PolicyChanged({"deal_points": 12}, 2),
 ]
 EVENTS = (
