@@ -342,6 +342,22 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Ingenting å rette: endre et felt først.",
         "Inget att rätta: ändra ett fält först.",
     ),
+    # the admin's seasons: rename, move, close early, remove, add
+    "seasons": ("Seasons", "Sesonger", "Säsonger"),
+    "season_name": ("Name", "Navn", "Namn"),
+    "starts_on": ("Starts", "Starter", "Börjar"),
+    "ends_on": ("Ends", "Slutter", "Slutar"),
+    "current_mark": ("Now", "Nå", "Nu"),
+    "close_today": ("End today", "Avslutt i dag", "Avsluta i dag"),
+    "remove": ("Remove", "Fjern", "Ta bort"),
+    "add_season": ("Add the season", "Legg til sesongen", "Lägg till säsongen"),
+    "season_saved": ("{name} is saved.", "{name} er lagret.", "{name} är sparad."),
+    "season_closed": (
+        "{name} ends today.",
+        "{name} slutter i dag.",
+        "{name} slutar i dag.",
+    ),
+    "season_removed": ("{name} is removed.", "{name} er fjernet.", "{name} är borttagen."),
 }
 
 # the token roles, as a word that fits inside a sentence ("signed in as …")

@@ -227,6 +227,63 @@
     });
   });
 
+  /* --- seasons (admin): rename or move one, end the running one today, remove one that
+   * holds nothing, add one. The server says why a change cannot be made. --- */
+  let seasonRows = [];
+  const seasonForm = (s) => `
+    <li data-season="${s ? s.id : "new"}">
+      <form class="form season-form${s && s.current ? " current" : ""}">
+        <label>${esc(t.season_name)} <input name="name" required maxlength="200" value="${s ? esc(s.name) : ""}"></label>
+        <label>${esc(t.starts_on)} <input name="starts_on" type="date" required value="${s ? s.starts_on : ""}"></label>
+        <label>${esc(t.ends_on)} <input name="ends_on" type="date" required value="${s ? s.ends_on : ""}"></label>
+        <div class="actions">${s && s.current ? `<span class="tag">${esc(t.current_mark)}</span>` : ""}
+          <button type="submit">${esc(s ? t.save : t.add_season)}</button>
+          ${s && s.current ? `<button type="button" class="small" data-act="close">${esc(t.close_today)}</button>` : ""}
+          ${s ? `<button type="button" class="small" data-act="remove">${esc(t.remove)}</button>` : ""}</div>
+        <p class="result" role="status"></p>
+      </form>
+    </li>`;
+  async function loadSeasons() {
+    seasonRows = await api("/api/seasons");
+    $("seasons").innerHTML = seasonRows.map(seasonForm).join("") + seasonForm(null);
+  }
+  const seasonOf = (el) => seasonRows.find((s) => String(s.id) === el.closest("li").dataset.season);
+  function seasonDone(text) {
+    say("seasons-result", text, true);
+    loadSeasons().catch((error) => console.error(error));
+  }
+  async function seasonCall(form, call) {
+    const result = form.querySelector(".result");
+    try { await call(); } catch (error) { result.textContent = error.message; result.className = "result error"; }
+  }
+  $("seasons").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const data = new FormData(form);
+    const season = seasonOf(form);
+    const body = { name: data.get("name").trim(), starts_on: data.get("starts_on"), ends_on: data.get("ends_on") };
+    submitting(form, () => seasonCall(form, async () => {
+      if (season) await api(`/api/seasons/${season.id}`, { method: "PATCH", body });
+      else await api("/api/seasons", { method: "POST", body });
+      seasonDone(fill(t.season_saved, { name: body.name }));
+    }));
+  });
+  $("seasons").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-act]");
+    if (!button) return;
+    const form = button.closest("form");
+    const season = seasonOf(button);
+    submitting(form, () => seasonCall(form, async () => {
+      if (button.dataset.act === "close") {
+        await api(`/api/seasons/${season.id}/close`, { method: "POST", body: {} });
+        seasonDone(fill(t.season_closed, { name: season.name }));
+      } else {
+        await api(`/api/seasons/${season.id}`, { method: "DELETE" });
+        seasonDone(fill(t.season_removed, { name: season.name }));
+      }
+    }));
+  });
+
   $("mentoring-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const form = event.target;
@@ -287,7 +344,9 @@
       <label>${esc(m.name)} <input type="number" min="0" step="any" name="target-${m.id}"></label>`).join("");
     $("goal-season").innerHTML = seasons.filter((s) => s.current || s.ends_on >= new Date().toISOString().slice(0, 10))
       .map((s) => `<option value="${s.id}" ${s.current ? "selected" : ""}>${esc(s.name)}</option>`).join("");
-    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals()]);
+    $("seasons-card").hidden = me.role !== "admin";
+    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals(),
+      me.role === "admin" ? loadSeasons() : null]);
     follow({ team_id: teamId }, (m, pending) => {
       pending.add("table");
       if (m.goals.length || m.entry.kind === "goal.set") pending.add("goals");
@@ -300,12 +359,12 @@
   async function startAllTeams() {
     $("who").textContent = config.roles[me.role] || me.role;
     pageMessage(t.pick_team);
-    [...$("app").children].forEach((card) => { card.hidden = card.id !== "deals-card"; });
+    [...$("app").children].forEach((card) => { card.hidden = !["deals-card", "seasons-card"].includes(card.id); });
     $("deals-scope").textContent = `· ${t.all_teams}`;
     const [members, teamRows] = await Promise.all([api("/api/members"), api("/api/teams")]);
     everyone = members.sort((a, b) => a.name.localeCompare(b.name));
     teams = new Map(teamRows.map((row) => [row.id, row]));
-    await loadDeals();
+    await Promise.all([loadDeals(), loadSeasons()]);
     follow({}, () => {});
   }
 
