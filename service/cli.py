@@ -118,11 +118,12 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import a file of deals and activities through the write path, showing progress
     (rows/s, accepted, duplicates, rejected) and writing the rejected rows to a report."""
+    import contextlib
     import csv
     from pathlib import Path
 
     from .core.entries import Actor
-    from .imports import ImportReport, import_rows
+    from .imports import ImportReport, Rejected, import_rows
 
     path = Path(args.file)
     if not path.is_file():
@@ -143,18 +144,28 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             for line in file:
                 yield line.rstrip("\r\n")
 
+    out = path.with_name(path.name + ".rejected.csv")
+    out.unlink(missing_ok=True)  # a report of an earlier run would mislead
+
     async def work(services: Any) -> int:
-        report = await import_rows(lines(), fmt, services.writer, Actor("admin"), show)
+        with contextlib.ExitStack() as files:
+            rejected: Any = None
+
+            def reject(row: Rejected) -> None:  # every one, as it comes: none is held
+                nonlocal rejected
+                if rejected is None:
+                    rejected = csv.writer(
+                        files.enter_context(out.open("w", newline="", encoding="utf-8"))
+                    )
+                    rejected.writerow(["line", "detail"])
+                rejected.writerow([row.line, row.detail])
+
+            report = await import_rows(
+                lines(), fmt, services.writer, Actor("admin"), show, on_reject=reject
+            )
         sys.stderr.write("\n")
         if report.refused:
-            out = path.with_name(path.name + ".rejected.csv")
-            with out.open("w", newline="", encoding="utf-8") as file:
-                writer = csv.writer(file)
-                writer.writerow(["line", "detail"])
-                writer.writerows((r.line, r.detail) for r in report.rejected)
-            more = report.refused - len(report.rejected)
-            note = f" (the first {len(report.rejected):,}; {more:,} more)" if more else ""
-            print(f"rejected rows{note}: {out}", file=sys.stderr)
+            print(f"{report.refused:,} rejected rows, each with its line: {out}", file=sys.stderr)
         return 1 if report.refused and not report.accepted and not report.duplicates else 0
 
     return await _with_services(settings, work)

@@ -61,11 +61,16 @@ class ImportReport:
     refused: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    # every refused row as it is refused (the command line writes them all to a file)
+    on_reject: Callable[[Rejected], None] | None = None
 
     def reject(self, line: int, detail: str) -> None:
         self.refused += 1
+        row = Rejected(line, detail)
         if len(self.rejected) < MAX_LISTED:
-            self.rejected.append(Rejected(line, detail))
+            self.rejected.append(row)
+        if self.on_reject:
+            self.on_reject(row)
 
     @property
     def per_second(self) -> float:
@@ -260,10 +265,12 @@ async def import_rows(
     writer: Writer,
     actor: Actor,
     progress: Callable[[ImportReport], None] | None = None,
+    on_reject: Callable[[Rejected], None] | None = None,
 ) -> ImportReport:
     """Import every row; the report counts what was accepted, what was there already and
-    what was refused (with its line and why)."""
-    report = ImportReport()
+    what was refused (with its line and why: the first ``MAX_LISTED`` listed, every one
+    passed to ``on_reject``)."""
+    report = ImportReport(on_reject=on_reject)
     in_flight: set[asyncio.Task[None]] = set()
 
     def emails(email: str) -> int | None:

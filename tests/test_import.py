@@ -120,16 +120,18 @@ def test_the_import_command_shows_progress_and_reports_rejected_rows(tmp_path):
         f"deal,h-{i},{member},{1000 + i},Customer {i},2026-01-0{1 + i % 9}T10:00:00+00:00"
         for i in range(50)
     ]
+    bad = [f"deal,h-bad-{i},,1000,Nobody," for i in range(1_200)]  # more than the API lists
     file.write_text(
-        "type,external_id,seller_id,amount,customer,closed_at\n"
-        + "\n".join(rows)
-        + "\ndeal,h-bad,,1000,Nobody,\n"
+        "type,external_id,seller_id,amount,customer,closed_at\n" + "\n".join(rows + bad) + "\n"
     )
     done = huddle(data, "import", str(file))
     assert done.returncode == 0, done.stderr
-    assert "50 accepted" in done.stderr and "1 rejected" in done.stderr and "rows/s" in done.stderr
-    report = (tmp_path / "history.csv.rejected.csv").read_text()
-    assert "52," in report and "seller_id or seller_email" in report
+    assert "50 accepted" in done.stderr and "1,200 rejected" in done.stderr
+    assert "rows/s" in done.stderr
+    report = (tmp_path / "history.csv.rejected.csv").read_text().splitlines()
+    assert report[0] == "line,detail" and len(report) == 1 + 1_200  # every one, not 1,000
+    assert report[1].startswith("52,") and "seller_id or seller_email" in report[1]
+    assert report[-1].startswith("1251,")
     again = huddle(data, "import", str(file))
     assert "0 accepted" in again.stderr and "50 duplicates" in again.stderr
 
