@@ -77,6 +77,28 @@ async def test_kudos_refusals_change_nothing(api):
     }
 
 
+async def test_a_ring_of_thanks_is_refused_with_its_reason_and_changes_nothing(api):
+    """A→B, B→C, C→A in one week: each link of the ring carries at most 3 points; the
+    fourth point from C to A is refused (409, the reason in words), nothing changes."""
+    _team, a, b, c, *_ = await _setup(api)
+
+    async def thank(giver, to, points, expect):
+        body = {"to_member_id": to["id"], "points": points, "message": "Thanks!"}
+        return await api.post("/api/kudos", body, token=api.tokens[giver["id"]], expect=expect)
+
+    await thank(a, b, 4, 201)
+    await thank(b, c, 4, 201)
+    await thank(c, a, 3, 201)
+    before = (await api.board(category="help"), len(await api.ledger()))
+    r = await thank(c, a, 1, 409)
+    problem = r.json()
+    assert problem["title"] == "Limit reached" and problem["remaining"] == 0
+    assert "ring of three" in problem["detail"] and "week after next" in problem["detail"]
+    assert (await api.board(category="help"), len(await api.ledger())) == before
+    left = await api.get("/api/kudos/allowance", token=api.tokens[c["id"]])
+    assert left["left"] == 10 - 3  # the refused point is still C's to give
+
+
 async def test_only_members_give_kudos(api):
     """Admin, display and integration tokens have no member to give from (403)."""
     _team, _a, b, *_ = await _setup(api)

@@ -294,6 +294,56 @@ def test_kudos_allowance_resets_next_week():
     assert org.decide(GiveKudos(a, 5, "again"), seller_actor(giver)).remaining == 500
 
 
+def test_kudos_round_a_ring_of_three_are_limited():
+    """A→B, B→C, then C→A closes a ring: each link carries at most kudos_ring_limit (3)
+    points over this week and last; thanks outside a ring, or small ones, pass."""
+    org = Org()
+    _, (a, b, c, d) = org.squad(4)
+    org.decide(GiveKudos(b, 5, "thanks"), seller_actor(a))
+    org.decide(GiveKudos(c, 5, "thanks"), seller_actor(b))
+    org.decide(GiveKudos(d, 5, "thanks"), seller_actor(c))  # no ring: D gave A nothing
+    org.ctx.now = NOW + timedelta(days=7)  # last week's thanks still count
+    org.decide(GiveKudos(a, 2, "closing the ring, small"), seller_actor(c))
+    error = org.refuse(LimitReached, GiveKudos(a, 2, "more round the ring"), seller_actor(c))
+    assert "ring of three" in str(error) and "at most 1 more point" in str(error)
+    assert error.extra == {"remaining": 1}  # type: ignore[attr-defined]
+    org.decide(GiveKudos(a, 1, "the last of it"), seller_actor(c))
+    error = org.refuse(LimitReached, GiveKudos(a, 1, "again"), seller_actor(c))
+    assert "until the week after next" in str(error)
+    org.decide(GiveKudos(d, 5, "outside the ring"), seller_actor(c))
+    org.ctx.now = NOW + timedelta(days=14)  # the week that started it is over
+    org.decide(GiveKudos(a, 3, "a new week"), seller_actor(c))
+
+
+def test_a_pair_that_swaps_kudos_every_week_thanks_one_way_only():
+    """Thanked each other both ways in each of the 3 weeks before: this week only one of
+    the two thanks the other."""
+    org = Org()
+    _, (a, b) = org.squad(2)
+    for week in range(3):
+        org.ctx.now = NOW + timedelta(weeks=week)
+        org.decide(GiveKudos(b, 2, "thanks"), seller_actor(a))
+        org.decide(GiveKudos(a, 2, "thanks back"), seller_actor(b))
+    org.ctx.now = NOW + timedelta(weeks=3)
+    org.decide(GiveKudos(b, 2, "thanks"), seller_actor(a))
+    error = org.refuse(LimitReached, GiveKudos(a, 2, "and back"), seller_actor(b))
+    assert "every week for the last 3 weeks" in str(error)
+    org.decide(GiveKudos(b, 2, "a one-way thank-you is fine"), seller_actor(a))
+    org.ctx.now = NOW + timedelta(weeks=4)  # the week of only one-way thanks broke it
+    org.decide(GiveKudos(b, 2, "thanks"), seller_actor(a))
+    org.decide(GiveKudos(a, 2, "thanks back"), seller_actor(b))
+
+
+def test_kudos_patterns_can_be_switched_off():
+    org = Org()
+    _, (a, b, c) = org.squad(3)
+    org.decide(ChangePolicy({"kudos_ring_limit": 0, "kudos_swap_weeks": 0}))
+    org.decide(GiveKudos(b, 5, "thanks"), seller_actor(a))
+    org.decide(GiveKudos(c, 5, "thanks"), seller_actor(b))
+    org.decide(GiveKudos(a, 5, "thanks"), seller_actor(c))
+    org.refuse(Invalid, ChangePolicy({"kudos_swap_weeks": 6}))  # six weeks are kept
+
+
 def test_mentoring_budget():
     """A manager awards at most 50 mentoring points a week; ``remaining`` counts down."""
     org = Org()

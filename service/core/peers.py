@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from datetime import timedelta
+
+from ..errors import Conflict, Forbidden, Invalid, LimitReached, NotFound
 from .calendar import iso_week
 from .commands import (
     AllowanceLeft,
@@ -80,6 +82,8 @@ def decide_kudos(cmd: GiveKudos, actor: Actor, state: State, ctx: Context) -> De
     week = iso_week(ctx.now, state.tz)
     usage = kudos_usage(state, week, giver, recipient.id)
     cents = check_kudos(giver, recipient.id, cmd.points, usage, state.policy)
+    _check_ring(state, ctx, giver, recipient.id, cents)
+    _check_swaps(state, ctx, giver, recipient.id)
     payload = KudosGiven(
         giver, recipient.id, from_cents(cents), message, cmd.strength, ctx.ids.take("kudos")
     )
@@ -89,6 +93,73 @@ def decide_kudos(cmd: GiveKudos, actor: Actor, state: State, ctx: Context) -> De
     )
     left = to_cents(state.policy.kudos_weekly_allowance) - usage.given_total - cents
     return Decision([entry], remaining=max(left, 0))
+
+
+def _weeks(ctx: Context, state: State, count: int) -> list[str]:
+    """This ISO week and the ``count - 1`` before it, newest first."""
+    return [iso_week(ctx.now - timedelta(weeks=n), state.tz) for n in range(count)]
+
+
+def _check_ring(state: State, ctx: Context, giver: int, to: int, cents: int) -> None:
+    """Rings of three: when ``to`` thanked someone this week or last who thanked
+    ``giver`` in that time, the gift closes a ring A→B→C→A; each link of a ring carries
+    at most ``kudos_ring_limit`` points over the two weeks (thanks passed round a ring
+    are points made out of nothing)."""
+    limit = to_cents(state.policy.kudos_ring_limit)
+    if not limit:
+        return
+    pairs: dict[tuple[int, int], int] = {}
+    for week in _weeks(ctx, state, 2):
+        for pair, given in state.kudos_weeks.get(week, {}).items():
+            pairs[pair] = pairs.get(pair, 0) + given
+    third = next(
+        (
+            c
+            for (b, c), given in sorted(pairs.items())
+            if b == to and c not in (giver, to) and given and pairs.get((c, giver))
+        ),
+        None,
+    )
+    left = limit - pairs.get((giver, to), 0)
+    if third is None or cents <= left:
+        return
+    name = state.members[to].name if to in state.members else "your teammate"
+    other = state.members[third].name if third in state.members else "a teammate"
+    more = (
+        f"you can give {name} at most {from_cents(max(left, 0))} more point(s) now"
+        if left > 0
+        else f"you cannot thank {name} with points again until the week after next"
+    )
+    raise LimitReached(
+        f"{name} thanked {other} and {other} thanked you this week or last: thanks that go "
+        f"round a ring of three carry at most {state.policy.kudos_ring_limit:g} points a "
+        f"link over two weeks, so {more}.",
+        remaining=from_cents(max(left, 0)),
+    )
+
+
+def _check_swaps(state: State, ctx: Context, giver: int, to: int) -> None:
+    """Pairs that swap thanks every week: when the two thanked each other both ways in
+    each of the ``kudos_swap_weeks`` weeks before this one, and ``to`` has thanked
+    ``giver`` this week already, thanking back is refused."""
+    weeks = state.policy.kudos_swap_weeks
+    if not weeks:
+        return
+    this_week, *before = _weeks(ctx, state, weeks + 1)
+    if not state.kudos_weeks.get(this_week, {}).get((to, giver)):
+        return
+    for week in before:
+        pairs = state.kudos_weeks.get(week, {})
+        if not (pairs.get((giver, to)) and pairs.get((to, giver))):
+            return
+    name = state.members[to].name if to in state.members else "this teammate"
+    raise LimitReached(
+        f"You and {name} have thanked each other every week for the last {weeks} weeks, "
+        f"and {name} thanked you this week: thanks that go back and forth every week look "
+        "like a trade, so this week only one of you thanks the other. Thank someone else, "
+        "or thank them next week.",
+        remaining=0,
+    )
 
 
 def decide_mentoring(cmd: AwardMentoring, actor: Actor, state: State, ctx: Context) -> Decision:

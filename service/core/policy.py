@@ -33,6 +33,12 @@ class Policy:
     kudos_recipient_weekly_cap: float = 5
     # both directions together; below twice the recipient cap, or it could never bite
     kudos_reciprocity_limit: float = 8
+    # a ring of three (A→B, B→C, C→A) this week or last: each link carries at most this
+    # many points over the two weeks (0: no limit)
+    kudos_ring_limit: float = 3
+    # two members who thanked each other (both ways) in each of this many weeks before
+    # this one: only one of them may thank the other this week (0: no limit)
+    kudos_swap_weeks: int = 3
     mentoring_max_points: float = 20
     mentoring_weekly_budget: float = 50
     loss_review_points: float = 5
@@ -109,6 +115,8 @@ _MAXIMA: dict[str, float] = {
     "kudos_weekly_allowance": 1e10,
     "kudos_recipient_weekly_cap": 1e10,
     "kudos_reciprocity_limit": 2e10,
+    "kudos_ring_limit": 1e10,
+    "kudos_swap_weeks": 5,  # the state keeps six weeks of kudos
     "mentoring_max_points": 1_000_000,
     "mentoring_weekly_budget": 1e10,
     "loss_review_points": 1_000_000,
