@@ -349,6 +349,15 @@ async def test_languages(browser, site):
     assert await page.locator("#status").inner_text() == "Direkte"
     assert "Lagtabellen" in await page.locator("#tabs").inner_text()
     assert "PER SPILLER" in await page.locator("#teams").inner_text()
+    activity = {
+        "kind": "activity",
+        "member_name": "Ann",
+        "data": {"metric": "calls", "value": 3, "points": 6},
+        "awards": [],
+    }
+    describe = "([e, names]) => Huddle.describe(e, new Map(), new Map(names))"
+    line = await page.evaluate(describe, [activity, [["calls", "Samtaler"]]])
+    assert line == "<b>Ann</b> registrerte 3 × Samtaler (+6)"
     await page.goto(f"{url}/board?lang=nb&token={api.tokens[site['seller']['id']]}")
     await page.wait_for_selector("#team-board li")
     assert "Registrer en avtale" in await page.content()
@@ -364,6 +373,8 @@ async def test_languages(browser, site):
     swedish = await browser.new_page(extra_http_headers={"Accept-Language": "sv-SE,sv;q=0.9"})
     await swedish.goto(f"{url}/manage")
     assert "Ge mentorpoäng" in await swedish.content()
+    line = await swedish.evaluate(describe, [activity, []])  # a metric not known by name
+    assert line == "<b>Ann</b> registrerade 3 × calls (+6)"
     assert await swedish.get_attribute("html", "lang") == "sv"
 
 
@@ -422,3 +433,14 @@ async def test_seller_logs_activities_on_the_board(browser, site):
     await api.post("/api/activities", {"metric": "calls", "value": 20}, api.tokens[mate["id"]])
     scores = "[...document.querySelectorAll('#metric-boards li .score')]"
     await page.wait_for_function(f"{scores}.some((s) => s.textContent === '20')")
+    # the feed says what was logged, in words, and keeps only the three newest of the four
+    await page.wait_for_function("document.querySelector('#feed').innerText.includes('Kari')")
+    lines = await page.eval_on_selector_all(
+        "#feed li:has(.k-activity) span", "spans => spans.map((s) => s.textContent)"
+    )
+    assert lines == [
+        "Kari Hansen logged 20 × Calls made (+5)",
+        "Ola Nordmann logged 4 × Calls made",  # over the daily cap: no points
+        "Ola Nordmann logged 4 × Calls made (+1)",
+    ]
+    assert "Perfect intro" in await page.locator("#feed").inner_text()
