@@ -4,6 +4,7 @@ Waits are bounded and nothing asserts on timing. Screenshots of the three pages 
 test-output/screenshots/; the TV one is copied to docs/tv.png for the README.
 """
 
+import json
 import os
 import shutil
 from typing import Any
@@ -349,6 +350,15 @@ async def test_languages(browser, site):
     assert await page.locator("#status").inner_text() == "Direkte"
     assert "Lagtabellen" in await page.locator("#tabs").inner_text()
     assert "PER SPILLER" in await page.locator("#teams").inner_text()
+    activity = {
+        "kind": "activity",
+        "member_name": "Ann",
+        "data": {"metric": "calls", "value": 3, "points": 6},
+        "awards": [],
+    }
+    describe = "([e, names]) => Huddle.describe(e, new Map(), new Map(names))"
+    line = await page.evaluate(describe, [activity, [["calls", "Samtaler"]]])
+    assert line == "<b>Ann</b> registrerte 3 × Samtaler (+6)"
     await page.goto(f"{url}/board?lang=nb&token={api.tokens[site['seller']['id']]}")
     await page.wait_for_selector("#team-board li")
     assert "Registrer en avtale" in await page.content()
@@ -364,6 +374,8 @@ async def test_languages(browser, site):
     swedish = await browser.new_page(extra_http_headers={"Accept-Language": "sv-SE,sv;q=0.9"})
     await swedish.goto(f"{url}/manage")
     assert "Ge mentorpoäng" in await swedish.content()
+    line = await swedish.evaluate(describe, [activity, []])  # a metric not known by name
+    assert line == "<b>Ann</b> registrerade 3 × calls (+6)"
     assert await swedish.get_attribute("html", "lang") == "sv"
 
 
@@ -422,3 +434,89 @@ async def test_seller_logs_activities_on_the_board(browser, site):
     await api.post("/api/activities", {"metric": "calls", "value": 20}, api.tokens[mate["id"]])
     scores = "[...document.querySelectorAll('#metric-boards li .score')]"
     await page.wait_for_function(f"{scores}.some((s) => s.textContent === '20')")
+    # the feed says what was logged, in words, and keeps only the three newest of the four
+    await page.wait_for_function("document.querySelector('#feed').innerText.includes('Kari')")
+    lines = await page.eval_on_selector_all(
+        "#feed li:has(.k-activity) span", "spans => spans.map((s) => s.textContent)"
+    )
+    assert lines == [
+        "Kari Hansen logged 20 × Calls made (+5)",
+        "Ola Nordmann logged 4 × Calls made",  # over the daily cap: no points
+        "Ola Nordmann logged 4 × Calls made (+1)",
+    ]
+    assert "Perfect intro" in await page.locator("#feed").inner_text()
+
+
+METRICS = (
+    {"key": "calls", "name": "Calls made", "points_per_unit": 1, "daily_cap": 10},
+    {"key": "meetings", "name": "Meetings booked", "points_per_unit": 5},
+    {"key": "demos", "name": "Demos held", "points_per_unit": 3},
+)
+# the activity view's title and its rows as [name, team, count]
+TV_ACTIVITY = """() => [document.querySelector('#activity-title').textContent,
+  [...document.querySelectorAll('#activity li:not(.empty)')].map((li) => [
+    li.querySelector('.name b').textContent, li.querySelector('.name small').textContent,
+    li.querySelector('.score').textContent])]"""
+# whether the activity view shows exactly this (a metric's name and rows); call with the value
+SHOWS_ACTIVITY = f"((want) => JSON.stringify(({TV_ACTIVITY})()) === JSON.stringify(want))"
+
+
+async def test_tv_shows_activity_boards_live(browser, site):
+    """With activity metrics, ?view=activity turns through one board per metric that has
+    counts (one without is skipped), fetched with the TV's token; an activity logged while
+    the TV is open moves its count, one fetch for a burst, and neither the TV's feed nor
+    its celebrations take any notice. ?team_id= shows the team's players only."""
+    api, url = site["api"], site["server"].url
+    seller, mate, rival = site["seller"], site["mate"], site["rival"]
+    for metric in METRICS:
+        await api.post("/api/metrics", metric, expect=201)
+    for member, metric, value in ((seller, "calls", 7), (rival, "calls", 3), (mate, "meetings", 2)):
+        body = {"metric": metric, "value": value}
+        await api.post("/api/activities", body, api.tokens[member["id"]], expect=201)
+
+    tv = await browser.new_page(viewport={"width": 1600, "height": 900})
+    fetched: list[str] = []
+    tv.on(
+        "request",
+        lambda r: fetched.append(r.url) if "metric=calls" in r.url else None,
+    )
+    await tv.goto(f"{url}/tv?token={site['display']}&view=activity&rotate=5")
+    await tv.wait_for_selector("#status.live")
+    await tv.evaluate(WATCH_CELEBRATIONS)
+    await tv.wait_for_function(f"({TV_ACTIVITY})()[0] === 'Calls made'")
+    assert await tv.evaluate(TV_ACTIVITY) == [
+        "Calls made",
+        [["Ola Nordmann", "The Vikings", "7"], ["Astrid Lind", "The Gunners", "3"]],
+    ]
+    tabs = await tv.eval_on_selector_all(
+        "#tabs > span:not([hidden])", "tabs => tabs.map((t) => t.textContent)"
+    )
+    assert tabs == ["Calls made", "Meetings booked"]  # no demos yet, and only the metrics
+    await shot(tv, "tv-activity")
+    # the rotation moves on to the next metric with counts
+    meetings = ["Meetings booked", [["Kari Hansen", "The Vikings", "2"]]]
+    await tv.wait_for_function(f"{SHOWS_ACTIVITY}({json.dumps(meetings)})")
+
+    # a burst of activities while the TV is open: the counts move, for one fetch or two
+    before = len(fetched)
+    items = [{"metric": "calls", "member_id": rival["id"]} for _ in range(6)]
+    await api.post("/api/activities", {"items": items}, expect=200)
+    calls = [
+        "Calls made",
+        [["Astrid Lind", "The Gunners", "9"], ["Ola Nordmann", "The Vikings", "7"]],
+    ]
+    await tv.wait_for_function(f"{SHOWS_ACTIVITY}({json.dumps(calls)})", timeout=20_000)
+    await tv.wait_for_timeout(1000)
+    assert 1 <= len(fetched) - before <= 2, fetched[before:]
+    # a metric's first count adds it to the rotation
+    await api.post("/api/activities", {"metric": "demos", "value": 4}, api.tokens[mate["id"]])
+    await tv.wait_for_selector("#tabs > [data-for='metric:demos']:not([hidden])", timeout=15_000)
+    feed = await tv.locator("#feed").text_content() or ""
+    assert "logged" not in feed and "activity" not in feed
+    assert await tv.evaluate("window.celebrations") == 0
+
+    team = await browser.new_page(viewport={"width": 1600, "height": 900})
+    gunners = rival["team_id"]
+    await team.goto(f"{url}/tv?token={site['display']}&view=activity&team_id={gunners}")
+    await team.wait_for_function(f"({TV_ACTIVITY})()[0] === 'Calls made'")
+    assert await team.evaluate(TV_ACTIVITY) == ["Calls made", [["Astrid Lind", "The Gunners", "9"]]]

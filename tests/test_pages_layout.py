@@ -31,7 +31,10 @@ pytestmark = [
 ]
 SHOTS = ROOT / "test-output" / "screenshots" / "layout"
 VIEWPORTS = {"tv": (1920, 1080), "laptop": (1366, 768), "phone": (390, 844)}
-TV_VIEWS = ("teams", "members", "goals", "feed")
+SCREENS = {**VIEWPORTS, "hd": (1280, 720)}  # the smallest TV, for the header's tabs
+TV_VIEWS = ("teams", "members", "goals", "feed", "activity")
+# what shows that a view of the TV has its rows
+TV_VIEW_READY = {"activity": "#activity li .name"}
 MATES = (
     "Kari Hansen",
     "Kristoffer Johannessen-Berg",
@@ -42,6 +45,14 @@ MATES = (
 )
 # 81 characters: too long for one line on any screen, so it is shortened, with a title
 LONG_NAME = "Maximiliane Alexandra Fredrikke Hohenlohe-Langenburg Sørensen-Østergaard Kvalheim"
+# four activity metrics, each a tab of the TV's beside its four; they score no points, so
+# the boards' points stay as the deals and kudos made them
+METRICS = (
+    ("calls", "Calls made"),
+    ("meetings", "Meetings booked"),
+    ("demos", "Product demonstrations held on site"),
+    ("linkedin", "LinkedIn messages"),
+)
 
 JS = Path(__file__).parent / "js"
 # everything on a page that does not fit, as sentences; [] when all is well
@@ -127,6 +138,20 @@ async def site(server: Any) -> AsyncIterator[dict[str, Any]]:
         await goal(rain, "revenue", 80_000)
         await goal(north, "revenue", 300_000, a=(solveig, 150_000), b=(long, 100_000))
         await goal(vikings, "deals", 20, a=(seller, 8), b=(mates[3], 4))
+        # activities before the news: a board's snapshot holds the 20 newest entries
+        for key, name in METRICS:
+            metric = {"key": key, "name": name, "points_per_unit": 0}
+            await api.post("/api/metrics", metric, expect=201)
+        calls = [long, seller, astrid, solveig, *mates]  # ten on the board, the long name first
+        items = [
+            {"metric": "calls", "member_id": m["id"], "value": 40 - 3 * i}
+            for i, m in enumerate(calls)
+        ] + [
+            {"metric": key, "member_id": m["id"], "value": 2}
+            for key, _ in METRICS[1:]
+            for m in (seller, erik)
+        ]
+        await api.post("/api/activities", {"items": items}, expect=200)
         await api.deal(seller["id"], 50_000, assists=[mates[0]["id"]])
         await api.deal(astrid["id"], 30_000)
         await api.deal(solveig["id"], 120_000)
@@ -153,7 +178,7 @@ async def open_page(
     browser: Any, url: str, viewport: str, wait_for: str, lang: str = "en"
 ) -> tuple[Any, Any]:
     """A fresh browser context (its own storage) at one screen size, with the page open."""
-    width, height = VIEWPORTS[viewport]
+    width, height = SCREENS[viewport]
     phone = viewport == "phone"
     context = await browser.new_context(
         viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone
@@ -191,7 +216,7 @@ async def test_tv_fits_the_screen(browser, site, viewport, lang):
             browser,
             f"{token_url(site, '/tv')}&view={view}",
             viewport,
-            f"section[data-view={view}]:not([hidden]) :is(li, article)",
+            TV_VIEW_READY.get(view, f"section[data-view={view}]:not([hidden]) :is(li, article)"),
             lang,
         )
         pages = await page.evaluate(
@@ -327,7 +352,8 @@ async def test_tv_names_are_shortened_only_when_they_do_not_fit(browser, site):
     """On a laptop-sized TV, names show in full; only the one that cannot fit is shortened,
     and every name carries its full text as a title."""
     shortened: dict[str, bool] = {}
-    for view, selector in (("members", ".name b"), ("goals", ".member-goals .who")):
+    views = (("members", ".name b"), ("goals", ".member-goals .who"), ("activity", ".name b"))
+    for view, selector in views:
         context, page = await open_page(
             browser, f"{token_url(site, '/tv')}&view={view}", "laptop", f"#{view} {selector}"
         )
@@ -341,6 +367,65 @@ async def test_tv_names_are_shortened_only_when_they_do_not_fit(browser, site):
         await context.close()
     assert "Kristoffer Johannessen-Berg" in shortened and LONG_NAME in shortened
     assert [name for name, cut in shortened.items() if cut] in ([], [LONG_NAME])
+
+
+# what is wrong with the TV's header: tabs over the brand or the clock, or outside their
+# pill, or the shown view's tab shortened (a metric's may be when the view's title names it
+# in full); [] when all is well
+HEADER_PROBLEMS = """() => {
+  const box = (el) => el.getBoundingClientRect();
+  const nav = document.getElementById("tabs");
+  const tabs = box(nav), brand = box(document.querySelector(".tv-head .brand"));
+  const right = box(document.querySelector(".tv-right"));
+  const problems = [];
+  if (tabs.left < brand.right || tabs.right > right.left) {
+    problems.push(`the tabs (${tabs.left}-${tabs.right}) run into the brand or the clock`);
+  }
+  if (nav.scrollWidth > nav.clientWidth + 1) problems.push("the tabs overflow their pill");
+  for (const tab of nav.querySelectorAll(":scope > span:not([hidden])")) {
+    const r = box(tab);
+    if (r.left < tabs.left - 1 || r.right > tabs.right + 1) problems.push(`outside: ${tab.title}`);
+    const title = document.getElementById("activity-title");
+    const named = tab.dataset.for.startsWith("metric:") && title.textContent === tab.title
+      && title.getClientRects().length > 0 && title.scrollWidth <= title.clientWidth + 1;
+    if (tab.classList.contains("on") && tab.scrollWidth > tab.clientWidth + 1 && !named) {
+      problems.push(`the shown view's tab is shortened: ${tab.title}`);
+    }
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("viewport", ["hd", "tv"])
+async def test_tv_tabs_fit_the_header(browser, site, viewport, lang):
+    """The four views' tabs and four activity metrics' fit the TV's header at 1280×720 and
+    1920×1080: a tab that must is shortened, with its name as title; the shown view's tab
+    only when it is a metric's whose name the view's title shows in full."""
+    context, page = await open_page(browser, token_url(site, "/tv"), viewport, "#status.live", lang)
+    await page.wait_for_function(
+        "document.querySelectorAll('#tabs > span:not([hidden])').length === 8"
+    )
+    problems: dict[str, list[str]] = {}
+    # the first view, back to the last metric's and the one before it, then on to members
+    turns = (
+        ("teams", []),
+        ("metric:linkedin", ["ArrowLeft"]),
+        ("metric:demos", ["ArrowLeft"]),
+        ("members", ["ArrowRight"] * 3),
+    )
+    for view, keys in turns:
+        for key in keys:
+            await page.keyboard.press(key)
+        await page.wait_for_selector(f"#tabs > [data-for='{view}'].on")
+        found = await page.evaluate(HEADER_PROBLEMS)
+        found += await layout_problems(
+            page, f"tv-tabs-{view.replace(':', '-')}-{viewport}-{lang}", True
+        )
+        if found:
+            problems[view] = found
+    await context.close()
+    assert problems == {}, "\n".join(f"{view}: {p}" for view, ps in problems.items() for p in ps)
 
 
 SIGN_IN_TEXT = "#signin h2, #signin p, #signin label, #signin input, #signin button, #signin .brand"

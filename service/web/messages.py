@@ -150,6 +150,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Nytt lagmål för {team}: {target}",
     ),
     "feed_joined": ("{who} joined {team}", "{who} ble med på {team}", "{who} gick med i {team}"),
+    "feed_activity": (
+        "{who} logged {value} × {metric}",
+        "{who} registrerte {value} × {metric}",
+        "{who} registrerade {value} × {metric}",
+    ),
     # corrections: taken back, corrected, re-scored ({by} is who did it)
     "feed_reversed": (
         "{by} reversed {who}'s deal with {customer}: {reason}",

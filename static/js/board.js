@@ -7,6 +7,7 @@
   const { t, api, fmt, esc, fill, config, say, submitting, pageMessage } = H;
   const $ = (id) => document.getElementById(id);
   const FEED_MAX = 12;
+  const FEED_ACTIVITIES = 3;   // activity lines the feed keeps among its news (the newest)
   let me = null;
   let policy = { max_assists: 3, kudos_max_points: 5 };
   let members = [];
@@ -65,7 +66,7 @@
   }
   function renderFeed() {
     $("feed").innerHTML = feed.map((e) => `<li><i class="k ${H.kindClass(e)}"></i>
-      <span>${H.describe(e, teams)}</span><time>${H.when(e.occurred_at)}</time></li>`).join("")
+      <span>${H.describe(e, teams, metricNames)}</span><time>${H.when(e.occurred_at)}</time></li>`).join("")
       || `<li class="empty">${t.none_yet}</li>`;
   }
 
@@ -180,6 +181,7 @@
 
   /* --- activities: what the team counts besides deals (shown when the org has metrics) --- */
   let metrics = [];
+  let metricNames = new Map();   // key → name, for the feed's activity lines
   async function loadMetricBoards() {
     const boards = await Promise.all(metrics.map((m) =>
       api(`/api/leaderboards/members?metric=${encodeURIComponent(m.key)}&team_id=${me.team_id}&limit=5`)));
@@ -196,6 +198,7 @@
   }
   async function startActivities() {
     metrics = await api("/api/metrics");
+    metricNames = new Map(metrics.map((m) => [m.key, m.name]));
     $("activity-card").hidden = !metrics.length;
     if (!metrics.length) return;
     $("activity-metric").innerHTML = metrics.map((m) =>
@@ -242,7 +245,7 @@
         players = new Map(m.members.map((r) => [r.member_id, r]));
         teams = new Map(m.teams.map((r) => [r.team_id, r]));
         goals = new Map(m.goals.map((g) => [g.id, g]));
-        feed = m.feed.filter(H.isNews).slice(0, FEED_MAX);
+        feed = H.feedLines(m.feed, FEED_MAX, FEED_ACTIVITIES);
         renderTeam(); renderGoals(); renderFeed();
       },
       update(m) {
@@ -251,7 +254,7 @@
         m.teams.forEach((r) => teams.set(r.team_id, r));
         m.goals.forEach((g) => goals.set(g.id, g));
         (m.goals_gone || []).forEach((id) => goals.delete(id));   // a goal removed
-        if (H.isNews(m.entry)) feed = [m.entry, ...feed].slice(0, FEED_MAX);
+        feed = H.feedLines([m.entry, ...feed], FEED_MAX, FEED_ACTIVITIES);
         if (m.entry.kind === "activity") reloadMetricsSoon();
         renderTeam(); renderGoals(); renderFeed();
         reloadMineSoon();

@@ -111,6 +111,16 @@
     "loss.reviewed", "feedback.received", "goal.set", "member.joined",
     "deal.reversed", "kudos.revoked", "mentoring.revoked"]);
   const isNews = (e) => NEWS.has(e.kind);
+  /* A page's feed: the news, newest first, and among it at most `activities` activity lines
+   * (the newest): a team logs dozens of calls a day, which would push the news out. */
+  function feedLines(entries, max, activities = 0) {
+    let left = activities;
+    return entries.filter((e) => {
+      if (e.kind !== "activity") return isNews(e);
+      left -= 1;
+      return left >= 0;
+    }).slice(0, max);
+  }
   const points = (e) => Math.round(e.awards.reduce((sum, a) => sum + a.points, 0) * 100) / 100;
   const assistNames = (e) => e.awards.filter((a) => a.category === "assists").map((a) => a.name);
   /* Who did it: a member by name, a token without one (an admin's, the CRM's) by its role. */
@@ -120,7 +130,8 @@
     const role = config.roles[by.role] || by.role || "";
     return role.charAt(0).toUpperCase() + role.slice(1);
   }
-  function describe(e, teams) {
+  /* `metrics` (optional) maps an activity metric's key to its name. */
+  function describe(e, teams, metrics) {
     const d = e.data || {};
     const b = (s) => `<b>${esc(s)}</b>`;
     const who = b(e.member_name || "");
@@ -153,6 +164,11 @@
       case "goal.set": return fill(t.feed_goal_set, { team: b(teamLabel(team) || d.team_name),
         target: esc(d.metric === "revenue" ? fmt(d.target) : `${fmt(d.target)} ${t.deals.toLowerCase()}`) });
       case "member.joined": return fill(t.feed_joined, { who: b(d.name), team: b(teamLabel(team) || d.team_name) });
+      case "activity": {
+        const line = fill(t.feed_activity, { who, value: esc(fmt(d.value)),
+          metric: esc((metrics && metrics.get(d.metric)) || d.metric) });
+        return d.points > 0 ? `${line} (+${esc(fmt(d.points))})` : line;
+      }
       default: return esc(e.kind);
     }
   }
@@ -335,6 +351,6 @@
   }
 
   window.Huddle = { config, t, token, api, ApiError, fmt, fmtScore, when, ago, esc, fill, count, color, teamLabel,
-    describe, kindClass, isNews, points, bar, Live, showSignIn, say, submitting, pageMessage };
+    describe, kindClass, isNews, feedLines, points, bar, Live, showSignIn, say, submitting, pageMessage };
   if (!token()) showSignIn("");
 })();

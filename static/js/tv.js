@@ -3,8 +3,10 @@
  * feed, every view is rebuilt rather than appended to, the celebration queue is capped,
  * and there is one timer per job, never one per message.
  * URL options: ?token= (kept, then hidden), ?lang=, ?team_id=, ?view=teams|members|goals|feed
- * (pin one view), ?rotate=<seconds> (default 15). The arrow keys (a TV remote has them) step
- * through the views and the pages of goals by hand. */
+ * (pin one view) or ?view=activity (rotate through the activity metrics' boards only),
+ * ?rotate=<seconds> (default 15). The arrow keys (a TV remote has them) step through the views
+ * and the pages of goals by hand. Once the org counts activities (calls, meetings), each metric
+ * with counts this season is a view of its own after the four, its board fetched from the API. */
 (function () {
   "use strict";
   const H = window.Huddle;
@@ -13,15 +15,18 @@
   const $ = (id) => document.getElementById(id);
   const url = new URL(window.location.href);
   const ROTATE_MS = Math.max(5, Number(url.searchParams.get("rotate")) || 15) * 1000;
-  const PINNED = ["teams", "members", "goals", "feed"].includes(url.searchParams.get("view"))
+  const PINNED = ["teams", "members", "goals", "feed", "activity"].includes(url.searchParams.get("view"))
     ? url.searchParams.get("view") : null;
   const CELEBRATE_MS = 7000;
   const CELEBRATE_RECENT_MS = 10 * 60 * 1000;   // replays after an outage are not re-celebrated
   const QUEUE_MAX = 5;
   const FEED_MAX = 6;
   const TOP_MEMBERS = 10;
+  const METRIC_RELOAD_MS = 5000;   // a metric's board is fetched again at most this often
+  const METRIC_TIMEOUT_MS = 30000;
 
-  const state = { members: new Map(), teams: new Map(), goals: new Map(), feed: [] };
+  // metrics: [{key, name}] as GET /api/metrics lists them; boards: key → its top rows with counts
+  const state = { members: new Map(), teams: new Map(), goals: new Map(), feed: [], metrics: [], boards: new Map() };
   const byRank = (a, b) => a.rank - b.rank || a.name.localeCompare(b.name);
   const medal = (rank) => (rank <= 3 ? ` medal-${rank}` : "");
   const teamColor = (id) => color((state.teams.get(id) || {}).color);
@@ -46,14 +51,29 @@
       </li>`).join("") || `<li class="empty">${t.none_yet}</li>`;
   }
 
-  function renderMembers() {
-    const rows = [...state.members.values()].sort(byRank).slice(0, TOP_MEMBERS);
-    $("members").innerHTML = rows.map((r) => `
+  /* A player's row on the top scorers and on an activity metric's board. */
+  const scorer = (r, value) => `
       <li style="--team:${teamColor(r.team_id)}">
         <span class="rank${medal(r.rank)}">${r.rank}</span>
         <span class="name">${named("b", r.name)}${named("small", teamLabel(state.teams.get(r.team_id)), '<i class="dot"></i>', "")}</span>
-        <span class="score">${score(r.score)}</span>
-      </li>`).join("") || `<li class="empty">${t.none_yet}</li>`;
+        <span class="score">${value}</span>
+      </li>`;
+
+  function renderMembers() {
+    const rows = [...state.members.values()].sort(byRank).slice(0, TOP_MEMBERS);
+    $("members").innerHTML = rows.map((r) => scorer(r, score(r.score))).join("")
+      || `<li class="empty">${t.none_yet}</li>`;
+  }
+
+  /* One activity metric's board: the players with the most units logged this season. */
+  const metricOf = (name) => state.metrics.find((m) => `metric:${m.key}` === name) || null;
+  function renderActivity() {
+    const metric = metricOf(current);
+    const title = metric ? metric.name : "";
+    if ($("activity-title").textContent !== title) { $("activity-title").textContent = title; $("activity-title").title = title; }
+    const rows = metric ? state.boards.get(metric.key) || [] : [];
+    $("activity").innerHTML = rows.map((r) => scorer(r, fmt(r.score))).join("")
+      || `<li class="empty">${t.none_yet}</li>`;
   }
 
   function renderGoals() {
@@ -74,7 +94,7 @@
       </article>`;
     }).join("");
     goalPages = [];
-    if (names[current] === "goals") layOutGoals();
+    if (current === "goals") layOutGoals();
   }
 
   /* The goals view shows every goal: up to three big cards in a row, compact cards for
@@ -144,9 +164,16 @@
     $("feed").querySelectorAll(".line").forEach((line) => { line.title = line.textContent.replace(/\s+/g, " ").trim(); });
   }
 
-  const renderers = { teams: renderTeams, members: renderMembers, goals: renderGoals, feed: renderFeed };
-  const hasContent = { teams: () => true, members: () => true,
+  const renderers = { teams: renderTeams, members: renderMembers, goals: renderGoals, feed: renderFeed,
+    activity: renderActivity };
+  const fixedContent = { teams: () => true, members: () => true,
     goals: () => state.goals.size > 0, feed: () => state.feed.length > 0 };
+  /* A view is worth a turn when it has something to show: a metric once it has counts. */
+  function hasContent(name) {
+    if (fixedContent[name]) return fixedContent[name]();
+    const metric = metricOf(name);
+    return Boolean(metric && (state.boards.get(metric.key) || []).length);
+  }
 
   /* Many updates in a burst (a replay after an outage) cost one render, not hundreds. */
   let renderTimer = null;
@@ -159,43 +186,60 @@
   }
 
   /* --- rotation ------------------------------------------------------------------------- */
+  /* The views in turn: the four, then one per activity metric ("metric:<key>", all shown in
+   * the activity section); ?view=activity turns through the metrics only. */
+  const FIXED = ["teams", "members", "goals", "feed"];
   const views = [...document.querySelectorAll(".view")];
-  const names = views.map((v) => v.dataset.view);
-  let current = Math.max(0, names.indexOf(PINNED));
-  function show(index, page = 0) {
-    current = index;
+  const sectionOf = (name) => (name.startsWith("metric:") ? "activity" : name);
+  function turns() {
+    const metrics = state.metrics.map((m) => `metric:${m.key}`);
+    if (PINNED === "activity") return metrics;
+    return PINNED ? [PINNED] : [...FIXED, ...metrics];
+  }
+  let current = PINNED || "teams";   // "activity": pinned there before any metric has counts
+  function show(name, page = 0) {
+    current = name;
     goalPage = page;
-    views.forEach((v, i) => { v.hidden = i !== current; });
-    if (names[current] === "goals") layOutGoals();
+    views.forEach((v) => { v.hidden = v.dataset.view !== sectionOf(current); });
+    if (sectionOf(current) === "activity") renderActivity();
+    if (current === "goals") layOutGoals();
     updateTabs();
     const tick = $("tick");   // restart the little progress line under the view
     tick.classList.remove("run"); void tick.offsetWidth;
-    if (!PINNED || goalPages.length > 1) tick.classList.add("run");
+    if (!PINNED || goalPages.length > 1 || turns().filter(hasContent).length > 1) tick.classList.add("run");
   }
   function updateTabs() {
+    const turning = new Set(turns());
+    let shown = 0;
     document.querySelectorAll("#tabs > span").forEach((tab) => {
       const name = tab.dataset.for;
-      tab.classList.toggle("on", name === names[current]);
-      tab.hidden = !hasContent[name]();
+      tab.classList.toggle("on", name === current);
+      tab.hidden = !turning.has(name) || !hasContent(name);
+      if (!tab.hidden) shown += 1;
+      const label = tab.textContent.replace(/\s+/g, " ").trim();   // a shortened tab keeps its full text
+      if (tab.title !== label) tab.title = label;
     });
-    $("tabs").hidden = Boolean(PINNED);
+    $("tabs").classList.toggle("many", shown > FIXED.length);   // narrower tabs
+    $("tabs").hidden = Boolean(PINNED) && (PINNED !== "activity" || shown === 0);
   }
   /* One step on: the next page of goals, else the next view with something to show (a
-   * pinned view only turns its own pages). */
+   * pinned view only turns its own pages; pinned activity turns through the metrics). */
   function rotate(direction = 1) {
-    const onGoals = names[current] === "goals" && goalPages.length > 1;
+    const onGoals = current === "goals" && goalPages.length > 1;
     if (onGoals && goalPage + direction >= 0 && goalPage + direction < goalPages.length) {
       show(current, goalPage + direction);
       return;
     }
-    if (PINNED) { if (onGoals) show(current, direction > 0 ? 0 : goalPages.length - 1); return; }
-    for (let step = 1; step <= names.length; step += 1) {
-      const next = (current + direction * step + names.length * step) % names.length;
-      if (hasContent[names[next]]()) { show(next); if (direction < 0) lastGoalPage(); return; }
+    if (PINNED && PINNED !== "activity") { if (onGoals) show(current, direction > 0 ? 0 : goalPages.length - 1); return; }
+    const list = turns();
+    const at = list.indexOf(current);   // -1: the metric shown is gone, or none was yet
+    for (let step = 1; step <= list.length; step += 1) {
+      const next = list[(((at + direction * step) % list.length) + list.length) % list.length];
+      if (hasContent(next)) { show(next); if (direction < 0) lastGoalPage(); return; }
     }
   }
   function lastGoalPage() {
-    if (names[current] === "goals" && goalPages.length > 1) show(current, goalPages.length - 1);
+    if (current === "goals" && goalPages.length > 1) show(current, goalPages.length - 1);
   }
   document.documentElement.style.setProperty("--rotate", `${ROTATE_MS}ms`);
   show(current);
@@ -208,7 +252,72 @@
     clearInterval(rotation);   // a full turn on the new view or page before the next step
     rotation = setInterval(rotate, ROTATE_MS);
   });
-  window.addEventListener("resize", () => { if (names[current] === "goals") layOutGoals(); });
+  window.addEventListener("resize", () => { if (current === "goals") layOutGoals(); });
+
+  /* --- activity metrics: their boards come from the API ------------------------------------
+   * One job with one timer: activities mark their metric's board stale, and the job fetches
+   * the stale boards at most every METRIC_RELOAD_MS, so a burst costs one fetch per metric.
+   * A snapshot (a reconnect, a new season) fetches the list of metrics and every board. */
+  const teamQuery = url.searchParams.get("team_id") ? `&team_id=${encodeURIComponent(url.searchParams.get("team_id"))}` : "";
+  const metricJob = { timer: null, running: false, lastRun: 0, stale: new Set(), list: false };
+  function reloadMetrics(keys, list = false) {
+    keys.forEach((key) => metricJob.stale.add(key));
+    metricJob.list = metricJob.list || list;
+    scheduleMetrics();
+  }
+  function scheduleMetrics() {
+    const job = metricJob;
+    if (job.timer !== null || job.running || (!job.list && !job.stale.size)) return;
+    job.timer = setTimeout(runMetrics, Math.max(150, job.lastRun + METRIC_RELOAD_MS - Date.now()));
+  }
+  /* A request that neither answers nor fails (a half-open connection) must not stall the job. */
+  function within(promise, ms) {
+    let timer = null;
+    const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error("timed out")), ms); });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+  }
+  async function runMetrics() {
+    const job = metricJob;
+    const list = job.list;
+    let keys = [...job.stale];
+    Object.assign(job, { timer: null, running: true, lastRun: Date.now(), list: false });
+    job.stale.clear();
+    let ok = false;
+    try {
+      if (list) {
+        state.metrics = await within(H.api("/api/metrics"), METRIC_TIMEOUT_MS);
+        keys = state.metrics.map((m) => m.key);
+      }
+      const known = new Set(state.metrics.map((m) => m.key));
+      keys = keys.filter((key) => known.has(key));
+      const boards = await within(Promise.all(keys.map((key) => H.api(
+        `/api/leaderboards/members?metric=${encodeURIComponent(key)}&limit=${TOP_MEMBERS}${teamQuery}`))), METRIC_TIMEOUT_MS);
+      keys.forEach((key, i) => state.boards.set(key, boards[i].entries.filter((r) => r.score > 0)));
+      [...state.boards.keys()].forEach((key) => { if (!known.has(key)) state.boards.delete(key); });
+      ok = true;
+    } catch (error) {
+      // fetched again with the next activity or snapshot, not in a loop against a server in trouble
+      keys.forEach((key) => job.stale.add(key));
+      job.list = job.list || list;
+      console.error(error);
+    }
+    job.running = false;
+    if (ok) scheduleMetrics();   // what came in meanwhile
+    metricsChanged();
+  }
+  /* The tabs follow the metrics; a metric view left without counts hands over to the next. */
+  let metricTabs = "";
+  function metricsChanged() {
+    const tabs = state.metrics.map((m) => `<span data-for="metric:${esc(m.key)}">${esc(m.name)}</span>`).join("");
+    if (tabs !== metricTabs) {
+      metricTabs = tabs;
+      document.querySelectorAll("#tabs > [data-for^='metric:']").forEach((tab) => tab.remove());
+      $("tabs").insertAdjacentHTML("beforeend", tabs);
+    }
+    if (sectionOf(current) === "activity" && !hasContent(current)) rotate();
+    renderActivity();
+    updateTabs();
+  }
 
   /* --- the clock ------------------------------------------------------------------------ */
   const clockFormat = new Intl.DateTimeFormat(H.config.locale, { weekday: "short", hour: "2-digit", minute: "2-digit" });
@@ -304,6 +413,7 @@
       $("season").textContent = m.season ? m.season.name : "";
       $("season").title = $("season").textContent;
       renderAll();
+      reloadMetrics([], true);
     },
     update(m) {
       merge(state.members, m.members, "member_id");
@@ -313,8 +423,12 @@
       (m.goals_gone || []).forEach((id) => state.goals.delete(id));   // a goal removed
       if (H.isNews(m.entry)) state.feed = [m.entry, ...state.feed].slice(0, FEED_MAX);
       renderSoon();
-      // only what the server marks (a goal, a goal reached, a badge): never a reversal
-      if (m.entry.celebrate === true) celebrate(m.entry);
+      const metric = (m.entry.data || {}).metric;
+      if (m.entry.kind === "activity") reloadMetrics([metric], !metricOf(`metric:${metric}`));
+      else if (m.entry.kind === "metric.defined") reloadMetrics([], true);
+      // only what the server marks (a goal, a goal reached, a badge): never a reversal, and
+      // never an activity (they only move their metric's board)
+      if (m.entry.celebrate === true && m.entry.kind !== "activity") celebrate(m.entry);
     },
   }).start();
 })();
