@@ -190,11 +190,15 @@
         <span class="rank">${r.rank}</span><span class="name">${esc(r.name)}</span>
         <span class="score">${fmt(r.score)}</span></li>`).join("")}</ol>`).join("");
   }
+  /* Activities come in bursts and in streams: one reload a second at most, and one is
+   * always on its way while they keep coming (waiting for a pause could wait for ever). */
   let metricTimer = null;
-  function reloadMetricsSoon() {   // activities can come in bursts: one reload for a burst
-    if (!metrics.length) return;
-    clearTimeout(metricTimer);
-    metricTimer = setTimeout(() => loadMetricBoards().catch((error) => console.error(error)), 1000);
+  function reloadMetricsSoon() {
+    if (!metrics.length || metricTimer !== null) return;
+    metricTimer = setTimeout(() => {
+      metricTimer = null;
+      loadMetricBoards().catch((error) => console.error(error));
+    }, 1000);
   }
   async function startActivities() {
     metrics = await api("/api/metrics");
