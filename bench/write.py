@@ -184,6 +184,10 @@ def seed_http(url: str, tmp: Path) -> dict[str, Any]:
             },
             method="PUT",
         )
+        # thanks round rings and weekly swaps (newer code): random pairs make both at once
+        r = http.put("/api/policy", json={"kudos_ring_limit": 0, "kudos_swap_weeks": 0})
+        if r.status_code not in (200, 422):  # 422: older code, which has no such keys
+            raise RuntimeError(f"PUT /api/policy → {r.status_code}: {r.text}")
         members: list[tuple[int, str]] = []
         for t in range(20):
             team = post("/api/teams", {"name": f"Team {t + 1}"})

@@ -108,20 +108,21 @@ def _check_ring(state: State, ctx: Context, giver: int, to: int, cents: int) -> 
     limit = to_cents(state.policy.kudos_ring_limit)
     if not limit:
         return
-    pairs: dict[tuple[int, int], int] = {}
-    for week in _weeks(ctx, state, 2):
-        for pair, given in state.kudos_weeks.get(week, {}).items():
-            pairs[pair] = pairs.get(pair, 0) + given
+    weeks = [state.kudos_weeks.get(week, {}) for week in _weeks(ctx, state, 2)]
+    left = limit - sum(w.get(giver, {}).get(to, 0) for w in weeks)
+    if cents <= left:
+        return  # within the limit whether or not it closes a ring
+    # whom ``to`` thanked (a few people), and whether any of them thanked ``giver``
+    thanked = sorted({c for w in weeks for c, given in w.get(to, {}).items() if given})
     third = next(
         (
             c
-            for (b, c), given in sorted(pairs.items())
-            if b == to and c not in (giver, to) and given and pairs.get((c, giver))
+            for c in thanked
+            if c not in (giver, to) and any(w.get(c, {}).get(giver) for w in weeks)
         ),
         None,
     )
-    left = limit - pairs.get((giver, to), 0)
-    if third is None or cents <= left:
+    if third is None:
         return
     name = state.members[to].name if to in state.members else "your teammate"
     other = state.members[third].name if third in state.members else "a teammate"
@@ -146,11 +147,11 @@ def _check_swaps(state: State, ctx: Context, giver: int, to: int) -> None:
     if not weeks:
         return
     this_week, *before = _weeks(ctx, state, weeks + 1)
-    if not state.kudos_weeks.get(this_week, {}).get((to, giver)):
+    if not state.kudos_weeks.get(this_week, {}).get(to, {}).get(giver):
         return
     for week in before:
-        pairs = state.kudos_weeks.get(week, {})
-        if not (pairs.get((giver, to)) and pairs.get((to, giver))):
+        given = state.kudos_weeks.get(week, {})
+        if not (given.get(giver, {}).get(to) and given.get(to, {}).get(giver)):
             return
     name = state.members[to].name if to in state.members else "this teammate"
     raise LimitReached(

@@ -122,9 +122,9 @@ class State:
     kudos_given: dict[int, int] = field(default_factory=dict)  # giver → hundredths
     kudos_pair: dict[tuple[int, int], int] = field(default_factory=dict)  # (giver, to)
     mentoring_used: dict[int, int] = field(default_factory=dict)  # manager → hundredths
-    # kudos between each pair, per ISO week, for the last KUDOS_WEEKS weeks: rings of
-    # three and pairs that swap thanks every week are looked for in them
-    kudos_weeks: dict[str, dict[tuple[int, int], int]] = field(default_factory=dict)
+    # kudos per ISO week, giver → recipient → hundredths, for the last KUDOS_WEEKS weeks:
+    # rings of three and pairs that swap thanks every week are looked for in them
+    kudos_weeks: dict[str, dict[int, dict[int, int]]] = field(default_factory=dict)
     goals: dict[int, GoalState] = field(default_factory=dict)
     metrics: dict[str, MetricFacts] = field(default_factory=dict)
     badges: set[tuple[int, int, str]] = field(default_factory=set)  # member, season, code
@@ -240,7 +240,7 @@ def _kudos(state: State, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, KudosGiven)
     cents = to_cents(p.points)
-    _kudos_week(state, entry.week, (p.from_member_id, p.to_member_id), cents)
+    _kudos_week(state, entry.week, p.from_member_id, p.to_member_id, cents)
     if entry.week != state.week:
         return
     state.kudos_given[p.from_member_id] = state.kudos_given.get(p.from_member_id, 0) + cents
@@ -254,7 +254,7 @@ def _kudos_revoked(state: State, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, KudosRevoked)
     cents = to_cents(p.points)
-    _kudos_week(state, p.week, (p.from_member_id, p.to_member_id), -cents)
+    _kudos_week(state, p.week, p.from_member_id, p.to_member_id, -cents)
     if p.week != state.week:
         return
     given = state.kudos_given.get(p.from_member_id, 0)
@@ -263,7 +263,7 @@ def _kudos_revoked(state: State, entry: Entry) -> None:
     state.kudos_pair[pair] = max(0, state.kudos_pair.get(pair, 0) - cents)
 
 
-def _kudos_week(state: State, week: str, pair: tuple[int, int], cents: int) -> None:
+def _kudos_week(state: State, week: str, giver: int, to: int, cents: int) -> None:
     weeks = state.kudos_weeks
     if week not in weeks:
         if len(weeks) >= KUDOS_WEEKS and week < min(weeks):
@@ -271,8 +271,8 @@ def _kudos_week(state: State, week: str, pair: tuple[int, int], cents: int) -> N
         weeks[week] = {}
         for old in sorted(weeks)[:-KUDOS_WEEKS]:  # ISO week names sort by time
             del weeks[old]
-    pairs = weeks[week]
-    pairs[pair] = max(0, pairs.get(pair, 0) + cents)
+    given = weeks[week].setdefault(giver, {})
+    given[to] = max(0, given.get(to, 0) + cents)
 
 
 def _mentoring_revoked(state: State, entry: Entry) -> None:
