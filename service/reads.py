@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise import connections
+from tortoise.expressions import Subquery
 
 from .auth import Caller
 from .core.achievements import BADGES
@@ -127,23 +128,36 @@ def badge_out(badge: Badge) -> BadgeOut:
     )
 
 
-async def pending_reviews(member_id: int) -> list[dict[str, Any]]:
-    """The member's lost deals that still wait for their loss review, newest first."""
-    reviewed = await LossReview.filter(member_id=member_id).values_list("deal_id", flat=True)
-    deals = (
-        await Deal.filter(seller_id=member_id, outcome="lost")
-        .exclude(id__in=list(reviewed))
-        .order_by("-closed_at")
+async def pending_reviews(
+    settings: Settings, due_days: int, member_id: int | None = None, team_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Lost deals of a member (or of a team's sellers) that still wait for their loss
+    review, newest first: how many days each has waited (org-local days since it closed)
+    and whether that is more than ``due_days`` (overdue). A reversed deal takes none."""
+    query = Deal.filter(outcome="lost", reversed_seq=None).exclude(
+        id__in=Subquery(LossReview.all().values("deal_id"))
     )
-    return [
-        {
-            "deal_id": d.id,
-            "customer": d.customer,
-            "amount": float(d.amount),
-            "closed_at": d.closed_at.isoformat(),
-        }
-        for d in deals
-    ]
+    if member_id is not None:
+        query = query.filter(seller_id=member_id)
+    if team_id is not None:  # the sellers on the team now; one who left owes nothing
+        query = query.filter(seller__team_id=team_id, seller__active=True)
+    deals = await query.order_by("-closed_at").prefetch_related("seller")
+    today, out = settings.today(), []
+    for d in deals:
+        waited = max((today - d.closed_at.astimezone(settings.tz).date()).days, 0)
+        out.append(
+            {
+                "deal_id": d.id,
+                "seller_id": d.seller_id,
+                "seller_name": d.seller.name,
+                "customer": d.customer,
+                "amount": float(d.amount),
+                "closed_at": d.closed_at.isoformat(),
+                "waiting_days": waited,
+                "overdue": waited > due_days,
+            }
+        )
+    return out
 
 
 async def typed_entries(rows: list[EntryRow]) -> list[Entry]:

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 ANSWERS = ["yes", "partly", "no", "yes", "no", "no", "yes", "partly", "yes", "yes", "no", "yes"]
 
@@ -175,6 +176,45 @@ async def test_pending_reviews_per_member(api):
         p["deal_id"] for p in await api.get(f"/api/members/{seller['id']}/pending-reviews")
     ] == [lost["id"]]
     await api.get("/api/members/999/pending-reviews", expect=404)
+
+
+async def test_a_coach_sees_the_reviews_the_team_owes_and_which_are_overdue(api):
+    """The team's lost deals still without a review, with their age; older than
+    loss_review_due_days (3) is overdue. A reviewed or reversed deal, or a seller who has
+    left, owes nothing; managers see their own team's list."""
+    team, seller, mate, manager, lost, won = await _lost_and_won(api)
+    five_days_ago = (datetime.now(UTC) - timedelta(days=5)).isoformat()
+    old = (await api.deal(mate["id"], 7, outcome="lost", closed_at=five_days_ago)).json()["deal"]
+    reviewed = (await api.deal(mate["id"], 8, outcome="lost")).json()["deal"]
+    await api.post(
+        f"/api/deals/{reviewed['id']}/loss-review",
+        {"answers": ANSWERS, "lesson": "Call earlier"},
+        token=api.tokens[mate["id"]],
+        expect=201,
+    )
+    reversed_ = (await api.deal(mate["id"], 9, outcome="lost")).json()["deal"]
+    await api.post(f"/api/deals/{reversed_['id']}/reverse", {"reason": "typo"}, expect=201)
+    path = f"/api/teams/{team['id']}/pending-reviews"
+    owed = await api.get(path, token=api.tokens[manager["id"]])
+    assert [(r["deal_id"], r["seller_name"], r["overdue"]) for r in owed] == [
+        (lost["id"], seller["name"], False),
+        (old["id"], mate["name"], True),
+    ]
+    assert owed[0]["waiting_days"] == 0 and owed[1]["waiting_days"] in (5, 6)  # org-local days
+    mine = await api.get(f"/api/members/{mate['id']}/pending-reviews")
+    assert [(r["deal_id"], r["overdue"]) for r in mine] == [(old["id"], True)]
+
+    await api.call("PUT", "/api/policy", json={"loss_review_due_days": 7}, expect=200)
+    assert not any(r["overdue"] for r in await api.get(path))
+    await api.call("PATCH", f"/api/members/{mate['id']}", json={"active": False}, expect=200)
+    assert [r["deal_id"] for r in await api.get(path)] == [lost["id"]]
+
+    other = await api.team("Others")
+    boss = await api.member(other["id"], role="manager")
+    r = await api.get(path, token=api.tokens[boss["id"]], expect=403)
+    assert "own team" in r["detail"]
+    await api.get(path, token=api.tokens[seller["id"]], expect=403)
+    await api.get("/api/teams/999/pending-reviews", expect=404)
 
 
 async def test_reviews_count_in_the_season_they_are_written(api):

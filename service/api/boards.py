@@ -181,7 +181,7 @@ async def profile(
         "strengths_all_time": await insights.strengths(member_id, None),
         "badges": [badge_out(b) for b in badges if season_id is None or b.season_key == season_id],
         "badges_all_time": len(badges),
-        "pending_reviews": len(await pending_reviews(member_id)),
+        "pending_reviews": len(await pending_reviews(settings, 0, member_id=member_id)),
     }
 
 

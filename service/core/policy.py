@@ -42,6 +42,9 @@ class Policy:
     mentoring_max_points: float = 20
     mentoring_weekly_budget: float = 50
     loss_review_points: float = 5
+    # a lost deal still without its review this many days after it closed is overdue: the
+    # coach's page lists it (reviews are wanted while the deal is fresh in mind)
+    loss_review_due_days: int = 3
     story_points: float = 2
     feedback_points: dict[int, float] = field(default_factory=lambda: dict(DEFAULT_FEEDBACK_POINTS))
     feedback_link_days: int = 14
@@ -120,6 +123,7 @@ _MAXIMA: dict[str, float] = {
     "mentoring_max_points": 1_000_000,
     "mentoring_weekly_budget": 1e10,
     "loss_review_points": 1_000_000,
+    "loss_review_due_days": 365,
     "story_points": 1_000_000,
     "feedback_points": 1_000_000,
     "feedback_link_days": 365,

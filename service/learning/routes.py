@@ -97,11 +97,29 @@ async def post_story(
 
 
 @get("/api/members/{member_id:int}/pending-reviews", tags=["learning"], **refusals(404, 422))
-async def pending(member_id: IdParam, caller: Caller) -> list[dict[str, Any]]:
-    """Lost deals of this member that still wait for their loss review."""
+async def pending(member_id: IdParam, caller: Caller, settings: Settings) -> list[dict[str, Any]]:
+    """Lost deals of this member that still wait for their loss review, newest first,
+    with the days each has waited and whether it is overdue (``loss_review_due_days``)."""
     if not await Member.exists(id=member_id):
         raise NotFound(f"There is no member {member_id}.")
-    return await pending_reviews(member_id)
+    due = (await current_policy()).loss_review_due_days
+    return await pending_reviews(settings, due, member_id=member_id)
+
+
+@get("/api/teams/{team_id:int}/pending-reviews", tags=["learning"], **refusals(403, 404, 422))
+async def team_pending(
+    team_id: IdParam, caller: Caller, settings: Settings
+) -> list[dict[str, Any]]:
+    """The loss reviews a team's sellers still owe, newest first, each with its seller,
+    the days it has waited and ``overdue`` (more than ``loss_review_due_days``): the
+    coach's reminder list. The team's manager, or an admin."""
+    caller.require("manager", "admin")
+    if caller.role == "manager" and caller.team_id != team_id:
+        raise Forbidden("Managers see the loss reviews their own team owes.")
+    if not await Team.exists(id=team_id):
+        raise NotFound(f"There is no team {team_id}.")
+    due = (await current_policy()).loss_review_due_days
+    return await pending_reviews(settings, due, team_id=team_id)
 
 
 @get("/api/insights/losses", tags=["learning"], **refusals(403, 404, 422))
@@ -234,6 +252,7 @@ routes = [
     post_loss_review,
     post_story,
     pending,
+    team_pending,
     loss_insights,
     post_feedback_request,
     list_feedback,

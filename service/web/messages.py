@@ -347,6 +347,21 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Ingenting å rette: endre et felt først.",
         "Inget att rätta: ändra ett fält först.",
     ),
+    # loss reviews still owed: their age, and the coach's reminder list
+    "reviews_waiting": (
+        "Loss reviews waiting",
+        "Tapsanalyser som venter",
+        "Förlustanalyser som väntar",
+    ),
+    "waiting_days_one": ("waiting {n} day", "venter i {n} dag", "väntar sedan {n} dag"),
+    "waiting_days": ("waiting {n} days", "venter i {n} dager", "väntar sedan {n} dagar"),
+    "waiting_today": ("lost today", "tapt i dag", "förlorad i dag"),
+    "overdue": ("Overdue", "Forsinket", "Försenad"),
+    "no_reviews_waiting": (
+        "Every lost deal has its review.",
+        "Alle tapte avtaler er analysert.",
+        "Alla förlorade affärer är analyserade.",
+    ),
     # the admin's seasons: rename, move, close early, remove, add
     "seasons": ("Seasons", "Sesonger", "Säsonger"),
     "season_name": ("Name", "Navn", "Namn"),

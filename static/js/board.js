@@ -76,7 +76,8 @@
     const options = `<option value="">–</option><option value="yes">${t.yes}</option>
       <option value="partly">${t.partly}</option><option value="no">${t.no}</option>`;
     $("pending").innerHTML = pending.map((p) => `
-      <li><details><summary>${esc(p.customer)} · ${fmt(p.amount)} · ${H.when(p.closed_at)} — ${t.review}</summary>
+      <li><details><summary>${esc(p.customer)} · ${fmt(p.amount)} · ${H.when(p.closed_at)} — ${t.review}
+        ${p.overdue ? ` <span class="tag late">${esc(t.overdue)}</span>` : ""}</summary>
         <form class="form review" data-deal="${Number(p.deal_id)}">
           ${config.questions.map((q, i) => `<label class="question"><span>${i + 1}. ${esc(q)}</span>
             <select name="q${i}" required>${options}</select></label>`).join("")}

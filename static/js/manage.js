@@ -59,6 +59,20 @@
       <li><b>${esc(l.name)}</b> · ${esc(l.customer)}: ${esc(l.lesson)}</li>`).join("");
   }
 
+  /* --- loss reviews the team still owes, oldest worry first: the overdue ones on top --- */
+  const waiting = (days) => (days ? H.count("waiting_days", days) : t.waiting_today);
+  async function loadReviews() {
+    const owed = await api(`/api/teams/${teamId}/pending-reviews`);
+    owed.sort((a, b) => b.overdue - a.overdue || b.waiting_days - a.waiting_days);
+    const late = owed.filter((r) => r.overdue).length;
+    $("reviews-overdue").textContent = late ? `· ${late} ${t.overdue.toLowerCase()}` : "";
+    $("reviews-waiting").innerHTML = owed.map((r) => `
+      <li class="${r.overdue ? "overdue" : ""}" data-review="${Number(r.deal_id)}">
+        <span class="customer"><b>${esc(r.customer)}</b> · ${esc(r.seller_name)} · ${fmt(r.amount)}</span>
+        <span class="age">${r.overdue ? `<span class="tag late">${esc(t.overdue)}</span> ` : ""}${esc(waiting(r.waiting_days))}</span>
+      </li>`).join("") || `<li class="empty">${esc(t.no_reviews_waiting)}</li>`;
+  }
+
   /* --- recent deals: each as it stands now, reversed or corrected ---------------------------
    * The feed's deal entries, newest deal first: a corrected deal shows its latest values
    * (the re-scoring entry), a deal a plain reversal took back is marked and offers nothing. */
@@ -345,12 +359,13 @@
     $("goal-season").innerHTML = seasons.filter((s) => s.current || s.ends_on >= new Date().toISOString().slice(0, 10))
       .map((s) => `<option value="${s.id}" ${s.current ? "selected" : ""}>${esc(s.name)}</option>`).join("");
     $("seasons-card").hidden = me.role !== "admin";
-    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals(),
+    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals(), loadReviews(),
       me.role === "admin" ? loadSeasons() : null]);
     follow({ team_id: teamId }, (m, pending) => {
       pending.add("table");
       if (m.goals.length || m.entry.kind === "goal.set") pending.add("goals");
       if (m.entry.kind === "loss.reviewed" || m.entry.kind === "deal.reversed") pending.add("insights");
+      if (["deal.lost", "loss.reviewed", "deal.reversed"].includes(m.entry.kind)) pending.add("reviews");
       if (m.entry.kind === "mentoring" || m.entry.kind === "mentoring.revoked") pending.add("budget");
     });
   }
@@ -373,7 +388,8 @@
   function follow(params, touched) {
     let timer = null;
     let pending = new Set();
-    const loaders = { table: loadTable, goals: loadGoals, insights: loadInsights, budget: loadBudget, deals: loadDeals };
+    const loaders = { table: loadTable, goals: loadGoals, insights: loadInsights, budget: loadBudget, deals: loadDeals,
+      reviews: loadReviews };
     new H.Live(params, {
       snapshot() {},
       update(m) {
