@@ -6,7 +6,7 @@ decide anything. The REST API and the live boards both use them.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,18 @@ from .core.commands import MAX_ID
 from .core.entries import Award, Entry
 from .core.policy import Policy
 from .core.views import FeedEntry, feed_view
-from .db.models import Badge, Deal, Goal, LossReview, Member, MemberGoal, PointAward, Season, Team
+from .db.models import (
+    Badge,
+    Deal,
+    Goal,
+    LossReview,
+    Member,
+    MemberGoal,
+    PointAward,
+    Season,
+    Story,
+    Team,
+)
 from .db.models import Entry as EntryRow
 from .engine.tables import Sql
 from .errors import Invalid, NotFound
@@ -158,6 +169,33 @@ async def pending_reviews(
             }
         )
     return out
+
+
+STORY_DAYS = 30  # won deals this many days back still wait for their story
+
+
+async def untold_stories(settings: Settings, member_id: int) -> list[dict[str, Any]]:
+    """The member's won deals of the last ``STORY_DAYS`` days without a story yet, from
+    wherever they were logged (this page, another device, the CRM, an import), newest
+    first (at most 20). A reversed deal takes none."""
+    since = datetime.combine(settings.today() - timedelta(days=STORY_DAYS), time(), settings.tz)
+    deals = (
+        await Deal.filter(
+            seller_id=member_id, outcome="won", reversed_seq=None, closed_at__gte=since
+        )
+        .exclude(id__in=Subquery(Story.all().values("deal_id")))
+        .order_by("-closed_at", "-id")
+        .limit(20)
+    )
+    return [
+        {
+            "deal_id": d.id,
+            "customer": d.customer,
+            "amount": float(d.amount),
+            "closed_at": d.closed_at.isoformat(),
+        }
+        for d in deals
+    ]
 
 
 async def typed_entries(rows: list[EntryRow]) -> list[Entry]:

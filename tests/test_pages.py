@@ -153,11 +153,15 @@ async def test_seller_logs_a_deal_tells_its_story_and_gives_kudos(browser, site)
     won = (await api.get("/api/feed", kind="deal.won"))["entries"][0]
     assert won["data"]["customer"] == "Equinor" and won["data"]["assists"] == [mate["id"]]
     await page.wait_for_function("document.querySelector('#my-rank').textContent === '#1'")
-    await page.fill("#story-form [name=text]", "We ran a pilot with their field team first.")
-    await page.click("#story-form button[type=submit]")
-    await page.wait_for_selector("#story-form", state="hidden")
+    # its story, next: the deal waits in "Stories to tell", its form open and focused
+    item = page.locator(f"#stories li[data-deal='{won['data']['deal_id']}']")
+    await item.locator("details[open] textarea:focus").wait_for()
+    await page.keyboard.type("We ran a pilot with their field team first.")
+    await item.locator("button[type=submit]").click()
+    await item.wait_for(state="detached")
     story = (await api.get("/api/feed", kind="story.posted"))["entries"][0]
     assert story["member_id"] == seller["id"]
+    assert await page.locator("#stories-card").is_hidden()
 
     assert await page.locator("#allowance").inner_text() == "10 / 10"
     await page.select_option("#kudos-to", str(mate["id"]))
@@ -175,6 +179,42 @@ async def test_seller_logs_a_deal_tells_its_story_and_gives_kudos(browser, site)
     assert "same teammate" in await page.locator("#kudos-result").inner_text()
     await page.wait_for_function("document.querySelector('#feed').innerText.includes('Equinor')")
     await shot(page, "board", full_page=True)
+
+
+async def test_a_deal_logged_elsewhere_waits_for_its_story_on_the_board(browser, site):
+    """A won deal from the CRM (or another device) shows up live among the seller's
+    stories to tell; one being written is kept while the board updates; a lost or a
+    reversed deal never waits for a story."""
+    api, seller, mate = site["api"], site["seller"], site["mate"]
+    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    await page.goto(f"{site['server'].url}/board?token={api.tokens[seller['id']]}")
+    await page.wait_for_selector("#team-board li")
+    assert await page.locator("#stories-card").is_hidden()
+    crm = (await api.deal(seller["id"], 25_000, customer="Telenor", external_id="hs-1")).json()
+    await api.deal(seller["id"], 5_000, "lost", customer="Kiwi")
+    item = page.locator(f"#stories li[data-deal='{crm['deal']['id']}']")
+    await item.wait_for()
+    assert await page.locator("#stories li").count() == 1
+    await item.locator("summary").click()
+    await item.locator("textarea").fill("Half written")
+    await api.post(  # the board updates live meanwhile: the text stays
+        "/api/kudos",
+        {"to_member_id": mate["id"], "points": 1, "message": "Thanks"},
+        token=api.tokens[seller["id"]],
+        expect=201,
+    )
+    await page.wait_for_function("document.querySelector('#allowance').textContent === '9 / 10'")
+    assert await item.locator("textarea").input_value() == "Half written"
+    await item.locator("textarea").fill("They trusted the pilot.")
+    await item.locator("button[type=submit]").click()
+    await page.locator("#stories-card").wait_for(state="hidden")
+    assert (await api.get("/api/feed", kind="story.posted"))["entries"][0]["data"]["text"] == (
+        "They trusted the pilot."
+    )
+    other = (await api.deal(seller["id"], 9_000, customer="DNB")).json()["deal"]
+    await api.post(f"/api/deals/{other['id']}/reverse", {"reason": "a test deal"}, expect=201)
+    assert await api.get(f"/api/members/{seller['id']}/untold-stories") == []
+    await api.get("/api/members/999/untold-stories", expect=404)
 
 
 async def test_assists_are_capped_at_three(browser, site):

@@ -21,7 +21,7 @@ from ..db.models import Member, Team
 from ..db.queries import current_policy
 from ..engine.writer import Writer
 from ..errors import Forbidden, Invalid, NotFound
-from ..reads import pending_reviews, resolve_season
+from ..reads import pending_reviews, resolve_season, untold_stories
 from ..schemas import Id, IdParam, OptionalId, SeasonParam
 from ..settings import Settings
 from . import export, feedback, insights
@@ -104,6 +104,16 @@ async def pending(member_id: IdParam, caller: Caller, settings: Settings) -> lis
         raise NotFound(f"There is no member {member_id}.")
     due = (await current_policy()).loss_review_due_days
     return await pending_reviews(settings, due, member_id=member_id)
+
+
+@get("/api/members/{member_id:int}/untold-stories", tags=["learning"], **refusals(404, 422))
+async def untold(member_id: IdParam, caller: Caller, settings: Settings) -> list[dict[str, Any]]:
+    """This member's won deals of the last 30 days that have no story yet, from wherever
+    they were logged, newest first (at most 20): ``[{deal_id, customer, amount,
+    closed_at}]``."""
+    if not await Member.exists(id=member_id):
+        raise NotFound(f"There is no member {member_id}.")
+    return await untold_stories(settings, member_id)
 
 
 @get("/api/teams/{team_id:int}/pending-reviews", tags=["learning"], **refusals(403, 404, 422))
@@ -253,6 +263,7 @@ routes = [
     post_story,
     pending,
     team_pending,
+    untold,
     loss_insights,
     post_feedback_request,
     list_feedback,

@@ -228,6 +228,8 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Hur vann du den? Berätta för laget.",
     ),
     "post_story": ("Post the story", "Del historien", "Dela historien"),
+    "stories_to_tell": ("Stories to tell", "Historier å fortelle", "Historier att berätta"),
+    "tell_story": ("how it was won", "hvordan den ble vunnet", "hur den vanns"),
     "story_exists": (
         "This deal already has its story.",
         "Denne avtalen har allerede en historie.",

@@ -19,10 +19,11 @@
 
   /* --- my season ---------------------------------------------------------------------- */
   async function loadMine() {
-    const [mine, allowance, pending] = await Promise.all([
+    const [mine, allowance, pending, untold] = await Promise.all([
       api(`/api/leaderboards/members/${me.member_id}?around=0`),
       api("/api/kudos/allowance"),
-      api(`/api/members/${me.member_id}/pending-reviews`)]);
+      api(`/api/members/${me.member_id}/pending-reviews`),
+      api(`/api/members/${me.member_id}/untold-stories`)]);
     $("my-rank").textContent = mine.rank ? `#${mine.rank}` : "–";
     $("my-of").textContent = mine.of ? fill(t.of_n, { n: mine.of }) : "";
     $("my-score").textContent = fmt(mine.score);
@@ -35,6 +36,7 @@
     }).join("");
     $("allowance").textContent = `${fmt(allowance.left)} / ${fmt(allowance.allowance)}`;
     renderPending(pending);
+    renderStories(untold);
   }
   let reloadTimer = null;
   function reloadMineSoon() {   // a burst of updates costs one reload
@@ -71,8 +73,12 @@
   }
 
   /* --- loss reviews waiting for me --------------------------------------------------------- */
+  let pendingIds = null;
   function renderPending(pending) {
     $("pending-card").hidden = pending.length === 0;
+    const ids = pending.map((p) => `${p.deal_id}:${p.overdue}`).join();
+    if (ids === pendingIds) return;   // the same list: answers being chosen stay as they are
+    pendingIds = ids;
     const options = `<option value="">–</option><option value="yes">${t.yes}</option>
       <option value="partly">${t.partly}</option><option value="no">${t.no}</option>`;
     $("pending").innerHTML = pending.map((p) => `
@@ -85,6 +91,50 @@
           <button type="submit">${t.save}</button><p class="result" role="status"></p>
         </form></details></li>`).join("");
   }
+  /* --- won deals of mine without a story, logged anywhere (here, a phone, the CRM) -------- */
+  let tellNext = null;   // a deal just logged on this page: its story form opens
+  let storyIds = null;
+  function renderStories(untold) {
+    $("stories-card").hidden = untold.length === 0;
+    const ids = untold.map((s) => s.deal_id).join();
+    if (ids === storyIds && tellNext === null) return;   // the same list: a form being written stays as it is
+    storyIds = ids;
+    const open = new Set([...$("stories").querySelectorAll("details[open]")].map((d) => d.closest("li").dataset.deal));
+    const typed = new Map([...$("stories").querySelectorAll("textarea")]   // never lose what is being written
+      .filter((area) => area.value).map((area) => [area.closest("li").dataset.deal, area.value]));
+    $("stories").innerHTML = untold.map((s) => `
+      <li data-deal="${Number(s.deal_id)}"><details${open.has(String(s.deal_id)) || s.deal_id === tellNext ? " open" : ""}>
+        <summary>${esc(s.customer)} · ${fmt(s.amount)} · ${H.when(s.closed_at)} — ${t.tell_story}</summary>
+        <form class="form story" data-deal="${Number(s.deal_id)}">
+          <label>${t.story} <textarea name="text" rows="2" maxlength="2000" required></textarea></label>
+          <button type="submit" class="secondary">${t.post_story}</button><p class="result" role="status"></p>
+        </form></details></li>`).join("");
+    typed.forEach((text, deal) => {
+      const area = $("stories").querySelector(`li[data-deal="${deal}"] textarea`);
+      if (area) area.value = text;
+    });
+    if (tellNext !== null) {
+      const area = $("stories").querySelector(`li[data-deal="${tellNext}"] textarea`);
+      if (area) { area.focus(); tellNext = null; }
+    }
+  }
+  $("stories").addEventListener("submit", (event) => {
+    const form = event.target.closest("form.story");
+    if (!form) return;
+    event.preventDefault();
+    submitting(form, async () => {
+      try {
+        await api(`/api/deals/${form.dataset.deal}/story`, { method: "POST",
+          body: { text: new FormData(form).get("text").trim() }, problems: { 409: t.story_exists } });
+        form.querySelector("textarea").value = "";
+        reloadMineSoon();
+      } catch (error) {
+        form.querySelector(".result").className = "result error";
+        form.querySelector(".result").textContent = error.message;
+      }
+    });
+  });
+
   $("pending").addEventListener("submit", (event) => {
     const form = event.target.closest("form.review");
     if (!form) return;
@@ -125,7 +175,6 @@
     boxes.forEach((b) => { b.disabled = full && !b.checked; });
   });
 
-  let lastWonDeal = null;
   $("deal-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const form = event.target;
@@ -141,26 +190,9 @@
         say("deal-result", outcome === "won" ? fill(t.deal_saved, { points: fmt(mine) }) : t.lost_saved, true);
         form.reset();
         $("assists").dispatchEvent(new Event("change"));
-        lastWonDeal = outcome === "won" ? result.deal.id : null;
-        $("story-form").hidden = lastWonDeal === null;
-        $("story-result").textContent = "";
+        tellNext = outcome === "won" ? result.deal.id : null;   // its story, next: in "Stories to tell"
         reloadMineSoon();
       } catch (error) { say("deal-result", error.message, false); }
-    });
-  });
-
-  $("story-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const form = event.target;
-    submitting(form, async () => {
-      try {
-        await api(`/api/deals/${lastWonDeal}/story`, { method: "POST",
-          body: { text: new FormData(form).get("text").trim() }, problems: { 409: t.story_exists } });
-        form.reset();
-        form.hidden = true;
-        say("deal-result", t.saved, true);
-        reloadMineSoon();
-      } catch (error) { say("story-result", error.message, false); }
     });
   });
 
