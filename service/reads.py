@@ -171,6 +171,32 @@ async def pending_reviews(
     return out
 
 
+async def win_stories(team_id: int | None, limit: int) -> list[dict[str, Any]]:
+    """The newest win stories that stand (their deal not reversed; a corrected deal keeps
+    its story), of one team's deals or everyone's."""
+    query = Story.filter(deal__reversed_seq=None)
+    if team_id is not None:
+        query = query.filter(deal__team_id=team_id)
+    stories = await query.order_by("-id").limit(limit).prefetch_related("deal", "entry")
+    names = {
+        m["id"]: m["name"]
+        for m in await Member.filter(id__in=[s.member_id for s in stories]).values("id", "name")
+    }
+    return [
+        {
+            "id": s.id,
+            "deal_id": s.deal_id,
+            "member_id": s.member_id,
+            "member_name": names.get(s.member_id, ""),
+            "team_id": s.deal.team_id,
+            "customer": s.deal.customer,
+            "text": s.text,
+            "posted_at": s.entry.recorded_at.isoformat(),
+        }
+        for s in stories
+    ]
+
+
 STORY_DAYS = 30  # won deals this many days back still wait for their story
 
 

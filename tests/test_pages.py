@@ -113,6 +113,38 @@ async def test_tv_shows_a_deal_and_its_celebration(browser, site):
     assert "Ola Nordmann" in await page.locator("#feed").inner_text()
 
 
+async def test_tv_tells_the_newest_win_stories(browser, site):
+    """The TV's stories view: the newest win stories in the sellers' words with who won
+    whom; a new story arrives live on top, and a reversed deal's story leaves."""
+    api, seller, rival = site["api"], site["seller"], site["rival"]
+    first = (await api.deal(seller["id"], 30_000, customer="Equinor")).json()["deal"]
+    await api.post(
+        f"/api/deals/{first['id']}/story",
+        {"text": "We ran a pilot with their field team first."},
+        token=api.tokens[seller["id"]],
+        expect=201,
+    )
+    page = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    await page.goto(f"{site['server'].url}/tv?token={site['display']}&view=stories")
+    figures = page.locator("#stories figure")
+    await figures.first.wait_for()
+    text = await figures.first.inner_text()
+    assert "We ran a pilot" in text and "Ola Nordmann" in text and "won Equinor" in text
+    await shot(page, "tv-stories")  # before a deal below sets the TV cheering
+    second = (await api.deal(rival["id"], 12_000, customer="Volvo")).json()["deal"]
+    await api.post(
+        f"/api/deals/{second['id']}/story",
+        {"text": "Their CFO asked for the numbers; we had them ready."},
+        token=api.tokens[rival["id"]],
+        expect=201,
+    )
+    await page.wait_for_function("document.querySelectorAll('#stories figure').length === 2")
+    assert "Volvo" in await figures.first.inner_text()
+    await api.post(f"/api/deals/{second['id']}/reverse", {"reason": "booked twice"}, expect=201)
+    await page.wait_for_function("document.querySelectorAll('#stories figure').length === 1")
+    assert "Equinor" in await figures.first.inner_text()
+
+
 async def test_tv_marks_stale_and_recovers(browser, site):
     """When the server goes away the TV says so; when it returns the TV catches up alone,
     with one socket open at a time."""

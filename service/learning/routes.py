@@ -21,7 +21,7 @@ from ..db.models import Member, Team
 from ..db.queries import current_policy
 from ..engine.writer import Writer
 from ..errors import Forbidden, Invalid, NotFound
-from ..reads import pending_reviews, resolve_season, untold_stories
+from ..reads import pending_reviews, resolve_season, untold_stories, win_stories
 from ..schemas import Id, IdParam, OptionalId, SeasonParam
 from ..settings import Settings
 from . import export, feedback, insights
@@ -104,6 +104,18 @@ async def pending(member_id: IdParam, caller: Caller, settings: Settings) -> lis
         raise NotFound(f"There is no member {member_id}.")
     due = (await current_policy()).loss_review_due_days
     return await pending_reviews(settings, due, member_id=member_id)
+
+
+@get("/api/stories", tags=["learning"], **refusals(422))
+async def stories(
+    caller: Caller,
+    team_id: OptionalId = None,
+    limit: Annotated[int, Parameter(ge=1, le=100)] = 10,
+) -> list[dict[str, Any]]:
+    """The newest win stories that stand (a reversed deal's story is taken back with it),
+    newest first: ``[{id, deal_id, member_id, member_name, team_id, customer, text,
+    posted_at}]``; ``team_id`` for one team's deals."""
+    return await win_stories(team_id, limit)
 
 
 @get("/api/members/{member_id:int}/untold-stories", tags=["learning"], **refusals(404, 422))
@@ -264,6 +276,7 @@ routes = [
     pending,
     team_pending,
     untold,
+    stories,
     loss_insights,
     post_feedback_request,
     list_feedback,

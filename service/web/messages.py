@@ -84,6 +84,8 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "members": ("Top scorers", "Toppscorere", "Skytteliga"),
     "goals": ("Team goals", "Lagmål", "Lagmål"),
     "feed": ("Latest", "Siste nytt", "Senaste nytt"),
+    "stories_tab": ("Win stories", "Seierhistorier", "Vinsthistorier"),
+    "story_won": ("won {customer}", "vant {customer}", "vann {customer}"),
     "rank": ("Rank", "Plass", "Plats"),
     "score": ("Score", "Poeng", "Poäng"),
     "points": ("points", "poeng", "poäng"),

@@ -2,7 +2,7 @@
  * Built to run for weeks without a reload: state lives in maps keyed by id and a capped
  * feed, every view is rebuilt rather than appended to, the celebration queue is capped,
  * and there is one timer per job, never one per message.
- * URL options: ?token= (kept, then hidden), ?lang=, ?team_id=, ?view=teams|members|goals|feed
+ * URL options: ?token= (kept, then hidden), ?lang=, ?team_id=, ?view=teams|members|goals|feed|stories
  * (pin one view) or ?view=activity (rotate through the activity metrics' boards only),
  * ?rotate=<seconds> (default 15). The arrow keys (a TV remote has them) step through the views
  * and the pages of goals by hand. Once the org counts activities (calls, meetings), each metric
@@ -15,7 +15,7 @@
   const $ = (id) => document.getElementById(id);
   const url = new URL(window.location.href);
   const ROTATE_MS = Math.max(5, Number(url.searchParams.get("rotate")) || 15) * 1000;
-  const PINNED = ["teams", "members", "goals", "feed", "activity"].includes(url.searchParams.get("view"))
+  const PINNED = ["teams", "members", "goals", "feed", "stories", "activity"].includes(url.searchParams.get("view"))
     ? url.searchParams.get("view") : null;
   const CELEBRATE_MS = 7000;
   const CELEBRATE_RECENT_MS = 10 * 60 * 1000;   // replays after an outage are not re-celebrated
@@ -26,7 +26,10 @@
   const METRIC_TIMEOUT_MS = 30000;
 
   // metrics: [{key, name}] as GET /api/metrics lists them; boards: key → its top rows with counts
-  const state = { members: new Map(), teams: new Map(), goals: new Map(), feed: [], metrics: [], boards: new Map() };
+  // stories: the newest win stories (story.posted entries), told on a view of their own
+  const state = { members: new Map(), teams: new Map(), goals: new Map(), feed: [], stories: [], metrics: [],
+    boards: new Map() };
+  const STORIES_MAX = 3;
   const byRank = (a, b) => a.rank - b.rank || a.name.localeCompare(b.name);
   const medal = (rank) => (rank <= 3 ? ` medal-${rank}` : "");
   const teamColor = (id) => color((state.teams.get(id) || {}).color);
@@ -164,10 +167,26 @@
     $("feed").querySelectorAll(".line").forEach((line) => { line.title = line.textContent.replace(/\s+/g, " ").trim(); });
   }
 
+  /* How deals were won, in the sellers' own words: the newest three, big enough to read. */
+  function renderStories() {
+    const n = Math.max(state.stories.length, 1);
+    $("stories").style.setProperty("--n", n);
+    $("stories").style.setProperty("--q", [5.2, 4.2, 3.4][n - 1] || 3.4);
+    $("stories").style.setProperty("--lines", [5, 4, 3][n - 1] || 3);
+    $("stories").innerHTML = state.stories.map((s) => {
+      const team = state.teams.get(s.team_id);
+      return `<figure style="--team:${color((team || {}).color)}">
+        <blockquote title="${esc(s.text)}">${esc(s.text)}</blockquote>
+        <figcaption>${named("b", s.member_name || "")}<span>${esc(fill(t.story_won, { customer: s.customer || "" }))}
+          ${team ? ` · <i class="dot"></i>${esc(teamLabel(team))}` : ""}</span></figcaption>
+      </figure>`;
+    }).join("");
+  }
+
   const renderers = { teams: renderTeams, members: renderMembers, goals: renderGoals, feed: renderFeed,
-    activity: renderActivity };
+    stories: renderStories, activity: renderActivity };
   const fixedContent = { teams: () => true, members: () => true,
-    goals: () => state.goals.size > 0, feed: () => state.feed.length > 0 };
+    goals: () => state.goals.size > 0, feed: () => state.feed.length > 0, stories: () => state.stories.length > 0 };
   /* A view is worth a turn when it has something to show: a metric once it has counts. */
   function hasContent(name) {
     if (fixedContent[name]) return fixedContent[name]();
@@ -186,9 +205,9 @@
   }
 
   /* --- rotation ------------------------------------------------------------------------- */
-  /* The views in turn: the four, then one per activity metric ("metric:<key>", all shown in
+  /* The views in turn: the five, then one per activity metric ("metric:<key>", all shown in
    * the activity section); ?view=activity turns through the metrics only. */
-  const FIXED = ["teams", "members", "goals", "feed"];
+  const FIXED = ["teams", "members", "goals", "feed", "stories"];
   const views = [...document.querySelectorAll(".view")];
   const sectionOf = (name) => (name.startsWith("metric:") ? "activity" : name);
   function turns() {
@@ -319,6 +338,22 @@
     updateTabs();
   }
 
+  /* The stories are fetched with each snapshot, each new story and each reversal (one that
+   * arrives while a fetch is on its way is fetched again after it). */
+  let storiesLoading = null;
+  let storiesAgain = false;
+  function loadStories() {
+    if (storiesLoading) { storiesAgain = true; return; }
+    const scope = url.searchParams.get("team_id") ? `&team_id=${encodeURIComponent(url.searchParams.get("team_id"))}` : "";
+    storiesLoading = within(H.api(`/api/stories?limit=${STORIES_MAX}${scope}`), METRIC_TIMEOUT_MS)
+      .then((rows) => { state.stories = rows; renderSoon(); })
+      .catch((error) => console.error(error))
+      .finally(() => {
+        storiesLoading = null;
+        if (storiesAgain) { storiesAgain = false; loadStories(); }
+      });
+  }
+
   /* --- the clock ------------------------------------------------------------------------ */
   const clockFormat = new Intl.DateTimeFormat(H.config.locale, { weekday: "short", hour: "2-digit", minute: "2-digit" });
   function clock() {
@@ -414,6 +449,7 @@
       $("season").title = $("season").textContent;
       renderAll();
       reloadMetrics([], true);
+      loadStories();
     },
     update(m) {
       merge(state.members, m.members, "member_id");
@@ -422,6 +458,8 @@
       merge(state.goals, m.goals, "id");
       (m.goals_gone || []).forEach((id) => state.goals.delete(id));   // a goal removed
       if (H.isNews(m.entry)) state.feed = [m.entry, ...state.feed].slice(0, FEED_MAX);
+      // a new story, or a reversal that takes one back: the stories that stand, fetched again
+      if (m.entry.kind === "story.posted" || m.entry.kind === "deal.reversed") loadStories();
       renderSoon();
       const metric = (m.entry.data || {}).metric;
       if (m.entry.kind === "activity") reloadMetrics([metric], !metricOf(`metric:${metric}`));
