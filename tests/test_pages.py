@@ -7,6 +7,7 @@ test-output/screenshots/; the TV one is copied to docs/tv.png for the README.
 import json
 import os
 import shutil
+from datetime import date
 from typing import Any
 
 import httpx
@@ -143,6 +144,31 @@ async def test_tv_tells_the_newest_win_stories(browser, site):
     await api.post(f"/api/deals/{second['id']}/reverse", {"reason": "booked twice"}, expect=201)
     await page.wait_for_function("document.querySelectorAll('#stories figure').length === 1")
     assert "Equinor" in await figures.first.inner_text()
+
+
+async def test_tv_shows_the_rising_stars(browser, site):
+    """Newcomers ranked among themselves on a view of their own, following live; the most
+    improved view needs earlier seasons and is left out without them."""
+    api, vikings = site["api"], site["vikings"]
+    today = str(date.today())
+    nora = await api.member(vikings["id"], "Nora Ny", joined_on=today)
+    sam = await api.member(site["rival"]["team_id"], "Sam Start", joined_on=today)
+    await api.deal(nora["id"], 20_000, customer="Kiwi")
+    page = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    await page.goto(f"{site['server'].url}/tv?token={site['display']}&view=rising")
+    rows = page.locator("#rising li")
+    await page.wait_for_function("document.querySelector('#rising li .name')")
+    assert await rows.count() == 1  # newcomers with points only: not the veterans
+    assert "Nora Ny" in await rows.first.inner_text()
+    await api.deal(sam["id"], 90_000, customer="Equinor")
+    await page.wait_for_function(
+        "document.querySelector('#rising li').innerText.includes('Sam Start')", timeout=30_000
+    )
+    assert await rows.count() == 2
+    tv = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    await tv.goto(f"{site['server'].url}/tv?token={site['display']}")
+    await tv.wait_for_selector("#tabs [data-for=rising]:not([hidden])")
+    assert await tv.locator("#tabs [data-for=improved]").is_hidden()
 
 
 async def test_tv_marks_stale_and_recovers(browser, site):

@@ -85,6 +85,8 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "goals": ("Team goals", "Lagmål", "Lagmål"),
     "feed": ("Latest", "Siste nytt", "Senaste nytt"),
     "stories_tab": ("Win stories", "Seierhistorier", "Vinsthistorier"),
+    "rising_tab": ("Rising stars", "Stigende stjerner", "Stigande stjärnor"),
+    "improved_tab": ("Most improved", "Mest forbedret", "Mest förbättrad"),
     "story_won": ("won {customer}", "vant {customer}", "vann {customer}"),
     "rank": ("Rank", "Plass", "Plats"),
     "score": ("Score", "Poeng", "Poäng"),

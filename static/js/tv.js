@@ -15,7 +15,8 @@
   const $ = (id) => document.getElementById(id);
   const url = new URL(window.location.href);
   const ROTATE_MS = Math.max(5, Number(url.searchParams.get("rotate")) || 15) * 1000;
-  const PINNED = ["teams", "members", "goals", "feed", "stories", "activity"].includes(url.searchParams.get("view"))
+  const PINNED = ["teams", "members", "goals", "feed", "stories", "rising", "improved", "activity"]
+    .includes(url.searchParams.get("view"))
     ? url.searchParams.get("view") : null;
   const CELEBRATE_MS = 7000;
   const CELEBRATE_RECENT_MS = 10 * 60 * 1000;   // replays after an outage are not re-celebrated
@@ -27,8 +28,10 @@
 
   // metrics: [{key, name}] as GET /api/metrics lists them; boards: key → its top rows with counts
   // stories: the newest win stories (story.posted entries), told on a view of their own
+  // rising: newcomers ranked among themselves; improved: gain on one's own earlier seasons
   const state = { members: new Map(), teams: new Map(), goals: new Map(), feed: [], stories: [], metrics: [],
-    boards: new Map() };
+    boards: new Map(), rising: [], improved: [] };
+  const TEAM_ID = Number(url.searchParams.get("team_id")) || null;
   const STORIES_MAX = 3;
   const byRank = (a, b) => a.rank - b.rank || a.name.localeCompare(b.name);
   const medal = (rank) => (rank <= 3 ? ` medal-${rank}` : "");
@@ -65,6 +68,18 @@
   function renderMembers() {
     const rows = [...state.members.values()].sort(byRank).slice(0, TOP_MEMBERS);
     $("members").innerHTML = rows.map((r) => scorer(r, score(r.score))).join("")
+      || `<li class="empty">${t.none_yet}</li>`;
+  }
+
+  /* Rising stars (newcomers, among themselves) and the most improved (points this season
+   * against the player's own average of earlier seasons): rewarding the rookie who grows. */
+  const signed = (n) => (n > 0 ? `+${score(n)}` : score(n));
+  function renderRising() {
+    $("rising").innerHTML = state.rising.map((r) => scorer(r, score(r.score))).join("")
+      || `<li class="empty">${t.none_yet}</li>`;
+  }
+  function renderImproved() {
+    $("improved").innerHTML = state.improved.map((r) => scorer(r, signed(r.score))).join("")
       || `<li class="empty">${t.none_yet}</li>`;
   }
 
@@ -184,9 +199,10 @@
   }
 
   const renderers = { teams: renderTeams, members: renderMembers, goals: renderGoals, feed: renderFeed,
-    stories: renderStories, activity: renderActivity };
+    stories: renderStories, rising: renderRising, improved: renderImproved, activity: renderActivity };
   const fixedContent = { teams: () => true, members: () => true,
-    goals: () => state.goals.size > 0, feed: () => state.feed.length > 0, stories: () => state.stories.length > 0 };
+    goals: () => state.goals.size > 0, feed: () => state.feed.length > 0, stories: () => state.stories.length > 0,
+    rising: () => state.rising.length > 0, improved: () => state.improved.length > 0 };
   /* A view is worth a turn when it has something to show: a metric once it has counts. */
   function hasContent(name) {
     if (fixedContent[name]) return fixedContent[name]();
@@ -205,9 +221,9 @@
   }
 
   /* --- rotation ------------------------------------------------------------------------- */
-  /* The views in turn: the five, then one per activity metric ("metric:<key>", all shown in
+  /* The views in turn: the seven, then one per activity metric ("metric:<key>", all shown in
    * the activity section); ?view=activity turns through the metrics only. */
-  const FIXED = ["teams", "members", "goals", "feed", "stories"];
+  const FIXED = ["teams", "members", "goals", "feed", "stories", "rising", "improved"];
   const views = [...document.querySelectorAll(".view")];
   const sectionOf = (name) => (name.startsWith("metric:") ? "activity" : name);
   function turns() {
@@ -354,6 +370,34 @@
       });
   }
 
+  /* Rising stars and the most improved come from the API: with each snapshot, then at most
+   * every GROWTH_RELOAD_MS while points move (one timer). Most improved needs a running
+   * season (422 without one): then it is empty, and skipped. */
+  const GROWTH_RELOAD_MS = 5000;
+  const growthJob = { timer: null, lastRun: 0 };
+  function reloadGrowth() {
+    if (growthJob.timer !== null) return;
+    growthJob.timer = setTimeout(runGrowth, Math.max(150, growthJob.lastRun + GROWTH_RELOAD_MS - Date.now()));
+  }
+  /* The rows worth showing (one team's, on a team's TV), ranked again among themselves. */
+  function mine(rows) {
+    const shown = rows.filter((r) => r.score > 0 && (TEAM_ID === null || r.team_id === TEAM_ID))
+      .slice(0, TOP_MEMBERS);
+    return shown.map((r, i) => ({ ...r, rank: i && r.score === shown[i - 1].score ? null : i + 1 }))
+      .map((r, i, all) => ({ ...r, rank: r.rank || all.slice(0, i).reverse().find((p) => p.rank).rank }));
+  }
+  async function runGrowth() {
+    Object.assign(growthJob, { timer: null, lastRun: Date.now() });
+    const [rising, improved] = await Promise.all([
+      within(H.api("/api/leaderboards/newcomers?season=current"), METRIC_TIMEOUT_MS).catch(() => null),
+      within(H.api("/api/leaderboards/most-improved?season=current"), METRIC_TIMEOUT_MS).catch(() => null),
+    ]);
+    if (rising) state.rising = mine(rising.entries);
+    if (improved) state.improved = mine(improved.entries);
+    else state.improved = [];
+    renderSoon();
+  }
+
   /* --- the clock ------------------------------------------------------------------------ */
   const clockFormat = new Intl.DateTimeFormat(H.config.locale, { weekday: "short", hour: "2-digit", minute: "2-digit" });
   function clock() {
@@ -450,6 +494,7 @@
       renderAll();
       reloadMetrics([], true);
       loadStories();
+      reloadGrowth();
     },
     update(m) {
       merge(state.members, m.members, "member_id");
@@ -460,6 +505,7 @@
       if (H.isNews(m.entry)) state.feed = [m.entry, ...state.feed].slice(0, FEED_MAX);
       // a new story, or a reversal that takes one back: the stories that stand, fetched again
       if (m.entry.kind === "story.posted" || m.entry.kind === "deal.reversed") loadStories();
+      if ((m.entry.awards || []).length) reloadGrowth();
       renderSoon();
       const metric = (m.entry.data || {}).metric;
       if (m.entry.kind === "activity") reloadMetrics([metric], !metricOf(`metric:${metric}`));
