@@ -169,6 +169,15 @@ async def test_tv_shows_the_rising_stars(browser, site):
     await tv.goto(f"{site['server'].url}/tv?token={site['display']}")
     await tv.wait_for_selector("#tabs [data-for=rising]:not([hidden])")
     assert await tv.locator("#tabs [data-for=improved]").is_hidden()
+    # Nora's /board: the rising stars with her own row marked; no most improved yet
+    board = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    await board.goto(f"{site['server'].url}/board?token={api.tokens[nora['id']]}")
+    await board.locator("#rising li.me").wait_for()
+    assert [await li.inner_text() for li in await board.locator("#rising li .name").all()] == [
+        "Sam Start",
+        "Nora Ny",
+    ]
+    assert await board.locator("#improved-box").is_hidden()
 
 
 async def test_tv_marks_stale_and_recovers(browser, site):

@@ -91,6 +91,33 @@
           <button type="submit">${t.save}</button><p class="result" role="status"></p>
         </form></details></li>`).join("");
   }
+  /* --- rising stars and the most improved: the top five and my own row ------------------ */
+  const GROWTH_TOP = 5;
+  function growthRows(rows, value) {
+    const top = rows.filter((r) => r.score > 0).slice(0, GROWTH_TOP);
+    const me_ = rows.find((r) => r.member_id === me.member_id);
+    if (me_ && !top.includes(me_)) top.push(me_);
+    return top.map((r) => `<li class="${r.member_id === me.member_id ? "me" : ""}"><span class="rank">${r.rank}</span>
+      <span class="name">${esc(r.name)}</span><span class="score">${value(r.score)}</span></li>`).join("");
+  }
+  let growthTimer = null;
+  function reloadGrowthSoon() {   // at most one reload every 5 s while points move
+    if (growthTimer !== null) return;
+    growthTimer = setTimeout(() => { growthTimer = null; loadGrowth().catch((error) => console.error(error)); }, 5000);
+  }
+  async function loadGrowth() {
+    const [rising, improved] = await Promise.all([
+      api("/api/leaderboards/newcomers?season=current").catch(() => ({ entries: [] })),
+      api("/api/leaderboards/most-improved?season=current").catch(() => ({ entries: [] }))]);
+    const risingHtml = growthRows(rising.entries, fmt);
+    const improvedHtml = growthRows(improved.entries, (n) => (n > 0 ? `+${fmt(n)}` : fmt(n)));
+    $("rising").innerHTML = risingHtml;
+    $("improved").innerHTML = improvedHtml;
+    $("rising-box").hidden = !risingHtml;
+    $("improved-box").hidden = !improvedHtml;
+    $("growth-card").hidden = !risingHtml && !improvedHtml;
+  }
+
   /* --- won deals of mine without a story, logged anywhere (here, a phone, the CRM) -------- */
   let tellNext = null;   // a deal just logged on this page: its story form opens
   let storyIds = null;
@@ -276,7 +303,7 @@
     $("who").innerHTML = `${esc(me.name)} · <i class="dot"></i>${esc(H.teamLabel(myTeam))}`;
     $("who").title = $("who").textContent;
     fillForms();
-    await Promise.all([loadMine(), startActivities()]);
+    await Promise.all([loadMine(), startActivities(), loadGrowth()]);
     new H.Live({ team_id: me.team_id }, {
       snapshot(m) {
         players = new Map(m.members.map((r) => [r.member_id, r]));
@@ -293,6 +320,7 @@
         (m.goals_gone || []).forEach((id) => goals.delete(id));   // a goal removed
         feed = H.feedLines([m.entry, ...feed], FEED_MAX, FEED_ACTIVITIES);
         if (m.entry.kind === "activity") reloadMetricsSoon();
+        if ((m.entry.awards || []).length) reloadGrowthSoon();
         renderTeam(); renderGoals(); renderFeed();
         reloadMineSoon();
       },
