@@ -20,6 +20,36 @@ def _path(link):
     return "/f/" + link["url"].rsplit("/f/", 1)[1]
 
 
+async def test_a_link_in_the_customers_language_with_its_qr_code_and_email(api):
+    """lang: the link opens in the customer's language, and the email to send it is
+    written in it; the QR code encodes the link (an SVG for the page to show)."""
+    _team, seller, _mate, link = await _request(api, lang="sv")
+    assert link["url"].endswith("?lang=sv")
+    page = await api.client.get(_path(link), headers={"Accept-Language": "en"})
+    assert "Hur gick" in page.text  # the link's language, not the browser's
+    assert link["email"]["subject"] == "Hur gick vårt möte?"
+    body = link["email"]["body"]
+    assert link["url"] in body and body.startswith("Hej,") and body.endswith("Kari Nordmann")
+    assert link["qr"].startswith("data:image/svg+xml")
+    english = (
+        await api.post(
+            "/api/feedback-requests",
+            {"seller_id": seller["id"], "customer": "Acme"},
+            token=api.tokens[seller["id"]],
+            expect=201,
+        )
+    ).json()
+    assert "?lang=" not in english["url"] and english["email"]["subject"] == (
+        "How did our meeting go?"
+    )
+    r = await api.post(
+        "/api/feedback-requests",
+        {"seller_id": seller["id"], "customer": "Acme", "lang": "de"},
+        token=api.tokens[seller["id"]],
+    )
+    assert r.status_code == 422 and "lang" in r.text
+
+
 async def test_link_form_and_one_answer(api):
     """The customer opens the page without a token, answers once, and the seller scores."""
     team, seller, mate, link = await _request(api)

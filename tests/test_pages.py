@@ -284,6 +284,43 @@ async def test_a_deal_logged_elsewhere_waits_for_its_story_on_the_board(browser,
     await api.get("/api/members/999/untold-stories", expect=404)
 
 
+async def test_a_seller_asks_a_customer_for_feedback_from_a_phone(browser, site):
+    """On a phone-sized /board a seller creates a feedback link in the customer's language:
+    a QR code to show, the link to copy, an email written in Swedish; the customer opens
+    it and answers, and the seller's feedback points follow."""
+    api, seller = site["api"], site["seller"]
+    context = await browser.new_context(viewport={"width": 390, "height": 844})
+    await context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = await context.new_page()
+    await page.goto(f"{site['server'].url}/board?token={api.tokens[seller['id']]}")
+    await page.wait_for_selector("#team-board li")
+    assert await page.locator("#ask-lang").input_value() == "en"  # the page's language first
+    await page.fill("#ask-form [name=customer]", "Volvo")
+    await page.select_option("#ask-lang", "sv")
+    await page.click("#ask-form button[type=submit]")
+    await page.locator("#ask-link").wait_for()
+    url = await page.locator("#ask-url").input_value()
+    assert "/f/" in url and url.endswith("?lang=sv")
+    assert await page.evaluate("document.querySelector('#ask-qr').naturalWidth") > 0
+    mail = await page.locator("#ask-mail").get_attribute("href")
+    assert mail.startswith("mailto:?subject=Hur%20gick") and "lang%3Dsv" in mail
+    await page.click("#ask-copy")
+    await page.wait_for_function("document.querySelector('#ask-copy').textContent === 'Copied'")
+    assert await page.evaluate("navigator.clipboard.readText()") == url
+    no_scroll = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    assert await page.evaluate(no_scroll)  # nothing sticks out on a phone
+    await shot(page, "board-ask-feedback")
+
+    customer = await context.new_page()  # the customer, no token, on their phone
+    await customer.goto(url)
+    assert "Hur gick vårt möte?" in await customer.locator("h1").inner_text()
+    await customer.locator("input[name=rating][value='5']").check(force=True)
+    await customer.locator("button[type=submit]").click()
+    await customer.wait_for_selector("text=Tack så mycket!")
+    assert (await api.board(category="feedback"))[seller["id"]] == 5
+    await context.close()
+
+
 async def test_assists_are_capped_at_three(browser, site):
     """The deal form lets a seller pick at most three assists."""
     api, seller = site["api"], site["seller"]

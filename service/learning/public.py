@@ -52,6 +52,9 @@ TEXTS: dict[str, dict[str, Any]] = {
         "expired": "This feedback link has expired. Ask your contact for a new one.",
         "too_many": "Too many attempts from your address. Please wait a few minutes and try again.",
         "pick": "Please choose a rating from 1 to 5.",
+        "mail_subject": "How did our meeting go?",
+        "mail_body": "Hello,\n\nthank you for meeting with us. Would you tell us in a minute "
+        "how it went? Your honest view helps us do better:\n\n{url}\n\nBest regards,\n{seller}",
     },
     "nb": {
         "title": "Hvordan gikk møtet?",
@@ -71,6 +74,10 @@ TEXTS: dict[str, dict[str, Any]] = {
         "expired": "Lenken har utløpt. Be kontaktpersonen din om en ny.",
         "too_many": "For mange forsøk fra din adresse. Vent noen minutter og prøv igjen.",
         "pick": "Velg en vurdering fra 1 til 5.",
+        "mail_subject": "Hvordan gikk møtet vårt?",
+        "mail_body": "Hei,\n\ntakk for møtet. Vil du bruke ett minutt på å fortelle oss hvordan "
+        "det gikk? Din ærlige vurdering hjelper oss å bli bedre:\n\n{url}\n\n"
+        "Vennlig hilsen\n{seller}",
     },
     "sv": {
         "title": "Hur gick mötet?",
@@ -90,6 +97,9 @@ TEXTS: dict[str, dict[str, Any]] = {
         "expired": "Länken har gått ut. Be din kontaktperson om en ny.",
         "too_many": "För många försök från din adress. Vänta några minuter och försök igen.",
         "pick": "Välj ett betyg från 1 till 5.",
+        "mail_subject": "Hur gick vårt möte?",
+        "mail_body": "Hej,\n\ntack för mötet. Vill du ta en minut och berätta hur det gick? Din "
+        "ärliga bedömning hjälper oss att bli bättre:\n\n{url}\n\nVänliga hälsningar\n{seller}",
     },
 }
 

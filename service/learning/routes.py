@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import segno
 from litestar import Request, get, post
 from litestar.params import Parameter
 from litestar.response import Stream
@@ -25,6 +26,7 @@ from ..reads import pending_reviews, resolve_season, untold_stories, win_stories
 from ..schemas import Id, IdParam, OptionalId, SeasonParam
 from ..settings import Settings
 from . import export, feedback, insights
+from .public import TEXTS
 
 __all__ = ["routes"]
 
@@ -47,6 +49,8 @@ class FeedbackRequestIn(Struct, forbid_unknown_fields=True):
     seller_id: Id
     customer: Annotated[str, Meta(min_length=1, max_length=200)]
     meeting_on: date | None = None
+    # the customer's language: the link opens in it, and the email text is written in it
+    lang: Literal["en", "nb", "sv"] | None = None
 
 
 @post(
@@ -177,12 +181,22 @@ async def post_feedback_request(
         caller, data.seller_id, data.customer, data.meeting_on, counter
     )
     base = settings.public_url or str(request.base_url)
+    url = f"{base.rstrip('/')}/f/{row.key}" + (f"?lang={data.lang}" if data.lang else "")
+    texts = TEXTS[data.lang or "en"]
+    seller = await Member.get(id=row.seller_id)
     return {
         "id": row.id,
-        "url": f"{base.rstrip('/')}/f/{row.key}",
+        "url": url,
         "seller_id": row.seller_id,
         "customer": row.customer,
         "expires_at": row.expires_at.isoformat(),
+        # ways to hand it over: a QR code to show at the end of the meeting (an SVG image as
+        # a data: URI, for an <img>), and an email in the customer's language for mailto:
+        "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2),
+        "email": {
+            "subject": texts["mail_subject"],
+            "body": texts["mail_body"].format(url=url, seller=seller.name),
+        },
     }
 
 

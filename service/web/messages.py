@@ -210,6 +210,24 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "lost": ("Lost", "Tapt", "Förlorad"),
     "amount": ("Amount", "Beløp", "Belopp"),
     "customer": ("Customer", "Kunde", "Kund"),
+    # asking a customer for feedback after a meeting
+    "ask_feedback": (
+        "Ask a customer for feedback",
+        "Be en kunde om tilbakemelding",
+        "Be en kund om omdöme",
+    ),
+    "meeting_on": ("Meeting on", "Møtedato", "Mötesdatum"),
+    "customer_language": ("The customer's language", "Kundens språk", "Kundens språk"),
+    "create_link": ("Create the link", "Lag lenken", "Skapa länken"),
+    "qr_hint": (
+        "Show this code at the end of the meeting, or send the link: it works once, "
+        "for {days} days.",
+        "Vis koden på slutten av møtet, eller send lenken: den virker én gang, i {days} dager.",
+        "Visa koden i slutet av mötet, eller skicka länken: den fungerar en gång, i {days} dagar.",
+    ),
+    "copy": ("Copy", "Kopier", "Kopiera"),
+    "copied": ("Copied", "Kopiert", "Kopierad"),
+    "email": ("Email", "E-post", "E-post"),
     "assists": ("Assists", "Målgivende", "Assist"),
     "assists_hint": (
         "Up to 3 teammates who helped win it.",
