@@ -2,7 +2,9 @@
 
 import asyncio
 from collections import Counter
+from datetime import date, timedelta
 
+from service.learning.feedback import summarize
 from tests.test_api_org import _rows
 
 
@@ -239,3 +241,45 @@ async def test_weekly_limit_on_links_per_seller(api):
         expect=201,
     )
     await api.call("PUT", "/api/policy", json={"feedback_requests_weekly_limit": 0}, expect=422)
+
+
+def test_a_sellers_trend_is_the_last_30_days_against_the_30_before():
+    today = date(2026, 11, 23)
+    day = lambda n: today - timedelta(days=n)  # noqa: E731 - n days ago
+    ratings = [
+        (1, 5, day(0)), (1, 4, day(29)), (1, 3, day(30)), (1, 2, day(59)), (1, 1, day(60)),
+        (2, 4, day(3)), (2, 4, day(40)),
+        (3, 2, day(1)),
+    ]  # fmt: skip
+    summary = {s["seller_id"]: s for s in summarize(ratings, today, {1: "Ann", 2: "Bo"})}
+    ann = summary[1]  # 4.5 in the last 30 days (day 29 included), 2.5 in the 30 before
+    assert (ann["count"], ann["average"], ann["trend"]) == (5, 3.0, "up")
+    assert ann["last_30_days"] == {"count": 2, "average": 4.5}
+    assert ann["30_days_before"] == {"count": 2, "average": 2.5}  # day 60 is older
+    assert summary[2]["trend"] == "flat" and summary[3]["trend"] is None
+    assert summarize([(1, 2, day(1)), (1, 4, day(31))], today, {})[0]["trend"] == "down"
+    assert [s["seller_id"] for s in summarize(ratings, today, {})] == [2, 1, 3]  # best first
+
+
+async def test_the_coach_sees_what_customers_said_per_seller(api):
+    team, seller, mate, link = await _request(api)
+    await api.client.post(_path(link), json={"rating": 4, "comment": "Good"})
+    second = (
+        await api.post(
+            "/api/feedback-requests",
+            {"seller_id": seller["id"], "customer": "Kiwi"},
+            token=api.tokens[seller["id"]],
+            expect=201,
+        )
+    ).json()
+    await api.client.post(_path(second), json={"rating": 5})
+    manager = await api.member(team["id"], role="manager")
+    path = f"/api/teams/{team['id']}/feedback-summary"
+    (row,) = await api.get(path, token=api.tokens[manager["id"]])
+    assert (row["seller_name"], row["count"], row["average"]) == ("Kari Nordmann", 2, 4.5)
+    assert row["last_30_days"] == {"count": 2, "average": 4.5} and row["trend"] is None
+    await api.get(path, token=api.tokens[seller["id"]], expect=403)
+    other = await api.team("Other")
+    boss = await api.member(other["id"], role="manager")
+    await api.get(path, token=api.tokens[boss["id"]], expect=403)
+    await api.get("/api/teams/999/feedback-summary", expect=404)

@@ -47,3 +47,27 @@ async def test_the_coach_sees_overdue_loss_reviews_and_they_clear_live(browser, 
         "document.querySelectorAll('#reviews-waiting li[data-review]').length === 1"
     )
     assert await page.locator("#reviews-overdue").inner_text() == ""
+
+
+async def test_the_coach_sees_what_customers_said(browser, site):  # noqa: F811
+    """/manage: per seller the average rating of their customers and the newest comments,
+    following live as a customer answers."""
+    api, url, seller, manager = site["api"], site["server"].url, site["seller"], site["manager"]
+
+    async def link(customer):
+        body = {"seller_id": seller["id"], "customer": customer}
+        r = await api.post("/api/feedback-requests", body, token=api.tokens[seller["id"]])
+        return "/f/" + r.json()["url"].rsplit("/f/", 1)[1]
+
+    await api.client.post(await link("Equinor"), json={"rating": 3, "comment": "Too long"})
+    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    await page.goto(f"{url}/manage?token={api.tokens[manager['id']]}")
+    row = page.locator(f"#said li[data-seller='{seller['id']}']")
+    await row.wait_for()
+    assert "Ola Nordmann" in await row.inner_text() and "★ 3" in await row.inner_text()
+    assert "Too long" in await page.locator("#said-comments").inner_text()
+    await api.client.post(await link("Kiwi"), json={"rating": 5, "comment": "Spot on"})
+    await page.wait_for_function(
+        "document.querySelector('#said-comments').innerText.includes('Spot on')"
+    )
+    assert "★ 4" in await row.inner_text() and "2 ratings" in await row.inner_text()

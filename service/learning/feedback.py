@@ -27,8 +27,10 @@ __all__ = [
     "check_open",
     "create_request",
     "feedback_list",
+    "feedback_summary",
     "find_link",
     "submit_feedback",
+    "summarize",
 ]
 
 # ``reason`` travels in the problem details, so the customer's page (and any client) can
@@ -162,3 +164,62 @@ async def feedback_list(
         }
         for r in rows
     ]
+
+
+TREND_DAYS = 30  # a seller's trend: the ratings of the last 30 days against the 30 before
+TREND_STEP = 0.3  # a change of the average smaller than this is no trend
+
+
+async def feedback_summary(team_id: int, today: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Per seller of the team, what customers said (see ``summarize``), with names."""
+    rows = await Feedback.filter(team_id=team_id).values(
+        "seller_id", "rating", "entry__recorded_at"
+    )
+    ratings = [
+        (r["seller_id"], r["rating"], r["entry__recorded_at"].astimezone(tz).date()) for r in rows
+    ]
+    names = {m.id: m.name for m in await Member.filter(id__in={r[0] for r in ratings})}
+    return summarize(ratings, today, names)
+
+
+def summarize(
+    ratings: list[tuple[int, int, date]], today: date, names: dict[int, str]
+) -> list[dict[str, Any]]:
+    """Per seller, from (seller, rating, org-local day) triples: how many ratings, their
+    average, and the trend: the average of the last 30 days (today included) against the
+    30 days before — ``up`` or ``down`` when it moved by 0.3 or more, else ``flat``;
+    ``None`` without ratings in both. Best average first."""
+    recent_from = today - timedelta(days=TREND_DAYS - 1)
+    before_from = recent_from - timedelta(days=TREND_DAYS)
+    sellers: dict[int, dict[str, list[int]]] = {}
+    for seller_id, rating, day in ratings:
+        mine = sellers.setdefault(seller_id, {"all": [], "recent": [], "before": []})
+        mine["all"].append(rating)
+        if day >= recent_from:
+            mine["recent"].append(rating)
+        elif day >= before_from:
+            mine["before"].append(rating)
+
+    def average(values: list[int]) -> float | None:
+        return round(sum(values) / len(values), 2) if values else None
+
+    out: list[dict[str, Any]] = []
+    for seller_id, mine in sellers.items():
+        recent, before = average(mine["recent"]), average(mine["before"])
+        trend = None
+        if recent is not None and before is not None:
+            change = recent - before
+            trend = "up" if change >= TREND_STEP else "down" if change <= -TREND_STEP else "flat"
+        out.append(
+            {
+                "seller_id": seller_id,
+                "seller_name": names.get(seller_id, ""),
+                "count": len(mine["all"]),
+                "average": average(mine["all"]),
+                "last_30_days": {"count": len(mine["recent"]), "average": recent},
+                "30_days_before": {"count": len(mine["before"]), "average": before},
+                "trend": trend,
+            }
+        )
+    out.sort(key=lambda s: (-float(s["average"] or 0), -int(s["count"]), str(s["seller_name"])))
+    return out

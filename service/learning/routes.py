@@ -211,6 +211,20 @@ async def list_feedback(
     return await feedback.feedback_list(team_id, seller_id, limit)
 
 
+@get("/api/teams/{team_id:int}/feedback-summary", tags=["learning"], **refusals(403, 404, 422))
+async def feedback_summary(
+    team_id: IdParam, caller: Caller, settings: Settings
+) -> list[dict[str, Any]]:
+    """What customers said about each seller of the team: ratings, average, and the trend
+    of the last 30 days against the 30 before. The team's manager, or an admin."""
+    caller.require("manager", "admin")
+    if caller.role == "manager" and caller.team_id != team_id:
+        raise Forbidden("Managers see their own team's customer feedback summary.")
+    if not await Team.exists(id=team_id):
+        raise NotFound(f"There is no team {team_id}.")
+    return await feedback.feedback_summary(team_id, settings.today(), settings.tz)
+
+
 @get("/api/teams/{team_id:int}/strengths", tags=["learning"], **refusals(404, 422))
 async def team_strengths(
     team_id: IdParam, caller: Caller, settings: Settings, season: SeasonParam = "all"
@@ -289,6 +303,7 @@ routes = [
     post_story,
     pending,
     team_pending,
+    feedback_summary,
     untold,
     stories,
     loss_insights,

@@ -59,6 +59,24 @@
       <li><b>${esc(l.name)}</b> · ${esc(l.customer)}: ${esc(l.lesson)}</li>`).join("");
   }
 
+  /* --- what customers said: per seller the average rating and its trend, and the newest
+   * comments, good and bad --- */
+  const stars = (n) => (n === null ? "–" : `★ ${fmt(n)}`);
+  async function loadSaid() {
+    const [summary, newest] = await Promise.all([api(`/api/teams/${teamId}/feedback-summary`),
+      api(`/api/feedback?team_id=${teamId}&limit=5`)]);
+    $("said-card").hidden = summary.length === 0;
+    $("said").innerHTML = summary.map((s) => {
+      const trend = s.trend ? `<span class="tag trend-${s.trend}">${esc(t[`trend_${s.trend}`])}</span> ` : "";
+      return `<li data-seller="${Number(s.seller_id)}">
+        <span class="customer"><b>${esc(s.seller_name)}</b> · ${stars(s.average)} · ${esc(H.count("ratings_n", s.count))}</span>
+        <span class="age">${trend}${esc(fill(t.trend_line, { recent: stars(s.last_30_days.average),
+          before: stars(s["30_days_before"].average) }))}</span></li>`;
+    }).join("");
+    $("said-comments").innerHTML = newest.filter((f) => f.comment).map((f) => `
+      <li><b>${esc(f.seller_name || "")}</b> · ${esc(f.customer)} · ${"★".repeat(f.rating)}: ${esc(f.comment)}</li>`).join("");
+  }
+
   /* --- loss reviews the team still owes, oldest worry first: the overdue ones on top --- */
   const waiting = (days) => (days ? H.count("waiting_days", days) : t.waiting_today);
   async function loadReviews() {
@@ -359,13 +377,14 @@
     $("goal-season").innerHTML = seasons.filter((s) => s.current || s.ends_on >= new Date().toISOString().slice(0, 10))
       .map((s) => `<option value="${s.id}" ${s.current ? "selected" : ""}>${esc(s.name)}</option>`).join("");
     $("seasons-card").hidden = me.role !== "admin";
-    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals(), loadReviews(),
+    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals(), loadReviews(), loadSaid(),
       me.role === "admin" ? loadSeasons() : null]);
     follow({ team_id: teamId }, (m, pending) => {
       pending.add("table");
       if (m.goals.length || m.entry.kind === "goal.set") pending.add("goals");
       if (m.entry.kind === "loss.reviewed" || m.entry.kind === "deal.reversed") pending.add("insights");
       if (["deal.lost", "loss.reviewed", "deal.reversed"].includes(m.entry.kind)) pending.add("reviews");
+      if (m.entry.kind === "feedback.received") pending.add("said");
       if (m.entry.kind === "mentoring" || m.entry.kind === "mentoring.revoked") pending.add("budget");
     });
   }
@@ -389,7 +408,7 @@
     let timer = null;
     let pending = new Set();
     const loaders = { table: loadTable, goals: loadGoals, insights: loadInsights, budget: loadBudget, deals: loadDeals,
-      reviews: loadReviews };
+      reviews: loadReviews, said: loadSaid };
     new H.Live(params, {
       snapshot() {},
       update(m) {
