@@ -124,3 +124,32 @@ async def test_closing_the_season_refreshes_live_boards(start_server):
             while (message := await recv(ws))["type"] != "snapshot":
                 pass
             assert message["season"]["ends_on"] == str(today)
+
+
+async def test_what_counts_in_a_season_by_reference_does_not_pin_its_dates(api):
+    """A reversal counts in the season of the deal it takes back, and a goal set ahead in
+    the season it is for: neither happened on the season's days, so neither holds its
+    dates; a goal still keeps its season from being removed."""
+    spring = await api.season("2026-01-01", "2026-06-30", "Spring")
+    today = date.today()
+    ahead = await api.season(str(today + timedelta(days=60)), str(today + timedelta(days=90)))
+    team = await api.team()
+    seller = await api.member(team["id"])
+    deal = (await api.deal(seller["id"], 10_000, closed_at="2026-02-10T12:00:00+01:00")).json()
+    await api.post(f"/api/deals/{deal['deal']['id']}/reverse", {"reason": "a test"}, expect=201)
+    r = await api.call("PATCH", f"/api/seasons/{spring['id']}", json={"ends_on": "2026-02-10"})
+    assert r.status_code == 200, r.text
+    await api.call(
+        "PATCH", f"/api/seasons/{spring['id']}", json={"ends_on": "2026-02-09"}, expect=409
+    )
+
+    await api.post(
+        "/api/goals",
+        {"team_id": team["id"], "season_id": ahead["id"], "metric": "deals", "target": 3},
+        expect=201,
+    )
+    later = str(today + timedelta(days=61))
+    r = await api.call("PATCH", f"/api/seasons/{ahead['id']}", json={"starts_on": later})
+    assert r.status_code == 200 and r.json()["starts_on"] == later, r.text
+    r = await api.call("DELETE", f"/api/seasons/{ahead['id']}", expect=409)
+    assert "goal(s) belong to" in r.json()["detail"]

@@ -212,7 +212,7 @@ def decide_season_removal(cmd: RemoveSeason, actor: Actor, state: State, ctx: Co
     require(actor, "admin")
     span = _season(state, cmd.season_id)
     name = state.season_names.get(span.id, "")
-    if span.id in state.season_used:
+    if span.id in state.seasons_named:
         raise Conflict(
             f"Things were recorded in {name!r}, so it stays in the history; to end it "
             "early, close it (POST /api/seasons/{id}/close) or change its end date."

@@ -111,9 +111,11 @@ class State:
     policy_id: int = 1
     seasons: list[SeasonSpan] = field(default_factory=list)
     season_names: dict[int, str] = field(default_factory=dict)
-    # season → when the first and the last thing recorded in it happened (a season's
-    # dates must keep covering them); the org-local days of points that count in no season
+    # season → when the first and the last thing that counts in it by its date happened (a
+    # season's dates must keep covering them); the seasons any entry names (they stay:
+    # the ledger refers to them); the org-local days of points that count in no season
     season_used: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)
+    seasons_named: set[int] = field(default_factory=set)
     unseasoned_days: set[date] = field(default_factory=set)
     teams: dict[int, TeamFacts] = field(default_factory=dict)
     members: dict[int, MemberFacts] = field(default_factory=dict)
@@ -369,13 +371,20 @@ def _season_removed(state: State, entry: Entry) -> None:
 
 
 def _track_season(state: State, entry: Entry) -> None:
-    """When things were recorded in each season; the days of points in none."""
+    """When things were recorded in each season; the days of points in none. An entry
+    that counts in a season by reference rather than by its date (a reversal in a later
+    season, a goal set ahead for the next one) names the season but does not pin its
+    dates."""
     season = entry.season_id
     if season is None:
         if entry.awards:
             state.unseasoned_days.add(local_date(entry.occurred_at, state.tz))
         return
+    state.seasons_named.add(season)
     at = entry.occurred_at
+    by_date = state.season_for(local_date(at, state.tz))
+    if by_date is None or by_date.id != season:
+        return
     used = state.season_used.get(season)
     if used is None:
         state.season_used[season] = (at, at)
