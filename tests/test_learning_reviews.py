@@ -4,6 +4,9 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from service.core.achievements import LOSS_QUESTIONS
+from service.learning.insights import pair_up
+
 ANSWERS = ["yes", "partly", "no", "yes", "no", "no", "yes", "partly", "yes", "yes", "no", "yes"]
 
 
@@ -263,3 +266,51 @@ async def test_insights_for_admins_across_teams(api):
     assert sum(q["yes"] + q["partly"] + q["no"] for q in everyone["questions"]) == 24
     assert (await api.get("/api/insights/losses", team_id=other["id"]))["reviews"] == 1
     await api.get("/api/insights/losses", token=await api.role_token("display"), expect=403)
+
+
+def _answers(**at):
+    """Twelve good answers (question 9 is the inverted one: 'no' is good), some changed."""
+    answers = ["yes"] * 12
+    answers[8] = "no"
+    for number, answer in at.items():
+        answers[int(number[1:]) - 1] = answer
+    return tuple(answers)
+
+
+def test_who_to_ask_pairs_a_weak_question_with_a_strong_teammate():
+    team = {1: "Ann", 2: "Bo", 3: "Cy", 4: "Di"}
+    reviews = [
+        (1, _answers(q3="no")), (1, _answers(q3="no", q5="partly")),
+        (2, _answers()), (2, _answers()),
+        (3, _answers(q3="partly")), (3, _answers(q3="partly")), (3, _answers(q3="partly")),
+        (4, _answers(q3="no")),  # one review: too few to say
+        (9, _answers()), (9, _answers()),  # not in the team (moved, or left)
+    ]  # fmt: skip
+    rows = {r["member_id"]: r for r in pair_up(reviews, team)}
+    assert set(rows) == {1, 3}  # Bo is weak nowhere, Di has one review
+    assert (rows[1]["question"], rows[1]["weakness"], rows[1]["ask"]["name"]) == (3, 1.0, "Bo")
+    assert rows[1]["question_text"].startswith(LOSS_QUESTIONS[2][:20])
+    assert (rows[3]["weakness"], rows[3]["ask"]["member_id"]) == (0.5, 2)
+    assert [r["member_id"] for r in pair_up(reviews, team)] == [1, 3]  # weakest first
+    # nobody strong on it: the weak question is still named, with nobody to ask
+    alone = pair_up([(1, _answers(q3="no")), (1, _answers(q3="no"))], {1: "Ann", 2: "Bo"})
+    assert alone[0]["question"] == 3 and alone[0]["ask"] is None
+
+
+async def test_who_to_ask_for_the_coach(api):
+    team, seller, mate, manager, lost, won = await _lost_and_won(api)
+    for who, answers in ((seller, _answers(q3="no")), (mate, _answers())):
+        for n in range(2):
+            deal = (await api.deal(who["id"], 1_000 + n, outcome="lost")).json()["deal"]
+            body = {"answers": list(answers)}
+            token = api.tokens[who["id"]]
+            await api.post(f"/api/deals/{deal['id']}/loss-review", body, token=token, expect=201)
+    path = f"/api/teams/{team['id']}/who-to-ask"
+    (row,) = await api.get(path, token=api.tokens[manager["id"]])
+    assert (row["member_id"], row["question"], row["ask"]["member_id"]) == (
+        seller["id"],
+        3,
+        mate["id"],
+    )
+    await api.get(path, token=api.tokens[seller["id"]], expect=403)
+    await api.get("/api/teams/999/who-to-ask", expect=404)

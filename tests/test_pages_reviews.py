@@ -71,3 +71,26 @@ async def test_the_coach_sees_what_customers_said(browser, site):  # noqa: F811
         "document.querySelector('#said-comments').innerText.includes('Spot on')"
     )
     assert "★ 4" in await row.inner_text() and "2 ratings" in await row.inner_text()
+
+
+async def test_the_coach_sees_who_to_ask(browser, site):  # noqa: F811
+    """/manage pairs a seller's weakest loss question with the teammate strongest on it,
+    in the page's language."""
+    api, url = site["api"], site["server"].url
+    seller, mate, manager = site["seller"], site["mate"], site["manager"]
+    good = ["yes"] * 12
+    good[8] = "no"  # question 9 is the inverted one
+    weak = list(good)
+    weak[2] = "no"
+    for who, answers in ((seller, weak), (mate, good)):
+        for n in range(2):
+            deal = (await api.deal(who["id"], 1_000 + n, "lost")).json()["deal"]
+            body = {"answers": answers}
+            token = api.tokens[who["id"]]
+            await api.post(f"/api/deals/{deal['id']}/loss-review", body, token=token, expect=201)
+    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    await page.goto(f"{url}/manage?token={api.tokens[manager['id']]}&lang=nb")
+    row = page.locator(f"#who-to-ask li[data-member='{seller['id']}']")
+    await row.wait_for()
+    text = await row.inner_text()
+    assert "Ola Nordmann" in text and "3." in text and "spør Kari Hansen" in text

@@ -13,7 +13,19 @@ from ..core.policy import Policy
 from ..core.ranking import Row, rank_all
 from ..db.models import Deal, Kudos, LossReview, Member, Season
 
-__all__ = ["loss_insights", "most_improved", "newcomers", "strengths", "team_strengths"]
+__all__ = [
+    "loss_insights",
+    "most_improved",
+    "newcomers",
+    "pair_up",
+    "strengths",
+    "team_strengths",
+    "who_to_ask",
+]
+
+MIN_REVIEWS = 2  # a seller's weak or strong question needs at least this many reviews
+WEAK = 0.5  # a question is a seller's weak one from this weakness up
+STRONG = 0.25  # a teammate is strong on it at or below this, and clearly better
 
 
 async def loss_insights(team_id: int | None, season_id: int | None) -> dict[str, Any]:
@@ -145,3 +157,69 @@ async def most_improved(boards: Boards, season: Season) -> list[dict[str, Any]]:
         }
         for r in rank_all(rows)
     ]
+
+
+def pair_up(
+    reviews: list[tuple[int, tuple[str, ...]]], team: dict[int, str]
+) -> list[dict[str, Any]]:
+    """Who to ask: from (member, answers) of loss reviews, each member of ``team`` (id →
+    name) with at least MIN_REVIEWS reviews, their weakest question (weakness ≥ WEAK, the
+    lowest number on a tie) and the teammate strongest on it (weakness ≤ STRONG, at least
+    MIN_REVIEWS reviews, the lowest weakness, then the most reviews), or none. Members
+    weakest first."""
+    counts: dict[int, list[dict[str, int]]] = {}
+    for member_id, answers in reviews:
+        mine = counts.setdefault(member_id, [{"yes": 0, "partly": 0, "no": 0} for _ in answers])
+        for i, answer in enumerate(answers):
+            mine[i][answer] += 1
+    total = {m: sum(c[0].values()) for m, c in counts.items()}
+    weak_of = {
+        m: [weakness(i + 1, q["yes"], q["partly"], q["no"]) for i, q in enumerate(c)]
+        for m, c in counts.items()
+    }
+    out: list[dict[str, Any]] = []
+    for member_id, name in team.items():
+        if total.get(member_id, 0) < MIN_REVIEWS:
+            continue
+        scores = weak_of[member_id]
+        worst = max(scores)
+        if worst < WEAK:
+            continue
+        number = scores.index(worst) + 1
+        helpers = sorted(
+            (weak_of[m][number - 1], -total[m], team[m], m)
+            for m in team
+            if m != member_id
+            and total.get(m, 0) >= MIN_REVIEWS
+            and weak_of[m][number - 1] <= STRONG
+        )
+        ask = None
+        if helpers:
+            score, _, helper_name, helper = helpers[0]
+            ask = {
+                "member_id": helper,
+                "name": helper_name,
+                "weakness": score,
+                "reviews": total[helper],
+            }
+        out.append(
+            {
+                "member_id": member_id,
+                "name": name,
+                "reviews": total[member_id],
+                "question": number,
+                "question_text": LOSS_QUESTIONS[number - 1],
+                "weakness": worst,
+                "ask": ask,
+            }
+        )
+    out.sort(key=lambda row: (-float(row["weakness"]), str(row["name"])))
+    return out
+
+
+async def who_to_ask(team_id: int) -> list[dict[str, Any]]:
+    """``pair_up`` over the loss reviews of the team's current members (wherever each
+    review was written)."""
+    team = {m.id: m.name for m in await Member.filter(team_id=team_id, active=True).order_by("id")}
+    reviews = await LossReview.filter(member_id__in=list(team)).values("member_id", "answers")
+    return pair_up([(r["member_id"], tuple(r["answers"])) for r in reviews], team)

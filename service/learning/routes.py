@@ -225,6 +225,19 @@ async def feedback_summary(
     return await feedback.feedback_summary(team_id, settings.today(), settings.tz)
 
 
+@get("/api/teams/{team_id:int}/who-to-ask", tags=["learning"], **refusals(403, 404, 422))
+async def who_to_ask(team_id: IdParam, caller: Caller) -> list[dict[str, Any]]:
+    """Who to ask: for each seller of the team, the loss-review question they answer worst
+    and the teammate strongest on it (see docs/learning.md for the thresholds). The
+    team's manager, or an admin."""
+    caller.require("manager", "admin")
+    if caller.role == "manager" and caller.team_id != team_id:
+        raise Forbidden("Managers see who to ask in their own team.")
+    if not await Team.exists(id=team_id):
+        raise NotFound(f"There is no team {team_id}.")
+    return await insights.who_to_ask(team_id)
+
+
 @get("/api/teams/{team_id:int}/strengths", tags=["learning"], **refusals(404, 422))
 async def team_strengths(
     team_id: IdParam, caller: Caller, settings: Settings, season: SeasonParam = "all"
@@ -304,6 +317,7 @@ routes = [
     pending,
     team_pending,
     feedback_summary,
+    who_to_ask,
     untold,
     stories,
     loss_insights,

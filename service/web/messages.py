@@ -227,6 +227,18 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     ),
     "copy": ("Copy", "Kopier", "Kopiera"),
     "customers_said": ("What customers said", "Hva kundene sa", "Vad kunderna sa"),
+    "who_to_ask": ("Who to ask", "Hvem kan hjelpe", "Vem kan hjälpa"),
+    "who_to_ask_hint": (
+        "Each seller's weakest loss-review question, and the teammate who answers it best.",
+        "Hver selgers svakeste spørsmål i tapsanalysene, og kollegaen som svarer best på det.",
+        "Varje säljares svagaste fråga i förlustanalyserna, och kollegan som svarar bäst på den.",
+    ),
+    "ask_name": ("ask {name}", "spør {name}", "fråga {name}"),
+    "nobody_strong": (
+        "nobody in the team is strong on it yet",
+        "ingen i laget er sterk på det ennå",
+        "ingen i laget är stark på det ännu",
+    ),
     "ratings_n_one": ("{n} rating", "{n} vurdering", "{n} betyg"),
     "ratings_n": ("{n} ratings", "{n} vurderinger", "{n} betyg"),
     "trend_line": (

@@ -59,6 +59,16 @@
       <li><b>${esc(l.name)}</b> · ${esc(l.customer)}: ${esc(l.lesson)}</li>`).join("");
   }
 
+  /* --- who to ask: a seller's weakest loss question beside the teammate strongest on it --- */
+  async function loadWhoToAsk() {
+    const rows = await api(`/api/teams/${teamId}/who-to-ask`);
+    $("ask-card").hidden = rows.length === 0;
+    $("who-to-ask").innerHTML = rows.map((r) => `<li data-member="${Number(r.member_id)}">
+      <span class="customer"><b>${esc(r.name)}</b> · ${r.question}. ${esc(config.questions[r.question - 1] || r.question_text)}</span>
+      <span class="age">${r.ask ? `<span class="tag trend-up">${esc(fill(t.ask_name, { name: r.ask.name }))}</span>`
+        : esc(t.nobody_strong)}</span></li>`).join("");
+  }
+
   /* --- what customers said: per seller the average rating and its trend, and the newest
    * comments, good and bad --- */
   const stars = (n) => (n === null ? "–" : `★ ${fmt(n)}`);
@@ -377,12 +387,12 @@
     $("goal-season").innerHTML = seasons.filter((s) => s.current || s.ends_on >= new Date().toISOString().slice(0, 10))
       .map((s) => `<option value="${s.id}" ${s.current ? "selected" : ""}>${esc(s.name)}</option>`).join("");
     $("seasons-card").hidden = me.role !== "admin";
-    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals(), loadReviews(), loadSaid(),
+    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals(), loadReviews(), loadSaid(), loadWhoToAsk(),
       me.role === "admin" ? loadSeasons() : null]);
     follow({ team_id: teamId }, (m, pending) => {
       pending.add("table");
       if (m.goals.length || m.entry.kind === "goal.set") pending.add("goals");
-      if (m.entry.kind === "loss.reviewed" || m.entry.kind === "deal.reversed") pending.add("insights");
+      if (m.entry.kind === "loss.reviewed" || m.entry.kind === "deal.reversed") pending.add("insights").add("ask");
       if (["deal.lost", "loss.reviewed", "deal.reversed"].includes(m.entry.kind)) pending.add("reviews");
       if (m.entry.kind === "feedback.received") pending.add("said");
       if (m.entry.kind === "mentoring" || m.entry.kind === "mentoring.revoked") pending.add("budget");
@@ -408,7 +418,7 @@
     let timer = null;
     let pending = new Set();
     const loaders = { table: loadTable, goals: loadGoals, insights: loadInsights, budget: loadBudget, deals: loadDeals,
-      reviews: loadReviews, said: loadSaid };
+      reviews: loadReviews, said: loadSaid, ask: loadWhoToAsk };
     new H.Live(params, {
       snapshot() {},
       update(m) {
