@@ -182,6 +182,8 @@ async def profile(
         "badges": [badge_out(b) for b in badges if season_id is None or b.season_key == season_id],
         "badges_all_time": len(badges),
         "pending_reviews": len(await pending_reviews(settings, 0, member_id=member_id)),
+        # over all time: ratings, weakest loss questions, mentoring received and given
+        **await insights.coaching_profile(member_id),
     }
 
 

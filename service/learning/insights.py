@@ -11,9 +11,10 @@ from ..core.calendar import is_newcomer
 from ..core.points import from_cents
 from ..core.policy import Policy
 from ..core.ranking import Row, rank_all
-from ..db.models import Deal, Kudos, LossReview, Member, Season
+from ..db.models import Deal, Feedback, Kudos, LossReview, Member, Mentoring, Season
 
 __all__ = [
+    "coaching_profile",
     "loss_insights",
     "most_improved",
     "newcomers",
@@ -223,3 +224,38 @@ async def who_to_ask(team_id: int) -> list[dict[str, Any]]:
     team = {m.id: m.name for m in await Member.filter(team_id=team_id, active=True).order_by("id")}
     reviews = await LossReview.filter(member_id__in=list(team)).values("member_id", "answers")
     return pair_up([(r["member_id"], tuple(r["answers"])) for r in reviews], team)
+
+
+async def coaching_profile(member_id: int) -> dict[str, Any]:
+    """What a coach (and the member) want to see beside the points, over all time: what
+    customers said (count and average rating), the loss-review questions the member
+    answers worst (up to three, with their counts), and mentoring points received and
+    given (revoked ones left out)."""
+    ratings: list[int] = [
+        r["rating"] for r in await Feedback.filter(seller_id=member_id).values("rating")
+    ]
+    reviews = [r["answers"] for r in await LossReview.filter(member_id=member_id).values("answers")]
+    counts = [{"yes": 0, "partly": 0, "no": 0} for _ in LOSS_QUESTIONS]
+    for answers in reviews:
+        for i, answer in enumerate(answers):
+            counts[i][answer] += 1
+    questions: list[dict[str, Any]] = []
+    for i, c in enumerate(counts):
+        score = weakness(i + 1, c["yes"], c["partly"], c["no"])
+        if score > 0:
+            questions.append(
+                {"number": i + 1, "question": LOSS_QUESTIONS[i], **c, "weakness": score}
+            )
+    questions.sort(key=lambda q: (-float(q["weakness"]), int(q["number"])))
+    live = Mentoring.filter(revoked_seq=None)
+    received = [m["cents"] for m in await live.filter(member_id=member_id).values("cents")]
+    given = [m["cents"] for m in await live.filter(awarded_by_member_id=member_id).values("cents")]
+    return {
+        "ratings": {
+            "count": len(ratings),
+            "average": round(sum(ratings) / len(ratings), 2) if ratings else None,
+        },
+        "loss_reviews": len(reviews),
+        "weakest_questions": questions[:3],
+        "mentoring": {"received": from_cents(sum(received)), "given": from_cents(sum(given))},
+    }

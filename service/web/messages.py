@@ -228,6 +228,19 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "copy": ("Copy", "Kopier", "Kopiera"),
     "customers_said": ("What customers said", "Hva kundene sa", "Vad kunderna sa"),
     "who_to_ask": ("Who to ask", "Hvem kan hjelpe", "Vem kan hjälpa"),
+    # a member's profile (/board: mine; /manage: the team's)
+    "my_profile": ("My profile", "Min profil", "Min profil"),
+    "profiles": ("Profiles", "Profiler", "Profiler"),
+    "named_by_peers": ("Named by teammates", "Nevnt av kolleger", "Nämnd av kollegor"),
+    "customers_rating": ("Customers", "Kundene", "Kunderna"),
+    "to_work_on": ("To work on", "Å jobbe med", "Att arbeta med"),
+    "mentoring_line": (
+        "{received} received · {given} given",
+        "{received} mottatt · {given} gitt",
+        "{received} mottagna · {given} givna",
+    ),
+    "badges_label": ("Badges", "Merker", "Märken"),
+    "nothing_yet": ("nothing yet", "ingenting ennå", "inget ännu"),
     "who_to_ask_hint": (
         "Each seller's weakest loss-review question, and the teammate who answers it best.",
         "Hver selgers svakeste spørsmål i tapsanalysene, og kollegaen som svarer best på det.",

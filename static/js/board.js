@@ -91,6 +91,17 @@
           <button type="submit">${t.save}</button><p class="result" role="status"></p>
         </form></details></li>`).join("");
   }
+  /* --- my profile: a heavier read, so once at start and at most every 10 s after that,
+   * when something touched me --- */
+  let profileTimer = null;
+  async function loadProfile() {
+    $("profile").innerHTML = H.profileHtml(await api(`/api/members/${me.member_id}/profile?season=current`));
+  }
+  function reloadProfileSoon() {
+    if (profileTimer !== null) return;
+    profileTimer = setTimeout(() => { profileTimer = null; loadProfile().catch((error) => console.error(error)); }, 10000);
+  }
+
   /* --- a feedback link for a customer, handed over as a seller would: a QR code to show at
    * the end of the meeting, the link to copy, or an email in the customer's language --- */
   $("ask-lang").value = config.lang;
@@ -338,7 +349,7 @@
     $("who").innerHTML = `${esc(me.name)} · <i class="dot"></i>${esc(H.teamLabel(myTeam))}`;
     $("who").title = $("who").textContent;
     fillForms();
-    await Promise.all([loadMine(), startActivities(), loadGrowth()]);
+    await Promise.all([loadMine(), startActivities(), loadGrowth(), loadProfile()]);
     new H.Live({ team_id: me.team_id }, {
       snapshot(m) {
         players = new Map(m.members.map((r) => [r.member_id, r]));
@@ -356,6 +367,7 @@
         feed = H.feedLines([m.entry, ...feed], FEED_MAX, FEED_ACTIVITIES);
         if (m.entry.kind === "activity") reloadMetricsSoon();
         if ((m.entry.awards || []).length) reloadGrowthSoon();
+        if (m.entry.member_id === me.member_id || m.entry.awards.some((a) => a.member_id === me.member_id)) reloadProfileSoon();
         renderTeam(); renderGoals(); renderFeed();
         reloadMineSoon();
       },

@@ -350,7 +350,28 @@
     el.hidden = !text;
   }
 
+  /* A member's profile (GET /api/members/{id}/profile) as a card's body: what teammates
+   * thank them for, what customers said, the loss questions to work on, mentoring and badges. */
+  function profileHtml(p) {
+    const none = `<span class="muted">${esc(t.nothing_yet)}</span>`;
+    const strengths = Object.entries(p.strengths_all_time || {}).map(([tag, n]) =>
+      `<span class="chip">${esc(config.strengths[tag] || tag)} × ${n}</span>`).join(" ") || none;
+    const rating = p.ratings.count
+      ? `★ ${fmt(p.ratings.average)} · ${esc(count("ratings_n", p.ratings.count))}` : none;
+    const work = p.weakest_questions.map((q) =>
+      `<li>${q.number}. ${esc(config.questions[q.number - 1] || q.question)}</li>`).join("");
+    const badges = p.badges.map((b) => `<span class="chip">${esc(config.badges[b.code] || b.title)}</span>`).join(" ") || none;
+    return `<dl class="profile">
+      <dt>${esc(t.named_by_peers)}</dt><dd>${strengths}</dd>
+      <dt>${esc(t.customers_rating)}</dt><dd>${rating}</dd>
+      <dt>${esc(t.to_work_on)}</dt><dd>${work ? `<ol class="work">${work}</ol>` : none}</dd>
+      <dt>${esc(config.categories.mentoring || "Mentoring")}</dt><dd>${esc(fill(t.mentoring_line,
+        { received: fmt(p.mentoring.received), given: fmt(p.mentoring.given) }))}</dd>
+      <dt>${esc(t.badges_label)}</dt><dd>${badges}</dd></dl>`;
+  }
+
   window.Huddle = { config, t, token, api, ApiError, fmt, fmtScore, when, ago, esc, fill, count, color, teamLabel,
-    describe, kindClass, isNews, feedLines, points, bar, Live, showSignIn, say, submitting, pageMessage };
+    describe, kindClass, isNews, feedLines, points, bar, Live, showSignIn, say, submitting, pageMessage,
+    profileHtml };
   if (!token()) showSignIn("");
 })();

@@ -59,6 +59,13 @@
       <li><b>${esc(l.name)}</b> · ${esc(l.customer)}: ${esc(l.lesson)}</li>`).join("");
   }
 
+  /* --- a player's profile: strengths, what customers said, what to work on --- */
+  async function loadProfile() {
+    const id = Number($("profile-of").value);
+    if (id) $("profile").innerHTML = H.profileHtml(await api(`/api/members/${id}/profile?season=current`));
+  }
+  $("profile-of").addEventListener("change", () => loadProfile().catch((error) => console.error(error)));
+
   /* --- who to ask: a seller's weakest loss question beside the teammate strongest on it --- */
   async function loadWhoToAsk() {
     const rows = await api(`/api/teams/${teamId}/who-to-ask`);
@@ -379,6 +386,7 @@
     document.body.style.setProperty("--team", H.color(teamRow.color));
     $("who").innerHTML = `${esc(me.name || config.roles[me.role] || me.role)} · <i class="dot"></i>${esc(H.teamLabel(teamRow))}`;
     $("who").title = $("who").textContent;
+    $("profile-of").innerHTML = team.map((m) => `<option value="${m.id}">${esc(m.name)}</option>`).join("");
     $("mentee").innerHTML = team.filter((m) => m.id !== me.member_id)
       .map((m) => `<option value="${m.id}">${esc(m.name)}</option>`).join("");
     $("mentoring-points").max = rules.mentoring_max_points;
@@ -387,7 +395,7 @@
     $("goal-season").innerHTML = seasons.filter((s) => s.current || s.ends_on >= new Date().toISOString().slice(0, 10))
       .map((s) => `<option value="${s.id}" ${s.current ? "selected" : ""}>${esc(s.name)}</option>`).join("");
     $("seasons-card").hidden = me.role !== "admin";
-    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals(), loadReviews(), loadSaid(), loadWhoToAsk(),
+    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals(), loadReviews(), loadSaid(), loadWhoToAsk(), loadProfile(),
       me.role === "admin" ? loadSeasons() : null]);
     follow({ team_id: teamId }, (m, pending) => {
       pending.add("table");
