@@ -62,6 +62,15 @@ async def test_the_coach_sees_what_customers_said(browser, site):  # noqa: F811
     await api.client.post(await link("Equinor"), json={"rating": 3, "comment": "Too long"})
     page = await browser.new_page(viewport={"width": 1280, "height": 1000})
     await page.goto(f"{url}/manage?token={api.tokens[manager['id']]}")
+    # the coach makes a link for one of the team's sellers, here in Norwegian
+    await page.select_option("#ask-seller", str(site["mate"]["id"]))
+    await page.fill("#ask-form [name=customer]", "Telenor")
+    await page.select_option("#ask-lang", "nb")
+    await page.click("#ask-form button[type=submit]")
+    await page.locator("#ask-link").wait_for()
+    assert (await page.locator("#ask-url").input_value()).endswith("?lang=nb")
+    mail = await page.locator("#ask-mail").get_attribute("href")
+    assert "Kari%20Hansen" in mail  # signed by the seller the meeting was
     row = page.locator(f"#said li[data-seller='{seller['id']}']")
     await row.wait_for()
     assert "Ola Nordmann" in await row.inner_text() and "★ 3" in await row.inner_text()

@@ -102,40 +102,7 @@
     profileTimer = setTimeout(() => { profileTimer = null; loadProfile().catch((error) => console.error(error)); }, 10000);
   }
 
-  /* --- a feedback link for a customer, handed over as a seller would: a QR code to show at
-   * the end of the meeting, the link to copy, or an email in the customer's language --- */
-  $("ask-lang").value = config.lang;
-  $("ask-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const form = event.target;
-    const data = new FormData(form);
-    submitting(form, async () => {
-      try {
-        const link = await api("/api/feedback-requests", { method: "POST", body: {
-          seller_id: me.member_id, customer: data.get("customer").trim(),
-          meeting_on: data.get("meeting_on") || null, lang: data.get("lang") } });
-        $("ask-qr").src = link.qr;
-        $("ask-qr").alt = link.url;
-        $("ask-url").value = link.url;
-        $("ask-hint").textContent = fill(t.qr_hint, { days: policy.feedback_link_days || 14 });
-        $("ask-mail").href = `mailto:?subject=${encodeURIComponent(link.email.subject)}&body=${encodeURIComponent(link.email.body)}`;
-        $("ask-copy").textContent = t.copy;
-        $("ask-link").hidden = false;
-        say("ask-result", "", true);
-        form.reset();
-        $("ask-lang").value = data.get("lang");
-      } catch (error) { say("ask-result", error.message, false); }
-    });
-  });
-  $("ask-copy").addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText($("ask-url").value);
-    } catch (error) {   // no clipboard access (an older browser, no secure context): select it
-      $("ask-url").select();
-      document.execCommand("copy");
-    }
-    $("ask-copy").textContent = t.copied;
-  });
+  H.feedbackLinks(() => me.member_id, () => policy.feedback_link_days);
 
   /* --- rising stars and the most improved: the top five and my own row ------------------ */
   const GROWTH_TOP = 5;

@@ -370,8 +370,47 @@
       <dt>${esc(t.badges_label)}</dt><dd>${badges}</dd></dl>`;
   }
 
+  /* A feedback link for a customer, handed over as a seller would: a QR code to show at the
+   * end of the meeting, the link to copy, or an email in the customer's language. Wires the
+   * card of _feedback_link.html; `sellerOf(formData)` names the seller the meeting was. */
+  function feedbackLinks(sellerOf, linkDays) {
+    const $ = (id) => document.getElementById(id);
+    $("ask-lang").value = config.lang;
+    $("ask-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const form = event.target;
+      const data = new FormData(form);
+      submitting(form, async () => {
+        try {
+          const link = await api("/api/feedback-requests", { method: "POST", body: {
+            seller_id: sellerOf(data), customer: data.get("customer").trim(),
+            meeting_on: data.get("meeting_on") || null, lang: data.get("lang") } });
+          $("ask-qr").src = link.qr;
+          $("ask-qr").alt = link.url;
+          $("ask-url").value = link.url;
+          $("ask-hint").textContent = fill(t.qr_hint, { days: linkDays() || 14 });
+          $("ask-mail").href = `mailto:?subject=${encodeURIComponent(link.email.subject)}&body=${encodeURIComponent(link.email.body)}`;
+          $("ask-copy").textContent = t.copy;
+          $("ask-link").hidden = false;
+          say("ask-result", "", true);
+          form.querySelector("[name=customer]").value = "";
+          form.querySelector("[name=meeting_on]").value = "";
+        } catch (error) { say("ask-result", error.message, false); }
+      });
+    });
+    $("ask-copy").addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText($("ask-url").value);
+      } catch (error) {   // no clipboard access (an older browser, no secure context): select it
+        $("ask-url").select();
+        document.execCommand("copy");
+      }
+      $("ask-copy").textContent = t.copied;
+    });
+  }
+
   window.Huddle = { config, t, token, api, ApiError, fmt, fmtScore, when, ago, esc, fill, count, color, teamLabel,
     describe, kindClass, isNews, feedLines, points, bar, Live, showSignIn, say, submitting, pageMessage,
-    profileHtml };
+    profileHtml, feedbackLinks };
   if (!token()) showSignIn("");
 })();

@@ -59,6 +59,10 @@
       <li><b>${esc(l.name)}</b> · ${esc(l.customer)}: ${esc(l.lesson)}</li>`).join("");
   }
 
+  /* --- a feedback link for a meeting of one of the team's sellers (common.js) --- */
+  let linkDays = 14;
+  H.feedbackLinks((data) => Number(data.get("seller_id")), () => linkDays);
+
   /* --- a player's profile: strengths, what customers said, what to work on --- */
   async function loadProfile() {
     const id = Number($("profile-of").value);
@@ -69,7 +73,7 @@
   /* --- who to ask: a seller's weakest loss question beside the teammate strongest on it --- */
   async function loadWhoToAsk() {
     const rows = await api(`/api/teams/${teamId}/who-to-ask`);
-    $("ask-card").hidden = rows.length === 0;
+    $("whom-card").hidden = rows.length === 0;
     $("who-to-ask").innerHTML = rows.map((r) => `<li data-member="${Number(r.member_id)}">
       <span class="customer"><b>${esc(r.name)}</b> · ${r.question}. ${esc(config.questions[r.question - 1] || r.question_text)}</span>
       <span class="age">${r.ask ? `<span class="tag trend-up">${esc(fill(t.ask_name, { name: r.ask.name }))}</span>`
@@ -387,6 +391,9 @@
     $("who").innerHTML = `${esc(me.name || config.roles[me.role] || me.role)} · <i class="dot"></i>${esc(H.teamLabel(teamRow))}`;
     $("who").title = $("who").textContent;
     $("profile-of").innerHTML = team.map((m) => `<option value="${m.id}">${esc(m.name)}</option>`).join("");
+    linkDays = rules.feedback_link_days;
+    $("ask-seller").innerHTML = team.filter((m) => m.role === "seller")
+      .map((m) => `<option value="${m.id}">${esc(m.name)}</option>`).join("");
     $("mentee").innerHTML = team.filter((m) => m.id !== me.member_id)
       .map((m) => `<option value="${m.id}">${esc(m.name)}</option>`).join("");
     $("mentoring-points").max = rules.mentoring_max_points;
