@@ -58,6 +58,7 @@ async def test_a_season_is_renamed_extended_and_closed(api):
     r = await api.post(f"{path}/close", {}, expect=200)
     assert r.json()["ends_on"] == str(today) and r.json()["current"] is True
     await api.post(f"/api/seasons/{later['id']}/close", {}, expect=409)  # not started
+    await api.post(f"/api/seasons/{later['id']}/close", {}, seller_token, expect=403)
     assert (await api.board(season=season["id"]))[seller["id"]] > 0
 
 

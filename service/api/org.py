@@ -301,6 +301,7 @@ async def close_season(
     """End a running season today (admin): from tomorrow, no season is current until the
     next one starts. A season that has not started can be removed instead; one that has
     ended already is a 409."""
+    caller.require("admin")
     today = settings.today()
     season = await Season.get_or_none(id=season_id)
     if season is None:

@@ -139,11 +139,7 @@ async def team_pending(
     """The loss reviews a team's sellers still owe, newest first, each with its seller,
     the days it has waited and ``overdue`` (more than ``loss_review_due_days``): the
     coach's reminder list. The team's manager, or an admin."""
-    caller.require("manager", "admin")
-    if caller.role == "manager" and caller.team_id != team_id:
-        raise Forbidden("Managers see the loss reviews their own team owes.")
-    if not await Team.exists(id=team_id):
-        raise NotFound(f"There is no team {team_id}.")
+    await _coach_of(caller, team_id, "the loss reviews their own team owes")
     due = (await current_policy()).loss_review_due_days
     return await pending_reviews(settings, due, team_id=team_id)
 
@@ -217,11 +213,7 @@ async def feedback_summary(
 ) -> list[dict[str, Any]]:
     """What customers said about each seller of the team: ratings, average, and the trend
     of the last 30 days against the 30 before. The team's manager, or an admin."""
-    caller.require("manager", "admin")
-    if caller.role == "manager" and caller.team_id != team_id:
-        raise Forbidden("Managers see their own team's customer feedback summary.")
-    if not await Team.exists(id=team_id):
-        raise NotFound(f"There is no team {team_id}.")
+    await _coach_of(caller, team_id, "their own team's customer feedback summary")
     return await feedback.feedback_summary(team_id, settings.today(), settings.tz)
 
 
@@ -230,12 +222,18 @@ async def who_to_ask(team_id: IdParam, caller: Caller) -> list[dict[str, Any]]:
     """Who to ask: for each seller of the team, the loss-review question they answer worst
     and the teammate strongest on it (see docs/learning.md for the thresholds). The
     team's manager, or an admin."""
+    await _coach_of(caller, team_id, "who to ask in their own team")
+    return await insights.who_to_ask(team_id)
+
+
+async def _coach_of(caller: Caller, team_id: int, what: str) -> None:
+    """The coach's views of a team: its manager's or an admin's (403 otherwise; 404 for
+    a team that does not exist)."""
     caller.require("manager", "admin")
     if caller.role == "manager" and caller.team_id != team_id:
-        raise Forbidden("Managers see who to ask in their own team.")
+        raise Forbidden(f"Managers see {what}.")
     if not await Team.exists(id=team_id):
         raise NotFound(f"There is no team {team_id}.")
-    return await insights.who_to_ask(team_id)
 
 
 @get("/api/teams/{team_id:int}/strengths", tags=["learning"], **refusals(404, 422))
