@@ -548,7 +548,7 @@ def test_evolve_one_by_one_equals_rebuild():
     assert step == org.state
     assert step.seq == len(org.entries)
     assert [e.seq for e in org.entries] == list(range(1, len(org.entries) + 1))
-    assert step.badges and step.badge_counts and step.goals and step.kudos_given
+    assert step.badges and step.badge_counts and step.goals and step.kudos_weeks
 
 
 def test_no_decider_mutates_its_state():

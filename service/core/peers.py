@@ -41,17 +41,18 @@ STRENGTHS = (
 
 
 def kudos_usage(state: State, week: str, giver: int, recipient: int) -> KudosUsage:
-    given, pairs = state.kudos_week(week)
+    given = state.kudos_week(week)
+    mine = given.get(giver, {})
     return KudosUsage(
-        given_total=given.get(giver, 0),
-        given_to_recipient=pairs.get((giver, recipient), 0),
-        received_from_recipient=pairs.get((recipient, giver), 0),
+        given_total=sum(mine.values()),
+        given_to_recipient=mine.get(recipient, 0),
+        received_from_recipient=given.get(recipient, {}).get(giver, 0),
     )
 
 
 def kudos_left(state: State, week: str, giver: int) -> tuple[int, int]:
     """(used, left) of a giver's weekly kudos allowance, in hundredths."""
-    used = state.kudos_week(week)[0].get(giver, 0)
+    used = sum(state.kudos_week(week).get(giver, {}).values())
     return used, max(to_cents(state.policy.kudos_weekly_allowance) - used, 0)
 
 

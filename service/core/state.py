@@ -121,11 +121,10 @@ class State:
     members: dict[int, MemberFacts] = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
     week: str = ""  # the newest ISO week seen; older weeks' totals are dropped
-    kudos_given: dict[int, int] = field(default_factory=dict)  # giver → hundredths
-    kudos_pair: dict[tuple[int, int], int] = field(default_factory=dict)  # (giver, to)
     mentoring_used: dict[int, int] = field(default_factory=dict)  # manager → hundredths
     # kudos per ISO week, giver → recipient → hundredths, for the last KUDOS_WEEKS weeks:
-    # rings of three and pairs that swap thanks every week are looked for in them
+    # this week's allowances and caps are read from it, and rings of three and pairs that
+    # swap thanks every week are looked for in it
     kudos_weeks: dict[str, dict[int, dict[int, int]]] = field(default_factory=dict)
     goals: dict[int, GoalState] = field(default_factory=dict)
     metrics: dict[str, MetricFacts] = field(default_factory=dict)
@@ -170,9 +169,10 @@ class State:
     def seasons_changed(self) -> None:
         self._season_days.clear()
 
-    def kudos_week(self, week: str) -> tuple[dict[int, int], dict[tuple[int, int], int]]:
-        """This week's kudos totals (empty when the state's newest week is another)."""
-        return (self.kudos_given, self.kudos_pair) if week == self.week else ({}, {})
+    def kudos_week(self, week: str) -> dict[int, dict[int, int]]:
+        """This week's kudos, giver → recipient → hundredths (empty when the state's newest
+        week is another)."""
+        return self.kudos_weeks.get(week, {}) if week == self.week else {}
 
     def mentoring_week(self, week: str) -> dict[int, int]:
         return self.mentoring_used if week == self.week else {}
@@ -235,34 +235,21 @@ def _track_ids(state: State, entry: Entry) -> None:
 def _roll_week(state: State, week: str) -> None:
     if week > state.week:
         state.week = week
-        state.kudos_given, state.kudos_pair, state.mentoring_used = {}, {}, {}
+        state.mentoring_used = {}
 
 
 def _kudos(state: State, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, KudosGiven)
-    cents = to_cents(p.points)
-    _kudos_week(state, entry.week, p.from_member_id, p.to_member_id, cents)
-    if entry.week != state.week:
-        return
-    state.kudos_given[p.from_member_id] = state.kudos_given.get(p.from_member_id, 0) + cents
-    pair = (p.from_member_id, p.to_member_id)
-    state.kudos_pair[pair] = state.kudos_pair.get(pair, 0) + cents
+    _kudos_week(state, entry.week, p.from_member_id, p.to_member_id, to_cents(p.points))
 
 
 def _kudos_revoked(state: State, entry: Entry) -> None:
     """The giver gets the points back in the allowance of the week they were given in
-    (only this week's allowance is kept: an older week's is over anyway)."""
+    (only this week's allowance counts: an older week's is over anyway)."""
     p = entry.payload
     assert isinstance(p, KudosRevoked)
-    cents = to_cents(p.points)
-    _kudos_week(state, p.week, p.from_member_id, p.to_member_id, -cents)
-    if p.week != state.week:
-        return
-    given = state.kudos_given.get(p.from_member_id, 0)
-    state.kudos_given[p.from_member_id] = max(0, given - cents)
-    pair = (p.from_member_id, p.to_member_id)
-    state.kudos_pair[pair] = max(0, state.kudos_pair.get(pair, 0) - cents)
+    _kudos_week(state, p.week, p.from_member_id, p.to_member_id, -to_cents(p.points))
 
 
 def _kudos_week(state: State, week: str, giver: int, to: int, cents: int) -> None:
@@ -382,14 +369,13 @@ def _track_season(state: State, entry: Entry) -> None:
         return
     state.seasons_named.add(season)
     at = entry.occurred_at
+    used = state.season_used.get(season)
+    if used is not None and used[0] <= at <= used[1]:
+        return  # nothing to widen (most entries): no date to work out
     by_date = state.season_for(local_date(at, state.tz))
     if by_date is None or by_date.id != season:
         return
-    used = state.season_used.get(season)
-    if used is None:
-        state.season_used[season] = (at, at)
-    elif at < used[0] or at > used[1]:
-        state.season_used[season] = (min(used[0], at), max(used[1], at))
+    state.season_used[season] = (min(used[0], at), max(used[1], at)) if used else (at, at)
 
 
 def _policy_changed(state: State, entry: Entry) -> None:

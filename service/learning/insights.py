@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -29,6 +30,24 @@ WEAK = 0.5  # a question is a seller's weak one from this weakness up
 STRONG = 0.25  # a teammate is strong on it at or below this, and clearly better
 
 
+def _questions(reviews: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
+    """Per loss question, from the reviews' answers: its number and text, the yes, partly
+    and no counts and its weakness (``core.achievements.weakness``)."""
+    counts = [{"yes": 0, "partly": 0, "no": 0} for _ in LOSS_QUESTIONS]
+    for answers in reviews:
+        for i, answer in enumerate(answers):
+            counts[i][answer] += 1
+    return [
+        {
+            "number": i + 1,
+            "question": text,
+            **c,
+            "weakness": weakness(i + 1, c["yes"], c["partly"], c["no"]),
+        }
+        for i, (text, c) in enumerate(zip(LOSS_QUESTIONS, counts, strict=True))
+    ]
+
+
 async def loss_insights(team_id: int | None, season_id: int | None) -> dict[str, Any]:
     """Per question the yes/partly/no counts, weakest first, and the lessons written."""
     query = LossReview.all()
@@ -37,19 +56,7 @@ async def loss_insights(team_id: int | None, season_id: int | None) -> dict[str,
     if season_id is not None:
         query = query.filter(season_id=season_id)
     reviews = await query.order_by("-id")
-    counts = [{"yes": 0, "partly": 0, "no": 0} for _ in LOSS_QUESTIONS]
-    for review in reviews:
-        for i, answer in enumerate(review.answers):
-            counts[i][answer] += 1
-    questions: list[dict[str, Any]] = [
-        {
-            "number": i + 1,
-            "question": text,
-            **counts[i],
-            "weakness": weakness(i + 1, counts[i]["yes"], counts[i]["partly"], counts[i]["no"]),
-        }
-        for i, text in enumerate(LOSS_QUESTIONS)
-    ]
+    questions = _questions([r.answers for r in reviews])
     questions.sort(key=lambda q: (-q["weakness"], q["number"]))
     deals = {d.id: d for d in await Deal.filter(id__in=[r.deal_id for r in reviews])}
     names = {m.id: m.name for m in await Member.filter(id__in={r.member_id for r in reviews})}
@@ -168,16 +175,11 @@ def pair_up(
     lowest number on a tie) and the teammate strongest on it (weakness ≤ STRONG, at least
     MIN_REVIEWS reviews, the lowest weakness, then the most reviews), or none. Members
     weakest first."""
-    counts: dict[int, list[dict[str, int]]] = {}
+    by_member: dict[int, list[Sequence[str]]] = {}
     for member_id, answers in reviews:
-        mine = counts.setdefault(member_id, [{"yes": 0, "partly": 0, "no": 0} for _ in answers])
-        for i, answer in enumerate(answers):
-            mine[i][answer] += 1
-    total = {m: sum(c[0].values()) for m, c in counts.items()}
-    weak_of = {
-        m: [weakness(i + 1, q["yes"], q["partly"], q["no"]) for i, q in enumerate(c)]
-        for m, c in counts.items()
-    }
+        by_member.setdefault(member_id, []).append(answers)
+    total = {m: len(lists) for m, lists in by_member.items()}
+    weak_of = {m: [q["weakness"] for q in _questions(lists)] for m, lists in by_member.items()}
     out: list[dict[str, Any]] = []
     for member_id, name in team.items():
         if total.get(member_id, 0) < MIN_REVIEWS:
@@ -235,17 +237,7 @@ async def coaching_profile(member_id: int) -> dict[str, Any]:
         r["rating"] for r in await Feedback.filter(seller_id=member_id).values("rating")
     ]
     reviews = [r["answers"] for r in await LossReview.filter(member_id=member_id).values("answers")]
-    counts = [{"yes": 0, "partly": 0, "no": 0} for _ in LOSS_QUESTIONS]
-    for answers in reviews:
-        for i, answer in enumerate(answers):
-            counts[i][answer] += 1
-    questions: list[dict[str, Any]] = []
-    for i, c in enumerate(counts):
-        score = weakness(i + 1, c["yes"], c["partly"], c["no"])
-        if score > 0:
-            questions.append(
-                {"number": i + 1, "question": LOSS_QUESTIONS[i], **c, "weakness": score}
-            )
+    questions = [q for q in _questions(reviews) if q["weakness"] > 0]
     questions.sort(key=lambda q: (-float(q["weakness"]), int(q["number"])))
     live = Mentoring.filter(revoked_seq=None)
     received = [m["cents"] for m in await live.filter(member_id=member_id).values("cents")]

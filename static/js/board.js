@@ -93,14 +93,10 @@
   }
   /* --- my profile: a heavier read, so once at start and at most every 10 s after that,
    * when something touched me --- */
-  let profileTimer = null;
   async function loadProfile() {
     $("profile").innerHTML = H.profileHtml(await api(`/api/members/${me.member_id}/profile?season=current`));
   }
-  function reloadProfileSoon() {
-    if (profileTimer !== null) return;
-    profileTimer = setTimeout(() => { profileTimer = null; loadProfile().catch((error) => console.error(error)); }, 10000);
-  }
+  const reloadProfileSoon = H.atMostEvery(10000, loadProfile);
 
   H.feedbackLinks(() => me.member_id, () => policy.feedback_link_days);
 
@@ -113,11 +109,7 @@
     return top.map((r) => `<li class="${r.member_id === me.member_id ? "me" : ""}"><span class="rank">${r.rank}</span>
       <span class="name">${esc(r.name)}</span><span class="score">${value(r.score)}</span></li>`).join("");
   }
-  let growthTimer = null;
-  function reloadGrowthSoon() {   // at most one reload every 5 s while points move
-    if (growthTimer !== null) return;
-    growthTimer = setTimeout(() => { growthTimer = null; loadGrowth().catch((error) => console.error(error)); }, 5000);
-  }
+  const reloadGrowthSoon = H.atMostEvery(5000, () => loadGrowth());   // while points move
   async function loadGrowth() {
     const [rising, improved] = await Promise.all([
       api("/api/leaderboards/newcomers?season=current").catch(() => ({ entries: [] })),
@@ -263,15 +255,10 @@
         <span class="rank">${r.rank}</span><span class="name">${esc(r.name)}</span>
         <span class="score">${fmt(r.score)}</span></li>`).join("")}</ol>`).join("");
   }
-  /* Activities come in bursts and in streams: one reload a second at most, and one is
-   * always on its way while they keep coming (waiting for a pause could wait for ever). */
-  let metricTimer = null;
+  /* Activities come in bursts and in streams: one reload a second at most. */
+  const reloadMetricBoards = H.atMostEvery(1000, () => loadMetricBoards());
   function reloadMetricsSoon() {
-    if (!metrics.length || metricTimer !== null) return;
-    metricTimer = setTimeout(() => {
-      metricTimer = null;
-      loadMetricBoards().catch((error) => console.error(error));
-    }, 1000);
+    if (metrics.length) reloadMetricBoards();
   }
   async function startActivities() {
     metrics = await api("/api/metrics");

@@ -350,6 +350,17 @@
     el.hidden = !text;
   }
 
+  /* `load` at most once every `ms` while calls keep coming, one call always on its way:
+   * for reloads that bursts and streams of live updates ask for (waiting for a pause
+   * could wait for ever). One timer, never one per update. */
+  function atMostEvery(ms, load) {
+    let timer = null;
+    return () => {
+      if (timer !== null) return;
+      timer = setTimeout(() => { timer = null; load().catch((error) => console.error(error)); }, ms);
+    };
+  }
+
   /* A member's profile (GET /api/members/{id}/profile) as a card's body: what teammates
    * thank them for, what customers said, the loss questions to work on, mentoring and badges. */
   function profileHtml(p) {
@@ -411,6 +422,6 @@
 
   window.Huddle = { config, t, token, api, ApiError, fmt, fmtScore, when, ago, esc, fill, count, color, teamLabel,
     describe, kindClass, isNews, feedLines, points, bar, Live, showSignIn, say, submitting, pageMessage,
-    profileHtml, feedbackLinks };
+    profileHtml, feedbackLinks, atMostEvery };
   if (!token()) showSignIn("");
 })();
