@@ -3,6 +3,7 @@ worker processes, on SQLite and on PostgreSQL."""
 
 import asyncio
 from collections import Counter
+from datetime import date, timedelta
 
 
 async def test_parallel_once_only_writes(http_api):
@@ -52,3 +53,20 @@ async def test_parallel_once_only_writes(http_api):
         "loss.reviewed": 1,
         "story.posted": 1,
     }
+
+
+async def test_parallel_deals_pay_a_newcomers_improvement_bonus_once(http_api):
+    """8 wins at once from a newcomer who scored nothing last week: the first that beats
+    it by the margin pays the improvement bonus; the others, decided after it, do not."""
+    api = http_api
+    team = await api.team()
+    joined = (date.today() - timedelta(days=14)).isoformat()  # a whole week before this one
+    seller = await api.member(team["id"], joined_on=joined)
+    results = await asyncio.gather(*(api.deal(seller["id"], 0, expect=None) for _ in range(8)))
+    assert {r.status_code for r in results} == {201}
+    feed = (await api.get("/api/feed", limit=100))["entries"]
+    improved = [ev for e in feed for ev in e["events"] if ev["type"] == "improvement"]
+    assert len(improved) == 1 and improved[0]["baseline"] == 0
+    assert improved[0]["points"] == 15  # the first deal: 10 points × 1.5
+    profile = await api.get(f"/api/members/{seller['id']}/profile", season="all")
+    assert profile["breakdown"]["bonus"] == 10

@@ -46,6 +46,7 @@ from .commands import (
     UpdateTeam,
 )
 from .entries import Actor
+from .improvement import improvement_changes
 from .state import State
 
 __all__ = ["check_text", "decide"]
@@ -111,11 +112,19 @@ def check_text(value: object, field: str) -> None:
 
 def decide(command: Command, actor: Actor, state: State, ctx: Context) -> Decision:
     """Decide one command against the state; the badges its entries earn, or a correction
-    takes away, are added here (each to the last entry of the badge's season)."""
+    takes away, are added here (each to the last entry of the badge's season), and so
+    are improvement bonuses paid or taken back (to the last entry that moved the week)."""
     check_text(command, "command")
     decision = _DECIDERS[type(command)](command, actor, state, ctx)
     entries = decision.entries
-    for season, badge in badge_changes(entries, state, ctx.ids) if entries else ():
+    if not entries:
+        return decision
+    for season, badge in badge_changes(entries, state, ctx.ids):
         entry = next((e for e in reversed(entries) if (e.season_id or 0) == season), entries[-1])
         entry.events = (*entry.events, badge)
+    for entry, event, award in improvement_changes(entries, state):
+        entry.events = (*entry.events, event)
+        entry.awards = (*entry.awards, award)
+        if award.member_id not in entry.names:
+            entry.names = {**entry.names, award.member_id: event.name}
     return decision

@@ -34,6 +34,8 @@ __all__ = [
     "GoalRemoved",
     "GoalReopened",
     "GoalSet",
+    "Improved",
+    "ImprovementRevoked",
     "KudosGiven",
     "KudosRevoked",
     "LossReviewed",
@@ -132,7 +134,38 @@ class BadgeRevoked(Struct, frozen=True, tag="badge_revoked", tag_field="type"):
     team_id: int
 
 
-Event = GoalProgress | GoalReached | GoalReopened | BadgeEarned | BadgeRevoked
+class Improved(Struct, frozen=True, tag="improvement", tag_field="type"):
+    """A newcomer beat their own points of the week before by the policy's margin: the
+    once-a-week improvement bonus (``core.improvement``)."""
+
+    member_id: int
+    name: str
+    team_id: int
+    week: str  # the ISO week beaten into, e.g. 2026-W47
+    points: Number  # the member's own points that week, with this entry
+    baseline: Number  # their own points of the week before
+    bonus: tuple[Award, ...] = ()
+
+
+class ImprovementRevoked(Struct, frozen=True, tag="improvement_revoked", tag_field="type"):
+    """A correction took the week back below what earned the improvement bonus: the bonus
+    is taken back (the entry's negative ``bonus`` award); beating it again pays again."""
+
+    member_id: int
+    name: str
+    team_id: int
+    week: str
+
+
+Event = (
+    GoalProgress
+    | GoalReached
+    | GoalReopened
+    | BadgeEarned
+    | BadgeRevoked
+    | Improved
+    | ImprovementRevoked
+)
 
 
 # -- payloads: one per entry kind -----------------------------------------------------------

@@ -28,6 +28,10 @@ class Policy:
     max_assists: int = 3
     newcomer_days: int = 90
     newcomer_multiplier: float = 1.5
+    # a newcomer whose own points in a week reach the week before's plus the gain earns the
+    # bonus once that week (0: off; the formula is in core/improvement.py and the README)
+    improvement_bonus: float = 10
+    improvement_min_gain: float = 10
     kudos_max_points: float = 5
     kudos_weekly_allowance: float = 10
     kudos_recipient_weekly_cap: float = 5
@@ -114,6 +118,8 @@ _MAXIMA: dict[str, float] = {
     "max_assists": 20,
     "newcomer_days": 3650,
     "newcomer_multiplier": 10,
+    "improvement_bonus": 1_000_000,
+    "improvement_min_gain": 1_000_000,
     "kudos_max_points": 1_000_000,
     "kudos_weekly_allowance": 1e10,
     "kudos_recipient_weekly_cap": 1e10,

@@ -30,6 +30,8 @@ from .entries import (
     GoalRemoved,
     GoalReopened,
     GoalSet,
+    Improved,
+    ImprovementRevoked,
     KudosGiven,
     KudosRevoked,
     MemberJoined,
@@ -44,6 +46,7 @@ from .entries import (
     TeamCreated,
     TeamUpdated,
 )
+from .improvement import monday_of, own_steps
 from .points import to_cents
 from .policy import Policy
 
@@ -132,6 +135,10 @@ class State:
     badge_counts: dict[tuple[object, ...], int] = field(default_factory=dict)
     # (member, season) → the teammates they thanked (their counters in badge_counts > 0)
     thanked: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+    # (member, Monday of an ISO week) → own points that week, for newcomers' weeks and
+    # the week before each; and the improvement bonus paid for a week (core.improvement)
+    own_weeks: dict[tuple[int, date], int] = field(default_factory=dict)
+    improved: dict[tuple[int, date], Award] = field(default_factory=dict)
     # the highest row id of each table the writer hands ids out for (entries carry them)
     last_ids: dict[str, int] = field(default_factory=dict)
     # team → its active member ids, in join order: built on first use, dropped whenever a member
@@ -189,6 +196,9 @@ def evolve(state: State, entry: Entry) -> State:
         _apply_event(state, event, entry)
     for step in badge_steps(entry, state):
         _count_badge_step(state, step)
+    for member_id, monday, cents in own_steps(entry, state):
+        key = (member_id, monday)
+        state.own_weeks[key] = state.own_weeks.get(key, 0) + cents
     _track_season(state, entry)
     state.policy_id = max(state.policy_id, entry.policy_id)
     state.seq = max(state.seq, entry.seq)
@@ -474,6 +484,11 @@ def _apply_event(state: State, event: object, entry: Entry) -> None:
         state.badges.add((event.member_id, entry.season_id or 0, event.badge))
     elif isinstance(event, BadgeRevoked):
         state.badges.discard((event.member_id, entry.season_id or 0, event.badge))
+    elif isinstance(event, Improved):
+        if event.bonus:
+            state.improved[(event.member_id, monday_of(event.week))] = event.bonus[0]
+    elif isinstance(event, ImprovementRevoked):
+        state.improved.pop((event.member_id, monday_of(event.week)), None)
 
 
 def _bonus_paid(state: State, goal: GoalState, event: GoalReached) -> tuple[Award, ...]:

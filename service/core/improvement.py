@@ -1,0 +1,172 @@
+"""Improvement as a reward: a newcomer who beats their own week before earns a bonus.
+
+The rule (policy ``improvement_bonus`` and ``improvement_min_gain``; 0 bonus: off):
+
+- A member's **own points** in an ISO week are the points they earned by what they did
+  that week: every category except ``team_share`` (a teammate's deal) and ``bonus``
+  (goals reached, and this bonus itself). A correction counts in the week of what it
+  corrects (a reversed deal in the week it closed, revoked kudos or mentoring in the week
+  they were given), so taking a deal back lowers the week that had it.
+- A newcomer's week ``W`` qualifies when ``W`` starts within their newcomer period
+  (its Monday is before ``joined_on + newcomer_days``) and they were a member for the
+  whole week before (``joined_on`` on or before that week's Monday): a first, partial
+  week is nobody's baseline.
+- The bonus is paid once per member and week, by the entry that brings the week's own
+  points to at least the week before's plus ``improvement_min_gain``::
+
+      own(W) >= own(W - 1) + improvement_min_gain   (and own(W) > 0)
+
+  It is an ``improvement`` event on that entry with a ``bonus`` award of
+  ``improvement_bonus`` points.
+- A correction that takes the week back below that line takes the bonus back
+  (``improvement_revoked``, the same award negated); beating it again pays again. Only a
+  correction does: a later gift to the week before, or a policy change, never takes back
+  a bonus already paid.
+
+The state keeps own points per (member, week) only for the weeks that can matter: those
+that start within a member's newcomer period, and the week before each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from .calendar import local_date
+from .entries import (
+    Award,
+    DealReversed,
+    Entry,
+    Improved,
+    ImprovementRevoked,
+    KudosRevoked,
+    MentoringRevoked,
+)
+from .points import from_cents, to_cents
+
+if TYPE_CHECKING:
+    from .state import MemberFacts, State
+
+__all__ = [
+    "NOT_OWN",
+    "improvement_changes",
+    "monday_of",
+    "own_steps",
+    "points_monday",
+    "qualifies",
+    "tracked",
+    "week_name",
+]
+
+# categories that are not what the member did themselves
+NOT_OWN = frozenset({"team_share", "bonus"})
+
+
+def points_monday(entry: Entry, state: State) -> date:
+    """The Monday of the week an entry's points count in for this rule."""
+    p = entry.payload
+    if isinstance(p, KudosRevoked | MentoringRevoked):
+        return monday_of(p.week)
+    day = local_date(p.closed_at if isinstance(p, DealReversed) else entry.occurred_at, state.tz)
+    return day - timedelta(days=day.weekday())
+
+
+def monday_of(week: str) -> date:
+    """The Monday of an ISO week named like ``2026-W47``."""
+    year, number = week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
+
+
+def week_name(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def tracked(member: MemberFacts, monday: date, newcomer_days: int) -> bool:
+    """Whether own points of ``member`` in the week of ``monday`` are kept: the weeks that
+    start within the newcomer period, and the week before each (a baseline)."""
+    return monday <= member.joined_on + timedelta(days=newcomer_days) and (
+        monday + timedelta(days=6) >= member.joined_on
+    )
+
+
+def qualifies(member: MemberFacts, monday: date, newcomer_days: int) -> bool:
+    """Whether the week of ``monday`` can earn the bonus: it starts within the newcomer
+    period, and the member was one for the whole week before."""
+    return (
+        member.active
+        and monday < member.joined_on + timedelta(days=newcomer_days)
+        and member.joined_on <= monday - timedelta(days=7)
+    )
+
+
+def own_steps(entry: Entry, state: State) -> list[tuple[int, date, int]]:
+    """(member, Monday, hundredths) this entry adds to members' own points, for the weeks
+    the state keeps."""
+    if not entry.awards:
+        return []
+    monday: date | None = None
+    days = state.policy.newcomer_days
+    out = []
+    for award in entry.awards:
+        if award.category in NOT_OWN or not award.cents:
+            continue
+        member = state.members.get(award.member_id)
+        if member is None:
+            continue
+        if monday is None:
+            monday = points_monday(entry, state)
+        if tracked(member, monday, days):
+            out.append((award.member_id, monday, award.cents))
+    return out
+
+
+def improvement_changes(
+    entries: Sequence[Entry], state: State
+) -> list[tuple[Entry, Improved | ImprovementRevoked, Award]]:
+    """The improvement bonuses the entries of one decision pay, and those a correction
+    among them takes back (the state is as it was before the entries): each with the
+    entry that carries it (the last that moved the week) and its award."""
+    policy = state.policy
+    cents = to_cents(policy.improvement_bonus)
+    if not cents and not state.improved:
+        return []
+    pending: dict[tuple[int, date], int] = {}
+    carrier: dict[tuple[int, date], Entry] = {}
+    for entry in entries:
+        for member_id, monday, add in own_steps(entry, state):
+            key = (member_id, monday)
+            pending[key] = pending.get(key, 0) + add
+            carrier[key] = entry
+    changes: list[tuple[Entry, Improved | ImprovementRevoked, Award]] = []
+    for key, add in pending.items():
+        member_id, monday = key
+        member = state.members[member_id]
+        now = state.own_weeks.get(key, 0) + add
+        before = state.own_weeks.get((member_id, monday - timedelta(days=7)), 0)
+        earned = now > 0 and now >= before + to_cents(policy.improvement_min_gain)
+        paid = state.improved.get(key)
+        if (
+            paid is None
+            and add > 0
+            and earned
+            and cents
+            and qualifies(member, monday, policy.newcomer_days)
+        ):
+            award = Award(member_id, member.team_id, "bonus", cents)
+            event = Improved(
+                member_id,
+                member.name,
+                member.team_id,
+                week_name(monday),
+                from_cents(now),
+                from_cents(before),
+                (award,),
+            )
+            changes.append((carrier[key], event, award))
+        elif paid is not None and add < 0 and not earned:
+            back = Award(paid.member_id, paid.team_id, paid.category, -paid.cents)
+            revoked = ImprovementRevoked(member_id, member.name, member.team_id, week_name(monday))
+            changes.append((carrier[key], revoked, back))
+    return changes
