@@ -3,6 +3,8 @@
 import asyncio
 import csv
 import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from service.core.achievements import BADGES, badge_candidates, is_earned, weakness
 
@@ -128,11 +130,39 @@ async def test_newcomers_and_most_improved(api):
     assert [(e["rank"], e["name"]) for e in stars["entries"]] == [(1, "Rookie")]
     improved = await api.get("/api/leaderboards/most-improved", season=str(now["id"]))
     rows = {e["name"]: e for e in improved["entries"]}
-    assert "Rookie" not in rows  # no earlier season to compare with
+    assert "Rookie" not in rows  # joined today: no earlier season, too new for halves
     assert rows["Vet"]["rank"] == 1 and rows["Vet"]["baseline"] == 14  # 8 own + 6 share
     assert rows["Vet"]["current"] == 41.5 and rows["Vet"]["score"] == 27.5  # rookie x1.5
     assert rows["Steady"]["score"] == 6.5 - 49
     assert old["id"] != now["id"]
+
+
+async def test_most_improved_compares_a_newcomer_with_their_own_first_weeks(api):
+    """A newcomer with no earlier season: points in the later half of their days in the
+    season minus the first half; a reversal counts on the day of the deal it takes back."""
+    await api.call("PUT", "/api/policy", json={"improvement_bonus": 0}, expect=200)
+    await api.season("2020-01-01", "2099-12-31", "Now")
+    team = await api.team()
+    today = datetime.now(ZoneInfo("Europe/Oslo")).date()
+    joined = today - timedelta(days=20)  # 21 days: halves of 10 and 11, the second from day 10
+    rookie = await api.member(team["id"], "Rookie", joined_on=joined.isoformat())
+
+    def day(n: int) -> str:
+        return f"{(joined + timedelta(days=n)).isoformat()}T10:00:00+00:00"
+
+    early = (await api.deal(rookie["id"], 10_000, closed_at=day(2))).json()["deal"]
+    await api.deal(rookie["id"], 50_000, closed_at=day(15))
+    rows = {e["name"]: e for e in (await api.get("/api/leaderboards/most-improved"))["entries"]}
+    row = rows["Rookie"]
+    assert (row["basis"], row["seasons"], row["since"]) == (
+        "first_weeks",
+        0,
+        (joined + timedelta(days=10)).isoformat(),
+    )
+    assert (row["baseline"], row["current"], row["score"]) == (30, 90, 60)  # × 1.5
+    await api.post(f"/api/deals/{early['id']}/reverse", {"reason": "duplicate"}, expect=201)
+    rows = {e["name"]: e for e in (await api.get("/api/leaderboards/most-improved"))["entries"]}
+    assert (rows["Rookie"]["baseline"], rows["Rookie"]["score"]) == (0, 90)
 
 
 async def test_csv_exports_for_admins(api):

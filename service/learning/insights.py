@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..boards import Boards
 from ..core.achievements import LOSS_QUESTIONS, weakness
-from ..core.calendar import is_newcomer
+from ..core.calendar import is_newcomer, local_date
 from ..core.points import from_cents
 from ..core.policy import Policy
 from ..core.ranking import Row, rank_all
-from ..db.models import Deal, Feedback, Kudos, LossReview, Member, Mentoring, Season
+from ..db.models import Deal, Feedback, Kudos, LossReview, Member, Mentoring, PointAward, Season
+from ..db.models import Entry as LedgerEntry
 
 __all__ = [
     "coaching_profile",
@@ -131,20 +133,33 @@ async def newcomers(
     ]
 
 
-async def most_improved(boards: Boards, season: Season) -> list[dict[str, Any]]:
-    """Points this season minus the member's own average over earlier seasons.
+async def most_improved(
+    boards: Boards, season: Season, today: date, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """Who improved most this season, each against their own past.
 
-    Earlier seasons are those that ended before this one started and after the member
-    joined; a member with none has no baseline and is left out (see the newcomers board).
+    - A member with earlier seasons (those that ended before this one started and after
+      the member joined): points this season minus their average over those seasons
+      (``basis`` "seasons").
+    - A member with none, a newcomer above all: their later days in the season against
+      their first ones. From the day they could first score in it (the later of joining
+      and the season's start) to today (or its end), split in two equal halves: points in
+      the second half minus points in the first (``basis`` "first_weeks"). They need
+      ``MIN_DAYS_TO_COMPARE`` days for that; before, the rising stars board is theirs.
     """
     earlier = await Season.filter(ends_on__lt=season.starts_on).order_by("starts_on")
     now = {e.member_id: e for e in await boards.members(season.id)}
     joined = {m.id: m.joined_on for m in await Member.all()}
     history = {s.id: await boards.store.member_scores(boards.store.scope(s.id)) for s in earlier}
     rows, extra = [], {}
+    halves: dict[int, date] = {}  # member → the first day of their second half
+    end = min(today, season.ends_on)
     for member_id, entry in now.items():
         mine = [history[s.id].get(member_id, 0) for s in earlier if s.ends_on >= joined[member_id]]
         if not mine:
+            start = max(joined[member_id], season.starts_on)
+            if (end - start).days + 1 >= MIN_DAYS_TO_COMPARE:
+                halves[member_id] = start + timedelta(days=((end - start).days + 1) // 2)
             continue
         baseline = sum(mine) / len(mine)
         gain = round(entry.score - from_cents(round(baseline)), 2)
@@ -154,6 +169,18 @@ async def most_improved(boards: Boards, season: Season) -> list[dict[str, Any]]:
             "current": entry.score,
             "baseline": from_cents(round(baseline)),
             "seasons": len(mine),
+            "basis": "seasons",
+        }
+    for member_id, (first, second) in (await _halves(season.id, halves, tz)).items():
+        entry = now[member_id]
+        rows.append(Row(member_id, entry.name, from_cents(second - first)))
+        extra[member_id] = {
+            "team_id": entry.team_id,
+            "current": from_cents(second),
+            "baseline": from_cents(first),
+            "seasons": 0,
+            "basis": "first_weeks",
+            "since": halves[member_id].isoformat(),
         }
     return [
         {
@@ -165,6 +192,46 @@ async def most_improved(boards: Boards, season: Season) -> list[dict[str, Any]]:
         }
         for r in rank_all(rows)
     ]
+
+
+MIN_DAYS_TO_COMPARE = 14  # two halves of at least a week each
+# corrections count on the day of what they correct: the entry that scored it
+_CORRECTIONS = ("deal.reversed", "kudos.revoked", "mentoring.revoked")
+
+
+async def _halves(
+    season_id: int, second_half: dict[int, date], tz: ZoneInfo
+) -> dict[int, tuple[int, int]]:
+    """Member → (hundredths before, from) the day in ``second_half``, in the season."""
+    if not second_half:
+        return {}
+    awards = await PointAward.filter(
+        season_id=season_id, member_id__in=list(second_half)
+    ).values_list("member_id", "cents", "entry_id")
+    entry_ids = {e for _, _, e in awards}
+    when = dict(await LedgerEntry.filter(id__in=list(entry_ids)).values_list("id", "occurred_at"))
+    corrections = await LedgerEntry.filter(
+        id__in=list(entry_ids), kind__in=_CORRECTIONS
+    ).values_list("id", "data")
+    if corrections:
+        corrected = {e: d.get("reverses") for e, d in corrections if d.get("reverses")}
+        scored = dict(
+            await LedgerEntry.filter(seq__in=list(set(corrected.values()))).values_list(
+                "seq", "occurred_at"
+            )
+        )
+        for entry_id, seq in corrected.items():
+            if seq in scored:
+                when[entry_id] = scored[seq]
+    out = {m: (0, 0) for m in second_half}
+    for member_id, cents, entry_id in awards:
+        first, second = out[member_id]
+        if local_date(when[entry_id], tz) < second_half[member_id]:
+            first += cents
+        else:
+            second += cents
+        out[member_id] = (first, second)
+    return out
 
 
 def pair_up(

@@ -263,13 +263,14 @@ async def newcomer_board(
 async def most_improved(
     caller: Caller, boards: Boards, settings: Settings, season: SeasonParam = "current"
 ) -> dict[str, Any]:
-    """Points this season against the member's own average of earlier seasons."""
+    """Points this season against the member's own past: the average of their earlier
+    seasons, or, for a member with none (a newcomer), their own first weeks."""
     resolved = await resolve_season(season, settings)
     if resolved is None:
         raise Invalid("Most improved compares seasons: pick a season (none is running today).")
     return {
         "season_id": resolved.id,
-        "entries": await insights.most_improved(boards, resolved),
+        "entries": await insights.most_improved(boards, resolved, settings.today(), settings.tz),
     }
 
 
