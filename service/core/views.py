@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from msgspec import Struct
 
-from .entries import PRIVATE_FIELDS, BadgeEarned, DealWon, Entry, GoalReached
+from .entries import PRIVATE_FIELDS, BadgeEarned, DealWon, Entry, GoalReached, Improved
 from .points import from_cents
 
 __all__ = ["ActorView", "EntryAward", "FeedEntry", "feed_view"]
@@ -52,12 +52,12 @@ class FeedEntry(Struct):
 
 
 def _celebrates(entry: Entry) -> bool:
-    """A won deal, a goal reached, a badge: not a correction's re-scoring (unless it
-    reaches a goal or earns a badge), never a reversal."""
+    """A won deal, a goal reached, a badge, a newcomer's improvement: not a correction's
+    re-scoring (unless it reaches a goal or earns a badge), never a reversal."""
     p = entry.payload
     if isinstance(p, DealWon) and p.rescores is None:
         return True
-    return any(isinstance(e, GoalReached | BadgeEarned) for e in entry.events)
+    return any(isinstance(e, GoalReached | BadgeEarned | Improved) for e in entry.events)
 
 
 def feed_view(entry: Entry) -> FeedEntry:

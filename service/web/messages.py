@@ -110,6 +110,12 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "PERSONLIGT MÅL NÅTT!",
     ),
     "badge": ("NEW BADGE", "NYTT MERKE", "NYTT MÄRKE"),
+    "improvement": ("BEAT LAST WEEK!", "SLO FORRIGE UKE!", "SLOG FÖRRA VECKAN!"),
+    "improvement_by": (
+        "{points} points this week, {baseline} the week before",
+        "{points} poeng denne uken, {baseline} uken før",
+        "{points} poäng den här veckan, {baseline} veckan innan",
+    ),
     "assists_by": ("Assist: {names}", "Målgivende: {names}", "Assist: {names}"),
     "team_points": (
         "+{points} points for the team",

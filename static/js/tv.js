@@ -450,6 +450,10 @@
       } else if (ev.type === "badge") {
         items.push({ title: t.badge, name: ev.name, team: H.config.badges[ev.badge] || ev.title,
           color: teamColor(ev.team_id) });
+      } else if (ev.type === "improvement") {   // a newcomer beat their own week before
+        items.push({ title: t.improvement, name: ev.name, team: teamLabel(evTeam),
+          extra: fill(t.improvement_by, { points: score(ev.points), baseline: score(ev.baseline) }),
+          color: teamColor(ev.team_id) });
       }
     }
     return items;
