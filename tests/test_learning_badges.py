@@ -165,6 +165,31 @@ async def test_most_improved_compares_a_newcomer_with_their_own_first_weeks(api)
     assert (rows["Rookie"]["baseline"], rows["Rookie"]["score"]) == (0, 90)
 
 
+async def test_a_members_improvement_week(api):
+    """What /board shows a newcomer: this week's own points against the week before's
+    plus the margin, what is still needed, and whether the bonus was earned."""
+    team = await api.team()
+    today = datetime.now(ZoneInfo("Europe/Oslo")).date()
+    rookie = await api.member(
+        team["id"], "Rookie", joined_on=(today - timedelta(days=14)).isoformat()
+    )
+    token = api.tokens[rookie["id"]]
+    week = await api.get(f"/api/members/{rookie['id']}/improvement", token=token)
+    assert week["eligible"] and not week["earned"] and week["reason"] is None
+    assert (week["points"], week["baseline"], week["target"], week["needed"]) == (0, 0, 10, 10)
+    assert week["bonus"] == 10 and week["week"] == "{}-W{:02d}".format(*today.isocalendar())
+    await api.deal(rookie["id"], 0)  # 10 × 1.5
+    week = await api.get(f"/api/members/{rookie['id']}/improvement", token=token)
+    assert week["earned"] and (week["points"], week["needed"]) == (15, 0)
+    vet = await api.member(team["id"], "Vet")  # joined 2020
+    week = await api.get(f"/api/members/{vet['id']}/improvement")
+    assert not week["eligible"] and "no longer a newcomer" in week["reason"]
+    new = await api.member(team["id"], "New", joined_on=today.isoformat())
+    week = await api.get(f"/api/members/{new['id']}/improvement")
+    assert not week["eligible"] and "next week is their first" in week["reason"]
+    await api.call("GET", "/api/members/999999/improvement", expect=404)
+
+
 async def test_csv_exports_for_admins(api):
     """Admins download the board and the ledger as CSV; others get 403."""
     team, (a, b, *_), manager = await _setup(api)

@@ -32,6 +32,7 @@ from .entries import (
     Payload,
     StoryPosted,
 )
+from .improvement import WeekProgress
 from .points import to_cents
 from .state import State
 
@@ -229,6 +230,12 @@ class ChangePolicy(Struct, frozen=True):
     changes: dict[str, Any]
 
 
+class ImprovementProgress(Struct, frozen=True):
+    """Not a change: where a member stands this week against the improvement bonus."""
+
+    member_id: int
+
+
 class AllowanceLeft(Struct, frozen=True):
     """Not a change: what is left of the caller's weekly kudos allowance or mentoring
     budget, read under the lock with the same state the rules use."""
@@ -261,6 +268,7 @@ Command = (
     | RemoveSeason
     | ChangePolicy
     | AllowanceLeft
+    | ImprovementProgress
 )
 
 
@@ -445,6 +453,7 @@ class Decision:
     entries: list[Entry] = field(default_factory=list)
     replay: DealRef | ActivityRef | None = None
     remaining: int | None = None  # hundredths left of the allowance or budget used
+    progress: WeekProgress | None = None  # an ImprovementProgress read
     # the entries were appended earlier, for a request with the same Idempotency-Key
     replayed: bool = False
 

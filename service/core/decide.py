@@ -32,6 +32,7 @@ from .commands import (
     Decision,
     DefineMetric,
     GiveKudos,
+    ImprovementProgress,
     PostStory,
     RecordActivity,
     RecordDeal,
@@ -76,6 +77,7 @@ _DECIDERS: dict[type, Decider] = {
     RemoveSeason: org.decide_season_removal,
     ChangePolicy: org.decide_policy,
     AllowanceLeft: peers.decide_allowance,
+    ImprovementProgress: learning.decide_progress,
 }
 
 

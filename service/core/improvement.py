@@ -30,8 +30,10 @@ that start within a member's newcomer period, and the week before each.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from .calendar import local_date
 from .entries import (
@@ -50,10 +52,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NOT_OWN",
+    "WeekProgress",
     "improvement_changes",
     "monday_of",
     "own_steps",
     "points_monday",
+    "progress",
     "qualifies",
     "tracked",
     "week_name",
@@ -170,3 +174,55 @@ def improvement_changes(
             revoked = ImprovementRevoked(member_id, member.name, member.team_id, week_name(monday))
             changes.append((carrier[key], revoked, back))
     return changes
+
+
+class WeekProgress(Struct, frozen=True):
+    """Where a member stands this week against the improvement bonus (what ``/board``
+    shows a newcomer): ``target`` is the week before's own points plus the margin."""
+
+    member_id: int
+    week: str
+    eligible: bool  # this week can earn the bonus (newcomer, a whole week before, on)
+    points: float  # own points this week so far
+    baseline: float  # own points the week before
+    target: float
+    needed: float  # points still to make (0 once reached)
+    bonus: float  # what reaching it pays
+    earned: bool  # paid this week
+    reason: str | None = None  # why not eligible, in words
+
+
+def progress(member: MemberFacts, state: State, now: datetime) -> WeekProgress:
+    """The member's improvement week as the rule sees it now (read under the write lock,
+    from the same state the rule decides with)."""
+    policy = state.policy
+    day = local_date(now, state.tz)
+    monday = day - timedelta(days=day.weekday())
+    points = state.own_weeks.get((member.id, monday), 0)
+    baseline = state.own_weeks.get((member.id, monday - timedelta(days=7)), 0)
+    target = max(baseline + to_cents(policy.improvement_min_gain), 1)
+    earned = (member.id, monday) in state.improved
+    reason = None
+    if not to_cents(policy.improvement_bonus):
+        reason = "The improvement bonus is switched off (improvement_bonus is 0)."
+    elif not qualifies(member, monday, policy.newcomer_days):
+        if not member.active:
+            reason = f"{member.name} has left."
+        elif monday >= member.joined_on + timedelta(days=policy.newcomer_days):
+            reason = f"{member.name} is no longer a newcomer (after {policy.newcomer_days} days)."
+        else:
+            reason = (
+                f"{member.name} joined last week or this one: next week is their first to beat."
+            )
+    return WeekProgress(
+        member_id=member.id,
+        week=week_name(monday),
+        eligible=reason is None,
+        points=from_cents(points),
+        baseline=from_cents(baseline),
+        target=from_cents(target),
+        needed=0 if earned else from_cents(max(target - points, 0)),
+        bonus=policy.improvement_bonus,
+        earned=earned,
+        reason=reason,
+    )

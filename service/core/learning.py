@@ -10,16 +10,25 @@ from .commands import (
     Context,
     DealRef,
     Decision,
+    ImprovementProgress,
     PostStory,
     ReviewLoss,
     new_entry,
     require,
 )
 from .entries import Actor, Award, FeedbackReceived, LossReviewed, StoryPosted
+from .improvement import progress
 from .points import to_cents
 from .state import State
 
-__all__ = ["ANSWERS", "FEEDBACK_TEXTS", "decide_feedback", "decide_review", "decide_story"]
+__all__ = [
+    "ANSWERS",
+    "FEEDBACK_TEXTS",
+    "decide_feedback",
+    "decide_progress",
+    "decide_review",
+    "decide_story",
+]
 
 ANSWERS = ("yes", "partly", "no")
 
@@ -114,3 +123,12 @@ def decide_feedback(cmd: AnswerFeedback, actor: Actor, state: State, ctx: Contex
         state, ctx, actor, payload, member_id=seller.id, team_id=seller.team_id, awards=awards
     )
     return Decision([entry])
+
+
+def decide_progress(cmd: ImprovementProgress, actor: Actor, state: State, ctx: Context) -> Decision:
+    """Where a member stands this week against the improvement bonus; any token may read
+    it (it is on the boards anyway)."""
+    member = state.members.get(cmd.member_id)
+    if member is None:
+        raise NotFound(f"There is no member {cmd.member_id}.")
+    return Decision(progress=progress(member, state, ctx.now))

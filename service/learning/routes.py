@@ -15,8 +15,9 @@ from msgspec import Meta, Struct
 from ..api.problems import refusals
 from ..auth import Caller
 from ..boards import Boards
-from ..core.commands import PostStory, ReviewLoss
+from ..core.commands import ImprovementProgress, PostStory, ReviewLoss
 from ..core.entries import LossReviewed, StoryPosted
+from ..core.improvement import WeekProgress
 from ..core.points import from_cents
 from ..db.models import Member, Team
 from ..db.queries import current_policy
@@ -274,6 +275,17 @@ async def most_improved(
     }
 
 
+@get("/api/members/{member_id:int}/improvement", tags=["boards"], **refusals(404, 422))
+async def improvement(member_id: IdParam, caller: Caller, writer: Writer) -> WeekProgress:
+    """Where a member stands this ISO week against the improvement bonus: their own
+    points so far, the week before's, the target (the week before plus
+    ``improvement_min_gain``), what is still needed, and whether it was earned; a member
+    the rule does not apply to gets ``eligible: false`` and the reason."""
+    decision = await writer.submit(ImprovementProgress(member_id), caller.actor)
+    assert decision.progress is not None
+    return decision.progress
+
+
 # Litestar adds "; charset=utf-8" to text types itself (naming it here sent it twice)
 CSV = "text/csv"
 
@@ -325,6 +337,7 @@ routes = [
     team_strengths,
     newcomer_board,
     most_improved,
+    improvement,
     export_boards,
     export_ledger,
 ]

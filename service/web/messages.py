@@ -87,6 +87,22 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "stories_tab": ("Win stories", "Seierhistorier", "Vinsthistorier"),
     "rising_tab": ("Rising stars", "Stigende stjerner", "Stigande stjärnor"),
     "improved_tab": ("Most improved", "Mest forbedret", "Mest förbättrad"),
+    "beat_title": ("Beat last week", "Slå forrige uke", "Slå förra veckan"),
+    "beat_progress": (
+        "{points} of {target} points this week (last week {baseline})",
+        "{points} av {target} poeng denne uken (forrige uke {baseline})",
+        "{points} av {target} poäng den här veckan (förra veckan {baseline})",
+    ),
+    "beat_to_go": (
+        "{needed} more for +{bonus} bonus points",
+        "{needed} til for +{bonus} bonuspoeng",
+        "{needed} till för +{bonus} bonuspoäng",
+    ),
+    "beat_done": (
+        "Done: +{bonus} bonus points this week",
+        "Klart: +{bonus} bonuspoeng denne uken",
+        "Klart: +{bonus} bonuspoäng den här veckan",
+    ),
     "story_won": ("won {customer}", "vant {customer}", "vann {customer}"),
     "rank": ("Rank", "Plass", "Plats"),
     "score": ("Score", "Poeng", "Poäng"),

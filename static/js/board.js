@@ -111,16 +111,26 @@
   }
   const reloadGrowthSoon = H.atMostEvery(5000, () => loadGrowth());   // while points move
   async function loadGrowth() {
-    const [rising, improved] = await Promise.all([
+    const [rising, improved, week] = await Promise.all([
       api("/api/leaderboards/newcomers?season=current").catch(() => ({ entries: [] })),
-      api("/api/leaderboards/most-improved?season=current").catch(() => ({ entries: [] }))]);
+      api("/api/leaderboards/most-improved?season=current").catch(() => ({ entries: [] })),
+      api(`/api/members/${me.member_id}/improvement`).catch(() => ({ eligible: false }))]);
     const risingHtml = growthRows(rising.entries, fmt);
     const improvedHtml = growthRows(improved.entries, (n) => (n > 0 ? `+${fmt(n)}` : fmt(n)));
     $("rising").innerHTML = risingHtml;
     $("improved").innerHTML = improvedHtml;
     $("rising-box").hidden = !risingHtml;
     $("improved-box").hidden = !improvedHtml;
-    $("growth-card").hidden = !risingHtml && !improvedHtml;
+    // a newcomer's own week against the last one: the improvement bonus within reach
+    $("beat-box").hidden = !week.eligible;
+    if (week.eligible) {
+      const values = { points: fmt(week.points), target: fmt(week.target), baseline: fmt(week.baseline),
+        needed: fmt(week.needed), bonus: fmt(week.bonus) };
+      $("beat").innerHTML = `<span>${esc(fill(t.beat_progress, values))}</span>
+        ${H.bar({ percent: week.target ? (100 * week.points) / week.target : 0, reached_at: week.earned || null })}
+        <span class="num">${esc(fill(week.earned ? t.beat_done : t.beat_to_go, values))}</span>`;
+    }
+    $("growth-card").hidden = !risingHtml && !improvedHtml && !week.eligible;
   }
 
   /* --- won deals of mine without a story, logged anywhere (here, a phone, the CRM) -------- */
