@@ -134,18 +134,21 @@ async def newcomers(
 
 
 async def most_improved(
-    boards: Boards, season: Season, today: date, tz: ZoneInfo
+    boards: Boards, season: Season, today: date, tz: ZoneInfo, newcomer_days: int
 ) -> list[dict[str, Any]]:
     """Who improved most this season, each against their own past.
 
     - A member with earlier seasons (those that ended before this one started and after
       the member joined): points this season minus their average over those seasons
       (``basis`` "seasons").
-    - A member with none, a newcomer above all: their later days in the season against
-      their first ones. From the day they could first score in it (the later of joining
-      and the season's start) to today (or its end), split in two equal halves: points in
-      the second half minus points in the first (``basis`` "first_weeks"). They need
+    - A newcomer with none (within ``newcomer_days`` of joining today, or on the last
+      day of a season that is over): their later days in the season against their first
+      ones. From the day they could first score in it (the later of joining and the
+      season's start) to today (or its end), split in two equal halves: points in the
+      second half minus points in the first (``basis`` "first_weeks"). They need
       ``MIN_DAYS_TO_COMPARE`` days for that; before, the rising stars board is theirs.
+    - Anyone else with none (a veteran in the first season Huddle has, or a member past
+      their newcomer days) is left out: no baseline, and their first weeks were long ago.
     """
     earlier = await Season.filter(ends_on__lt=season.starts_on).order_by("starts_on")
     now = {e.member_id: e for e in await boards.members(season.id)}
@@ -158,7 +161,8 @@ async def most_improved(
         mine = [history[s.id].get(member_id, 0) for s in earlier if s.ends_on >= joined[member_id]]
         if not mine:
             start = max(joined[member_id], season.starts_on)
-            if (end - start).days + 1 >= MIN_DAYS_TO_COMPARE:
+            newcomer = is_newcomer(joined[member_id], end, newcomer_days)
+            if newcomer and (end - start).days + 1 >= MIN_DAYS_TO_COMPARE:
                 halves[member_id] = start + timedelta(days=((end - start).days + 1) // 2)
             continue
         baseline = sum(mine) / len(mine)

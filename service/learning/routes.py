@@ -269,9 +269,12 @@ async def most_improved(
     resolved = await resolve_season(season, settings)
     if resolved is None:
         raise Invalid("Most improved compares seasons: pick a season (none is running today).")
+    policy = await current_policy()
     return {
         "season_id": resolved.id,
-        "entries": await insights.most_improved(boards, resolved, settings.today(), settings.tz),
+        "entries": await insights.most_improved(
+            boards, resolved, settings.today(), settings.tz, policy.newcomer_days
+        ),
     }
 
 
