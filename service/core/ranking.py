@@ -2,6 +2,9 @@
 
 Equal scores share a rank and the next rank skips; within a shared rank rows are
 ordered by name. The functions take plain rows, so the rule is testable without Redis.
+
+Redis ranks the same way (``service/store/read_board.lua``): members of a board sorted by
+score and then by ``sort_key``, whose bytes order exactly as ``(name.casefold(), key)``.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Ranked", "Row", "around_me", "rank_all", "rank_for", "top"]
+__all__ = ["Ranked", "Row", "around_me", "rank_all", "rank_for", "sort_key", "top"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,15 @@ class Row:
 class Ranked:
     rank: int
     row: Row
+
+
+def sort_key(name: str, key: int) -> bytes:
+    """Bytes that order as ``(name.casefold(), key)`` does, for ``key`` in [0, 10**10):
+    UTF-8 orders as code points do; a NUL in the name is written NUL 0xFF (a byte UTF-8
+    never uses) and the name ends with a lone NUL, so a name sorts before any longer name
+    it begins; the key follows in ten digits. apply_batch.lua builds the same bytes."""
+    name_bytes = name.casefold().encode("utf-8", "surrogatepass").replace(b"\x00", b"\x00\xff")
+    return name_bytes + b"\x00" + b"%010d" % key
 
 
 def rank_all(rows: Iterable[Row]) -> list[Ranked]:

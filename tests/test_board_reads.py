@@ -1,0 +1,227 @@
+"""Board reads in one round trip (read_board.lua) against the pure ranking rule, on a real
+Redis: random boards with many ties and members without points, through joins, renames,
+team moves, members leaving and returning, rebuilds and a Redis that lost its data."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+
+from service.core.points import from_cents
+from service.core.ranking import Ranked, Row, around_me, rank_all, sort_key
+from service.store.leaderboard import (
+    AppliedAward,
+    AwardSum,
+    DirectoryChange,
+    DirectoryRow,
+    LeaderboardStore,
+    PendingEntry,
+)
+
+# few names, in several cases and spellings, so that many rows tie on name as well
+NAMES = ["ann", "Ann", "ANN", "Åse", "åse", "Straße", "STRASSE", "bo", "Bo b", "bob", "a\x00b", "a"]
+CENTS = [0, 0, 100, 100, 200, -100, 300]
+CATEGORIES = ["deal", "kudos", "#calls"]
+TEAMS = [1, 2, 3]
+
+
+@dataclass
+class Member:
+    name: str
+    team: int
+    active: bool = True
+
+
+class Model:
+    """What the boards should show, kept in Python from the same entries."""
+
+    def __init__(self) -> None:
+        self.members: dict[int, Member] = {}
+        self.awards: list[AppliedAward] = []
+        self.seq = 0
+
+    def sums(self, scope: str, category: str, team: int | None) -> dict[int, int]:
+        out: dict[int, int] = defaultdict(int)
+        for a in self.awards:
+            in_scope = scope == "all" or scope == f"s{a.season_id}"
+            counts = category == a.category or (category == "total" and a.category[0] != "#")
+            if in_scope and counts and (team is None or a.team_id == team):
+                out[a.member_id] += a.cents
+        return out
+
+    def ranked(self, scope: str, category: str, team: int | None, past: bool) -> list[Ranked]:
+        scores = self.sums(scope, category, team)
+        rows = [
+            Row(key, m.name, from_cents(scores.get(key, 0)))
+            for key, m in self.members.items()
+            if (team is None or m.team == team) and (past or m.active)
+        ]
+        return rank_all(rows)
+
+    def directory(self) -> list[DirectoryRow]:
+        return [DirectoryRow(k, m.name, m.team, m.active) for k, m in self.members.items()]
+
+    def award_sums(self) -> list[AwardSum]:
+        totals: dict[tuple[int, int, int | None, str], int] = defaultdict(int)
+        for a in self.awards:
+            totals[(a.member_id, a.team_id, a.season_id, a.category)] += a.cents
+        return [AwardSum(*key, cents) for key, cents in totals.items()]
+
+    def entry(self, rng: random.Random) -> PendingEntry:
+        """A random entry: mostly awards, sometimes a change to the directory."""
+        self.seq += 1
+        roll = rng.random()
+        changes: tuple[DirectoryChange, ...] = ()
+        awards: tuple[AppliedAward, ...] = ()
+        if roll < 0.15 or not self.members:
+            key = rng.choice([len(self.members) + 1, rng.randint(1, 10**6)])
+            while key in self.members:
+                key += 1
+            self.members[key] = Member(rng.choice(NAMES), rng.choice(TEAMS))
+            changes = (DirectoryChange(key, self.members[key].team, True, self.members[key].name),)
+        elif roll < 0.25:
+            key = rng.choice(list(self.members))
+            m = self.members[key]
+            what = rng.choice(["name", "team", "leave", "return", "all"])
+            team = rng.choice(TEAMS) if what in ("team", "all") else None
+            active = {"leave": False, "return": True, "all": rng.random() < 0.5}.get(what)
+            name = rng.choice(NAMES) if what in ("name", "all") else None
+            m.team = team or m.team
+            m.active = m.active if active is None else active
+            m.name = name or m.name
+            changes = (DirectoryChange(key, team, active, name),)
+        else:
+            picked = rng.sample(list(self.members), min(len(self.members), rng.randint(1, 3)))
+            awards = tuple(
+                AppliedAward(
+                    key,
+                    # now and then, points for a team the member has left (a correction)
+                    self.members[key].team if rng.random() < 0.9 else rng.choice(TEAMS),
+                    rng.choice([None, 1]),
+                    rng.choice(CATEGORIES),
+                    rng.choice(CENTS),
+                )
+                for key in picked
+            )
+            self.awards.extend(awards)
+        return PendingEntry(self.seq, json.dumps({"seq": self.seq}), awards, changes)
+
+
+def as_tuples(ranked: list[Ranked], teams: dict[int, Member]) -> list[tuple]:
+    return [(r.rank, r.row.key, r.row.name, teams[r.row.key].team, r.row.score) for r in ranked]
+
+
+async def read_all(
+    store: LeaderboardStore, scope: str, category: str, team: int | None, past: bool
+) -> list[tuple]:
+    page = await store.read_page(scope, category, team, past, 0, 10_000)
+    assert page is not None
+    rows = [(r.rank, r.member_id, r.name, r.team_id, from_cents(r.cents)) for r in page.rows]
+    assert page.total == len(rows)
+    return rows
+
+
+BOARDS = [
+    (scope, category, team, past)
+    for scope in ("all", "s1")
+    for category in ("total", *CATEGORIES)
+    for team in (None, *TEAMS)
+    for past in (False, True)
+]
+
+
+async def check(store: LeaderboardStore, model: Model, rng: random.Random, boards: int) -> None:
+    """Some boards whole, a random page and a random member's rows around them, each
+    equal to the pure rule's."""
+    for scope, category, team, past in rng.sample(BOARDS, boards):
+        expected = model.ranked(scope, category, team, past)
+        assert await read_all(store, scope, category, team, past) == as_tuples(
+            expected, model.members
+        ), (scope, category, team, past)
+        offset, limit = rng.randint(0, len(expected) + 2), rng.randint(1, 30)
+        page = await store.read_page(scope, category, team, past, offset, limit)
+        assert page is not None and page.total == len(expected)
+        got = [(r.rank, r.member_id, r.name, r.team_id, from_cents(r.cents)) for r in page.rows]
+        assert got == as_tuples(expected[offset : offset + limit], model.members)
+        key, n = rng.choice(list(model.members)), rng.randint(0, 4)
+        found = await store.read_around(scope, key, n, past, category, team)
+        assert found is not None
+        near, index = found
+        want = around_me(expected, key, n)
+        got = [(r.rank, r.member_id, r.name, r.team_id, from_cents(r.cents)) for r in near.rows]
+        assert got == as_tuples(want, model.members)
+        assert (index >= 0) == bool(want)
+        if want:
+            assert near.rows[index].member_id == key
+
+
+async def test_reads_equal_the_ranking_rule(store: LeaderboardStore) -> None:
+    """Random boards read from Redis row for row as rank_all ranks them, while entries
+    keep coming (views kept level by apply_batch, dropped by directory changes)."""
+    rng = random.Random(11)
+    model = Model()
+    for round_ in range(30):
+        await store.apply_batch([model.entry(rng) for _ in range(rng.randint(1, 25))])
+        await check(store, model, rng, boards=4 if round_ % 5 else 20)
+    assert len(model.members) > 20
+    # a rebuild from the sums and the directory: the same boards
+    await store.load_sums(model.award_sums(), model.seq, model.directory())
+    await check(store, model, rng, boards=len(BOARDS))
+    for _ in range(10):
+        await store.apply_batch([model.entry(rng) for _ in range(rng.randint(1, 25))])
+        await check(store, model, rng, boards=6)
+
+
+async def test_python_and_lua_sort_keys_agree(store: LeaderboardStore) -> None:
+    """The directory apply_batch.lua writes equals the one a rebuild writes, byte for byte,
+    and the sort key orders as (name casefolded, id) does."""
+    rng = random.Random(5)
+    model = Model()
+    await store.apply_batch([model.entry(rng) for _ in range(200)])
+    by_lua = await store.redis.hgetall(store._make_key("names"))
+    lua_keys = await _directory(store)
+    await store.load_sums(model.award_sums(), model.seq, model.directory())
+    assert await _directory(store) == lua_keys
+    assert await store.redis.hgetall(store._make_key("names")) == by_lua
+    rows = [(m.name, k) for k, m in model.members.items()]
+    assert sorted(rows, key=lambda r: (r[0].casefold(), r[1])) == sorted(
+        rows, key=lambda r: sort_key(*r)
+    )
+
+
+async def _directory(store: LeaderboardStore) -> dict[str, str]:
+    """The directory hash, in hex (sort keys are not text)."""
+    flat = await store.redis.execute_command(
+        "EVAL",
+        "local out = {} for i, v in ipairs(redis.call('HGETALL', KEYS[1])) do"
+        " out[i] = string.gsub(v, '.', function(c) return string.format('%02x', c:byte()) end)"
+        " end return out",
+        1,
+        store._make_key("dir"),
+    )
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+async def test_no_answer_without_a_whole_directory(store: LeaderboardStore) -> None:
+    """Boards written before Redis kept the directory, a rebuild under way, and a Redis
+    that lost its data: the read answers None (the caller ranks in Python)."""
+    award = AppliedAward(1, 1, None, "deal", 100)
+    await store.load_sums([AwardSum(1, 1, None, "deal", 100)], 5)  # no directory given
+    assert await store.read_page("all") is None
+    await store.load_sums([AwardSum(1, 1, None, "deal", 100)], 5, [DirectoryRow(1, "A", 1, True)])
+    page = await store.read_page("all")
+    assert page is not None and [(r.member_id, r.cents) for r in page.rows] == [(1, 100)]
+    await store.redis.set(store._make_key("applied"), -1)  # a rebuild begins
+    assert await store.read_page("all") is None
+    await store.reset()  # Redis lost everything
+    assert await store.read_page("all") is None
+    # from the ledger's first entry on, Redis has seen the whole directory
+    join = DirectoryChange(7, 2, True, "Zed")
+    await store.apply_batch([PendingEntry(1, "{}", (award,), (join,))])
+    page = await store.read_page("all")
+    assert page is not None
+    assert [(r.rank, r.member_id, r.name, r.team_id, r.cents) for r in page.rows] == [
+        (1, 7, "Zed", 2, 0)
+    ]
