@@ -176,19 +176,22 @@ async def test_reads_equal_the_ranking_rule(store: LeaderboardStore) -> None:
 
 async def test_python_and_lua_sort_keys_agree(store: LeaderboardStore) -> None:
     """The directory apply_batch.lua writes equals the one a rebuild writes, byte for byte,
-    and the sort key orders as (name casefolded, id) does."""
+    and the sort key orders as (name casefolded, id) does, in Python and in Redis."""
     rng = random.Random(5)
     model = Model()
     await store.apply_batch([model.entry(rng) for _ in range(200)])
-    by_lua = await store.redis.hgetall(store._make_key("names"))
     lua_keys = await _directory(store)
     await store.load_sums(model.award_sums(), model.seq, model.directory())
     assert await _directory(store) == lua_keys
-    assert await store.redis.hgetall(store._make_key("names")) == by_lua
     rows = [(m.name, k) for k, m in model.members.items()]
-    assert sorted(rows, key=lambda r: (r[0].casefold(), r[1])) == sorted(
-        rows, key=lambda r: sort_key(*r)
-    )
+    rows += [(name, 7) for name in ["a", "a\x00", "a\x00\x00", "a\x01", "a\x00b", "ab", ""]]
+    expected = sorted(rows, key=lambda r: (r[0].casefold(), r[1]))
+    assert sorted(rows, key=lambda r: sort_key(*r)) == expected
+    assert sorted(rows, key=lambda r: sort_key(*r).encode()) == expected
+    order = store._make_key("order")
+    await store.redis.zadd(order, {sort_key(*r): 0 for r in rows})
+    in_redis = await store.redis.zrange(order, 0, -1)
+    assert in_redis == [sort_key(*r) for r in expected]
 
 
 async def _directory(store: LeaderboardStore) -> dict[str, str]:

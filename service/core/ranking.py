@@ -30,13 +30,12 @@ class Ranked:
     row: Row
 
 
-def sort_key(name: str, key: int) -> bytes:
-    """Bytes that order as ``(name.casefold(), key)`` does, for ``key`` in [0, 10**10):
-    UTF-8 orders as code points do; a NUL in the name is written NUL 0xFF (a byte UTF-8
-    never uses) and the name ends with a lone NUL, so a name sorts before any longer name
-    it begins; the key follows in ten digits. apply_batch.lua builds the same bytes."""
-    name_bytes = name.casefold().encode("utf-8", "surrogatepass").replace(b"\x00", b"\x00\xff")
-    return name_bytes + b"\x00" + b"%010d" % key
+def sort_key(name: str, key: int) -> str:
+    """Text whose code points (so its UTF-8 bytes, as Redis compares them) order as
+    ``(name.casefold(), key)`` does, for ``key`` in [0, 10**10): a NUL in the name is
+    written NUL U+0001 and the name ends with two NULs, so a name sorts before any longer
+    name it begins; the key follows in ten digits. apply_batch.lua builds the same."""
+    return name.casefold().replace("\x00", "\x00\x01") + "\x00\x00" + f"{key:010d}"
 
 
 def rank_all(rows: Iterable[Row]) -> list[Ranked]:

@@ -22,11 +22,11 @@
 -- KEYS: a parked entry must carry its awards to whichever later call applies it. That is
 -- fine on the one Redis we run; it would not be on a Redis Cluster.
 --
--- The directory (<prefix>:dir, id -> "team:active:sort key"; <prefix>:names, id -> name)
--- follows the entries' changes in seq order; applying seq 1 means Redis has seen the
--- whole ledger, so the directory is whole (<prefix>:dir:ready). The sort key is
--- core/ranking.py's sort_key, built here from the casefolded name (the same bytes:
--- test_board_reads holds the two together). A change to the directory drops every ranked
+-- The directory (<prefix>:dir, id -> "team:active:" and the member's row in a ranked
+-- view: sort key, NUL, team, NUL, name) follows the entries' changes in seq order;
+-- applying seq 1 means Redis has seen the whole ledger, so the directory is whole
+-- (<prefix>:dir:ready). The sort key is core/ranking.py's sort_key, built here from the
+-- casefolded name (the same bytes: test_board_reads holds the two together). A change to the directory drops every ranked
 -- view (<prefix>:views lists them; read_board.lua builds them again); otherwise each
 -- increment of a member board moves the member in its views that exist
 -- (<prefix>:v:now|past:<board>) by ZADD XX: a member outside a view's scope (left, or
@@ -163,36 +163,42 @@ local function count(award)
   end
 end
 
-local dir_key, names_key = prefix .. ':dir', prefix .. ':names'
+local dir_key = prefix .. ':dir'
 local directory_changed = false
 
--- core/ranking.py's sort_key: a NUL in the name as NUL 0xFF, a NUL after it, the id in
--- ten digits
-local function sort_key(folded, member)
-  return (string.gsub(folded, '%z', '\0\255')) .. '\0' .. string.format('%010d', member)
+-- core/ranking.py's sort_key: a NUL in the name as NUL U+0001, two NULs after it, the id
+-- in ten digits; a ranked view's member is the sort key, a NUL, the team, a NUL, the name
+local function view_member(folded, member, team, name)
+  return (string.gsub(folded, '%z', '\0\1')) .. '\0\0' .. string.format('%010d', member)
+    .. '\0' .. team .. '\0' .. name
 end
 
 local function change_directory(change)
   local member, team, active, folded, name = change[1], change[2], change[3], change[4], change[5]
   local id = tostring(member)
   local was = redis.call('HGET', dir_key, id)
-  local t, a, key
+  local t, a, row
   if was then
-    t, a, key = string.match(was, '^(%d+):(%d):(.*)$')
+    t, a, row = string.match(was, '^(%d+):(%d):(.*)$')
   elseif team == 0 or active < 0 or folded == '' then
     return -- a change to a member the directory does not know (it is not whole)
-  end
-  if team ~= 0 then
-    t = tostring(team)
   end
   if active >= 0 then
     a = tostring(active)
   end
-  if folded ~= '' then
-    key = sort_key(folded, member)
-    redis.call('HSET', names_key, id, name)
+  if team ~= 0 or folded ~= '' then
+    if team ~= 0 then
+      t = tostring(team)
+    end
+    if folded == '' then -- the same name: it is what follows the key and the team
+      local cut = string.find(row, '\0\0', 1, true)
+      name = string.match(string.sub(row, cut + 12), '^%z%d+%z(.*)$')
+      row = string.sub(row, 1, cut + 11) .. '\0' .. t .. '\0' .. name
+    else
+      row = view_member(folded, member, t, name)
+    end
   end
-  local now = t .. ':' .. a .. ':' .. key
+  local now = t .. ':' .. a .. ':' .. row
   if now ~= was then
     redis.call('HSET', dir_key, id, now)
     directory_changed = true
@@ -269,21 +275,21 @@ local function views_of(key)
   end
   return views
 end
-local keys_of = {} -- member id -> sort key, read once
+local rows_of = {} -- member id -> their row in a view, read once
 for key, board in pairs(sums) do
   local views = views_of(key)
   for member, cents in pairs(board) do
     local score = redis.call('ZINCRBY', key, string.format('%d', cents), member)
     if #views > 0 then
-      local sk = keys_of[member]
-      if sk == nil then
+      local row = rows_of[member]
+      if row == nil then
         local value = redis.call('HGET', dir_key, member)
-        sk = value and string.match(value, '^%d+:%d:(.*)$') or false
-        keys_of[member] = sk
+        row = value and string.match(value, '^%d+:%d:(.*)$') or false
+        rows_of[member] = row
       end
-      if sk then
+      if row then
         for _, view in ipairs(views) do
-          redis.call('ZADD', view, 'XX', string.format('%d', -tonumber(score)), sk)
+          redis.call('ZADD', view, 'XX', string.format('%d', -tonumber(score)), row)
         end
       end
     end

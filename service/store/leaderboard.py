@@ -13,8 +13,7 @@ Keys (all built by ``_make_key``)::
     {prefix}:stream                          the newest entries, for live resume
     {prefix}:rebuilding                      the lock one rebuilder holds
     {prefix}:dir                             the member directory (hash: id ->
-                                             "team:active:sort key", see below)
-    {prefix}:names                           display names (hash: id -> name)
+                                             "team:active:" and their row in a view)
     {prefix}:dir:ready                       set once the directory is whole
     {prefix}:v:{now|past}:{board}            a board as it is ranked (see below)
     {prefix}:views                           the ranked boards that exist (a set)
@@ -29,12 +28,14 @@ Reads take one round trip too (``read_board.lua``): a page, a member's rank with
 around them. Boards hold only members who scored, by id, so for reading a board Redis
 keeps it *ranked*: ``{prefix}:v:now:{board}`` holds every member in its scope — members
 who have not left (``past``: those who left too), of the board's team if it is a team's
-— with score minus their hundredths (0 when they have none) and member their
-``sort_key``, so that Redis's own order (score, then bytes) is the ranking's order (score
-high first, then name casefolded, then id). It is built from the board and the directory
-the first time it is read, then kept level by ``apply_batch.lua`` with each increment,
-and dropped whenever an entry changes the directory (a member joins, is renamed, moves,
-leaves or returns: rare) and at every rebuild. The directory follows the same ledger
+— with score minus their hundredths (0 when they have none) and member their row: their
+``sort_key``, a NUL, their team, a NUL, their name (the sort key is unique, so what follows
+it orders nothing), so that Redis's own order (score, then bytes) is the ranking's order
+(score high first, then name casefolded, then id) and a page needs nothing else. It is
+built from the board and the directory the first time it is read, then kept level by
+``apply_batch.lua`` with each increment, and dropped whenever an entry changes the
+directory (a member joins, is renamed, moves, leaves or returns: rare) and at every
+rebuild. The directory follows the same ledger
 entries as the process's (``PendingEntry.directory``, applied in seq order with the
 awards) and is rebuilt with the boards (``load_sums``). Until it is whole (a Redis that
 lost its data, a rebuild under way, boards written before the directory was kept) the
@@ -48,6 +49,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import msgspec
 from redis.asyncio import Redis
@@ -121,8 +123,7 @@ class PendingEntry:
     directory: tuple[DirectoryChange, ...] = ()
 
 
-@dataclass(frozen=True)
-class RankedRow:
+class RankedRow(NamedTuple):
     """A row of a board read from Redis: competition rank, member, hundredths."""
 
     rank: int
@@ -151,6 +152,11 @@ class AwardSum:
     cents: int
 
 
+def _view_row(name: str, member_id: int, team_id: int) -> str:
+    """A member in a ranked view: their sort key, a NUL, their team, a NUL, their name."""
+    return f"{sort_key(name, member_id)}\x00{team_id}\x00{name}"
+
+
 class LeaderboardStore:
     def __init__(self, redis: Redis, prefix: str = "huddle", stream_length: int = 1000) -> None:
         self.redis = redis
@@ -159,6 +165,7 @@ class LeaderboardStore:
         self.channel = self._make_key("entries")
         self.control_channel = self._make_key("control")
         self._shas: dict[str, str] = {}
+        self._read_keys: dict[tuple[str, str, int | None, bool], list[str]] = {}
 
     def _make_key(self, *parts: object) -> str:
         return ":".join([self.prefix, *map(str, parts)])
@@ -272,17 +279,15 @@ class LeaderboardStore:
                 if len(pipe) >= _CHUNK:
                     await pipe.execute()
         if members is not None:
-            directory: dict[str, bytes] = {}
-            names: dict[str, str] = {}
-            for m in members:
-                member_key = sort_key(m.name, m.member_id)
-                directory[str(m.member_id)] = b"%d:%d:" % (m.team_id, m.active) + member_key
-                names[str(m.member_id)] = m.name
+            directory = {
+                str(m.member_id): f"{m.team_id}:{int(m.active)}:"
+                + _view_row(m.name, m.member_id, m.team_id)
+                for m in members
+            }
             everyone = list(directory)
             for start in range(0, len(everyone), _CHUNK):
                 ids = everyone[start : start + _CHUNK]
                 pipe.hset(self._make_key("dir"), mapping={i: directory[i] for i in ids})
-                pipe.hset(self._make_key("names"), mapping={i: names[i] for i in ids})
                 if len(pipe) >= _CHUNK:
                     await pipe.execute()
             pipe.set(self._make_key("dir", "ready"), 1)
@@ -295,7 +300,6 @@ class LeaderboardStore:
             self._make_key("parked"),
             self._make_key("stream"),
             self._make_key("dir"),
-            self._make_key("names"),
             self._make_key("dir", "ready"),
             self._make_key("views"),
         )
@@ -366,33 +370,37 @@ class LeaderboardStore:
         past: bool,
         args: Sequence[str],
     ) -> tuple[BoardPage, int] | None:
-        keys = [
-            self.member_key(scope, category, team_id),
-            self.view_key(scope, category, team_id, past),
-            self._make_key("dir"),
-            self._make_key("names"),
-            self._make_key("applied"),
-            self._make_key("dir", "ready"),
-            self._make_key("views"),
-        ]
+        board = (scope, category, team_id, past)
+        keys = self._read_keys.get(board)
+        if keys is None:
+            keys = self._read_keys[board] = [
+                self.member_key(scope, category, team_id),
+                self.view_key(scope, category, team_id, past),
+                self._make_key("dir"),
+                self._make_key("applied"),
+                self._make_key("dir", "ready"),
+                self._make_key("views"),
+            ]
+            if len(self._read_keys) > 1000:  # boards of seasons long over: start afresh
+                self._read_keys = {board: keys}
         reply = await self._run(
             "read_board", keys, [args[0], str(team_id or 0), "1" if past else "0", *args[1:]]
         )
         if reply is None:
             return None
         assert isinstance(reply, list)
-        total, index, values = int(reply[0]), int(reply[1]), reply[2:]
-        rows = [
-            RankedRow(
-                int(values[i + 4]),
-                int(values[i]),
-                values[i + 1],
-                int(values[i + 2]),
-                int(values[i + 3]),
+        values = reply[2:]
+        rows = []
+        for i in range(0, len(values), 3):
+            row = values[i]
+            cut = row.index("\x00\x00")  # the end of the name in the sort key
+            team, name = row[cut + 13 :].split("\x00", 1)
+            rows.append(
+                RankedRow(
+                    values[i + 2], int(row[cut + 2 : cut + 12]), name, int(team), -values[i + 1]
+                )
             )
-            for i in range(0, len(values), 5)
-        ]
-        return BoardPage(total, rows), index - 1
+        return BoardPage(reply[0], rows), reply[1] - 1
 
     async def read_page(
         self,
