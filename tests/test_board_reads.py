@@ -228,3 +228,24 @@ async def test_no_answer_without_a_whole_directory(store: LeaderboardStore) -> N
     assert [(r.rank, r.member_id, r.name, r.team_id, r.cents) for r in page.rows] == [
         (1, 7, "Zed", 2, 0)
     ]
+
+
+async def test_a_board_with_nobody_is_kept(store: LeaderboardStore) -> None:
+    """A team with nobody in it reads as an empty board, built once and kept (not built
+    again from the whole directory at every read); a new member joining shows."""
+    join = DirectoryChange(1, 1, True, "Ann")
+    await store.apply_batch([PendingEntry(1, "{}", (), (join,))])
+    for _ in range(2):
+        page = await store.read_page("all", team_id=2)
+        assert page is not None and (page.total, page.rows) == (0, [])
+        assert await store.redis.exists(store.view_key("all", team_id=2))
+    assert await store.read_around("all", 1, 2, team_id=2) == (page, -1)
+    moved = DirectoryChange(1, 2, None, None)
+    award = AppliedAward(1, 2, None, "deal", 250)
+    await store.apply_batch([PendingEntry(2, "{}", (award,), (moved,))])
+    page = await store.read_page("all", team_id=2, offset=0, limit=5)
+    assert page is not None and page.total == 1
+    assert [(r.rank, r.member_id, r.name, r.team_id, r.cents) for r in page.rows] == [
+        (1, 1, "Ann", 2, 250)
+    ]
+    assert await store.read_page("all", team_id=2, offset=1, limit=5) == type(page)(1, [])

@@ -33,7 +33,9 @@ if redis.call('EXISTS', view) == 0 then
     scores[rows[i]] = rows[i + 1]
   end
   local all = redis.call('HGETALL', dir)
-  local batch = {}
+  -- a last row that is no member ('' at +inf): a board with nobody in its scope is kept
+  -- too, not built again at every read
+  local batch = {'+inf', ''}
   local function flush()
     if #batch > 0 then
       redis.call('ZADD', view, unpack(batch))
@@ -56,12 +58,12 @@ if redis.call('EXISTS', view) == 0 then
   redis.call('SADD', KEYS[6], view)
 end
 
-local total = redis.call('ZCARD', view)
+local total = redis.call('ZCARD', view) - 1 -- less the last row, no member
 
 -- rows [first, last] of the view (0-based), ranked: the first by ZCOUNT, the rest by the
 -- rule (a row tied with the one before shares its rank, else its rank is its place)
 local function ranked(first, last, out)
-  local rows = redis.call('ZRANGE', view, first, last, 'WITHSCORES')
+  local rows = redis.call('ZRANGE', view, first, math.min(last, total - 1), 'WITHSCORES')
   local rank, previous = 0, nil
   for i = 1, #rows, 2 do
     local score = rows[i + 1]
