@@ -11,6 +11,7 @@ a page of 25, the 25 rows around a member, a member's rank — ``--count`` times
 the floor: one bare Lua call returning the page with its competition ranks. Prints µs per
 read (median and mean), round trips per read (counted in the client) and commands Redis
 ran per read (``INFO commandstats``), the ratios, and writes bench/results/reads.json.
+Also the least any read costs here: one PING on the same client.
 
 Huddle's reads are ``Boards.page`` and ``Boards.around``, what the API's handlers call
 (redis-py asyncio with hiredis, on uvloop as ``huddle serve`` runs; one EVALSHA).
@@ -239,6 +240,7 @@ async def run(args: argparse.Namespace, host: str, port: int) -> dict[str, Any]:
         }
         results: dict[str, dict[str, Any]] = {"huddle": {}, "leaderboard_python": {}}
         floor_run: dict[str, Any] = {}
+        ping_run: dict[str, Any] = {}
         before_run: dict[str, Any] = {}
         with tempfile.NamedTemporaryFile("w", suffix=".json") as plan_file:
             json.dump(plan, plan_file)
@@ -251,6 +253,7 @@ async def run(args: argparse.Namespace, host: str, port: int) -> dict[str, Any]:
                         await timed(redis, args.count, huddle[name]),
                     )
                 merge(floor_run, await timed(redis, args.count, floor))
+                merge(ping_run, await timed(redis, args.count, lambda i: redis.ping()))
                 merge(before_run, await timed(redis, max(10, args.count // 200), before))
                 if python is not None:
                     out = subprocess.run(
@@ -271,6 +274,7 @@ async def run(args: argparse.Namespace, host: str, port: int) -> dict[str, Any]:
             "huddle": {n: summary(r) for n, r in results["huddle"].items()},
             "leaderboard_python": {n: summary(r) for n, r in results["leaderboard_python"].items()},
             "floor_page": summary(floor_run),
+            "floor_round_trip": summary(ping_run),
             "before_page": summary(before_run),
             "answers_checked": python is not None,
         }
@@ -350,11 +354,15 @@ def report(result: dict[str, Any]) -> None:
             f"| {name} | {h['p50_us']:.0f} / {h['mean_us']:.0f} | {h['round_trips']:g} | "
             f"{h['commands']:g} | {other} | {ratio} |"
         )
-    f, b = result["floor_page"], result["before_page"]
+    f, b, p = result["floor_page"], result["before_page"], result["floor_round_trip"]
     print(
         f"floor (one bare Lua call, page of 25 with ranks): {f['p50_us']:.0f} µs p50, "
         f"{f['round_trips']:g} round trip; Huddle's page ÷ floor: "
         f"{ours['page']['p50_us'] / f['p50_us']:.2f}×"
+    )
+    print(
+        f"one round trip with nothing to do (PING, the same asyncio client): {p['p50_us']:.0f} µs"
+        " p50 — no read here costs less"
     )
     print(
         f"before (whole board ranked in Python): {b['p50_us']:.0f} µs p50, "
