@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -249,3 +251,73 @@ async def test_a_board_with_nobody_is_kept(store: LeaderboardStore) -> None:
         (1, 1, "Ann", 2, 250)
     ]
     assert await store.read_page("all", team_id=2, offset=1, limit=5) == type(page)(1, [])
+
+
+async def test_api_answers_equal_python_ranking(settings, app_client) -> None:  # type: ignore[no-untyped-def]
+    """Through the API: pages and a member's rank read from Redis equal what ranking in
+    Python answers (Redis's directory set aside), through renames, team moves, a member
+    leaving and one joining late, and again after a rebuild from the database."""
+    from service.app import redis_client
+    from tests.conftest import ROOT, Api, server_env
+
+    api = Api(app_client)
+    await api.season(starts_on="2002-01-01", name="Now")
+    old = await api.season(starts_on="2000-01-01", ends_on="2001-12-31", name="Old")
+    teams = [await api.team() for _ in range(3)]
+    names = ["ann", "Bo", "åse", "Straße", "Zed", "bob", "Cy", "ada", "Eve", "dan"]
+    members = [await api.member(teams[i % 3]["id"], name=n) for i, n in enumerate(names)]
+    for i, m in enumerate(members[:7]):  # three without points; equal amounts: ties
+        await api.deal(m["id"], (10_000, 20_000)[i % 2])
+    for path, body in [
+        (members[0]["id"], {"name": "Anna"}),
+        (members[1]["id"], {"team_id": teams[2]["id"]}),
+        (members[2]["id"], {"active": False}),
+        (members[3]["id"], {"name": "ÅRE", "team_id": teams[0]["id"]}),
+    ]:
+        await api.call("PATCH", f"/api/members/{path}", json=body, expect=200)
+    late = await api.member(teams[1]["id"], name="late")
+    await api.deal(members[1]["id"], 20_000)
+    ids = [m["id"] for m in members] + [late["id"]]
+
+    async def answers() -> list[object]:
+        out: list[object] = []
+        for season in ("current", "all", str(old["id"])):
+            for params in (
+                {"limit": 50},
+                {"limit": 3, "offset": 2},
+                {"limit": 5, "offset": 9},
+                {"team_id": teams[0]["id"]},
+                {"team_id": teams[2]["id"], "limit": 1, "offset": 1},
+                {"category": "deals"},
+            ):
+                out.append(await api.get("/api/leaderboards/members", season=season, **params))
+            for key in ids:
+                out.append(
+                    await api.get(
+                        f"/api/leaderboards/members/{key}", season=season, around=2, expect=None
+                    )
+                )
+        return out
+
+    redis = redis_client(settings.redis_url)
+    try:
+        store = LeaderboardStore(redis, settings.redis_prefix)
+        assert await store.directory_ready()
+        from_redis = await answers()
+        await redis.delete(store._make_key("dir", "ready"))  # reads rank in Python again
+        assert await store.read_page("all") is None
+        assert await answers() == from_redis
+        subprocess.run(  # `huddle rebuild`: boards and directory from the database
+            [sys.executable, "-m", "service", "rebuild"],
+            cwd=ROOT,
+            check=True,
+            env=server_env(settings),
+            capture_output=True,
+            timeout=60,
+        )
+        assert await store.directory_ready()
+        assert await answers() == from_redis
+    finally:
+        await redis.aclose()
+    # the member who left: on the past season's board, not on the current one
+    assert from_redis[6 + 2]["detail"]  # type: ignore[index]
