@@ -278,6 +278,7 @@ end
 local rows_of = {} -- member id -> their row in a view, read once
 for key, board in pairs(sums) do
   local views = views_of(key)
+  local moved = {} -- score, row, ... for the views: one ZADD each
   for member, cents in pairs(board) do
     local score = redis.call('ZINCRBY', key, string.format('%d', cents), member)
     if #views > 0 then
@@ -288,10 +289,14 @@ for key, board in pairs(sums) do
         rows_of[member] = row
       end
       if row then
-        for _, view in ipairs(views) do
-          redis.call('ZADD', view, 'XX', string.format('%d', -tonumber(score)), row)
-        end
+        moved[#moved + 1] = string.format('%d', -tonumber(score))
+        moved[#moved + 1] = row
       end
+    end
+  end
+  for _, view in ipairs(views) do
+    for i = 1, #moved, 1000 do
+      redis.call('ZADD', view, 'XX', unpack(moved, i, math.min(i + 999, #moved)))
     end
   end
 end
