@@ -46,7 +46,13 @@ from bench.common import ROOT, free_port
 from service.boards import Boards
 from service.core.ranking import top
 from service.directory import Directory, MemberInfo, TeamInfo
-from service.store.leaderboard import AwardSum, DirectoryRow, LeaderboardStore
+from service.store.leaderboard import (
+    AppliedAward,
+    AwardSum,
+    DirectoryRow,
+    LeaderboardStore,
+    PendingEntry,
+)
 
 PAGE = 25
 VENV = ROOT / "bench" / ".venvs" / "leaderboard-3.7.3"
@@ -170,6 +176,45 @@ async def timed(redis: Redis, count: int, op: Callable[[int], Awaitable[object]]
     }
 
 
+async def apply_cost(store: LeaderboardStore, members: int, rng: random.Random) -> dict[str, float]:
+    """What keeping ranked views level costs writes: Redis's own time per apply_batch of
+    30 entries of 3 awards each, with no view, then with a view of every board they touch
+    (the org's and each team's, total and category)."""
+    redis, seq = store.redis, [await store.applied_seq() or 0]
+
+    def batch() -> list[PendingEntry]:
+        entries = []
+        for _ in range(30):
+            seq[0] += 1
+            first = rng.randint(1, members - 2)
+            awards = tuple(
+                AppliedAward(m, m % 20 + 1, None, "deal", 500)
+                for m in (first, first + 1, first + 2)
+            )
+            entries.append(PendingEntry(seq[0], "", awards))
+        return entries
+
+    async def server_us() -> float:
+        await redis.config_resetstat()
+        for _ in range(200):
+            await store.apply_batch(batch(), publish=False)
+        stats = await redis.info("commandstats")
+        return float(stats["cmdstat_evalsha"]["usec_per_call"])
+
+    out = {}
+    views = await redis.smembers(store._make_key("views"))
+    if views:
+        await redis.delete(*views)
+    await redis.delete(store._make_key("views"))
+    out["no_views"] = await server_us()
+    for team in (None, *range(1, 21)):
+        for category in ("total", "deal"):
+            await store.read_page("all", category, team)
+    out["views"] = await redis.scard(store._make_key("views"))
+    out["with_views"] = await server_us()
+    return out
+
+
 def merge(into: dict[str, Any], run: dict[str, Any]) -> None:
     into.setdefault("us", []).extend(run["us"])
     into["round_trips"] = run["round_trips"]
@@ -266,7 +311,9 @@ async def run(args: argparse.Namespace, host: str, port: int) -> dict[str, Any]:
                     await check_agreement(theirs["sample"], boards, pages[0], members[0])
                     for name in OPS:
                         merge(results["leaderboard_python"].setdefault(name, {}), theirs[name])
+        applying = await apply_cost(store, args.members, rng)
         return {
+            "apply_batch_us": applying,
             "members": args.members,
             "count": args.count,
             "rounds": args.rounds,
@@ -367,6 +414,12 @@ def report(result: dict[str, Any]) -> None:
     print(
         f"before (whole board ranked in Python): {b['p50_us']:.0f} µs p50, "
         f"{b['p50_us'] / ours['page']['p50_us']:.0f}× Huddle's page now"
+    )
+    a = result["apply_batch_us"]
+    print(
+        f"writes: apply_batch of 30 entries (90 awards), Redis's own time: {a['no_views']:.0f} µs"
+        f" without ranked views, {a['with_views']:.0f} µs with {a['views']:.0f} (every board"
+        " the awards touch)"
     )
     cold = result["view_build_ms"]
     print(f"first read after a directory change (builds the ranked view): {cold:.1f} ms")
