@@ -311,7 +311,8 @@ async def run(args: argparse.Namespace, host: str, port: int) -> dict[str, Any]:
                     await check_agreement(theirs["sample"], boards, pages[0], members[0])
                     for name in OPS:
                         merge(results["leaderboard_python"].setdefault(name, {}), theirs[name])
-        applying = await apply_cost(store, args.members, rng)
+        # CONFIG RESETSTAT: only on the bench's own Redis
+        applying = None if args.redis else await apply_cost(store, args.members, rng)
         return {
             "apply_batch_us": applying,
             "members": args.members,
@@ -416,11 +417,12 @@ def report(result: dict[str, Any]) -> None:
         f"{b['p50_us'] / ours['page']['p50_us']:.0f}× Huddle's page now"
     )
     a = result["apply_batch_us"]
-    print(
-        f"writes: apply_batch of 30 entries (90 awards), Redis's own time: {a['no_views']:.0f} µs"
-        f" without ranked views, {a['with_views']:.0f} µs with {a['views']:.0f} (every board"
-        " the awards touch)"
-    )
+    if a:
+        print(
+            f"writes: apply_batch of 30 entries (90 awards), Redis's own time: "
+            f"{a['no_views']:.0f} µs without ranked views, {a['with_views']:.0f} µs with "
+            f"{a['views']:.0f} (every board the awards touch)"
+        )
     cold = result["view_build_ms"]
     print(f"first read after a directory change (builds the ranked view): {cold:.1f} ms")
     RESULTS.mkdir(parents=True, exist_ok=True)
