@@ -1,21 +1,40 @@
 """Boards as people see them: Redis scores joined with the member and team directory,
 ranked by the pure competition-ranking rule. Used by the REST API and the live boards.
 
-The directory comes from the process's ``Directory`` (kept exact by the ledger's
-entries) when it is given one, else from the database."""
+A page of a member board and a member's rank with the rows around them are read from
+Redis ranked, in one round trip (``LeaderboardStore.read_page`` / ``read_around``: Redis
+keeps its own copy of the directory, from the same ledger entries). When Redis cannot
+rank (its directory is not whole yet, a rebuild is under way) and for whole boards, the
+scores are joined here with the directory — the process's ``Directory`` (kept exact by
+the ledger's entries) when it is given one, else the database — and ranked in Python."""
 
 from __future__ import annotations
 
 from .core.points import from_cents
-from .core.ranking import Ranked, Row, rank_all
+from .core.ranking import Ranked, Row, around_me, rank_all, rank_for, top
 from .core.scoring import CATEGORIES
 from .db.models import Member, Team
 from .directory import Directory, TeamInfo
 from .errors import Invalid
 from .schemas import BoardEntry, TeamEntry
-from .store.leaderboard import COUNT, LeaderboardStore
+from .store.leaderboard import COUNT, BoardPage, LeaderboardStore
 
-__all__ = ["Boards", "MemberRanking"]
+__all__ = ["Around", "Boards", "MemberRanking"]
+
+
+def _entries(page: BoardPage) -> list[BoardEntry]:
+    return [
+        BoardEntry(r.rank, r.member_id, r.name, r.team_id, from_cents(r.cents)) for r in page.rows
+    ]
+
+
+class Around:
+    """A member's row on a board (None: not on it), the rows around it, the board's size."""
+
+    def __init__(self, me: BoardEntry | None, rows: list[BoardEntry], total: int) -> None:
+        self.me = me
+        self.rows = rows
+        self.total = total
 
 
 class MemberRanking:
@@ -59,11 +78,44 @@ class Boards:
     ) -> MemberRanking:
         """The ranked member board (for ``top``, ``rank_for`` and ``around_me``). Members
         who have left are on it only for a ``past`` season (one that is over)."""
-        if category is not None and category not in CATEGORIES and not category.startswith(COUNT):
-            raise Invalid(f"category must be one of: {', '.join(CATEGORIES)}.")
+        _check(category)
         scope = self.store.scope(season_id)
         scores = await self.store.member_scores(scope, category or "total", team_id)
         return await self._ranking(scores, team_id, past)
+
+    async def page(
+        self,
+        season_id: int | None,
+        team_id: int | None = None,
+        category: str | None = None,
+        past: bool = False,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[int, list[BoardEntry]]:
+        """``limit`` rows of the ranked member board from ``offset``, and how many members
+        are on it (as ``top`` of ``ranking``, in one round trip)."""
+        _check(category)
+        scope = self.store.scope(season_id)
+        page = await self.store.read_page(scope, category or "total", team_id, past, offset, limit)
+        if page is not None:
+            return page.total, _entries(page)
+        board = await self.ranking(season_id, team_id, category, past)
+        return len(board.ranked), board.entries(top(board.ranked, limit, offset))
+
+    async def around(
+        self, member_id: int, season_id: int | None, n: int, past: bool = False
+    ) -> Around:
+        """A member on the whole org's board with ``n`` rows either side (as ``rank_for``
+        and ``around_me`` of ``ranking``, in one round trip)."""
+        found = await self.store.read_around(self.store.scope(season_id), member_id, n, past)
+        if found is not None:
+            page, index = found
+            rows = _entries(page)
+            return Around(rows[index] if index >= 0 else None, rows, page.total)
+        board = await self.ranking(season_id, past=past)
+        me = rank_for(board.ranked, member_id)
+        rows = board.entries(around_me(board.ranked, member_id, n))
+        return Around(board.entry(me) if me else None, rows, len(board.ranked))
 
     async def _members(self, team_id: int | None, past: bool) -> list[tuple[int, str, int]]:
         """(id, name, team) of every member in scope (those who left: only for the past)."""
@@ -135,3 +187,8 @@ class Boards:
     async def breakdown(self, member_id: int, season_id: int | None) -> dict[str, float | int]:
         cents = await self.store.breakdown(member_id, self.store.scope(season_id), CATEGORIES)
         return {c: from_cents(v) for c, v in cents.items()}
+
+
+def _check(category: str | None) -> None:
+    if category is not None and category not in CATEGORIES and not category.startswith(COUNT):
+        raise Invalid(f"category must be one of: {', '.join(CATEGORIES)}.")

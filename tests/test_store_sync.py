@@ -16,7 +16,7 @@ from service.db.connection import close_db, init_db
 from service.db.models import Entry, Member, PointAward, PolicyVersion, Season, Team
 from service.db.sums import award_sums
 from service.engine.source import LedgerReader
-from service.store.leaderboard import AwardSum, LeaderboardStore, PendingEntry
+from service.store.leaderboard import AwardSum, DirectoryRow, LeaderboardStore, PendingEntry
 from service.store.sync import BoardSync
 from tests.conftest import free_port
 from tests.test_store_apply import boards, make_entries, sums_of
@@ -41,6 +41,9 @@ class ListLedger:
 
     async def award_sums(self) -> tuple[int, list[AwardSum]]:
         return self.committed, sums_of(self.entries[: self.committed])
+
+    async def members(self) -> list[DirectoryRow]:
+        return []  # these entries change no directory
 
 
 class CountingSync(BoardSync):

@@ -10,7 +10,6 @@ from litestar.params import Parameter
 
 from ..auth import Caller
 from ..boards import Boards
-from ..core.ranking import around_me, rank_for, top
 from ..db.models import Badge, Member, Metric, Season
 from ..errors import Invalid, NotFound
 from ..learning import insights
@@ -67,20 +66,22 @@ async def member_board(
             raise Invalid("Ask for a category or a metric, not both.", field="metric")
         if not await Metric.exists(key=metric):
             raise NotFound(f"There is no metric {metric!r}; GET /api/metrics lists them.")
-    board = await boards.ranking(
+    total, entries = await boards.page(
         resolved.id if resolved else None,
         team_id,
         COUNT + metric if metric is not None else category,
         _past(resolved, settings),
+        offset,
+        limit,
     )
     return MemberBoard(
         season=season_out(resolved, settings.today()) if resolved else None,
         category=category or (f"metric:{metric}" if metric else "total"),
         team_id=team_id,
-        total=len(board.ranked),
+        total=total,
         offset=offset,
         limit=limit,
-        entries=board.entries(top(board.ranked, limit, offset)),
+        entries=entries,
     )
 
 
@@ -99,8 +100,8 @@ async def member_rank(
         raise NotFound(f"There is no member {member_id}.")
     resolved = await resolve_season(season, settings)
     season_id = resolved.id if resolved else None
-    board = await boards.ranking(season_id, past=_past(resolved, settings))
-    me = rank_for(board.ranked, member_id)
+    board = await boards.around(member_id, season_id, around, _past(resolved, settings))
+    me = board.me
     if me is None:  # every member is on the board, with 0 points if need be, but those who left
         raise NotFound(
             f"{member.name} has left, so is on no current board; ask for a past season "
@@ -112,10 +113,10 @@ async def member_rank(
         name=member.name,
         team_id=member.team_id,
         rank=me.rank,
-        score=me.row.score,
-        of=len(board.ranked),
+        score=me.score,
+        of=board.total,
         breakdown=await boards.breakdown(member_id, season_id),
-        around=board.entries(around_me(board.ranked, member_id, around)),
+        around=board.rows,
     )
 
 

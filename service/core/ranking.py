@@ -2,6 +2,9 @@
 
 Equal scores share a rank and the next rank skips; within a shared rank rows are
 ordered by name. The functions take plain rows, so the rule is testable without Redis.
+
+Redis ranks the same way (``service/store/read_board.lua``): members of a board sorted by
+score and then by ``sort_key``, whose bytes order exactly as ``(name.casefold(), key)``.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Ranked", "Row", "around_me", "rank_all", "rank_for", "top"]
+__all__ = ["Ranked", "Row", "around_me", "rank_all", "rank_for", "sort_key", "top"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,14 @@ class Row:
 class Ranked:
     rank: int
     row: Row
+
+
+def sort_key(name: str, key: int) -> str:
+    """Text whose code points (so its UTF-8 bytes, as Redis compares them) order as
+    ``(name.casefold(), key)`` does, for ``key`` in [0, 10**10): a NUL in the name is
+    written NUL U+0001 and the name ends with two NULs, so a name sorts before any longer
+    name it begins; the key follows in ten digits. apply_batch.lua builds the same."""
+    return name.casefold().replace("\x00", "\x00\x01") + "\x00\x00" + f"{key:010d}"
 
 
 def rank_all(rows: Iterable[Row]) -> list[Ranked]:

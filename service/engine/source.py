@@ -4,9 +4,10 @@ award sums a full rebuild loads at once."""
 from __future__ import annotations
 
 from ..db.models import Entry as EntryRow
+from ..db.models import Member
 from ..db.sums import award_sums
 from ..reads import typed_entries
-from ..store.leaderboard import AwardSum, PendingEntry
+from ..store.leaderboard import AwardSum, DirectoryRow, PendingEntry
 from .writer import pending_entry
 
 __all__ = ["LedgerReader"]
@@ -25,3 +26,7 @@ class LedgerReader:
 
     async def award_sums(self) -> tuple[int, list[AwardSum]]:
         return await award_sums()
+
+    async def members(self) -> list[DirectoryRow]:
+        rows = await Member.all().values_list("id", "name", "team_id", "active")
+        return [DirectoryRow(int(i), str(n), int(t), bool(a)) for i, n, t, a in rows]

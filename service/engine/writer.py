@@ -62,18 +62,31 @@ from ..core.commands import (
     SetGoal,
 )
 from ..core.decide import check_text, decide
-from ..core.entries import ActivityLogged, Actor, Entry, PolicyChanged
+from ..core.entries import (
+    ActivityLogged,
+    Actor,
+    Entry,
+    MemberJoined,
+    MemberUpdated,
+    PolicyChanged,
+)
 from ..core.points import to_cents
 from ..core.policy import Policy
 from ..core.state import State, evolve
 from ..core.views import feed_view
 from ..errors import HuddleError, Invalid, Unavailable
 from ..metrics import Metrics
-from ..store.leaderboard import COUNT, AppliedAward, LeaderboardStore, PendingEntry
+from ..store.leaderboard import (
+    COUNT,
+    AppliedAward,
+    DirectoryChange,
+    LeaderboardStore,
+    PendingEntry,
+)
 from .append import append_entries
 from .tables import Sql, WriteConnection
 
-__all__ = ["Writer", "pending_entry"]
+__all__ = ["Writer", "directory_changes", "pending_entry"]
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +159,20 @@ def pending_entry(entry: Entry, live: bool = True) -> PendingEntry:
             entry.member_id, entry.team_id, entry.season_id, COUNT + p.metric, to_cents(p.value)
         )
         awards = (*awards, units)
-    return PendingEntry(entry.seq, message, awards)
+    return PendingEntry(entry.seq, message, awards, directory_changes(entry))
+
+
+def directory_changes(entry: Entry) -> tuple[DirectoryChange, ...]:
+    """What an entry changes of the member directory the boards are ranked with (the
+    same entries and fields as the process's ``Directory``)."""
+    p = entry.payload
+    if isinstance(p, MemberJoined) and entry.member_id and entry.team_id:
+        return (DirectoryChange(entry.member_id, entry.team_id, True, p.name),)
+    if isinstance(p, MemberUpdated) and entry.member_id:
+        team, active, name = (p.changes.get(k) for k in ("team_id", "active", "name"))
+        if team is not None or active is not None or name is not None:
+            return (DirectoryChange(entry.member_id, team, active, name),)
+    return ()
 
 
 class Writer:

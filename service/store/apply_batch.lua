@@ -6,6 +6,8 @@
 -- ARGV[3]  the key prefix of the boards
 -- ARGV[4..] two per entry:
 --          its head, cjson-encoded: [seq, [[member, team, season or 0, category, cents], ...]]
+--          and, when it changes the member directory, a third element:
+--          [[member, team or 0, active 1/0 or -1, name casefolded or '', name or ''], ...]
 --          its live message (JSON text), or '' for "do not stream or publish" (history).
 --          The message is its own argument so that it is never decoded here: the script
 --          only copies it. Ids and cents are integers; cjson reads them as doubles, exact
@@ -19,6 +21,16 @@
 -- and <prefix>:t:<scope> for the team. The sorted-set keys are built here, not sent in
 -- KEYS: a parked entry must carry its awards to whichever later call applies it. That is
 -- fine on the one Redis we run; it would not be on a Redis Cluster.
+--
+-- The directory (<prefix>:dir, id -> "team:active:" and the member's row in a ranked
+-- view: sort key, NUL, team, NUL, name) follows the entries' changes in seq order;
+-- applying seq 1 means Redis has seen the whole ledger, so the directory is whole
+-- (<prefix>:dir:ready). The sort key is core/ranking.py's sort_key, built here from the
+-- casefolded name (the same bytes: test_board_reads holds the two together). A change to the directory drops every ranked
+-- view (<prefix>:views lists them; read_board.lua builds them again); otherwise each
+-- increment of a member board moves the member in its views that exist
+-- (<prefix>:v:now|past:<board>) by ZADD XX: a member outside a view's scope (left, or
+-- of another team now) is not in it and stays out.
 --
 -- Rules: an entry with seq <= applied was applied already (by another writer) and is
 -- skipped; seq = applied + 1 is applied; a larger seq is parked in KEYS[2] (its head and
@@ -55,7 +67,18 @@ local function decode(head, message)
       return nil
     end
   end
-  return {seq = seq, awards = entry[2], message = message, head = head}
+  local changes = entry[3] or {}
+  if type(changes) ~= 'table' then
+    return nil
+  end
+  for _, change in ipairs(changes) do
+    if type(change) ~= 'table' or not whole(change[1]) or not whole(change[2])
+      or not whole(change[3]) or type(change[4]) ~= 'string'
+      or type(change[5]) ~= 'string' then
+      return nil
+    end
+  end
+  return {seq = seq, awards = entry[2], changes = changes, message = message, head = head}
 end
 
 -- a parked entry: its head and its message, joined by the first newline
@@ -140,8 +163,56 @@ local function count(award)
   end
 end
 
+local dir_key = prefix .. ':dir'
+local directory_changed = false
+
+-- core/ranking.py's sort_key: a NUL in the name as NUL U+0001, two NULs after it, the id
+-- in ten digits; a ranked view's member is the sort key, a NUL, the team, a NUL, the name
+local function view_member(folded, member, team, name)
+  return (string.gsub(folded, '%z', '\0\1')) .. '\0\0' .. string.format('%010d', member)
+    .. '\0' .. team .. '\0' .. name
+end
+
+local function change_directory(change)
+  local member, team, active, folded, name = change[1], change[2], change[3], change[4], change[5]
+  local id = tostring(member)
+  local was = redis.call('HGET', dir_key, id)
+  local t, a, row
+  if was then
+    t, a, row = string.match(was, '^(%d+):(%d):(.*)$')
+  elseif team == 0 or active < 0 or folded == '' then
+    return -- a change to a member the directory does not know (it is not whole)
+  end
+  if active >= 0 then
+    a = tostring(active)
+  end
+  if team ~= 0 or folded ~= '' then
+    if team ~= 0 then
+      t = tostring(team)
+    end
+    if folded == '' then -- the same name: it is what follows the key and the team
+      local cut = string.find(row, '\0\0', 1, true)
+      name = string.match(string.sub(row, cut + 12), '^%z%d+%z(.*)$')
+      row = string.sub(row, 1, cut + 11) .. '\0' .. t .. '\0' .. name
+    else
+      row = view_member(folded, member, t, name)
+    end
+  end
+  local now = t .. ':' .. a .. ':' .. row
+  if now ~= was then
+    redis.call('HSET', dir_key, id, now)
+    directory_changed = true
+  end
+end
+
 local published = {}
 local function apply(entry)
+  for _, change in ipairs(entry.changes) do
+    change_directory(change)
+  end
+  if entry.seq == 1 then -- the ledger from its start: the directory is whole
+    redis.call('SET', prefix .. ':dir:ready', '1')
+  end
   for _, award in ipairs(entry.awards) do
     count(award)
   end
@@ -181,9 +252,52 @@ for _, entry in ipairs(batch) do
       entry.head .. '\n' .. entry.message)
   end
 end
+local views_key = prefix .. ':views'
+if directory_changed then
+  local views = redis.call('SMEMBERS', views_key)
+  for i = 1, #views, 1000 do
+    redis.call('UNLINK', unpack(views, i, math.min(i + 999, #views)))
+  end
+  redis.call('UNLINK', views_key)
+end
+-- the ranked views of a member board that exist (none of a team board)
+local member_boards = prefix .. ':m:'
+local function views_of(key)
+  local views = {}
+  if not directory_changed and string.sub(key, 1, #member_boards) == member_boards then
+    local rest = string.sub(key, #prefix + 1)
+    for _, which in ipairs({':v:now', ':v:past'}) do
+      local view = prefix .. which .. rest
+      if redis.call('EXISTS', view) == 1 then
+        views[#views + 1] = view
+      end
+    end
+  end
+  return views
+end
+local rows_of = {} -- member id -> their row in a view, read once
 for key, board in pairs(sums) do
+  local views = views_of(key)
+  local moved = {} -- score, row, ... for the views: one ZADD each
   for member, cents in pairs(board) do
-    redis.call('ZINCRBY', key, string.format('%d', cents), member)
+    local score = redis.call('ZINCRBY', key, string.format('%d', cents), member)
+    if #views > 0 then
+      local row = rows_of[member]
+      if row == nil then
+        local value = redis.call('HGET', dir_key, member)
+        row = value and string.match(value, '^%d+:%d:(.*)$') or false
+        rows_of[member] = row
+      end
+      if row then
+        moved[#moved + 1] = string.format('%d', -tonumber(score))
+        moved[#moved + 1] = row
+      end
+    end
+  end
+  for _, view in ipairs(views) do
+    for i = 1, #moved, 1000 do
+      redis.call('ZADD', view, 'XX', unpack(moved, i, math.min(i + 999, #moved)))
+    end
   end
 end
 if #published > 0 then

@@ -12,12 +12,34 @@ Keys (all built by ``_make_key``)::
                                              predecessor (hash: seq -> encoded entry)
     {prefix}:stream                          the newest entries, for live resume
     {prefix}:rebuilding                      the lock one rebuilder holds
+    {prefix}:dir                             the member directory (hash: id ->
+                                             "team:active:" and their row in a view)
+    {prefix}:dir:ready                       set once the directory is whole
+    {prefix}:v:{now|past}:{board}            a board as it is ranked (see below)
+    {prefix}:views                           the ranked boards that exist (a set)
 
 ``scope`` is ``all`` or ``s{season_id}``; ``category`` is ``total`` or an award category.
 A batch of ledger entries is applied by one EVALSHA of ``apply_batch.lua``: one round
 trip, strictly in seq order whatever order writers send them in, and no reader ever
 sees a board half-updated. A rebuild writes every board from the ledger's sums instead
 of replaying entries (``load_sums``).
+
+Reads take one round trip too (``read_board.lua``): a page, a member's rank with the rows
+around them. Boards hold only members who scored, by id, so for reading a board Redis
+keeps it *ranked*: ``{prefix}:v:now:{board}`` holds every member in its scope — members
+who have not left (``past``: those who left too), of the board's team if it is a team's
+— with score minus their hundredths (0 when they have none) and member their row: their
+``sort_key``, a NUL, their team, a NUL, their name (the sort key is unique, so what follows
+it orders nothing), so that Redis's own order (score, then bytes) is the ranking's order
+(score high first, then name casefolded, then id) and a page needs nothing else. It is
+built from the board and the directory the first time it is read, then kept level by
+``apply_batch.lua`` with each increment, and dropped whenever an entry changes the
+directory (a member joins, is renamed, moves, leaves or returns: rare) and at every
+rebuild. The directory follows the same ledger
+entries as the process's (``PendingEntry.directory``, applied in seq order with the
+awards) and is rebuilt with the boards (``load_sums``). Until it is whole (a Redis that
+lost its data, a rebuild under way, boards written before the directory was kept) the
+read script answers nil and the caller ranks in Python as before.
 """
 
 from __future__ import annotations
@@ -27,17 +49,31 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import msgspec
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 from redis.exceptions import NoScriptError
 
-__all__ = ["COUNT", "AppliedAward", "AwardSum", "LeaderboardStore", "PendingEntry"]
+from ..core.ranking import sort_key
+
+__all__ = [
+    "COUNT",
+    "AppliedAward",
+    "AwardSum",
+    "BoardPage",
+    "DirectoryChange",
+    "DirectoryRow",
+    "LeaderboardStore",
+    "PendingEntry",
+    "RankedRow",
+]
 
 log = logging.getLogger(__name__)
 _SCRIPTS = {
-    name: (Path(__file__).parent / f"{name}.lua").read_text() for name in ("apply_batch", "rebase")
+    name: (Path(__file__).parent / f"{name}.lua").read_text()
+    for name in ("apply_batch", "rebase", "read_board")
 }
 _CHUNK = 1000  # members per ZADD, commands per pipeline round trip
 # a category starting with this is a count (units of an activity metric, in hundredths):
@@ -56,12 +92,53 @@ class AppliedAward:
 
 
 @dataclass(frozen=True)
+class DirectoryChange:
+    """What an entry changes of a member as boards see them (None: unchanged). A member
+    who joins has all three; a change to a member Redis does not know is ignored."""
+
+    member_id: int
+    team_id: int | None = None
+    active: bool | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    """A member as the rebuild loads them."""
+
+    member_id: int
+    name: str
+    team_id: int
+    active: bool
+
+
+@dataclass(frozen=True)
 class PendingEntry:
-    """What Redis needs of a ledger entry: its seq, its JSON for live boards, its awards."""
+    """What Redis needs of a ledger entry: its seq, its JSON for live boards, its awards,
+    and what it changes of the member directory."""
 
     seq: int
     message: str
     awards: tuple[AppliedAward, ...]
+    directory: tuple[DirectoryChange, ...] = ()
+
+
+class RankedRow(NamedTuple):
+    """A row of a board read from Redis: competition rank, member, hundredths."""
+
+    rank: int
+    member_id: int
+    name: str
+    team_id: int
+    cents: int
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    """Rows of a board and how many members the whole board has."""
+
+    total: int
+    rows: list[RankedRow]
 
 
 @dataclass(frozen=True)
@@ -75,6 +152,11 @@ class AwardSum:
     cents: int
 
 
+def _view_row(name: str, member_id: int, team_id: int) -> str:
+    """A member in a ranked view: their sort key, a NUL, their team, a NUL, their name."""
+    return f"{sort_key(name, member_id)}\x00{team_id}\x00{name}"
+
+
 class LeaderboardStore:
     def __init__(self, redis: Redis, prefix: str = "huddle", stream_length: int = 1000) -> None:
         self.redis = redis
@@ -83,6 +165,7 @@ class LeaderboardStore:
         self.channel = self._make_key("entries")
         self.control_channel = self._make_key("control")
         self._shas: dict[str, str] = {}
+        self._read_keys: dict[tuple[str, str, int | None, bool], list[str]] = {}
 
     def _make_key(self, *parts: object) -> str:
         return ":".join([self.prefix, *map(str, parts)])
@@ -92,6 +175,13 @@ class LeaderboardStore:
         if team_id is None:
             return self._make_key("m", scope, category)
         return self._make_key("m", scope, category, f"t{team_id}")
+
+    def view_key(
+        self, scope: str, category: str = "total", team_id: int | None = None, past: bool = False
+    ) -> str:
+        """A member board ranked (apply_batch.lua spells these keys too)."""
+        board = self.member_key(scope, category, team_id).removeprefix(self.prefix)
+        return self._make_key("v", "past" if past else "now") + board
 
     def team_key(self, scope: str) -> str:
         return self._make_key("t", scope)
@@ -117,13 +207,26 @@ class LeaderboardStore:
     # -- writes -------------------------------------------------------------------------
     @staticmethod
     def _encode(entry: PendingEntry, publish: bool) -> tuple[bytes, str]:
-        """One entry as apply_batch.lua reads it: its head [seq, awards], each award
-        [member, team, season or 0, category, cents] (the script builds the keys), and its
-        message ('' when it is not to be published)."""
+        """One entry as apply_batch.lua reads it: its head [seq, awards, changes], each
+        award [member, team, season or 0, category, cents] (the script builds the keys),
+        each directory change [member, team or 0, active 1/0 or -1, name casefolded, name]
+        ('' for a name unchanged), and its message ('' when it is not to be published)."""
         awards = [
             (a.member_id, a.team_id, a.season_id or 0, a.category, a.cents) for a in entry.awards
         ]
-        return _json.encode((entry.seq, awards)), entry.message if publish else ""
+        if not entry.directory:
+            return _json.encode((entry.seq, awards)), entry.message if publish else ""
+        changes = [
+            (
+                c.member_id,
+                c.team_id or 0,
+                -1 if c.active is None else int(c.active),
+                "" if c.name is None else c.name.casefold(),
+                c.name or "",
+            )
+            for c in entry.directory
+        ]
+        return _json.encode((entry.seq, awards, changes)), entry.message if publish else ""
 
     async def load_script(self) -> None:
         for name, source in _SCRIPTS.items():
@@ -150,9 +253,17 @@ class LeaderboardStore:
         assert isinstance(reply, list)  # [applied seq, entries parked]
         return int(reply[0])
 
-    async def load_sums(self, sums: Iterable[AwardSum], applied_seq: int) -> int:
-        """Replace every board with the ledger's sums up to ``applied_seq``; entries
-        writers send meanwhile park and are applied after it. Returns the applied seq."""
+    async def load_sums(
+        self,
+        sums: Iterable[AwardSum],
+        applied_seq: int,
+        members: Iterable[DirectoryRow] | None = None,
+    ) -> int:
+        """Replace every board with the ledger's sums up to ``applied_seq``, and the
+        directory with ``members`` (read no earlier than the sums: the entries after
+        ``applied_seq`` are applied again, and directory changes are absolute); entries
+        writers send meanwhile park and are applied after it. Without ``members`` the
+        boards are read by ranking in Python. Returns the applied seq."""
         applied_key, parked_key = self._make_key("applied"), self._make_key("parked")
         await self.redis.set(applied_key, -1)  # from now on, every writer's entry parks
         await self._delete_boards()
@@ -167,13 +278,36 @@ class LeaderboardStore:
                 pipe.zadd(key, dict(items[start : start + _CHUNK]))
                 if len(pipe) >= _CHUNK:
                     await pipe.execute()
+        if members is not None:
+            directory = {
+                str(m.member_id): f"{m.team_id}:{int(m.active)}:"
+                + _view_row(m.name, m.member_id, m.team_id)
+                for m in members
+            }
+            everyone = list(directory)
+            for start in range(0, len(everyone), _CHUNK):
+                ids = everyone[start : start + _CHUNK]
+                pipe.hset(self._make_key("dir"), mapping={i: directory[i] for i in ids})
+                if len(pipe) >= _CHUNK:
+                    await pipe.execute()
+            pipe.set(self._make_key("dir", "ready"), 1)
         await pipe.execute()
         await self._run("rebase", [applied_key, parked_key], [str(applied_seq)])
         return await self.apply_batch([])  # applies what parked meanwhile, in order
 
     async def _delete_boards(self) -> None:
-        await self.redis.unlink(self._make_key("parked"), self._make_key("stream"))
-        for pattern in (self._make_key("m", "*"), self._make_key("t", "*")):
+        await self.redis.unlink(
+            self._make_key("parked"),
+            self._make_key("stream"),
+            self._make_key("dir"),
+            self._make_key("dir", "ready"),
+            self._make_key("views"),
+        )
+        for pattern in (
+            self._make_key("m", "*"),
+            self._make_key("t", "*"),
+            self._make_key("v", "*"),
+        ):
             batch: list[str] = []
             async for key in self.redis.scan_iter(match=pattern, count=1000):
                 batch.append(key)
@@ -211,6 +345,10 @@ class LeaderboardStore:
         value = await self.redis.get(self._make_key("applied"))
         return None if value is None else int(value)
 
+    async def directory_ready(self) -> bool:
+        """Whether Redis holds the whole member directory (the one-call reads need it)."""
+        return bool(await self.redis.exists(self._make_key("dir", "ready")))
+
     async def parked_count(self) -> int:
         """Entries waiting for an earlier one (a writer a moment behind, or a rebuild)."""
         return int(await self.redis.hlen(self._make_key("parked")))  # type: ignore[misc, arg-type]
@@ -223,6 +361,78 @@ class LeaderboardStore:
             self.member_key(scope, category, team_id), 0, -1, withscores=True
         )
         return {int(member): round(score) for member, score in rows}
+
+    async def _read_board(
+        self,
+        scope: str,
+        category: str,
+        team_id: int | None,
+        past: bool,
+        args: Sequence[str],
+    ) -> tuple[BoardPage, int] | None:
+        board = (scope, category, team_id, past)
+        keys = self._read_keys.get(board)
+        if keys is None:
+            keys = self._read_keys[board] = [
+                self.member_key(scope, category, team_id),
+                self.view_key(scope, category, team_id, past),
+                self._make_key("dir"),
+                self._make_key("applied"),
+                self._make_key("dir", "ready"),
+                self._make_key("views"),
+            ]
+            if len(self._read_keys) > 1000:  # boards of seasons long over: start afresh
+                self._read_keys = {board: keys}
+        reply = await self._run(
+            "read_board", keys, [args[0], str(team_id or 0), "1" if past else "0", *args[1:]]
+        )
+        if reply is None:
+            return None
+        assert isinstance(reply, list)
+        values = reply[2:]
+        rows = []
+        for i in range(0, len(values), 3):
+            row = values[i]
+            cut = row.index("\x00\x00")  # the end of the name in the sort key
+            team, name = row[cut + 13 :].split("\x00", 1)
+            rows.append(
+                RankedRow(
+                    values[i + 2], int(row[cut + 2 : cut + 12]), name, int(team), -values[i + 1]
+                )
+            )
+        return BoardPage(reply[0], rows), reply[1] - 1
+
+    async def read_page(
+        self,
+        scope: str,
+        category: str = "total",
+        team_id: int | None = None,
+        past: bool = False,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> BoardPage | None:
+        """``limit`` rows of a ranked board from ``offset``, in one round trip; members
+        without points are on it, those who left only when ``past``. None when Redis
+        cannot rank it (its directory is not whole, or a rebuild is under way)."""
+        found = await self._read_board(
+            scope, category, team_id, past, ["page", str(offset), str(limit)]
+        )
+        return None if found is None else found[0]
+
+    async def read_around(
+        self,
+        scope: str,
+        member_id: int,
+        around: int,
+        past: bool = False,
+        category: str = "total",
+        team_id: int | None = None,
+    ) -> tuple[BoardPage, int] | None:
+        """A member's row with ``around`` rows either side, and the index of theirs among
+        them (-1 and no rows: not on the board), in one round trip. None as ``read_page``."""
+        return await self._read_board(
+            scope, category, team_id, past, ["member", str(member_id), str(around)]
+        )
 
     async def team_totals(self, scope: str) -> dict[int, int]:
         rows = await self.redis.zrange(self.team_key(scope), 0, -1, withscores=True)

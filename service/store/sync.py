@@ -18,7 +18,7 @@ from typing import Protocol
 
 from redis.exceptions import RedisError
 
-from .leaderboard import AwardSum, LeaderboardStore, PendingEntry
+from .leaderboard import AwardSum, DirectoryRow, LeaderboardStore, PendingEntry
 
 __all__ = ["BoardSync", "LedgerSource"]
 
@@ -34,6 +34,10 @@ class LedgerSource(Protocol):
 
     async def award_sums(self) -> tuple[int, list[AwardSum]]:
         """The last seq and the award sums, from one snapshot."""
+        ...
+
+    async def members(self) -> list[DirectoryRow]:
+        """Every member (those who left too) as of now."""
         ...
 
 
@@ -61,10 +65,13 @@ class BoardSync:
         # writer applying between the two reads can make Redis look behind (harmless)
         # but never ahead of the ledger (which would wipe every board).
         applied = await self.store.applied_seq()
+        ready = await self.store.directory_ready()
         last = await self.source.last_seq()
         if applied is None and last == 0:
             return "empty"
-        if _needs_rebuild(applied, last):
+        # boards without the member directory (written before Redis kept it) are whole
+        # for the rest, but only a rebuild brings the directory
+        if _needs_rebuild(applied, last) or not ready:
             return f"rebuilt {await self.rebuild(force=False)} entries"
         if applied is not None and applied < last:
             moved = await self.catch_up()
@@ -97,13 +104,17 @@ class BoardSync:
         async with self.store.rebuild_lock():
             if not force:
                 applied = await self.store.applied_seq()
+                ready = await self.store.directory_ready()
                 last = await self.source.last_seq()
-                if not _needs_rebuild(applied, last):
+                if not _needs_rebuild(applied, last) and ready:
                     return 0
             seq, sums = await self.source.award_sums()
             if progress:
                 progress(0, seq)
-            await self.store.load_sums(sums, seq)
+            # read after the sums: entries after ``seq`` are applied again, and what they
+            # change of the directory is absolute, so a later read is right either way
+            members = await self.source.members()
+            await self.store.load_sums(sums, seq, members)
             if progress:
                 progress(seq, seq)
         try:  # the stream's history is gone: live boards must start from a snapshot
