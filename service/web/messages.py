@@ -88,6 +88,8 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "rising_tab": ("Rising stars", "Stigende stjerner", "Stigande stjärnor"),
     "improved_tab": ("Most improved", "Mest forbedret", "Mest förbättrad"),
     "story_won": ("won {customer}", "vant {customer}", "vann {customer}"),
+    "praise_tab": ("Customer praise", "Ros fra kunder", "Beröm från kunder"),
+    "praise_from": ("from a customer", "fra en kunde", "från en kund"),
     "rank": ("Rank", "Plass", "Plats"),
     "score": ("Score", "Poeng", "Poäng"),
     "points": ("points", "poeng", "poäng"),
