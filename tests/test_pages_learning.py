@@ -12,6 +12,7 @@ import pytest
 from service.learning.public import TEXTS as CUSTOMER_TEXTS
 from service.web.i18n import LANGUAGES, TEXTS, catalogue
 from tests.test_pages import shot, site  # noqa: F401 - the fixture
+from tests.test_pages_layout import LAYOUT_PROBLEMS
 
 pytestmark = [
     pytest.mark.browser,
@@ -256,6 +257,7 @@ async def test_a_crm_deal_gets_its_story_and_the_tv_tells_it_with_rising_stars_a
     text = await quotes.first.inner_text()
     assert "Clear answers, … will be back" in text and "Telenor" not in text
     assert "Ola Nordmann" in text and t["praise_from"] in text and "The Vikings" in text
+    assert await tv.evaluate(LAYOUT_PROBLEMS, True) == []  # nothing cut off, in any language
 
     # the rising stars followed: Sam's deal puts him on top
     await turn_to(tv, "rising")
