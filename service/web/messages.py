@@ -150,6 +150,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "{customer} ga møtet med {who} {stars}",
         "{customer} gav mötet med {who} {stars}",
     ),
+    "feed_feedback_anonymous": (
+        "A customer rated a meeting with {who} {stars}",
+        "En kunde ga møtet med {who} {stars}",
+        "En kund gav mötet med {who} {stars}",
+    ),
     "feed_goal_set": (
         "New team goal for {team}: {target}",
         "Nytt lagmål for {team}: {target}",

@@ -177,7 +177,7 @@
     $("feed").innerHTML = state.feed.map((e) => {
       const pts = H.points(e);
       return `<li><i class="k ${H.kindClass(e)}"></i><time>${H.when(e.occurred_at)}</time>
-        <span class="line">${H.describe(e, state.teams)}</span>
+        <span class="line">${H.describe(e, state.teams, null, { customers: false })}</span>
         ${pts > 0 ? `<span class="pts">+${score(pts)}</span>` : ""}${pts < 0 ? `<span class="pts taken">−${score(-pts)}</span>` : ""}</li>`;
     }).join("");
     // a line the TV shortens to two keeps its whole text as a title
