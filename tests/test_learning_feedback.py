@@ -2,9 +2,10 @@
 
 import asyncio
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from service.learning.feedback import summarize
+from service.learning.feedback import anonymised, praise_since, summarize
 from tests.test_api_org import _rows
 
 
@@ -283,3 +284,76 @@ async def test_the_coach_sees_what_customers_said_per_seller(api):
     boss = await api.member(other["id"], role="manager")
     await api.get(path, token=api.tokens[boss["id"]], expect=403)
     await api.get("/api/teams/999/feedback-summary", expect=404)
+
+
+async def _answer(api, seller, customer, rating, comment=None):
+    body = {"seller_id": seller["id"], "customer": customer}
+    link = await api.post("/api/feedback-requests", body, token=api.tokens[seller["id"]])
+    answer = {"rating": rating, **({"comment": comment} if comment else {})}
+    r = await api.client.post(_path(link.json()), json=answer)
+    assert r.status_code == 201, r.text
+
+
+async def test_praise_names_the_seller_and_never_the_customer(api):
+    """GET /api/praise, with the TV's token: good comments (4–5) newest first, naming the
+    seller and team; no customer, company, meeting or link, and the company's name, an
+    email address and a phone number in the comment cut out; bad ratings, ratings
+    without a comment and sellers who left are not praise; refusals change nothing."""
+    team, seller, mate, link = await _request(api)  # Equinor, 20 November, not answered
+    other = await api.team("Bergen")
+    rival = await api.member(other["id"], "Henrik Moe")
+    tv = await api.role_token("display")
+    assert await api.get("/api/praise", token=tv) == []
+    await _answer(
+        api, seller, "Equinor ASA", 5,
+        "Great demo: equinor will be back. Call me on +47 912 34 567 or per@equinor.no",
+    )  # fmt: skip
+    await _answer(api, seller, "Kiwi", 2, "Too long")
+    await _answer(api, mate, "Acme", 5)
+    await _answer(api, rival, "Volvo", 4, "Clear and to the point")
+    await _answer(api, mate, "Telenor", 4, "  Listened well  ")
+    body = await api.call("GET", "/api/praise", token=tv, expect=200)
+    rows = body.json()
+    assert [(r["seller_name"], r["rating"], r["comment"]) for r in rows] == [
+        (mate["name"], 4, "Listened well"),
+        ("Henrik Moe", 4, "Clear and to the point"),
+        ("Kari Nordmann", 5, "Great demo: … will be back. Call me on … or …"),
+    ]
+    assert set(rows[0]) == {
+        "id", "seller_id", "seller_name", "team_id", "rating", "comment", "received_at",
+    }  # fmt: skip
+    assert (rows[1]["seller_id"], rows[1]["team_id"]) == (rival["id"], other["id"])
+    for secret in ("quinor", "Telenor", "Volvo", "@", "912", "customer", "meeting", "/f/"):
+        assert secret not in body.text, secret
+    mine = await api.get("/api/praise", token=tv, team_id=team["id"], limit=1)
+    assert [r["comment"] for r in mine] == ["Listened well"]
+    for params in ({"limit": 0}, {"limit": 21}, {"team_id": 0}, {"limit": "a"}):
+        r = await api.call("GET", "/api/praise", token=tv, params=params)
+        assert r.status_code == 422 and r.headers["content-type"].startswith(
+            "application/problem+json"
+        ), (params, r.text)
+    assert (await api.client.get("/api/praise")).status_code == 401
+    await api.call("PATCH", f"/api/members/{mate['id']}", json={"active": False}, expect=200)
+    assert [r["seller_name"] for r in await api.get("/api/praise", token=tv)] == [
+        "Henrik Moe",
+        "Kari Nordmann",
+    ]
+
+
+def test_praise_is_of_the_last_30_days():
+    """Praise is told for 30 days, today included, from the org's midnight."""
+    oslo = ZoneInfo("Europe/Oslo")
+    since = praise_since(date(2026, 11, 30), oslo)
+    assert since == datetime(2026, 11, 1, tzinfo=oslo)
+    assert since.astimezone(UTC) == datetime(2026, 10, 31, 23, tzinfo=UTC)
+
+
+def test_praise_leaves_out_what_names_the_customer():
+    """The company, whole or by any of its longer words, in any case, emails and phone
+    numbers are cut; other words, short words of the name and numbers stay."""
+    assert anonymised("Equinor ASA made it easy", "Equinor ASA") == "… made it easy"
+    assert anonymised("EQUINOR and asa", "Equinor ASA") == "… and asa"
+    assert anonymised("Big picture, as always", "The Big Picture Co") == "Big …, as always"
+    assert anonymised("Mail kari.n@x.no or ring 22 33 44 55", "X") == "Mail … or ring …"
+    assert anonymised("Top 3 of 2026, 10 out of 10", "Kiwi") == "Top 3 of 2026, 10 out of 10"
+    assert anonymised("Kiwipedia helped", "Kiwi") == "Kiwipedia helped"

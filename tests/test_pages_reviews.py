@@ -49,39 +49,6 @@ async def test_the_coach_sees_overdue_loss_reviews_and_they_clear_live(browser, 
     assert await page.locator("#reviews-overdue").inner_text() == ""
 
 
-async def test_the_coach_sees_what_customers_said(browser, site):  # noqa: F811
-    """/manage: per seller the average rating of their customers and the newest comments,
-    following live as a customer answers."""
-    api, url, seller, manager = site["api"], site["server"].url, site["seller"], site["manager"]
-
-    async def link(customer):
-        body = {"seller_id": seller["id"], "customer": customer}
-        r = await api.post("/api/feedback-requests", body, token=api.tokens[seller["id"]])
-        return "/f/" + r.json()["url"].rsplit("/f/", 1)[1]
-
-    await api.client.post(await link("Equinor"), json={"rating": 3, "comment": "Too long"})
-    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
-    await page.goto(f"{url}/manage?token={api.tokens[manager['id']]}")
-    # the coach makes a link for one of the team's sellers, here in Norwegian
-    await page.select_option("#ask-seller", str(site["mate"]["id"]))
-    await page.fill("#ask-form [name=customer]", "Telenor")
-    await page.select_option("#ask-lang", "nb")
-    await page.click("#ask-form button[type=submit]")
-    await page.locator("#ask-link").wait_for()
-    assert (await page.locator("#ask-url").input_value()).endswith("?lang=nb")
-    mail = await page.locator("#ask-mail").get_attribute("href")
-    assert "Kari%20Hansen" in mail  # signed by the seller the meeting was
-    row = page.locator(f"#said li[data-seller='{seller['id']}']")
-    await row.wait_for()
-    assert "Ola Nordmann" in await row.inner_text() and "★ 3" in await row.inner_text()
-    assert "Too long" in await page.locator("#said-comments").inner_text()
-    await api.client.post(await link("Kiwi"), json={"rating": 5, "comment": "Spot on"})
-    await page.wait_for_function(
-        "document.querySelector('#said-comments').innerText.includes('Spot on')"
-    )
-    assert "★ 4" in await row.inner_text() and "2 ratings" in await row.inner_text()
-
-
 async def test_the_coach_sees_who_to_ask(browser, site):  # noqa: F811
     """/manage pairs a seller's weakest loss question with the teammate strongest on it,
     in the page's language."""
@@ -103,45 +70,3 @@ async def test_the_coach_sees_who_to_ask(browser, site):  # noqa: F811
     await row.wait_for()
     text = await row.inner_text()
     assert "Ola Nordmann" in text and "3." in text and "spør Kari Hansen" in text
-
-
-async def test_profiles_show_strengths_customers_and_what_to_work_on(browser, site):  # noqa: F811
-    """/board: my profile (what teammates thanked me for, what customers said, the loss
-    questions I answer worst, mentoring, badges); /manage: any player's of the team."""
-    api, url = site["api"], site["server"].url
-    seller, mate, manager = site["seller"], site["mate"], site["manager"]
-    weak = ["yes"] * 12
-    weak[8], weak[2] = "no", "no"
-    for n in range(2):
-        deal = (await api.deal(seller["id"], 1_000 + n, "lost")).json()["deal"]
-        body = {"answers": weak}
-        token = api.tokens[seller["id"]]
-        await api.post(f"/api/deals/{deal['id']}/loss-review", body, token=token, expect=201)
-    body = {"seller_id": seller["id"], "customer": "Acme"}
-    link = (await api.post("/api/feedback-requests", body, token=api.tokens[seller["id"]])).json()
-    await api.client.post("/f/" + link["url"].rsplit("/f/", 1)[1], json={"rating": 4})
-    body = {"member_id": seller["id"], "points": 5, "note": "Ran the onboarding"}
-    await api.post("/api/mentoring", body, token=api.tokens[manager["id"]], expect=201)
-
-    board = await browser.new_page(viewport={"width": 1280, "height": 1000})
-    await board.goto(f"{url}/board?token={api.tokens[seller['id']]}")
-    profile = board.locator("#profile .profile")
-    await profile.wait_for()
-    text = await profile.inner_text()
-    assert "Closer × 1" in text  # Kari thanked Ola as a closer
-    assert "★ 4 · 1 rating" in text and "5 received · 0 given" in text
-    assert "3. " in text  # question 3, answered "no" in both reviews
-    await profile.scroll_into_view_if_needed()
-    await shot(board, "board-profile")
-
-    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
-    await page.goto(f"{url}/manage?token={api.tokens[manager['id']]}")
-    await page.locator("#profile .profile").wait_for()
-    await page.select_option("#profile-of", str(seller["id"]))
-    await page.wait_for_function(
-        "document.querySelector('#profile').innerText.includes('5 received')"
-    )
-    await page.select_option("#profile-of", str(mate["id"]))
-    await page.wait_for_function(
-        "document.querySelector('#profile').innerText.includes('nothing yet')"
-    )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from msgspec import Struct
 from redis.asyncio import Redis
+from tortoise.expressions import Subquery
 
 from ..auth import Caller
 from ..core.calendar import iso_week
@@ -23,12 +26,15 @@ from .ratelimit import count_attempt
 
 __all__ = [
     "FeedbackLink",
+    "Praise",
     "RequestCounter",
     "check_open",
     "create_request",
     "feedback_list",
     "feedback_summary",
     "find_link",
+    "praise",
+    "praise_since",
     "submit_feedback",
     "summarize",
 ]
@@ -223,3 +229,70 @@ def summarize(
         )
     out.sort(key=lambda s: (-float(s["average"] or 0), -int(s["count"]), str(s["seller_name"])))
     return out
+
+
+PRAISE_DAYS = 30  # praise on the TV: the good comments of the last 30 days
+PRAISE_RATING = 4  # a rating of 4 or 5 is praise
+
+# what could name the customer besides their company: an email address, a phone number
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+")
+_PHONE = re.compile(r"\+?\d[\d ().-]{5,}\d")
+_HIDDEN = "…"
+
+
+class Praise(Struct):
+    """A customer's good comment (rated 4 or 5) on a seller, told without the customer:
+    no customer, company, meeting or link; their company's name, email addresses and
+    phone numbers are cut from the comment (``…``)."""
+
+    id: int
+    seller_id: int
+    seller_name: str
+    team_id: int
+    rating: int
+    comment: str
+    received_at: str
+
+
+def anonymised(comment: str, customer: str) -> str:
+    """The comment without what names the customer: their company, whole or any of its
+    longer words ("Equinor" of "Equinor ASA"), email addresses and phone numbers."""
+    text = _PHONE.sub(_HIDDEN, _EMAIL.sub(_HIDDEN, comment))
+    words = [customer.strip(), *(w for w in re.split(r"\W+", customer) if len(w) >= 4)]
+    for word in sorted(filter(None, words), key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", _HIDDEN, text, flags=re.IGNORECASE)
+    return text
+
+
+def praise_since(today: date, tz: ZoneInfo) -> datetime:
+    """Where the praise told on ``today`` begins: the org's midnight ``PRAISE_DAYS`` days
+    back, today included."""
+    return datetime.combine(today - timedelta(days=PRAISE_DAYS - 1), time(), tz)
+
+
+async def praise(team_id: int | None, today: date, tz: ZoneInfo, limit: int) -> list[Praise]:
+    """The newest praise of the last ``PRAISE_DAYS`` days (today included), of sellers
+    still on the boards, of one team or everyone's: who was praised, never by whom."""
+    since = praise_since(today, tz)
+    query = Feedback.filter(
+        rating__gte=PRAISE_RATING,
+        comment__not_isnull=True,
+        entry__recorded_at__gte=since,
+        seller_id__in=Subquery(Member.filter(active=True).values("id")),
+    ).exclude(comment="")
+    if team_id is not None:
+        query = query.filter(team_id=team_id)
+    rows = await query.order_by("-id").limit(limit).prefetch_related("request", "entry")
+    names = {m.id: m.name for m in await Member.filter(id__in={r.seller_id for r in rows})}
+    return [
+        Praise(
+            id=r.id,
+            seller_id=r.seller_id,
+            seller_name=names.get(r.seller_id, ""),
+            team_id=r.team_id,
+            rating=r.rating,
+            comment=anonymised(r.comment or "", r.request.customer),
+            received_at=r.entry.recorded_at.isoformat(),
+        )
+        for r in rows
+    ]

@@ -43,7 +43,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "comment": "Anything we should keep doing, or do better? (optional)",
         "placeholder": "Your comment",
         "send": "Send feedback",
-        "once": "This link can be used once. Your answer goes to the team as written.",
+        "once": "This link can be used once. Your answer goes to the team as written; a kind "
+        "comment may be shown on the team's screen, without your name or company.",
         "thanks": "Thank you!",
         "thanks_more": "Your feedback has reached {seller}'s team.",
         "sorry": "Sorry",
@@ -65,7 +66,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "comment": "Noe vi bør fortsette med, eller gjøre bedre? (valgfritt)",
         "placeholder": "Din kommentar",
         "send": "Send tilbakemelding",
-        "once": "Lenken kan brukes én gang. Svaret ditt deles med teamet slik du skrev det.",
+        "once": "Lenken kan brukes én gang. Svaret ditt deles med teamet slik du skrev det; en "
+        "god kommentar kan vises på teamets skjerm, uten ditt navn eller firma.",
         "thanks": "Tusen takk!",
         "thanks_more": "Tilbakemeldingen din er sendt til teamet til {seller}.",
         "sorry": "Beklager",
@@ -88,7 +90,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "comment": "Något vi ska fortsätta med, eller göra bättre? (valfritt)",
         "placeholder": "Din kommentar",
         "send": "Skicka omdöme",
-        "once": "Länken kan användas en gång. Ditt svar delas med teamet som du skrev det.",
+        "once": "Länken kan användas en gång. Ditt svar delas med teamet som du skrev det; en "
+        "vänlig kommentar kan visas på teamets skärm, utan ditt namn eller företag.",
         "thanks": "Tack så mycket!",
         "thanks_more": "Ditt omdöme har nått {seller}s team.",
         "sorry": "Tyvärr",

@@ -123,6 +123,20 @@ async def stories(
     return await win_stories(team_id, limit)
 
 
+@get("/api/praise", tags=["learning"], **refusals(422))
+async def praise(
+    caller: Caller,
+    settings: Settings,
+    team_id: OptionalId = None,
+    limit: Annotated[int, Parameter(ge=1, le=20)] = 5,
+) -> list[feedback.Praise]:
+    """What customers praised, for the team's screens (any token, the TV's too): the newest
+    comments rated 4 or 5 of the last 30 days, newest first, naming the seller and never
+    the customer (see ``Praise``); sellers who left are left out. ``team_id`` for one
+    team's sellers."""
+    return await feedback.praise(team_id, settings.today(), settings.tz, limit)
+
+
 @get("/api/members/{member_id:int}/untold-stories", tags=["learning"], **refusals(404, 422))
 async def untold(member_id: IdParam, caller: Caller, settings: Settings) -> list[dict[str, Any]]:
     """This member's won deals of the last 30 days that have no story yet, from wherever
@@ -334,6 +348,7 @@ routes = [
     who_to_ask,
     untold,
     stories,
+    praise,
     loss_insights,
     post_feedback_request,
     list_feedback,

@@ -104,6 +104,8 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Klart: +{bonus} bonuspoäng den här veckan",
     ),
     "story_won": ("won {customer}", "vant {customer}", "vann {customer}"),
+    "praise_tab": ("Customer praise", "Ros fra kunder", "Beröm från kunder"),
+    "praise_from": ("from a customer", "fra en kunde", "från en kund"),
     "rank": ("Rank", "Plass", "Plats"),
     "score": ("Score", "Poeng", "Poäng"),
     "points": ("points", "poeng", "poäng"),
@@ -169,6 +171,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "{customer} rated a meeting with {who} {stars}",
         "{customer} ga møtet med {who} {stars}",
         "{customer} gav mötet med {who} {stars}",
+    ),
+    "feed_feedback_anonymous": (
+        "A customer rated a meeting with {who} {stars}",
+        "En kunde ga møtet med {who} {stars}",
+        "En kund gav mötet med {who} {stars}",
     ),
     "feed_goal_set": (
         "New team goal for {team}: {target}",

@@ -130,8 +130,9 @@
     const role = config.roles[by.role] || by.role || "";
     return role.charAt(0).toUpperCase() + role.slice(1);
   }
-  /* `metrics` (optional) maps an activity metric's key to its name. */
-  function describe(e, teams, metrics) {
+  /* `metrics` (optional) maps an activity metric's key to its name; `customers: false`
+   * leaves out who gave feedback (the TV, where customers' praise is told without them). */
+  function describe(e, teams, metrics, { customers = true } = {}) {
     const d = e.data || {};
     const b = (s) => `<b>${esc(s)}</b>`;
     const who = b(e.member_name || "");
@@ -159,7 +160,8 @@
       case "mentoring": return fill(t.feed_mentoring, { by, who, note: esc(d.note) });
       case "story.posted": return fill(t.feed_story, { who, customer: esc(d.customer), text: esc(d.text) });
       case "loss.reviewed": return fill(t.feed_review, { who, customer: esc(d.customer) });
-      case "feedback.received": return fill(t.feed_feedback, { who, customer: esc(d.customer),
+      case "feedback.received": return fill(customers ? t.feed_feedback : t.feed_feedback_anonymous, { who,
+        customer: esc(d.customer),
         stars: `<span class="stars">${"★".repeat(d.rating || 0)}${"☆".repeat(5 - (d.rating || 0))}</span>` });
       case "goal.set": return fill(t.feed_goal_set, { team: b(teamLabel(team) || d.team_name),
         target: esc(d.metric === "revenue" ? fmt(d.target) : `${fmt(d.target)} ${t.deals.toLowerCase()}`) });

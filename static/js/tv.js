@@ -2,8 +2,8 @@
  * Built to run for weeks without a reload: state lives in maps keyed by id and a capped
  * feed, every view is rebuilt rather than appended to, the celebration queue is capped,
  * and there is one timer per job, never one per message.
- * URL options: ?token= (kept, then hidden), ?lang=, ?team_id=, ?view=teams|members|goals|feed|stories
- * (pin one view) or ?view=activity (rotate through the activity metrics' boards only),
+ * URL options: ?token= (kept, then hidden), ?lang=, ?team_id=,
+ * ?view=teams|members|goals|feed|stories|praise|rising|improved (pin one view) or ?view=activity (rotate through the activity metrics' boards only),
  * ?rotate=<seconds> (default 15). The arrow keys (a TV remote has them) step through the views
  * and the pages of goals by hand. Once the org counts activities (calls, meetings), each metric
  * with counts this season is a view of its own after the four, its board fetched from the API. */
@@ -15,7 +15,7 @@
   const $ = (id) => document.getElementById(id);
   const url = new URL(window.location.href);
   const ROTATE_MS = Math.max(5, Number(url.searchParams.get("rotate")) || 15) * 1000;
-  const PINNED = ["teams", "members", "goals", "feed", "stories", "rising", "improved", "activity"]
+  const PINNED = ["teams", "members", "goals", "feed", "stories", "praise", "rising", "improved", "activity"]
     .includes(url.searchParams.get("view"))
     ? url.searchParams.get("view") : null;
   const CELEBRATE_MS = 7000;
@@ -28,11 +28,13 @@
 
   // metrics: [{key, name}] as GET /api/metrics lists them; boards: key → its top rows with counts
   // stories: the newest win stories (story.posted entries), told on a view of their own
+  // praise: customers' good comments (GET /api/praise), told without the customer
   // rising: newcomers ranked among themselves; improved: gain on one's own earlier seasons
-  const state = { members: new Map(), teams: new Map(), goals: new Map(), feed: [], stories: [], metrics: [],
-    boards: new Map(), rising: [], improved: [] };
+  const state = { members: new Map(), teams: new Map(), goals: new Map(), feed: [], stories: [], praise: [],
+    metrics: [], boards: new Map(), rising: [], improved: [] };
   const TEAM_ID = Number(url.searchParams.get("team_id")) || null;
   const STORIES_MAX = 3;
+  const PRAISE_MAX = 3;
   const byRank = (a, b) => a.rank - b.rank || a.name.localeCompare(b.name);
   const medal = (rank) => (rank <= 3 ? ` medal-${rank}` : "");
   const teamColor = (id) => color((state.teams.get(id) || {}).color);
@@ -175,19 +177,24 @@
     $("feed").innerHTML = state.feed.map((e) => {
       const pts = H.points(e);
       return `<li><i class="k ${H.kindClass(e)}"></i><time>${H.when(e.occurred_at)}</time>
-        <span class="line">${H.describe(e, state.teams)}</span>
+        <span class="line">${H.describe(e, state.teams, null, { customers: false })}</span>
         ${pts > 0 ? `<span class="pts">+${score(pts)}</span>` : ""}${pts < 0 ? `<span class="pts taken">−${score(-pts)}</span>` : ""}</li>`;
     }).join("");
     // a line the TV shortens to two keeps its whole text as a title
     $("feed").querySelectorAll(".line").forEach((line) => { line.title = line.textContent.replace(/\s+/g, " ").trim(); });
   }
 
-  /* How deals were won, in the sellers' own words: the newest three, big enough to read. */
+  /* Quotes, big enough to read: one is told big, three smaller. */
+  function sizeQuotes(box, count) {
+    const n = Math.max(count, 1);
+    box.style.setProperty("--n", n);
+    box.style.setProperty("--q", [5.2, 4.2, 3.4][n - 1] || 3.4);
+    box.style.setProperty("--lines", [5, 4, 3][n - 1] || 3);
+  }
+
+  /* How deals were won, in the sellers' own words: the newest three. */
   function renderStories() {
-    const n = Math.max(state.stories.length, 1);
-    $("stories").style.setProperty("--n", n);
-    $("stories").style.setProperty("--q", [5.2, 4.2, 3.4][n - 1] || 3.4);
-    $("stories").style.setProperty("--lines", [5, 4, 3][n - 1] || 3);
+    sizeQuotes($("stories"), state.stories.length);
     $("stories").innerHTML = state.stories.map((s) => {
       const team = state.teams.get(s.team_id);
       return `<figure style="--team:${color((team || {}).color)}">
@@ -198,11 +205,28 @@
     }).join("");
   }
 
+  /* What customers praised lately, in their words: the seller and the team are named, the
+   * customer never (the API leaves them out). */
+  function renderPraise() {
+    sizeQuotes($("praise"), state.praise.length);
+    $("praise").innerHTML = state.praise.map((p) => {
+      const team = state.teams.get(p.team_id);
+      const stars = "★".repeat(Math.max(0, Math.min(5, Number(p.rating) || 0)));
+      return `<figure style="--team:${color((team || {}).color)}">
+        <blockquote title="${esc(p.comment)}">${esc(p.comment)}</blockquote>
+        <figcaption>${named("b", p.seller_name || "")}<span><em class="stars">${stars}</em> · ${esc(t.praise_from)}
+          ${team ? ` · <i class="dot"></i>${esc(teamLabel(team))}` : ""}</span></figcaption>
+      </figure>`;
+    }).join("");
+  }
+
   const renderers = { teams: renderTeams, members: renderMembers, goals: renderGoals, feed: renderFeed,
-    stories: renderStories, rising: renderRising, improved: renderImproved, activity: renderActivity };
+    stories: renderStories, praise: renderPraise, rising: renderRising, improved: renderImproved,
+    activity: renderActivity };
   const fixedContent = { teams: () => true, members: () => true,
     goals: () => state.goals.size > 0, feed: () => state.feed.length > 0, stories: () => state.stories.length > 0,
-    rising: () => state.rising.length > 0, improved: () => state.improved.length > 0 };
+    praise: () => state.praise.length > 0, rising: () => state.rising.length > 0,
+    improved: () => state.improved.length > 0 };
   /* A view is worth a turn when it has something to show: a metric once it has counts. */
   function hasContent(name) {
     if (fixedContent[name]) return fixedContent[name]();
@@ -221,9 +245,10 @@
   }
 
   /* --- rotation ------------------------------------------------------------------------- */
-  /* The views in turn: the seven, then one per activity metric ("metric:<key>", all shown in
+  /* The views in turn: the eight, then one per activity metric ("metric:<key>", all shown in
    * the activity section); ?view=activity turns through the metrics only. */
-  const FIXED = ["teams", "members", "goals", "feed", "stories", "rising", "improved"];
+  const FIXED = ["teams", "members", "goals", "feed", "stories", "praise", "rising", "improved"];
+  const WIDE_TABS = 7;   // more tabs than this shown at once: they narrow to fit the header
   const views = [...document.querySelectorAll(".view")];
   const sectionOf = (name) => (name.startsWith("metric:") ? "activity" : name);
   function turns() {
@@ -254,7 +279,7 @@
       const label = tab.textContent.replace(/\s+/g, " ").trim();   // a shortened tab keeps its full text
       if (tab.title !== label) tab.title = label;
     });
-    $("tabs").classList.toggle("many", shown > FIXED.length);   // narrower tabs
+    $("tabs").classList.toggle("many", shown > WIDE_TABS);   // narrower tabs
     $("tabs").hidden = Boolean(PINNED) && (PINNED !== "activity" || shown === 0);
   }
   /* One step on: the next page of goals, else the next view with something to show (a
@@ -354,21 +379,28 @@
     updateTabs();
   }
 
-  /* The stories are fetched with each snapshot, each new story and each reversal (one that
-   * arrives while a fetch is on its way is fetched again after it). */
-  let storiesLoading = null;
-  let storiesAgain = false;
-  function loadStories() {
-    if (storiesLoading) { storiesAgain = true; return; }
-    const scope = url.searchParams.get("team_id") ? `&team_id=${encodeURIComponent(url.searchParams.get("team_id"))}` : "";
-    storiesLoading = within(H.api(`/api/stories?limit=${STORIES_MAX}${scope}`), METRIC_TIMEOUT_MS)
-      .then((rows) => { state.stories = rows; renderSoon(); })
-      .catch((error) => console.error(error))
-      .finally(() => {
-        storiesLoading = null;
-        if (storiesAgain) { storiesAgain = false; loadStories(); }
-      });
+  /* A list the API keeps (the stories, the praise), fetched with each snapshot and again on
+   * the entries that change it; one asked for while a fetch is on its way is fetched again
+   * after it. */
+  function reloader(path, apply) {
+    let loading = null;
+    let again = false;
+    const load = () => {
+      if (loading) { again = true; return; }
+      loading = within(H.api(path), METRIC_TIMEOUT_MS)
+        .then((rows) => { apply(rows); renderSoon(); })
+        .catch((error) => console.error(error))
+        .finally(() => {
+          loading = null;
+          if (again) { again = false; load(); }
+        });
+    };
+    return load;
   }
+  // the stories: with each new story and each reversal (which takes a deal's story back)
+  const loadStories = reloader(`/api/stories?limit=${STORIES_MAX}${teamQuery}`, (rows) => { state.stories = rows; });
+  // the praise: with each customer's answer, and when a member leaves (theirs goes with them)
+  const loadPraise = reloader(`/api/praise?limit=${PRAISE_MAX}${teamQuery}`, (rows) => { state.praise = rows; });
 
   /* Rising stars and the most improved come from the API: with each snapshot, then at most
    * every GROWTH_RELOAD_MS while points move (one timer). Most improved needs a running
@@ -498,6 +530,7 @@
       renderAll();
       reloadMetrics([], true);
       loadStories();
+      loadPraise();
       reloadGrowth();
     },
     update(m) {
@@ -509,6 +542,7 @@
       if (H.isNews(m.entry)) state.feed = [m.entry, ...state.feed].slice(0, FEED_MAX);
       // a new story, or a reversal that takes one back: the stories that stand, fetched again
       if (m.entry.kind === "story.posted" || m.entry.kind === "deal.reversed") loadStories();
+      if (m.entry.kind === "feedback.received" || (m.gone || []).length) loadPraise();
       if ((m.entry.awards || []).length) reloadGrowth();
       renderSoon();
       const metric = (m.entry.data || {}).metric;
