@@ -326,6 +326,18 @@ def server_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def huddle_rebuild(settings: Settings) -> None:
+    """``huddle rebuild`` in its own process, against the test's database and Redis."""
+    subprocess.run(
+        [sys.executable, "-m", "service", "rebuild"],
+        cwd=ROOT,
+        check=True,
+        env=server_env(settings),
+        capture_output=True,
+        timeout=60,
+    )
+
+
 class Server:
     """``huddle serve`` as a real process on a free port."""
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -258,7 +256,7 @@ async def test_api_answers_equal_python_ranking(settings, app_client) -> None:  
     Python answers (Redis's directory set aside), through renames, team moves, a member
     leaving and one joining late, and again after a rebuild from the database."""
     from service.app import redis_client
-    from tests.conftest import ROOT, Api, server_env
+    from tests.conftest import Api, huddle_rebuild
 
     api = Api(app_client)
     await api.season(starts_on="2002-01-01", name="Now")
@@ -307,14 +305,7 @@ async def test_api_answers_equal_python_ranking(settings, app_client) -> None:  
         await redis.delete(store._make_key("dir", "ready"))  # reads rank in Python again
         assert await store.read_page("all") is None
         assert await answers() == from_redis
-        subprocess.run(  # `huddle rebuild`: boards and directory from the database
-            [sys.executable, "-m", "service", "rebuild"],
-            cwd=ROOT,
-            check=True,
-            env=server_env(settings),
-            capture_output=True,
-            timeout=60,
-        )
+        huddle_rebuild(settings)  # boards and directory from the database
         assert await store.directory_ready()
         assert await answers() == from_redis
     finally:

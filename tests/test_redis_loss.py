@@ -1,8 +1,6 @@
 """Redis is a derived view: losing it loses nothing, and one deal is one round trip."""
 
 import asyncio
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -11,7 +9,7 @@ from litestar.testing import AsyncTestClient
 from service.app import create_app, redis_client
 from service.store.embedded import EmbeddedRedis
 from service.store.leaderboard import LeaderboardStore
-from tests.conftest import ROOT, Api, server_env
+from tests.conftest import Api, huddle_rebuild
 
 
 async def _history(api: Api) -> dict[str, Any]:
@@ -74,14 +72,7 @@ async def test_flush_and_rebuild_gives_identical_boards(settings, app_client):
     assert await _flush(settings) > 0
     emptied = await _boards(api, data)
     assert {e["score"] for e in emptied["members-all"]["entries"]} == {0}
-    subprocess.run(
-        [sys.executable, "-m", "service", "rebuild"],
-        cwd=ROOT,
-        check=True,
-        env=server_env(settings),
-        capture_output=True,
-        timeout=60,
-    )
+    huddle_rebuild(settings)
     assert await _boards(api, data) == before
 
 
