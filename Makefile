@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help run test install install-dev browser wrk lint typecheck check bench demo-reset clean
@@ -16,8 +17,8 @@ run: install ## install, migrate, seed the demo when empty, and start on http://
 	$(BIN)/huddle demo --if-empty
 	$(BIN)/huddle serve --no-migrate --host $(HOST) --port $(PORT)
 
-test: install-dev browser ## install everything and run the whole test suite
-	$(BIN)/pytest
+test: install-dev browser ## install everything and run the whole test suite (TEST_WORKERS=2 processes)
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Huddle needs Python 3.11 or newer; run: make PYTHON=python3.12 ...")'
