@@ -11,7 +11,10 @@ __all__ = [
     "is_newcomer",
     "iso_week",
     "local_date",
+    "monday",
+    "monday_of",
     "season_containing",
+    "week_name",
 ]
 
 
@@ -37,8 +40,24 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
 
 def iso_week(moment: datetime, tz: ZoneInfo) -> str:
     """The ISO week of ``moment`` in the org's zone, e.g. ``2026-W47`` (allowances reset here)."""
-    year, week, _ = local_date(moment, tz).isocalendar()
+    return week_name(local_date(moment, tz))
+
+
+def week_name(day: date) -> str:
+    """The ISO week ``day`` is in, e.g. ``2026-W47``."""
+    year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def monday(day: date) -> date:
+    """The Monday of the ISO week ``day`` is in."""
+    return day - timedelta(days=day.weekday())
+
+
+def monday_of(week: str) -> date:
+    """The Monday of an ISO week named like ``2026-W47``."""
+    year, number = week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
 
 
 def is_newcomer(joined_on: date, today: date, newcomer_days: int) -> bool:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from msgspec import Struct
 
-from .calendar import local_date
+from .calendar import local_date, monday, monday_of, week_name
 from .entries import (
     Award,
     DealReversed,
@@ -54,13 +54,11 @@ __all__ = [
     "NOT_OWN",
     "WeekProgress",
     "improvement_changes",
-    "monday_of",
     "own_steps",
     "points_monday",
     "progress",
     "qualifies",
     "tracked",
-    "week_name",
 ]
 
 # categories that are not what the member did themselves
@@ -72,36 +70,26 @@ def points_monday(entry: Entry, state: State) -> date:
     p = entry.payload
     if isinstance(p, KudosRevoked | MentoringRevoked):
         return monday_of(p.week)
-    day = local_date(p.closed_at if isinstance(p, DealReversed) else entry.occurred_at, state.tz)
-    return day - timedelta(days=day.weekday())
-
-
-def monday_of(week: str) -> date:
-    """The Monday of an ISO week named like ``2026-W47``."""
-    year, number = week.split("-W")
-    return date.fromisocalendar(int(year), int(number), 1)
-
-
-def week_name(monday: date) -> str:
-    year, week, _ = monday.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def tracked(member: MemberFacts, monday: date, newcomer_days: int) -> bool:
-    """Whether own points of ``member`` in the week of ``monday`` are kept: the weeks that
-    start within the newcomer period, and the week before each (a baseline)."""
-    return monday <= member.joined_on + timedelta(days=newcomer_days) and (
-        monday + timedelta(days=6) >= member.joined_on
+    return monday(
+        local_date(p.closed_at if isinstance(p, DealReversed) else entry.occurred_at, state.tz)
     )
 
 
-def qualifies(member: MemberFacts, monday: date, newcomer_days: int) -> bool:
-    """Whether the week of ``monday`` can earn the bonus: it starts within the newcomer
+def tracked(member: MemberFacts, start: date, newcomer_days: int) -> bool:
+    """Whether own points of ``member`` in the week of ``start`` are kept: the weeks that
+    start within the newcomer period, and the week before each (a baseline)."""
+    return start <= member.joined_on + timedelta(days=newcomer_days) and (
+        start + timedelta(days=6) >= member.joined_on
+    )
+
+
+def qualifies(member: MemberFacts, start: date, newcomer_days: int) -> bool:
+    """Whether the week of ``start`` can earn the bonus: it starts within the newcomer
     period, and the member was one for the whole week before."""
     return (
         member.active
-        and monday < member.joined_on + timedelta(days=newcomer_days)
-        and member.joined_on <= monday - timedelta(days=7)
+        and start < member.joined_on + timedelta(days=newcomer_days)
+        and member.joined_on <= start - timedelta(days=7)
     )
 
 
@@ -110,7 +98,7 @@ def own_steps(entry: Entry, state: State) -> list[tuple[int, date, int]]:
     the state keeps."""
     if not entry.awards:
         return []
-    monday: date | None = None
+    start: date | None = None
     days = state.policy.newcomer_days
     out = []
     for award in entry.awards:
@@ -119,10 +107,10 @@ def own_steps(entry: Entry, state: State) -> list[tuple[int, date, int]]:
         member = state.members.get(award.member_id)
         if member is None:
             continue
-        if monday is None:
-            monday = points_monday(entry, state)
-        if tracked(member, monday, days):
-            out.append((award.member_id, monday, award.cents))
+        if start is None:
+            start = points_monday(entry, state)
+        if tracked(member, start, days):
+            out.append((award.member_id, start, award.cents))
     return out
 
 
@@ -139,16 +127,16 @@ def improvement_changes(
     pending: dict[tuple[int, date], int] = {}
     carrier: dict[tuple[int, date], Entry] = {}
     for entry in entries:
-        for member_id, monday, add in own_steps(entry, state):
-            key = (member_id, monday)
+        for member_id, start, add in own_steps(entry, state):
+            key = (member_id, start)
             pending[key] = pending.get(key, 0) + add
             carrier[key] = entry
     changes: list[tuple[Entry, Improved | ImprovementRevoked, Award]] = []
     for key, add in pending.items():
-        member_id, monday = key
+        member_id, start = key
         member = state.members[member_id]
         now = state.own_weeks.get(key, 0) + add
-        before = state.own_weeks.get((member_id, monday - timedelta(days=7)), 0)
+        before = state.own_weeks.get((member_id, start - timedelta(days=7)), 0)
         earned = now > 0 and now >= before + to_cents(policy.improvement_min_gain)
         paid = state.improved.get(key)
         if (
@@ -156,14 +144,14 @@ def improvement_changes(
             and add > 0
             and earned
             and cents
-            and qualifies(member, monday, policy.newcomer_days)
+            and qualifies(member, start, policy.newcomer_days)
         ):
             award = Award(member_id, member.team_id, "bonus", cents)
             event = Improved(
                 member_id,
                 member.name,
                 member.team_id,
-                week_name(monday),
+                week_name(start),
                 from_cents(now),
                 from_cents(before),
                 (award,),
@@ -171,7 +159,7 @@ def improvement_changes(
             changes.append((carrier[key], event, award))
         elif paid is not None and add < 0 and not earned:
             back = Award(paid.member_id, paid.team_id, paid.category, -paid.cents)
-            revoked = ImprovementRevoked(member_id, member.name, member.team_id, week_name(monday))
+            revoked = ImprovementRevoked(member_id, member.name, member.team_id, week_name(start))
             changes.append((carrier[key], revoked, back))
     return changes
 
@@ -196,19 +184,18 @@ def progress(member: MemberFacts, state: State, now: datetime) -> WeekProgress:
     """The member's improvement week as the rule sees it now (read under the write lock,
     from the same state the rule decides with)."""
     policy = state.policy
-    day = local_date(now, state.tz)
-    monday = day - timedelta(days=day.weekday())
-    points = state.own_weeks.get((member.id, monday), 0)
-    baseline = state.own_weeks.get((member.id, monday - timedelta(days=7)), 0)
+    week = monday(local_date(now, state.tz))
+    points = state.own_weeks.get((member.id, week), 0)
+    baseline = state.own_weeks.get((member.id, week - timedelta(days=7)), 0)
     target = max(baseline + to_cents(policy.improvement_min_gain), 1)
-    earned = (member.id, monday) in state.improved
+    earned = (member.id, week) in state.improved
     reason = None
     if not to_cents(policy.improvement_bonus):
         reason = "The improvement bonus is switched off (improvement_bonus is 0)."
-    elif not qualifies(member, monday, policy.newcomer_days):
+    elif not qualifies(member, week, policy.newcomer_days):
         if not member.active:
             reason = f"{member.name} has left."
-        elif monday >= member.joined_on + timedelta(days=policy.newcomer_days):
+        elif week >= member.joined_on + timedelta(days=policy.newcomer_days):
             reason = f"{member.name} is no longer a newcomer (after {policy.newcomer_days} days)."
         else:
             reason = (
@@ -216,7 +203,7 @@ def progress(member: MemberFacts, state: State, now: datetime) -> WeekProgress:
             )
     return WeekProgress(
         member_id=member.id,
-        week=week_name(monday),
+        week=week_name(week),
         eligible=reason is None,
         points=from_cents(points),
         baseline=from_cents(baseline),

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from .achievements import Step, badge_steps
-from .calendar import SeasonSpan, local_date
+from .calendar import SeasonSpan, local_date, monday_of
 from .entries import (
     Award,
     BadgeEarned,
@@ -46,7 +46,7 @@ from .entries import (
     TeamCreated,
     TeamUpdated,
 )
-from .improvement import monday_of, own_steps
+from .improvement import own_steps
 from .points import to_cents
 from .policy import Policy
 
