@@ -22,8 +22,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -153,6 +155,14 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await _pg_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+ORG_TIMEZONE = "Europe/Oslo"  # the tests' org: its day is not UTC's for an hour or two
+
+
+def org_today() -> date:
+    """Today in the tests' org (what the server calls today), not the machine's day."""
+    return datetime.now(ZoneInfo(ORG_TIMEZONE)).date()
+
+
 def make_settings(db_url: str, redis_url: str, data_dir: Path) -> Settings:
     """Settings for a test's app or servers: its database and its own Redis key prefix."""
     return Settings(
@@ -162,7 +172,7 @@ def make_settings(db_url: str, redis_url: str, data_dir: Path) -> Settings:
         redis_prefix=f"t{uuid.uuid4().hex[:10]}",
         admin_token=ADMIN,
         webhook_secret="test-webhook-secret",
-        timezone="Europe/Oslo",
+        timezone=ORG_TIMEZONE,
     )
 
 
@@ -319,7 +329,7 @@ def server_env(settings: Settings) -> dict[str, str]:
             "HUDDLE_WEBHOOK_SECRET": settings.webhook_secret or "",
             "HUDDLE_TIMEZONE": settings.timezone,
             "HUDDLE_STREAM_LENGTH": str(settings.stream_length),
-            "HUDDLE_LIVE_QUEUE": str(settings.live_queue),
+            "HUDDLE_LIVE_BUFFER": str(settings.live_buffer),
             "HUDDLE_FEEDBACK_RATE_LIMIT": str(settings.feedback_rate_limit),
         }
     )

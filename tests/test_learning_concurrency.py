@@ -3,7 +3,9 @@ worker processes, on SQLite and on PostgreSQL."""
 
 import asyncio
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
+
+from tests.conftest import org_today
 
 
 async def test_parallel_once_only_writes(http_api):
@@ -60,7 +62,7 @@ async def test_parallel_deals_pay_a_newcomers_improvement_bonus_once(http_api):
     it by the margin pays the improvement bonus; the others, decided after it, do not."""
     api = http_api
     team = await api.team()
-    joined = (date.today() - timedelta(days=14)).isoformat()  # a whole week before this one
+    joined = (org_today() - timedelta(days=14)).isoformat()  # a whole week before this one
     seller = await api.member(team["id"], joined_on=joined)
     results = await asyncio.gather(*(api.deal(seller["id"], 0, expect=None) for _ in range(8)))
     assert {r.status_code for r in results} == {201}

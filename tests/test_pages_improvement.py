@@ -2,14 +2,14 @@
 takes to beat their own week before, and when they do, the TV celebrates it and /board
 says it is done, in each language."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from service.web.i18n import TEXTS
-from tests.conftest import ROOT, Api
+from tests.conftest import ROOT, Api, org_today
 
 SHOTS = ROOT / "test-output" / "screenshots"
 
@@ -23,7 +23,7 @@ async def test_a_newcomer_beats_last_week_on_board_and_tv(browser, start_server:
         api = Api(client)
         await api.season(name="Q4")
         team = await api.team("Oslo", nickname="The Vikings", color="#c8102e")
-        joined = (date.today() - timedelta(days=14)).isoformat()  # a whole week before this
+        joined = (org_today() - timedelta(days=14)).isoformat()  # a whole week before this
         nora = await api.member(team["id"], "Nora Newcomer", joined_on=joined)
         givers = [await api.member(team["id"], f"Mate {n}") for n in range(2)]
         t = TEXTS[lang]

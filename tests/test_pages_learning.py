@@ -3,7 +3,6 @@ each checked against the texts of its own catalogue: customer feedback from a ph
 coach and the profiles; a CRM deal's story, the rising stars and the customers' praise on
 the TV."""
 
-from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
@@ -11,6 +10,7 @@ import pytest
 
 from service.learning.public import TEXTS as CUSTOMER_TEXTS
 from service.web.i18n import LANGUAGES, TEXTS, catalogue
+from tests.conftest import org_today
 from tests.test_pages import shot, site  # noqa: F401 - the fixture
 from tests.test_pages_layout import LAYOUT_PROBLEMS
 
@@ -186,7 +186,7 @@ async def test_a_crm_deal_gets_its_story_and_the_tv_tells_it_with_rising_stars_a
     first = (await api.deal(seller["id"], 30_000, customer="Equinor")).json()["deal"]
     story = {"text": "We ran a pilot with their field team first."}
     await api.post(f"/api/deals/{first['id']}/story", story, api.tokens[seller["id"]], 201)
-    today = str(date.today())
+    today = str(org_today())
     nora = await api.member(vikings["id"], "Nora Ny", joined_on=today)
     sam = await api.member(site["rival"]["team_id"], "Sam Start", joined_on=today)
     await api.deal(nora["id"], 20_000, customer="Kiwi")

@@ -2,10 +2,11 @@
 remove one that holds nothing, end the running one today; a refusal shows the API's
 reason in the season's own row and changes nothing."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from tests.conftest import org_today
 from tests.test_pages import shot, site  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
@@ -22,7 +23,7 @@ async def test_an_admin_renames_adds_removes_and_closes_seasons(browser, site): 
     row = page.locator(f"#seasons li[data-season='{current['id']}']")
 
     # moving the start after the day its deals were recorded is refused, in its row
-    await row.locator("[name=starts_on]").fill(str(date.today() + timedelta(days=1)))
+    await row.locator("[name=starts_on]").fill(str(org_today() + timedelta(days=1)))
     await row.locator("button[type=submit]").click()
     await row.locator(".result.error").wait_for()
     assert "already count" in await row.locator(".result").inner_text()
@@ -57,4 +58,4 @@ async def test_an_admin_renames_adds_removes_and_closes_seasons(browser, site): 
     await row.locator("[data-act=close]").click()
     await page.locator("#seasons-result.ok").wait_for()
     (season,) = await api.get("/api/seasons")
-    assert season["ends_on"] == str(date.today())
+    assert season["ends_on"] == str(org_today())

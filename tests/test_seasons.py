@@ -2,12 +2,12 @@
 from one season to another, so a change that would need that is refused and changes
 nothing."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 from websockets.asyncio.client import connect
 
-from tests.conftest import Api
+from tests.conftest import Api, org_today
 from tests.test_live import recv, ws_url
 
 
@@ -16,7 +16,7 @@ async def _season_list(api):
 
 
 async def test_a_season_is_renamed_extended_and_closed(api):
-    today = date.today()
+    today = org_today()
     season = await api.season(str(today - timedelta(days=30)), str(today + timedelta(days=30)))
     later = await api.season(str(today + timedelta(days=60)), str(today + timedelta(days=90)))
     team = await api.team()
@@ -80,7 +80,7 @@ async def test_a_season_is_not_moved_over_points_that_count_in_none(api):
 
 
 async def test_a_season_without_history_is_removed(api):
-    today = date.today()
+    today = org_today()
     now = await api.season(str(today - timedelta(days=10)), str(today + timedelta(days=10)))
     future = await api.season("2030-01-01", "2030-03-31", "Q1 2030")
     goal_season = await api.season("2031-01-01", "2031-03-31", "Q1 2031")
@@ -113,7 +113,7 @@ async def test_closing_the_season_refreshes_live_boards(start_server):
     server = start_server()
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         api = Api(client)
-        today = date.today()
+        today = org_today()
         season = await api.season(str(today - timedelta(days=5)), str(today + timedelta(days=5)))
         team = await api.team()
         await api.member(team["id"])
@@ -132,7 +132,7 @@ async def test_what_counts_in_a_season_by_reference_does_not_pin_its_dates(api):
     the season it is for: neither happened on the season's days, so neither holds its
     dates; a goal still keeps its season from being removed."""
     spring = await api.season("2026-01-01", "2026-06-30", "Spring")
-    today = date.today()
+    today = org_today()
     ahead = await api.season(str(today + timedelta(days=60)), str(today + timedelta(days=90)))
     team = await api.team()
     seller = await api.member(team["id"])

@@ -18,7 +18,7 @@ from service.db.sums import award_sums
 from service.engine.source import LedgerReader
 from service.store.leaderboard import AwardSum, DirectoryRow, LeaderboardStore, PendingEntry
 from service.store.sync import BoardSync
-from tests.conftest import free_port
+from tests.conftest import free_port, org_today
 from tests.test_store_apply import boards, make_entries, sums_of
 
 
@@ -178,7 +178,7 @@ async def seed(count: int) -> None:
     """``count`` ledger entries with awards in two teams, half of them in a season."""
     teams = [await Team.create(name=f"Team {i}") for i in range(2)]
     members = [
-        await Member.create(name=f"M{i}", team=teams[i % 2], role="seller", joined_on=date.today())
+        await Member.create(name=f"M{i}", team=teams[i % 2], role="seller", joined_on=org_today())
         for i in range(6)
     ]
     season = await Season.create(name="S", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
