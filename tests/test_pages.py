@@ -201,7 +201,8 @@ async def test_manager_awards_mentoring_and_sets_a_goal(browser, site):
     page = await browser.new_page(viewport={"width": 1280, "height": 1000})
     await page.goto(f"{site['server'].url}/manage?token={api.tokens[manager['id']]}")
     await page.wait_for_selector("#team-table tbody tr")
-    assert await page.locator("#budget").inner_text() == "50 / 50"
+    # the budget loads beside the table, not before it: wait for it, not for the table
+    await page.wait_for_function("document.querySelector('#budget').textContent === '50 / 50'")
     await page.select_option("#mentee", str(seller["id"]))
     await page.fill("#mentoring-form [name=points]", "15")
     await page.fill("#mentoring-form [name=note]", "Ran the pricing clinic")
