@@ -9,10 +9,20 @@ score and then by ``sort_key``, whose bytes order exactly as ``(name.casefold(),
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["Ranked", "Row", "around_me", "rank_all", "rank_for", "sort_key", "top"]
+__all__ = [
+    "LiveBoard",
+    "Ranked",
+    "Row",
+    "around_me",
+    "rank_all",
+    "rank_for",
+    "sort_key",
+    "top",
+]
 
 
 @dataclass(frozen=True)
@@ -64,3 +74,75 @@ def around_me(ranked: list[Ranked], key: int, n: int) -> list[Ranked]:
     if index is None:
         return []
     return ranked[max(0, index - n) : index + n + 1]
+
+
+class LiveBoard:
+    """A ranked board kept in order as scores change, for live updates: a change re-ranks
+    only the rows whose rank it can move, not the whole board.
+
+    Scores are whole hundredths. A row's rank is one more than the rows scoring strictly
+    more, so when a row goes from score ``a`` to ``b`` only rows scoring between ``a`` and
+    ``b`` (both included) can change rank; they sit together in the order. ``change``
+    returns those rows (a superset of the changed ones) as ``(rank, key, score)``, ranked
+    exactly as :func:`rank_all` ranks the whole board."""
+
+    def __init__(self, rows: Iterable[tuple[int, str, int]]) -> None:
+        self._folded: dict[int, str] = {}
+        self._scores: dict[int, int] = {}
+        order = []
+        for key, name, score in rows:
+            self._folded[key] = folded = name.casefold()
+            self._scores[key] = score
+            order.append((-score, folded, key))
+        order.sort()
+        self._order = order
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._scores
+
+    def ranked(self) -> list[tuple[int, int, int]]:
+        """Every row as ``(rank, key, score)``, best first."""
+        return self._rows(0, len(self._order))
+
+    def change(self, scores: Mapping[int, int]) -> list[tuple[int, int, int]]:
+        """Give rows their new scores (keys not on the board are ignored); the rows whose
+        rank or score may have changed, best first."""
+        spans: list[tuple[int, int]] = []
+        for key, new in scores.items():
+            old = self._scores.get(key)
+            if old is None or old == new:
+                continue
+            folded = self._folded[key]
+            del self._order[bisect_left(self._order, (-old, folded, key))]
+            insort(self._order, (-new, folded, key))
+            self._scores[key] = new
+            spans.append((min(old, new), max(old, new)))
+        rows: list[tuple[int, int, int]] = []
+        for low, high in _merged(spans):
+            # the rows scoring from high down to low: -high <= -score < -low + 1
+            start = bisect_left(self._order, (-high,))
+            end = bisect_left(self._order, (-low + 1,))
+            rows.extend(self._rows(start, end))
+        return rows
+
+    def _rows(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        order, rows = self._order, []
+        if start < end:  # the first row's rank: where its score begins, plus one
+            rank = bisect_left(order, (order[start][0],)) + 1
+        for index in range(start, end):
+            negative, _, key = order[index]
+            if index > start and negative != order[index - 1][0]:
+                rank = index + 1
+            rows.append((rank, key, -negative))
+        return rows
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Score spans (low, high), overlapping ones joined, highest first."""
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(spans, reverse=True, key=lambda s: s[1]):
+        if merged and high >= merged[-1][0]:
+            merged[-1] = (min(low, merged[-1][0]), merged[-1][1])
+        else:
+            merged.append((low, high))
+    return merged
