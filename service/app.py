@@ -13,6 +13,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Receive, Scope, Send
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from tortoise.exceptions import OperationalError
@@ -25,7 +26,7 @@ from .api.problems import exception_handlers, refusals
 from .auth import Caller, TokenCache
 from .db.connection import close_db, init_db
 from .db.models import Entry
-from .directory import Directory
+from .directory import Directory, Seasons
 from .engine.source import LedgerReader
 from .engine.writer import Writer
 from .learning import public as learning_public
@@ -33,6 +34,7 @@ from .learning import routes as learning_routes
 from .metrics import Metrics, live_boards, render
 from .outages import outage
 from .realtime import routes as live
+from .realtime.sockets import RAW_SEND
 from .schemas import Health
 from .settings import Settings
 from .store.embedded import EmbeddedRedis
@@ -82,8 +84,9 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         services = Services.build(settings, redis)
         metrics = Metrics(redis, settings.redis_prefix)
         services.writer.metrics = metrics
-        directory, tokens = Directory(), TokenCache()
-        followers = (directory, tokens)  # kept by the ledger's entries (realtime/feed.py)
+        directory, seasons, tokens = Directory(), Seasons(), TokenCache()
+        # kept by the ledger's entries (realtime/feed.py)
+        followers = (directory, seasons, tokens)
 
         def committed(messages: list[str]) -> None:  # this process's own writes, at once
             for follower in followers:
@@ -99,6 +102,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
                 "metrics": metrics,
                 "tokens": tokens,
                 "directory": directory,
+                "seasons": seasons,
                 "followers": followers,
             }
         )
@@ -204,6 +208,22 @@ async def metrics_text(state: State, caller: Caller) -> str:
 _FAVICON = "<link rel='icon' type='image/svg+xml' href='/static/img/huddle.svg'>"
 
 
+class Huddle(Litestar):
+    """The Litestar app, keeping each websocket's own ``send`` from the server in its scope:
+    Litestar wraps it, and the live fan-out writes frames to the connection behind it
+    (``realtime/sockets.py``)."""
+
+    async def __call__(
+        self,
+        scope: Scope | LifeSpanScope,
+        receive: Receive | LifeSpanReceive,
+        send: Send | LifeSpanSend,
+    ) -> None:
+        if scope["type"] == "websocket":
+            scope[RAW_SEND] = send  # type: ignore[literal-required]
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, extra_routes: list[Any] | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     logs.install()
@@ -223,7 +243,7 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
         *pages.routes,
         *(extra_routes or []),
     ]
-    return Litestar(
+    return Huddle(
         route_handlers=route_handlers,
         dependencies=dependencies,
         before_request=before_request,

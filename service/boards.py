@@ -11,7 +11,7 @@ the ledger's entries) when it is given one, else the database — and ranked in 
 from __future__ import annotations
 
 from .core.points import from_cents
-from .core.ranking import Ranked, Row, around_me, rank_all, rank_for, top
+from .core.ranking import LiveBoard, Ranked, Row, around_me, rank_all, rank_for, top
 from .core.scoring import CATEGORIES
 from .db.models import Member, Team
 from .directory import Directory, TeamInfo
@@ -139,13 +139,24 @@ class Boards:
         rows = [Row(key, name, from_cents(scores.get(key, 0))) for key, name, _ in members]
         return MemberRanking(rank_all(rows), team_of)
 
-    async def members_and_teams(
+    async def live_board(
         self, season_id: int | None, team_id: int | None = None
-    ) -> tuple[list[BoardEntry], list[TeamEntry]]:
-        """The member and team boards as of one moment (what a live board shows together)."""
+    ) -> tuple[LiveBoard, dict[int, tuple[str, int]], list[TeamEntry]]:
+        """The member board as a :class:`LiveBoard` to keep up to date, each member's name
+        and team, and the team board, as of one moment."""
         scores, totals = await self.store.scores_and_totals(self.store.scope(season_id), team_id)
-        members = (await self._ranking(scores, team_id)).entries()
-        return members, await self._teams(totals)
+        members = await self._members(team_id, past=False)
+        board = LiveBoard((key, name, scores.get(key, 0)) for key, name, _ in members)
+        return board, {key: (name, team) for key, name, team in members}, await self._teams(totals)
+
+    async def live_changes(
+        self, season_id: int | None, team_id: int | None, member_ids: list[int]
+    ) -> tuple[dict[int, int], list[TeamEntry]]:
+        """Some members' scores (hundredths) and the team board, as of one moment."""
+        scores, totals = await self.store.some_scores_and_totals(
+            self.store.scope(season_id), team_id, member_ids
+        )
+        return scores, await self._teams(totals)
 
     async def teams(self, season_id: int | None) -> list[TeamEntry]:
         """Teams ranked by points per member, so small and large teams compete fairly."""

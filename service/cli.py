@@ -195,8 +195,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
-            # no per-message deflate: it costs CPU per client and frames can't be shared;
+            # websockets' own sans-I/O protocol, whose connections the live fan-out writes
+            # its frames to (realtime/sockets.py); no per-message deflate: it costs CPU
+            # per client and frames can't be shared;
             # pings drop dead screens; shutdown never waits long on a frozen one
+            ws="websockets-sansio",
             ws_per_message_deflate=False,
             ws_ping_interval=20,
             ws_ping_timeout=20,

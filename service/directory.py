@@ -16,11 +16,15 @@ import asyncio
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .db.models import Member, Team
+from .db.models import Member, Season, Team
+from .reads import resolve_season
 
-__all__ = ["Directory", "MemberInfo", "TeamInfo"]
+if TYPE_CHECKING:
+    from .settings import Settings
+
+__all__ = ["Directory", "MemberInfo", "Seasons", "TeamInfo"]
 
 # the entries that change the directory, as they appear in a live message
 _KINDS = ('"kind":"member.joined"', '"kind":"member.updated"', '"kind":"team.')
@@ -90,6 +94,40 @@ class Directory:
         """Forget everything (the next read loads the directory again)."""
         self._generation += 1
         self._members = self._teams = None
+
+
+class Seasons:
+    """The season a board's ``season`` parameter names (``current``, ``all`` or an id),
+    remembered per process so a board connects without a database round trip. Forgotten
+    on every season entry (created, changed, removed) and whenever the live feed
+    (re)connects; the current season is looked up again when the org's day changes."""
+
+    _KIND = '"kind":"season.'
+
+    def __init__(self) -> None:
+        self.live: Callable[[], bool] = lambda: False
+        self._known: dict[object, Season | None] = {}
+        self._generation = 0
+
+    async def resolve(self, value: str | None, settings: Settings) -> Season | None:
+        key: object = ("current", settings.today()) if value in (None, "", "current") else value
+        if self.live() and key in self._known:
+            return self._known[key]
+        generation = self._generation
+        season = await resolve_season(value, settings)  # raises for a bad or unknown one
+        if self.live() and generation == self._generation:
+            if len(self._known) >= 1000:
+                self._known.clear()
+            self._known[key] = season
+        return season
+
+    def on_messages(self, messages: Iterable[str]) -> None:
+        if any(self._KIND in raw for raw in messages):
+            self.clear()
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._known = {}
 
 
 async def _load() -> tuple[Members, Teams]:

@@ -25,7 +25,7 @@ class Settings:
     public_url: str | None = None
     stream_length: int = 1000
     feedback_rate_limit: int = 30
-    live_queue: int = 256
+    live_buffer: int = 1 << 20
     log_format: str = "text"
     # PostgreSQL: how long a writer waits for the ledger's lock before its batch is a 503
     write_lock_timeout: float = 10.0
@@ -46,7 +46,7 @@ class Settings:
             "public_url": env.get("HUDDLE_PUBLIC_URL") or None,
             "stream_length": int(env.get("HUDDLE_STREAM_LENGTH", "1000")),
             "feedback_rate_limit": int(env.get("HUDDLE_FEEDBACK_RATE_LIMIT", "30")),
-            "live_queue": int(env.get("HUDDLE_LIVE_QUEUE", "256")),
+            "live_buffer": int(env.get("HUDDLE_LIVE_BUFFER", str(1 << 20))),
             "log_format": env.get("HUDDLE_LOG_FORMAT", "text"),
             "write_lock_timeout": float(env.get("HUDDLE_WRITE_LOCK_TIMEOUT", "10")),
         }

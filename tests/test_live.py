@@ -163,7 +163,7 @@ async def test_two_instances_share_the_boards(start_server):
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_slow_client_is_dropped_not_waited_for(settings):
     """A client that stops reading is disconnected (4408) while another gets everything."""
-    srv = Server(replace(settings, live_queue=4)).start()
+    srv = Server(replace(settings, live_buffer=64 * 1024)).start()
     try:
         async with httpx.AsyncClient(base_url=srv.url, timeout=30) as client:
             api = Api(client)

@@ -16,9 +16,10 @@ import json
 import logging
 import random
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from ..auth import TokenCache
@@ -28,6 +29,7 @@ from .hub import Hub
 __all__ = ["RedisFeed"]
 
 log = logging.getLogger(__name__)
+COALESCE_LINES = 1000  # at most this many entries go to the boards as one batch
 
 
 class Follower(Protocol):
@@ -101,20 +103,34 @@ class RedisFeed:
                 if message is None:
                     await pubsub.ping()
                     continue
-                if message["channel"] == self.store.channel:
-                    # one message per applied batch: its entries, one per line, in seq order
-                    lines = message["data"].split("\n")
+                while message is not None:
+                    if message["channel"] != self.store.channel:
+                        if message["channel"] == self.store.control_channel:
+                            await self._control(message["data"])
+                        message = None
+                        continue
+                    lines, message = await self._coalesce(pubsub, message)
                     for follower in self.followers:
                         follower.on_messages(lines)
-                    for line in lines:
-                        await self.hub.on_entry(line)
-                elif message["channel"] == self.store.control_channel:
-                    await self._control(message["data"])
+                    await self.hub.on_batch(lines)
         finally:
             try:
                 await pubsub.aclose()
             except Exception as exc:  # the connection may be gone already
                 log.debug("closing pubsub: %s", exc)
+
+    async def _coalesce(self, pubsub: PubSub, message: dict[str, Any]) -> tuple[list[str], Any]:
+        """The entries of one applied batch (one per line, in seq order) and of the batches
+        that arrived after it while the boards were being sent the last ones: they go out
+        together when the fan-out is behind, and nothing is held back when it is not. The
+        message that ended the run (another channel's), if any, comes back unhandled."""
+        lines = message["data"].split("\n")
+        while len(lines) < COALESCE_LINES:
+            message = await pubsub.get_message(timeout=0)
+            if message is None or message["channel"] != self.store.channel:
+                return lines, message
+            lines.extend(message["data"].split("\n"))
+        return lines, None
 
     async def _control(self, raw: str) -> None:
         data = json.loads(raw)

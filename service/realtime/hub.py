@@ -1,13 +1,18 @@
-"""Fan-out of ledger entries to the sockets of this instance.
+"""Fan-out of ledger entries to the boards connected to this instance.
 
-Each client has a bounded queue drained by its own writer task, so a slow or frozen
-screen never delays the others and never grows memory without bound: when its queue is
-full the client is disconnected (4408) and resumes with ``since`` when it reconnects.
-Every entry advances every client's ``seq`` (filtered ones too), so a gap is noticed —
-but only once the entry's message was built and queued: when that fails (the database is
-unreachable), the client is closed with 1013 at the ``seq`` it really has, and resumes
-from there when it reconnects. Each update also names ``prev``, the entry before it that
-the same board was sent, so a filtered board can tell a gap from a skipped entry.
+Entries arrive a batch at a time (one pub/sub message per applied batch). For each group
+of boards watching the same season and team, the batch becomes its update messages once
+(``views.py``); those messages are framed once and written to every board of the group
+that is where the group is, in one write per board (``sockets.py``). A board never waits
+for another: writes do not wait, and a board more than its buffer behind is disconnected
+(4408) and resumes with ``since`` when it reconnects.
+
+Every entry advances every board's ``seq`` (filtered ones too), so a gap is noticed — but
+only once the messages were built and written: when building fails (the database is
+unreachable), the boards of that group are closed with 1013 at the ``seq`` they really
+have, and resume from there when they reconnect. Each update also names ``prev``, the
+entry before it that the same board was sent, so a filtered board can tell a gap from a
+skipped entry.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,52 +30,40 @@ from ..directory import Directory
 from ..errors import Unavailable
 from ..metrics import Metrics
 from ..store.leaderboard import LeaderboardStore
-from .views import BoardView, GroupKey, touches_team
+from .sockets import BoardSocket, Outgoing
+from .views import BoardView, GroupKey, Rows, touches_team
 
-__all__ = ["QUEUE_SIZE", "Client", "Hub"]
+__all__ = ["Client", "Hub"]
 
 log = logging.getLogger(__name__)
-QUEUE_SIZE = 256
 CLOSE_SLOW = 4408
 CLOSE_REVOKED = 4401
 CLOSE_RESTART = 1012  # what uvicorn sends its websockets on shutdown, too
 CLOSE_TRY_AGAIN = 1013
+CLOSE_TIMEOUT = 10.0  # a board that cannot take its close frame in this long is cut off
+# boards written to between two turns of the event loop: ~2 ms of fan-out, so a POST
+# served by the same process waits for a slice of it, not for all of it
+YIELD_EVERY = 128
+
+Built = list[tuple[int, str]]  # a group's messages for one batch: (seq, text)
 
 
 @dataclass(eq=False)
 class Client:
-    """One connected board: what it watches, how far it is, and its outgoing queue."""
+    """One connected board: what it watches, how far it is, and where its frames go."""
 
-    send: Callable[[str], Awaitable[None]]
-    close: Callable[[int, str], Awaitable[None]]
+    socket: BoardSocket
     token_id: int | None
     season_id: int | None
     team_id: int | None
     seq: int = 0
     touched: int = 0  # the last entry this client was sent an update for
     ready: bool = False
-    queue_size: int = QUEUE_SIZE
     closed: bool = False
-    queue: asyncio.Queue[str | None] = field(init=False)
+    group: GroupKey = field(init=False)  # the boards that see the same messages
 
     def __post_init__(self) -> None:
-        self.queue = asyncio.Queue(self.queue_size)
-
-    @property
-    def group(self) -> GroupKey:
-        return (self.season_id, self.team_id)
-
-    def push(self, message: str | None) -> bool:
-        """Queue a message; False when the client is too far behind (it gets disconnected)."""
-        try:
-            self.queue.put_nowait(message)
-            return True
-        except asyncio.QueueFull:
-            return False
-
-    async def run_writer(self) -> None:
-        while (message := await self.queue.get()) is not None:
-            await self.send(message)
+        self.group = (self.season_id, self.team_id)
 
 
 class Hub:
@@ -79,7 +72,7 @@ class Hub:
         self.boards = Boards(store, directory)
         self.clients: set[Client] = set()
         self.views: dict[GroupKey, BoardView] = {}
-        self.lock = asyncio.Lock()  # entries are turned into messages one at a time, in order
+        self.lock = asyncio.Lock()  # batches are turned into messages one at a time, in order
         self._closing: set[asyncio.Task[None]] = set()
         self.metrics: Metrics | None = None
 
@@ -101,87 +94,130 @@ class Hub:
             else:
                 client.seq = since or 0
                 for raw in backlog:
-                    if not await self._deliver(client, json.loads(raw), {}, full=True):
+                    if not await self._replay(client, json.loads(raw)):
                         raise Unavailable("the board could not be brought up to date")
             client.ready = True
 
     def leave(self, client: Client) -> None:
         self.clients.discard(client)
-        client.closed = True
-        client.push(None)  # ends the writer; with a full queue the route cancels it instead
+        if not client.closed:
+            client.closed = True
+            client.socket.stop()
         if not any(c.group == client.group for c in self.clients):
             self.views.pop(client.group, None)
 
-    async def on_entry(self, raw: str) -> None:
-        """One entry from Redis: build each group's update once and queue it."""
-        if not self.clients:  # no board here: nothing to build (a joining one snapshots)
+    async def on_batch(self, lines: Sequence[str]) -> None:
+        """One applied batch from Redis, its entries in seq order: each group's messages
+        are built once, and each board gets the ones it still needs in one write."""
+        if not self.clients or not lines:  # no board here: nothing to build
             return
-        entry = json.loads(raw)
+        # batches coalesced by the feed may come out of order (two writers) or with one
+        # still missing between them: each run of consecutive entries goes as its own
+        # batch, and a board that finds a gap before one catches up from the stream
+        runs: list[list[dict[str, Any]]] = []
+        for entry in sorted((json.loads(line) for line in lines), key=lambda e: e["seq"]):
+            if runs and entry["seq"] == runs[-1][-1]["seq"]:
+                continue
+            if runs and entry["seq"] == runs[-1][-1]["seq"] + 1:
+                runs[-1].append(entry)
+            else:
+                runs.append([entry])
         async with self.lock:
-            built: dict[GroupKey, str | None] = {}
-            for client in list(self.clients):
-                if client.ready:
-                    await self._deliver(client, entry, built)
+            for entries in runs:
+                await self._send_run(entries)
 
-    async def _deliver(
-        self,
-        client: Client,
-        entry: dict[str, Any],
-        built: dict[GroupKey, str | None],
-        full: bool = False,
-    ) -> bool:
-        """Send one entry to one client, in seq order; ``full`` sends every row (a client
-        catching up cannot rely on the group's last-sent rows). The client's ``seq`` moves
-        only once the message is queued; False when the client had to be dropped."""
+    async def _send_run(self, entries: list[dict[str, Any]]) -> None:
+        """Consecutive entries to every board that is ready: each board gets those it
+        still needs in one write, the bytes shared by the boards of a group that are as
+        far; its ``seq`` moves only once they are written."""
+        first, last = entries[0]["seq"], entries[-1]["seq"]
+        built: dict[GroupKey, Built | None] = {}
+        shared: dict[tuple[GroupKey, int], Outgoing] = {}
+        delivered = 0
+        for turn, client in enumerate(list(self.clients), 1):
+            if turn % YIELD_EVERY == 0:  # let the requests this loop also serves move on
+                await asyncio.sleep(0)
+            if not client.ready or client.closed or last <= client.seq:
+                continue  # not yet, gone, or a snapshot or the backlog covered these
+            # pub/sub lost something before this run: the stream fills the gap first
+            gap = first > client.seq + 1
+            if gap and (not await self._catch_up(client, first) or last <= client.seq):
+                continue
+            group = client.group
+            if group in built:
+                messages = built[group]
+            else:
+                messages = built[group] = await self._build(group, entries)
+            if messages is None:
+                await self.drop(client, CLOSE_TRY_AGAIN, "board update failed: reconnect")
+                continue
+            key = (group, client.seq)
+            out = shared.get(key)
+            if out is None:
+                out = shared[key] = Outgoing([t for seq, t in messages if seq > client.seq])
+            if out.texts:
+                if not client.socket.write(out):
+                    await self.drop(client, CLOSE_SLOW, "too slow: reconnect with since")
+                    continue
+                client.touched = messages[-1][0]
+                delivered += len(out.texts)
+            client.seq = last
+        if delivered and self.metrics:
+            self.metrics.count("huddle_live_deliveries_total", delivered)
+
+    async def _build(self, group: GroupKey, entries: list[dict[str, Any]]) -> Built | None:
+        """A group's update messages for a batch, or None when they cannot be built now
+        (logged). The rows the batch changed go with its first message for the group:
+        Redis applied the batch in one step, so there is no board in between to show."""
+        view = self.view(group)
+        touched, messages = view.touched, Built()
+        try:
+            ours = [entry for entry in entries if touches_team(entry, view.team_id)]
+            if not ours:
+                view.skip(entries)
+                return messages
+            rows: Rows | None = await view.changes(entries)
+            for entry in ours:
+                text = await view.update(entry, prev=view.touched, rows=rows)
+                rows = None  # the batch's first message carries them
+                view.touched = entry["seq"]
+                messages.append((entry["seq"], text))
+        except Exception as exc:
+            log.warning("live update for seq %s not built (%s)", entries[0]["seq"], exc)
+            view.reset()  # its last-sent rows may be half-updated: the next one sends all
+            view.touched = touched
+            return None
+        return messages
+
+    async def _replay(self, client: Client, entry: dict[str, Any]) -> bool:
+        """One entry for one client catching up, with every row (it cannot rely on the
+        group's last-sent rows) and its own chain of ``prev``. False when dropped."""
         seq = entry["seq"]
         if seq <= client.seq:
-            return True  # already seen (a snapshot or the backlog covered it)
-        if seq > client.seq + 1:
-            if not await self._catch_up(client, seq):
-                return False
-            if seq <= client.seq:
-                return True
-        if not touches_team(entry, client.team_id):
-            client.seq = seq
             return True
-        if full:  # this client's own replay: its own chain of prev
-            message = await self._build(client, entry, full=True, prev=client.touched)
-        else:  # built once for the group: the group's chain
-            if client.group not in built:
-                view = self.view(client.group)
-                built[client.group] = await self._build(client, entry, prev=view.touched)
-            message = built[client.group]
-        if message is None:
-            await self.drop(client, CLOSE_TRY_AGAIN, "board update failed: reconnect with since")
-            return False
-        if not client.push(message):
-            await self.drop(client, CLOSE_SLOW, "too slow: reconnect with since")
-            return False
-        client.seq = client.touched = seq
-        if self.metrics:
-            self.metrics.count("huddle_live_deliveries_total")
+        if touches_team(entry, client.team_id):
+            view = self.view(client.group)
+            try:
+                text = await view.update(entry, prev=client.touched, full=True)
+            except Exception as exc:
+                log.warning("live update for seq %s not built (%s)", seq, exc)
+                await self.drop(client, CLOSE_TRY_AGAIN, "board update failed: reconnect")
+                return False
+            if not client.socket.write(Outgoing([text])):
+                await self.drop(client, CLOSE_SLOW, "too slow: reconnect with since")
+                return False
+            client.touched = seq
+            if self.metrics:
+                self.metrics.count("huddle_live_deliveries_total")
+        client.seq = seq
         return True
-
-    async def _build(
-        self, client: Client, entry: dict[str, Any], prev: int, full: bool = False
-    ) -> str | None:
-        """One update message, or None when it cannot be built now (logged)."""
-        view = self.view(client.group)
-        try:
-            message = await view.update(entry, full, prev)
-        except Exception as exc:
-            log.warning("live update for seq %s not built (%s)", entry["seq"], exc)
-            view.reset()  # its last-sent rows may be half-updated: the next one sends all
-            return None
-        view.touched = max(view.touched, entry["seq"])
-        return message
 
     async def _snapshot(self, client: Client) -> None:
         """A fresh board for one client, as of the last applied entry (raises on failure)."""
         seq = await self.store.applied_seq() or 0
         view = self.view(client.group)
         shared = view.shared is not None and view.shared[0] == seq
-        client.push(await view.snapshot(seq))
+        client.socket.write(await view.snapshot(seq))
         if self.metrics:
             self.metrics.count("huddle_live_snapshots_total", built="no" if shared else "yes")
         client.seq, client.touched = seq, 0
@@ -202,7 +238,7 @@ class Hub:
             entry = json.loads(raw)
             if entry["seq"] >= upto:
                 break
-            if not await self._deliver(client, entry, {}, full=True):
+            if not await self._replay(client, entry):
                 return False
         return True
 
@@ -211,16 +247,16 @@ class Hub:
         async with self.lock:
             applied = await self.store.applied_seq() or 0
             for client in list(self.clients):
-                if client.ready and client.seq < applied:
+                if client.ready and not client.closed and client.seq < applied:
                     await self._catch_up(client, applied + 1)
 
     async def refresh(self) -> None:
         """Boards were rebuilt from the ledger (the stream is gone): snapshot everyone."""
         async with self.lock:
             for view in self.views.values():
-                view.shared = None  # built before the rebuild, maybe at the same seq
+                view.forget_board()  # read before the rebuild, maybe at the same seq
             for client in list(self.clients):
-                if client.ready:
+                if client.ready and not client.closed:
                     try:
                         await self._snapshot(client)
                     except Exception as exc:
@@ -229,10 +265,15 @@ class Hub:
 
     async def heartbeat(self) -> None:
         at = datetime.now(UTC).isoformat()
+        beats: dict[int, Outgoing] = {}  # one message per seq, shared
         for client in list(self.clients):
-            if client.ready and not client.push(
-                json.dumps({"type": "heartbeat", "seq": client.seq, "at": at})
-            ):
+            if not client.ready or client.closed:
+                continue
+            beat = beats.get(client.seq)
+            if beat is None:
+                text = json.dumps({"type": "heartbeat", "seq": client.seq, "at": at})
+                beat = beats[client.seq] = Outgoing([text])
+            if not client.socket.write(beat):
                 await self.drop(client, CLOSE_SLOW, "too slow: reconnect with since")
 
     async def revoke(self, token_id: int) -> None:
@@ -251,9 +292,10 @@ class Hub:
 
     async def _close(self, client: Client, code: int, reason: str) -> None:
         try:
-            await asyncio.wait_for(client.close(code, reason), 10)
+            await asyncio.wait_for(client.socket.close(code, reason), CLOSE_TIMEOUT)
         except Exception as exc:  # gone already, or too stuck to take a close frame
             log.debug("closing a dropped client failed: %s", exc)
+            client.socket.abort()
 
     async def close_all(self) -> None:
         for client in list(self.clients):

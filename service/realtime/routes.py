@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from typing import Any
@@ -15,14 +14,14 @@ from litestar.status_codes import HTTP_201_CREATED
 from ..api.problems import refusals
 from ..auth import Caller, authenticate
 from ..core.commands import MAX_ID
-from ..db.models import Team, Token
+from ..db.models import Token
 from ..errors import HuddleError, Invalid, NotFound, Unauthorized, Unavailable
 from ..outages import outage
-from ..reads import resolve_season
 from ..settings import Settings
 from . import tickets
 from .feed import RedisFeed
 from .hub import CLOSE_REVOKED, CLOSE_TRY_AGAIN, Client, Hub
+from .sockets import socket_for
 
 __all__ = ["on_shutdown", "on_startup", "routes"]
 
@@ -43,8 +42,10 @@ def _int(value: str | None, name: str, top: int) -> int | None:
 async def board_socket(socket: WebSocket[Any, Any, Any]) -> None:
     """Live board: a ``snapshot``, then one ``update`` per ledger entry, and heartbeats."""
     state = socket.app.state
+    hub: Hub = state.hub
     await socket.accept()
     params = socket.query_params
+    client: Client | None = None
     try:
         if "ticket" in params:
             caller = await _redeem(socket, params.get("ticket") or "")
@@ -54,15 +55,29 @@ async def board_socket(socket: WebSocket[Any, Any, Any]) -> None:
             )
         team_id = _int(params.get("team_id"), "team_id", MAX_ID)
         since = _int(params.get("since"), "since", 2**63 - 1)
-        if team_id is not None and not await Team.exists(id=team_id):
+        if team_id is not None and team_id not in (await state.directory.get())[1]:
             raise NotFound(f"there is no team {team_id}", field="team_id")
-        season = await resolve_season(params.get("season") or "current", state.settings)
+        season = await state.seasons.resolve(params.get("season") or "current", state.settings)
+        client = Client(
+            socket=socket_for(socket, state.settings.live_buffer),
+            token_id=caller.token_id,
+            season_id=season.id if season else None,
+            team_id=team_id,
+        )
+        await hub.join(client, since)
+    except (WebSocketDisconnect, RuntimeError):
+        if client is not None:
+            hub.leave(client)
+        return  # gone while joining
     except Exception as exc:
+        if client is not None:
+            hub.leave(client)
         down = outage(exc)
-        if down:  # the token could not be checked: not the client's fault, come back later
+        if down:  # the token or the board could not be read: come back later
             exc = Unavailable(f"Huddle cannot reach its {down} right now; try again shortly.")
-        if not isinstance(exc, HuddleError):
-            raise
+        elif not isinstance(exc, HuddleError):
+            log.warning("a live board could not join (%s)", exc)
+            exc = Unavailable("The board cannot be built right now; try again shortly.")
         # the problem details as a last message (a browser cannot read an HTTP status on
         # a websocket), then the close code and a short reason
         problem = {"type": "error", "status": exc.status, "title": exc.title}
@@ -71,34 +86,13 @@ async def board_socket(socket: WebSocket[Any, Any, Any]) -> None:
         code = {401: CLOSE_REVOKED, 503: CLOSE_TRY_AGAIN}.get(exc.status, 4400)
         await socket.close(code=code, reason=exc.detail[:120])
         return
-    hub: Hub = state.hub
-    client = Client(
-        send=socket.send_text,
-        close=_closer(socket),
-        token_id=caller.token_id,
-        season_id=season.id if season else None,
-        team_id=team_id,
-        queue_size=state.settings.live_queue,
-    )
-    writer = asyncio.create_task(client.run_writer())
-    try:
-        try:
-            await hub.join(client, since)
-        except (WebSocketDisconnect, RuntimeError):
-            raise
-        except Exception as exc:  # the database or Redis is unreachable: come back later
-            log.warning("a live board could not join (%s)", exc)
-            await hub.drop(client, CLOSE_TRY_AGAIN, "board unavailable: reconnect with since")
-        # the client sends nothing we need; reading detects that it went away
+    try:  # the client sends nothing we need; reading detects that it went away
         while not client.closed:
             await socket.receive_data("text")
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
         hub.leave(client)
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await writer
 
 
 async def _redeem(socket: WebSocket[Any, Any, Any], ticket: str) -> Caller:
@@ -123,13 +117,6 @@ async def live_ticket(
     redis = request.app.state.redis
     ticket = await tickets.issue(redis, settings.redis_prefix, caller)
     return {"ticket": ticket, "expires_in": tickets.TICKET_SECONDS}
-
-
-def _closer(socket: WebSocket[Any, Any, Any]) -> Any:
-    async def close(code: int, reason: str) -> None:
-        await socket.close(code=code, reason=reason)
-
-    return close
 
 
 async def _housekeeping(hub: Hub) -> None:

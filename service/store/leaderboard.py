@@ -452,6 +452,22 @@ class LeaderboardStore:
             {int(team): round(score) for team, score in teams},
         )
 
+    async def some_scores_and_totals(
+        self, scope: str, team_id: int | None, member_ids: Sequence[int]
+    ) -> tuple[dict[int, int], dict[int, int]]:
+        """Some members' hundredths on a board (0 when not on it) and the team totals, as
+        of one moment (what a live update needs after a batch awarded those members)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if member_ids:
+                pipe.zmscore(self.member_key(scope, "total", team_id), [str(m) for m in member_ids])
+            pipe.zrange(self.team_key(scope), 0, -1, withscores=True)
+            replies = await pipe.execute()
+        scores = replies[0] if member_ids else []
+        return (
+            {m: round(s or 0) for m, s in zip(member_ids, scores, strict=True)},
+            {int(team): round(score) for team, score in replies[-1]},
+        )
+
     async def breakdown(
         self, member_id: int, scope: str, categories: Sequence[str]
     ) -> dict[str, int]:
