@@ -211,3 +211,49 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def revision() -> dict[str, Any]:
+    """The commit a run measured, and whether ``service/`` had uncommitted changes."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--", "service"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return {"commit": commit, "dirty": bool(status)}
+
+
+def cpu_times(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) each process has used, of those still running."""
+    import psutil
+
+    times = {}
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+            times[pid] = t.user + t.system
+        except psutil.Error:
+            pass
+    return times
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (all cores)."""
+    import psutil
+
+    t = psutil.cpu_times()
+    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (a server and its workers)."""
+    import psutil
+
+    try:
+        return [pid] + [c.pid for c in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return [pid]

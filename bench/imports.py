@@ -45,6 +45,7 @@ from bench.common import (
     drop_pg_database,
     pg_dsn,
     reachable,
+    revision,
     start,
     stop,
 )
@@ -319,9 +320,7 @@ def main() -> int:
     rows = args.deals + args.activities
     out: dict[str, Any] = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip(),
+        **revision(),
         "deals": args.deals,
         "activities": args.activities,
         "runs": [],

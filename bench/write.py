@@ -47,13 +47,17 @@ from bench.common import (
     REDIS,
     ROOT,
     Code,
+    cpu_times,
     create_pg_database,
     delete_redis_prefix,
     drop_pg_database,
     free_port,
     git_checkout,
+    machine_busy,
     pg_dsn,
+    process_tree,
     reachable,
+    revision,
     start,
     stop,
 )
@@ -73,27 +77,6 @@ def say(text: str) -> None:
 # -- CPU accounting: who used the cores during a run ----------------------------------------
 
 
-def _cpu_times(pids: list[int]) -> dict[int, float]:
-    import psutil
-
-    times = {}
-    for pid in pids:
-        try:
-            t = psutil.Process(pid).cpu_times()
-            times[pid] = t.user + t.system
-        except psutil.Error:
-            pass
-    return times
-
-
-def _machine_busy() -> float:
-    """CPU seconds the whole machine has spent busy (all cores)."""
-    import psutil
-
-    t = psutil.cpu_times()
-    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
-
-
 def _named(*names: str) -> list[int]:
     import psutil
 
@@ -102,15 +85,6 @@ def _named(*names: str) -> list[int]:
         for p in psutil.process_iter(["name"])
         if p.info["name"] and p.info["name"].startswith(names)
     ]
-
-
-def _tree(pid: int) -> list[int]:
-    import psutil
-
-    try:
-        return [pid] + [c.pid for c in psutil.Process(pid).children(recursive=True)]
-    except psutil.Error:
-        return [pid]
 
 
 class CpuMeter:
@@ -122,29 +96,29 @@ class CpuMeter:
 
     def __init__(self, server_pid: int) -> None:
         self.groups = {
-            "server": lambda: _tree(server_pid),
+            "server": lambda: process_tree(server_pid),
             "postgres": lambda: _named("postgres"),
             "redis": lambda: _named("redis-server"),
         }
 
     def start(self) -> None:
         self.t0 = time.perf_counter()
-        self.before = {k: _cpu_times(pids()) for k, pids in self.groups.items()}
+        self.before = {k: cpu_times(pids()) for k, pids in self.groups.items()}
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.children0 = usage.ru_utime + usage.ru_stime
-        self.machine0 = _machine_busy()
+        self.machine0 = machine_busy()
 
     def stop(self) -> dict[str, float]:
         elapsed = time.perf_counter() - self.t0
         cores = {}
         for k, pids in self.groups.items():
             before = self.before[k]
-            after = _cpu_times(pids())
+            after = cpu_times(pids())
             cores[k] = sum(t - before.get(pid, 0.0) for pid, t in after.items()) / elapsed
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         cores["wrk"] = (usage.ru_utime + usage.ru_stime - self.children0) / elapsed
         # everything else on the machine: other work sharing the cores skews the figures
-        cores["other"] = max(0.0, (_machine_busy() - self.machine0) / elapsed - sum(cores.values()))
+        cores["other"] = max(0.0, (machine_busy() - self.machine0) / elapsed - sum(cores.values()))
         return {k: round(v, 2) for k, v in cores.items()}
 
 
@@ -228,11 +202,19 @@ def sample_error(url: str, scenario: str, seed: dict[str, Any]) -> str:
 # -- wrk ------------------------------------------------------------------------------------
 
 
-def wrk(url: str, scenario: str, connections: int, seconds: float, seed: dict[str, Any]) -> dict:
+def wrk(
+    url: str,
+    scenario: str,
+    connections: int,
+    seconds: float,
+    seed: dict[str, Any],
+    scripts: Path = WRK_DIR,
+) -> dict:
+    """``wrk`` with ``<scripts>/<scenario>.lua`` against a seeded server: its figures."""
     if scenario == "deals":
-        lua, args = WRK_DIR / "deals.lua", [ADMIN, str(seed["sellers"])]
+        lua, args = scripts / "deals.lua", [ADMIN, str(seed["sellers"])]
     else:
-        lua, args = WRK_DIR / "kudos.lua", [str(seed["tokens"])]
+        lua, args = scripts / "kudos.lua", [str(seed["tokens"])]
     cmd = [
         "wrk",
         f"-t{min(2, connections)}",
@@ -364,7 +346,7 @@ class Target:
         delete_redis_prefix(REDIS, self.prefix)
 
     def run(self, scenario: str, connections: int, seconds: float) -> dict[str, Any]:
-        workers = set(_tree(self.proc.pid)[1:])
+        workers = set(process_tree(self.proc.pid)[1:])
         before = lock_counters(self.url)
         meter = CpuMeter(self.proc.pid)
         meter.start()
@@ -372,7 +354,7 @@ class Target:
         r["cores"] = meter.stop()
         r["lock"] = lock_use(before, lock_counters(self.url), r["seconds"])
         # uvicorn's supervisor kills a worker that misses its health check and starts another
-        r["workers_replaced"] = len(workers - set(_tree(self.proc.pid)[1:]))
+        r["workers_replaced"] = len(workers - set(process_tree(self.proc.pid)[1:]))
         r.update(
             db=self.db,
             workers=self.workers,
@@ -493,10 +475,10 @@ def run_floor(args: argparse.Namespace) -> list[dict[str, Any]]:
             await floor_mod.seed(dsn)
             out = []
             for batch in (1, 10, 100):
-                busy0, t0 = _machine_busy(), time.perf_counter()
+                busy0, t0 = machine_busy(), time.perf_counter()
                 r = await floor_mod.measure(dsn, batch, clients=16, seconds=args.floor_seconds)
                 r["machine_cores_busy"] = round(
-                    (_machine_busy() - busy0) / (time.perf_counter() - t0), 2
+                    (machine_busy() - busy0) / (time.perf_counter() - t0), 2
                 )
                 say(
                     f"   {batch:3d}/txn {r['entries_per_s']:8.0f} entries/s  "
@@ -746,17 +728,7 @@ def main() -> int:
     started = time.perf_counter()
     out: dict[str, Any] = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip(),
-        "dirty": bool(
-            subprocess.run(
-                ["git", "status", "--porcelain", "--", "service"],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
-        ),
+        **revision(),
         "today_ref": args.today,
         "cores": os.cpu_count(),
         "duration_s": args.duration,
