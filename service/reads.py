@@ -76,6 +76,7 @@ def member_out(member: Member, policy: Policy, today: date, caller: Caller) -> M
         newcomer=is_newcomer(member.joined_on, today, policy.newcomer_days),
         email=member.email if may_see_email(caller, member) else None,
         active=member.active,
+        external_ids=dict(member.external_ids or {}) if may_see_email(caller, member) else None,
     )
 
 

@@ -172,6 +172,8 @@ class MemberOut(Struct):
     newcomer: bool
     email: str | None = None
     active: bool = True  # false: has left (off current boards, history kept)
+    # the member's owner id in each CRM (admins and the member's manager see them)
+    external_ids: dict[str, str] | None = None
 
 
 class TokenCreated(Struct):
@@ -212,6 +214,10 @@ class Deal(Struct):
     assists: list[int]
     external_id: str | None
     closed_at: str
+    # sent by a CRM in another currency: the amount there and its ISO code (``amount``
+    # is in the org's currency)
+    original_amount: Number | None = None
+    currency: str | None = None
 
 
 class DealResult(Struct):

@@ -29,6 +29,17 @@ class Settings:
     log_format: str = "text"
     # PostgreSQL: how long a writer waits for the ledger's lock before its batch is a 503
     write_lock_timeout: float = 10.0
+    # CRM connectors (docs/crm.md): each is off until its secret is set
+    currency: str | None = None  # the org's currency (ISO code); unset: amounts as they come
+    hubspot_client_secret: str | None = None
+    hubspot_legacy_signatures: bool = False  # also accept signatures v1 and v2
+    hubspot_won_stages: tuple[str, ...] = ("closedwon",)
+    hubspot_lost_stages: tuple[str, ...] = ("closedlost",)
+    pipedrive_auth: str | None = None  # "user:password" of the webhook's HTTP Basic auth
+    salesforce_org_id: str | None = None
+    salesforce_token: str | None = None  # the ?token= of the outbound message's URL
+    # a CRM's activity type → the Huddle metric a done one counts for
+    crm_activity_metrics: tuple[tuple[str, str], ...] = (("meeting", "meetings"), ("call", "calls"))
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -49,6 +60,18 @@ class Settings:
             "live_buffer": int(env.get("HUDDLE_LIVE_BUFFER", str(1 << 20))),
             "log_format": env.get("HUDDLE_LOG_FORMAT", "text"),
             "write_lock_timeout": float(env.get("HUDDLE_WRITE_LOCK_TIMEOUT", "10")),
+            "currency": (env.get("HUDDLE_CURRENCY") or "").strip().upper() or None,
+            "hubspot_client_secret": env.get("HUDDLE_HUBSPOT_CLIENT_SECRET") or None,
+            "hubspot_legacy_signatures": env.get("HUDDLE_HUBSPOT_LEGACY_SIGNATURES", "").lower()
+            in ("1", "true", "yes"),
+            "hubspot_won_stages": _words(env.get("HUDDLE_HUBSPOT_WON_STAGES", "closedwon")),
+            "hubspot_lost_stages": _words(env.get("HUDDLE_HUBSPOT_LOST_STAGES", "closedlost")),
+            "pipedrive_auth": env.get("HUDDLE_PIPEDRIVE_AUTH") or None,
+            "salesforce_org_id": env.get("HUDDLE_SALESFORCE_ORG_ID") or None,
+            "salesforce_token": env.get("HUDDLE_SALESFORCE_TOKEN") or None,
+            "crm_activity_metrics": _pairs(
+                env.get("HUDDLE_CRM_ACTIVITY_METRICS", "meeting:meetings,call:calls")
+            ),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -74,3 +97,21 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite://{(self.data_dir / 'huddle.sqlite3').resolve()}"
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(w.strip() for w in value.split(",") if w.strip())
+
+
+def _pairs(value: str) -> tuple[tuple[str, str], ...]:
+    """``"meeting:meetings,call:calls"`` → (("meeting", "meetings"), ("call", "calls"))."""
+    pairs = []
+    for word in _words(value):
+        kind, _, metric = word.partition(":")
+        if not kind.strip() or not metric.strip():
+            raise ValueError(
+                f"HUDDLE_CRM_ACTIVITY_METRICS: {word!r} should be '<CRM activity type>:<metric "
+                "key>', e.g. meeting:meetings,call:calls."
+            )
+        pairs.append((kind.strip().lower(), metric.strip()))
+    return tuple(pairs)

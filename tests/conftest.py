@@ -158,6 +158,12 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 ORG_TIMEZONE = "Europe/Oslo"  # the tests' org: its day is not UTC's for an hour or two
 
 
+# the CRM connectors' secrets in the tests (tests/test_connectors.py)
+HUBSPOT_SECRET = "test-hubspot-client-secret"
+PIPEDRIVE_AUTH = "huddle:test-pipedrive-password"
+SALESFORCE_ORG = "00DHn0000001234MAA"
+
+
 def org_today() -> date:
     """Today in the tests' org (what the server calls today), not the machine's day."""
     return datetime.now(ZoneInfo(ORG_TIMEZONE)).date()
@@ -173,6 +179,10 @@ def make_settings(db_url: str, redis_url: str, data_dir: Path) -> Settings:
         admin_token=ADMIN,
         webhook_secret="test-webhook-secret",
         timezone=ORG_TIMEZONE,
+        currency="NOK",
+        hubspot_client_secret=HUBSPOT_SECRET,
+        pipedrive_auth=PIPEDRIVE_AUTH,
+        salesforce_org_id=SALESFORCE_ORG,
     )
 
 
@@ -331,6 +341,11 @@ def server_env(settings: Settings) -> dict[str, str]:
             "HUDDLE_STREAM_LENGTH": str(settings.stream_length),
             "HUDDLE_LIVE_BUFFER": str(settings.live_buffer),
             "HUDDLE_FEEDBACK_RATE_LIMIT": str(settings.feedback_rate_limit),
+            "HUDDLE_CURRENCY": settings.currency or "",
+            "HUDDLE_HUBSPOT_CLIENT_SECRET": settings.hubspot_client_secret or "",
+            "HUDDLE_PIPEDRIVE_AUTH": settings.pipedrive_auth or "",
+            "HUDDLE_SALESFORCE_ORG_ID": settings.salesforce_org_id or "",
+            "HUDDLE_SALESFORCE_TOKEN": settings.salesforce_token or "",
         }
     )
     return env

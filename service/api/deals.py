@@ -153,6 +153,8 @@ def deal_out(deal: DealRef) -> Deal:
         assists=list(deal.assists),
         external_id=deal.external_id,
         closed_at=deal.closed_at.isoformat(),
+        original_amount=deal.original_amount,
+        currency=deal.currency,
     )
 
 
@@ -364,6 +366,8 @@ def _row_out(deal: DealRow, seq: int) -> Deal:
         assists=list(deal.assists),
         external_id=deal.external_id,
         closed_at=deal.closed_at.isoformat(),
+        original_amount=float(deal.original_amount) if deal.original_amount is not None else None,
+        currency=deal.currency,
     )
 
 

@@ -59,6 +59,18 @@ class TeamPatch(Struct, forbid_unknown_fields=True):
     archived: bool | None = None
 
 
+OwnerId = Annotated[str, Meta(max_length=100, description="the CRM's owner id; empty removes it")]
+
+
+class ExternalIds(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """The member's owner id in each CRM that posts deals to Huddle (the connectors map a
+    delivery's owner to its member with them); a CRM left out stays as it is."""
+
+    hubspot: OwnerId | None = None
+    pipedrive: OwnerId | None = None
+    salesforce: OwnerId | None = None
+
+
 class MemberPatch(Struct, forbid_unknown_fields=True):
     name: Name | None = None
     team_id: Id | None = None
@@ -67,11 +79,19 @@ class MemberPatch(Struct, forbid_unknown_fields=True):
     joined_on: date | None = None
     # false: the member leaves (off current boards and head counts, keeps history)
     active: bool | None = None
+    external_ids: ExternalIds | None = None
 
 
 def _changes(data: Struct) -> dict[str, Any]:
     """The fields a PATCH body actually sent (null means 'leave as is')."""
     changes = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not None}
+    if isinstance(changes.get("external_ids"), Struct):
+        changes["external_ids"] = msgspec.structs.asdict(changes["external_ids"])
+        changes["external_ids"] = {
+            k: v for k, v in changes["external_ids"].items() if v is not None
+        }
+        if not changes["external_ids"]:
+            raise Invalid('external_ids names no CRM: send e.g. {"hubspot": "61523445"}.')
     if not changes:
         raise Invalid("Send at least one field to change.")
     return changes

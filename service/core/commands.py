@@ -71,6 +71,8 @@ __all__ = [
     "RevokeKudos",
     "RevokeMentoring",
     "SetGoal",
+    "SyncActivity",
+    "SyncDeal",
     "UpdateMember",
     "UpdateTeam",
     "new_entry",
@@ -86,6 +88,37 @@ class RecordDeal(Struct, frozen=True):
     assists: tuple[int, ...] = ()
     external_id: str | None = None
     closed_at: datetime | None = None
+    # a deal a CRM sent in another currency: its amount and currency there (``amount``
+    # is converted to the org's currency)
+    original_amount: float | None = None
+    currency: str | None = None
+
+
+class SyncDeal(Struct, frozen=True):
+    """Where a CRM's deal stands now."""
+
+    crm: str
+    external_id: str  # the CRM's id, prefixed with the CRM: "hubspot:9876543210"
+    status: str  # won | lost | open
+    owner: str | None = None  # the CRM's owner id
+    owner_email: str | None = None
+    amount: float | None = None  # in the org's currency
+    customer: str | None = None
+    closed_at: datetime | None = None
+    original_amount: float | None = None
+    currency: str | None = None
+
+
+class SyncActivity(Struct, frozen=True):
+    """A CRM activity (a meeting, a call) done: one unit of a Huddle metric."""
+
+    crm: str
+    external_id: str
+    metric: str
+    owner: str | None = None
+    owner_email: str | None = None
+    occurred_at: datetime | None = None
+    value: float = 1
 
 
 class GiveKudos(Struct, frozen=True):
@@ -269,6 +302,8 @@ Command = (
     | ChangePolicy
     | AllowanceLeft
     | ImprovementProgress
+    | SyncDeal
+    | SyncActivity
 )
 
 
@@ -293,6 +328,8 @@ class DealRef:
     has_story: bool = False
     has_review: bool = False
     reversed_seq: int | None = None  # the entry that reversed it, if it was
+    original_amount: float | None = None  # in ``currency``, as the CRM sent it
+    currency: str | None = None
     # what it scored (bonuses aside: a goal's bonus is the goal's), and what its story
     # and loss review scored; looked up only for a batch that corrects deals
     awards: list[Award] = field(default_factory=list)
@@ -320,6 +357,8 @@ class DealRef:
             p.external_id,
             entry.occurred_at,
             awards=awards,
+            original_amount=float(p.original_amount) if p.original_amount is not None else None,
+            currency=p.currency,
         )
 
 

@@ -166,6 +166,8 @@ def score(
         cmd.external_id,
         deal_id or ctx.ids.take("deal"),
         rescores,
+        cmd.original_amount,
+        cmd.currency,
     )
     entry = new_entry(
         state,

@@ -13,7 +13,7 @@ import re
 from msgspec import Struct
 
 from ..errors import Invalid
-from . import activities, corrections, deals, learning, org, peers
+from . import activities, corrections, crm, deals, learning, org, peers
 from .achievements import badge_changes
 from .commands import (
     AllowanceLeft,
@@ -43,6 +43,8 @@ from .commands import (
     RevokeKudos,
     RevokeMentoring,
     SetGoal,
+    SyncActivity,
+    SyncDeal,
     UpdateMember,
     UpdateTeam,
 )
@@ -78,6 +80,8 @@ _DECIDERS: dict[type, Decider] = {
     ChangePolicy: org.decide_policy,
     AllowanceLeft: peers.decide_allowance,
     ImprovementProgress: learning.decide_progress,
+    SyncDeal: crm.decide_crm_deal,
+    SyncActivity: crm.decide_crm_activity,
 }
 
 

@@ -180,6 +180,9 @@ class DealWon(Struct, frozen=True, tag="deal.won", tag_field="kind"):
     # a re-scoring: the seq of the reversal this entry scores the same deal again after
     # (a correction, or a CRM that won a re-opened deal again)
     rescores: int | None = None
+    # sent by a CRM in another currency: the amount there, and its ISO code
+    original_amount: Number | None = None
+    currency: str | None = None
 
 
 class DealLost(Struct, frozen=True, tag="deal.lost", tag_field="kind"):
@@ -189,6 +192,8 @@ class DealLost(Struct, frozen=True, tag="deal.lost", tag_field="kind"):
     external_id: str | None = None
     deal_id: int | None = None
     rescores: int | None = None
+    original_amount: Number | None = None
+    currency: str | None = None
 
 
 class DealReversed(Struct, frozen=True, tag="deal.reversed", tag_field="kind"):

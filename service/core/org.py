@@ -36,7 +36,7 @@ from .entries import (
 )
 from .names import clean_name, same_name
 from .policy import Policy
-from .state import State
+from .state import MemberFacts, State
 
 __all__ = [
     "decide_member",
@@ -159,6 +159,8 @@ def decide_member_update(cmd: UpdateMember, actor: Actor, state: State, ctx: Con
         owner = state.emails.get(changes["email"])
         if owner is not None and owner != member.id:
             raise Conflict(f"A member with the email {changes['email']} already exists.")
+    if "external_ids" in changes:
+        changes["external_ids"] = _external_ids(state, member, changes["external_ids"])
     changes = {k: v.isoformat() if isinstance(v, date) else v for k, v in changes.items()}
     entry = new_entry(
         state,
@@ -170,6 +172,35 @@ def decide_member_update(cmd: UpdateMember, actor: Actor, state: State, ctx: Con
         names={member.id: changes.get("name", member.name)},
     )
     return Decision([entry])
+
+
+CRMS = ("hubspot", "pipedrive", "salesforce")
+
+
+def _external_ids(state: State, member: MemberFacts, sent: Any) -> dict[str, str]:
+    """The member's CRM owner ids after a change: ``sent`` names some CRMs (an empty id
+    removes that CRM's); each id belongs to one member only."""
+    if not isinstance(sent, dict):
+        raise Invalid('external_ids must be an object, e.g. {"hubspot": "61523445"}.')
+    ids = dict(member.external_ids)
+    for crm, owner in sent.items():
+        if crm not in CRMS:
+            raise Invalid(
+                f"external_ids names {crm!r}; Huddle connects to {', '.join(CRMS)}.",
+                field="external_ids",
+            )
+        owner = str(owner or "").strip()
+        if not owner:
+            ids.pop(crm, None)
+            continue
+        other = state.external_ids.get((crm, owner))
+        if other is not None and other != member.id:
+            raise Conflict(
+                f"The {crm} owner id {owner} already belongs to "
+                f"{state.members[other].name}; take it off them first."
+            )
+        ids[crm] = owner
+    return ids
 
 
 def decide_season(cmd: CreateSeason, actor: Actor, state: State, ctx: Context) -> Decision:

@@ -62,6 +62,8 @@ class MemberFacts:
     joined_on: date
     email: str | None = None
     active: bool = True  # false: left the company (keeps history, gets and gives nothing)
+    # the member's owner id in each CRM that feeds Huddle: crm → id
+    external_ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,6 +125,8 @@ class State:
     teams: dict[int, TeamFacts] = field(default_factory=dict)
     members: dict[int, MemberFacts] = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
+    # (crm, the CRM's owner id) → member: how a CRM's deliveries find their member
+    external_ids: dict[tuple[str, str], int] = field(default_factory=dict)
     week: str = ""  # the newest ISO week seen; older weeks' totals are dropped
     mentoring_used: dict[int, int] = field(default_factory=dict)  # manager → hundredths
     # kudos per ISO week, giver → recipient → hundredths, for the last KUDOS_WEEKS weeks:
@@ -338,6 +342,12 @@ def _member_updated(state: State, entry: Entry) -> None:
         member.email = changes["email"] or None
         if member.email:
             state.emails[member.email] = member.id
+    if "external_ids" in changes:
+        for crm, owner in member.external_ids.items():
+            state.external_ids.pop((crm, owner), None)
+        member.external_ids = dict(changes["external_ids"] or {})
+        for crm, owner in member.external_ids.items():
+            state.external_ids[(crm, owner)] = member.id
 
 
 def _season_created(state: State, entry: Entry) -> None:

@@ -11,6 +11,8 @@ from tortoise.models import Model
 __all__ = [
     "Badge",
     "Counter",
+    "CrmDelivery",
+    "CurrencyRate",
     "Deal",
     "Entry",
     "Feedback",
@@ -53,6 +55,8 @@ class Member(Model):
     email = fields.CharField(max_length=200, null=True, unique=True)
     joined_on = fields.DateField()
     active = fields.BooleanField(default=True)  # false: left; off current boards
+    # owner ids in the CRMs that post to Huddle: {"hubspot": "61523445", ...}
+    external_ids: Any = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -219,6 +223,9 @@ class Deal(Model):
     closed_at = fields.DatetimeField()
     reversed_seq = fields.BigIntField(null=True)  # the deal.reversed entry, while reversed
     learning_reversed_seq = fields.BigIntField(null=True)  # took its story/review points
+    # sent by a CRM in another currency: the amount there and its ISO code
+    original_amount = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
+    currency = fields.CharField(max_length=3, null=True)
 
     class Meta:
         table = "deal"
@@ -453,3 +460,36 @@ class Badge(Model):
     class Meta:
         table = "badge"
         unique_together = (("member_id", "season_key", "code"),)
+
+
+class CrmDelivery(Model):
+    """One thing a CRM connector received (a deal, an activity): what became of it
+    (``stored``, ``duplicate``, ``ignored``, ``rejected`` with its reason, ``replayed``),
+    and for a rejected one what it said, so that it can be replayed once the mapping is
+    fixed."""
+
+    id = fields.IntField(primary_key=True)
+    connector = fields.CharField(max_length=20)
+    received_at = fields.DatetimeField()
+    state = fields.CharField(max_length=20)
+    reason = fields.TextField(null=True)
+    external_id = fields.CharField(max_length=200, null=True)
+    item: Any = fields.JSONField(null=True)  # the CRM's record, read (connectors.items)
+    text = fields.TextField()  # the CRM's own text for it, as received (capped)
+    seq = fields.BigIntField(null=True)  # the ledger entry it became, if one
+    updated_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "crm_delivery"
+        indexes = (("connector", "received_at"), ("state", "received_at"))
+
+
+class CurrencyRate(Model):
+    """What one unit of a currency is worth in the org's (``HUDDLE_CURRENCY``)."""
+
+    code = fields.CharField(max_length=3, primary_key=True)
+    rate = fields.DecimalField(max_digits=18, decimal_places=6)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "currency_rate"

@@ -105,6 +105,8 @@ _TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("assists", "jsonb"),
         ("external_id", "text"),
         ("closed_at", "timestamptz"),
+        ("original_amount", "numeric"),
+        ("currency", "text"),
     ),
     "kudos": (
         ("id", "int"),
@@ -351,6 +353,8 @@ def _deal(batch: _Batch, entry: Entry) -> None:
         json.dumps(p.assists),
         p.external_id,
         sql.time(entry.occurred_at),
+        sql.money(p.original_amount) if p.original_amount is not None else None,
+        p.currency,
     )
     if p.rescores is None:
         batch.rows["deal"].append(row)
@@ -581,6 +585,8 @@ def _member_update(batch: _Batch, entry: Entry) -> None:
         from datetime import date
 
         changes["joined_on"] = batch.sql.day(date.fromisoformat(changes["joined_on"]))
+    if "external_ids" in changes:
+        changes["external_ids"] = json.dumps(changes["external_ids"])
     batch.update("member", changes, "id = ?", [entry.member_id])
 
 

@@ -67,7 +67,8 @@ ID_TABLES = (
 )
 _DEAL_COLUMNS = (
     "d.id, e.seq, d.seller_id, d.team_id, d.season_id, d.outcome, d.amount, d.customer, "
-    "d.assists, d.external_id, d.closed_at, d.reversed_seq, d.learning_reversed_seq"
+    "d.assists, d.external_id, d.closed_at, d.reversed_seq, d.learning_reversed_seq, "
+    "d.original_amount, d.currency"
 )
 
 
@@ -219,6 +220,10 @@ class Sql:
             has_story=bool(row.get("has_story")),
             has_review=bool(row.get("has_review")),
             reversed_seq=row["reversed_seq"],
+            original_amount=(
+                float(row["original_amount"]) if row["original_amount"] is not None else None
+            ),
+            currency=row["currency"],
         )
 
     async def deals_by_external(self, keys: Sequence[str]) -> list[DealRef]:

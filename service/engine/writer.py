@@ -60,6 +60,8 @@ from ..core.commands import (
     RevokeKudos,
     RevokeMentoring,
     SetGoal,
+    SyncActivity,
+    SyncDeal,
 )
 from ..core.decide import check_text, decide
 from ..core.entries import (
@@ -444,10 +446,17 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: S
     characters in its text is refused by ``decide``; its values never reach a query (a
     NUL would fail the statement, and with it the whole batch)."""
     commands = [c for c in commands if isinstance(c, _LOOKED_UP) and _plain(c)]
-    keys = [c.external_id for c in commands if isinstance(c, RecordDeal) and c.external_id]
+    keys = [
+        c.external_id for c in commands if isinstance(c, RecordDeal | SyncDeal) and c.external_id
+    ]
     for deal in await sql.deals_by_external(sorted(set(keys))):
         ctx.deals_by_external[deal.external_id or ""] = deal
-    activities = [c for c in commands if isinstance(c, RecordActivity)]
+    # what a CRM says of a deal may reverse or correct it: its awards too
+    synced = [d.id for d in ctx.deals_by_external.values() if d.reversed_seq is None]
+    if synced and any(isinstance(c, SyncDeal) for c in commands):
+        for deal in await sql.deals_by_id(synced, awards=synced):
+            ctx.deals[deal.id] = deal
+    activities = [c for c in commands if isinstance(c, RecordActivity | SyncActivity)]
     if activities:
         keys = sorted({c.external_id for c in activities if c.external_id})
         for activity in await sql.activities_by_external(keys):
@@ -498,6 +507,8 @@ _LOOKED_UP = (
     ChangeGoal,
     RecordActivity,
     RecordDeal,
+    SyncActivity,
+    SyncDeal,
     PostStory,
     ReviewLoss,
     AnswerFeedback,
