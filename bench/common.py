@@ -158,6 +158,7 @@ def start(
     tmp: Path,
     code: Code | None = None,
     prefix: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen, str]:
     """Start ``huddle serve --no-migrate`` and wait for /api/health; (process, base URL)."""
     code = code or Code("now")
@@ -169,6 +170,7 @@ def start(
         HUDDLE_ADMIN_TOKEN=ADMIN,
         HUDDLE_DATA_DIR=str(tmp),
         HUDDLE_REDIS_PREFIX=prefix or f"bench{uuid.uuid4().hex[:6]}",
+        **(extra_env or {}),
     )
     proc = subprocess.Popen(
         [
