@@ -24,13 +24,14 @@ from urllib.parse import unquote
 
 from litestar import Request
 
-from ..errors import Unauthorized, Unavailable
+from ..errors import Invalid, Unauthorized, Unavailable
 from ..settings import Settings
 from .items import ActivityItem, DealItem, Received, Unreadable, moment, number
 
 __all__ = ["authenticate", "read"]
 
 WINDOW_MS = 5 * 60 * 1000
+MAX_OBJECTS = 1_000  # objects in one delivery (HubSpot sends one, or batches of up to 100)
 # the characters HubSpot decodes in the URI before it signs it (its docs list them)
 _DECODED = ("%3A", "%2F", "%3F", "%40", "%21", "%24", "%27", "%28", "%29", "%2A", "%2C", "%3B")
 
@@ -161,6 +162,8 @@ def read(body: bytes, settings: Settings) -> list[Received]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return [Received(body.decode("utf-8", "replace"), problem=f"The body is not JSON ({exc}).")]
     objects = payload if isinstance(payload, list) else [payload]
+    if len(objects) > MAX_OBJECTS:
+        raise Invalid(f"The delivery holds {len(objects):,} objects; at most {MAX_OBJECTS:,}.")
     received = []
     for obj in objects:
         raw = json.dumps(obj, ensure_ascii=False)

@@ -161,6 +161,15 @@ async def _decide(plans: Sequence[_Plan], writer: Writer, settings: Settings) ->
                 plan.state, plan.reason = "ignored", "an open deal Huddle never scored"
 
 
+def _text(plan: _Plan) -> str:
+    """What is kept of the CRM's text: all of a rejected item's (to see what to fix); of
+    the others, the item as read (the ledger entry is their record)."""
+    item = plan.received.item
+    if plan.state == "rejected" or item is None:
+        return plan.received.text
+    return msgspec.json.encode(item).decode()
+
+
 async def ingest(
     connector: str, received: Sequence[Received], writer: Writer, settings: Settings
 ) -> Tally:
@@ -181,7 +190,7 @@ async def ingest(
                 reason=plan.reason,
                 external_id=item.external_id if item is not None else None,
                 item=msgspec.to_builtins(item) if item is not None else None,
-                text=plan.received.raw,
+                text=_text(plan),
                 seq=plan.seq,
             )
         )

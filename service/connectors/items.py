@@ -3,6 +3,7 @@ stands now, or an activity; or why a part of the delivery cannot be read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -55,16 +56,17 @@ class Unreadable(Exception):
 @dataclass
 class Received:
     """One part of a delivery: the item read from it, or why it could not be; and the
-    CRM's own text for it."""
+    CRM's own text for it (or how to write it: only a rejected item's is kept whole)."""
 
-    raw: str
+    raw: str | Callable[[], str]
     item: Item | None = None
     problem: str | None = None  # why it cannot be read: kept as rejected
     ignored: str | None = None  # why there is nothing in it to count
 
-    def __post_init__(self) -> None:
-        if len(self.raw) > RAW_LIMIT:
-            self.raw = self.raw[:RAW_LIMIT] + " …"
+    @property
+    def text(self) -> str:
+        raw = self.raw() if callable(self.raw) else self.raw
+        return raw if len(raw) <= RAW_LIMIT else raw[:RAW_LIMIT] + " …"
 
 
 def number(value: Any, what: str) -> float | None:

@@ -14,6 +14,7 @@ notification is stored; anything else and Salesforce sends the message again.
 from __future__ import annotations
 
 import hmac
+from functools import partial
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, tostring
 
@@ -109,13 +110,17 @@ def _item(notification: Element, settings: Settings) -> DealItem:
     )
 
 
+def _xml(element: Element) -> str:
+    return tostring(element, encoding="unicode")
+
+
 def read(body: bytes, settings: Settings) -> list[Received]:
     notifications = _notifications(_parse(body)).findall(f"{OUTBOUND}Notification")
     if len(notifications) > MAX_NOTIFICATIONS:
         raise Invalid(f"The message holds {len(notifications)} notifications; at most 1,000.")
     received = []
     for notification in notifications:
-        raw = tostring(notification, encoding="unicode")
+        raw = partial(_xml, notification)
         try:
             received.append(Received(raw, _item(notification, settings)))
         except Unreadable as why:
