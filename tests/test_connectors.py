@@ -360,3 +360,30 @@ async def test_connectors_switched_off(settings):
             assert answer.status_code == 503 and setting in answer.json()["detail"]
         assert await deliveries(api) == []
         assert [c["configured"] for c in await api.get("/api/connectors")] == [False] * 3
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_hubspot_behind_a_proxy_and_legacy_signatures(settings):
+    """Behind a proxy HubSpot signs the public URI (HUDDLE_PUBLIC_URL); v1 signatures
+    count only when HUDDLE_HUBSPOT_LEGACY_SIGNATURES is set."""
+    public = "https://huddle.example.com"
+    for legacy in (False, True):
+        proxied = replace(settings, public_url=public, hubspot_legacy_signatures=legacy)
+        async with AsyncTestClient(app=create_app(proxied), timeout=30) as client:
+            api = Api(client)
+            if not legacy:
+                await org(api, hubspot="61523445")
+            body = fixture("hubspot/deal_closedwon.json")
+            path = "/api/connectors/hubspot"
+            signed = hubspot_headers(f"{public}{path}", body)
+            answer = await client.post(path, content=body, headers=signed)
+            assert answer.status_code == 200, answer.text
+            v1 = hashlib.sha256(HUBSPOT_SECRET.encode() + body).hexdigest()
+            old = {"X-HubSpot-Signature": v1, "X-HubSpot-Signature-Version": "v1"}
+            answer = await client.post(path, content=body, headers=old)
+            if legacy:
+                assert answer.status_code == 200 and answer.json()["duplicates"] == 1
+            else:
+                assert answer.status_code == 401 and "LEGACY" in answer.json()["detail"]
+            bad = {**old, "X-HubSpot-Signature": "0" * 64}
+            assert (await client.post(path, content=body, headers=bad)).status_code == 401
