@@ -467,6 +467,79 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "{name} slutar i dag.",
     ),
     "season_removed": ("{name} is removed.", "{name} er fjernet.", "{name} är borttagen."),
+    # the admin's CRM connections: health, rejected deliveries to replay, owner ids
+    "crm": ("CRM connections", "CRM-tilkoblinger", "CRM-kopplingar"),
+    "crm_on": ("On", "På", "På"),
+    "crm_off": ("Off", "Av", "Av"),
+    "crm_paste": ("URL to paste", "Adresse å lime inn", "Adress att klistra in"),
+    "crm_token_hint": (
+        "add ?token=… when HUDDLE_SALESFORCE_TOKEN is set",
+        "legg til ?token=… når HUDDLE_SALESFORCE_TOKEN er satt",
+        "lägg till ?token=… när HUDDLE_SALESFORCE_TOKEN är satt",
+    ),
+    "crm_last": ("last delivery {when}", "siste levering {when}", "senaste leverans {when}"),
+    "crm_never": ("nothing received yet", "ingenting mottatt ennå", "inget mottaget ännu"),
+    "crm_received_24h": (
+        "{n} received in 24 h",
+        "{n} mottatt siste døgn",
+        "{n} mottagna senaste dygnet",
+    ),
+    "crm_received_24h_one": (
+        "{n} received in 24 h",
+        "{n} mottatt siste døgn",
+        "{n} mottagen senaste dygnet",
+    ),
+    "crm_rejected_24h": ("{n} rejected", "{n} avvist", "{n} avvisade"),
+    "crm_rejected_24h_one": ("{n} rejected", "{n} avvist", "{n} avvisad"),
+    "crm_rejected": ("Rejected deliveries", "Avviste leveranser", "Avvisade leveranser"),
+    "crm_rejected_hint": (
+        "Fix what the reason names (often an owner id below), then replay the delivery.",
+        "Rett opp det årsaken peker på (ofte en eier-ID lenger ned), og prøv leveransen igjen.",
+        "Åtgärda det som orsaken pekar på (ofta ett ägar-id längre ned) och försök sedan igen.",
+    ),
+    "crm_none_rejected": (
+        "No rejected deliveries: all clear.",
+        "Ingen avviste leveranser – alt i orden.",
+        "Inga avvisade leveranser – allt är i sin ordning.",
+    ),
+    "crm_show": ("Show", "Vis", "Visa"),
+    "crm_hide": ("Hide", "Skjul", "Dölj"),
+    "crm_replay": ("Replay", "Prøv igjen", "Försök igen"),
+    "crm_replayed": (
+        "Delivery {id} is replayed: it counts now.",
+        "Leveranse {id} gikk gjennom og teller nå.",
+        "Leverans {id} gick igenom och räknas nu.",
+    ),
+    "crm_replayed_ignored": (
+        "Delivery {id} is replayed: there was nothing in it to score.",
+        "Leveranse {id} gikk gjennom, men hadde ingenting som gir poeng.",
+        "Leverans {id} gick igenom, men innehöll inget som ger poäng.",
+    ),
+    "crm_still_rejected": (
+        "It still cannot be used; the reason above is updated.",
+        "Den kan fortsatt ikke brukes; årsaken over er oppdatert.",
+        "Den kan fortfarande inte användas; orsaken ovan är uppdaterad.",
+    ),
+    "crm_owner_ids": ("Owner ids per member", "Eier-ID per medlem", "Ägar-id per medlem"),
+    "crm_owner_ids_hint": (
+        "Each CRM names a deal's owner by its own user id: enter it on the member it "
+        "belongs to. An empty field removes it.",
+        "Hvert CRM oppgir hvem som eier avtalen med sin egen bruker-ID: skriv den inn hos "
+        "medlemmet den hører til. Et tomt felt fjerner den.",
+        "Varje CRM anger affärens ägare med sitt eget användar-id: skriv in det hos "
+        "medlemmen det hör till. Ett tomt fält tar bort det.",
+    ),
+    "crm_id_taken": (
+        "The {crm} owner id {id} already belongs to {name}; take it off them first.",
+        "{crm}-ID-en {id} tilhører allerede {name}; fjern den der først.",
+        "{crm}-id:t {id} tillhör redan {name}; ta bort det där först.",
+    ),
+    "crm_nothing_changed": (
+        "Nothing to save: change an id first.",
+        "Ingenting å lagre: endre en ID først.",
+        "Inget att spara: ändra ett id först.",
+    ),
+    "member_left": ("left", "sluttet", "slutat"),
 }
 
 # the token roles, as a word that fits inside a sentence ("signed in as …")

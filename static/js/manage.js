@@ -1,6 +1,7 @@
 /* The coach's view: the team by category, mentoring points, goals, recent deals to reverse
  * or correct, and what losses teach. Managers see their own team; an admin picks one with
- * ?team_id= (without one, an admin sees every team's recent deals and nothing else). */
+ * ?team_id= (without one, an admin sees every team's recent deals, the seasons and the CRM
+ * connections, and nothing else). */
 (function () {
   "use strict";
   const H = window.Huddle;
@@ -337,6 +338,169 @@
     }));
   });
 
+  /* --- CRM connections (admin): a health line per connector, the rejected deliveries to
+   * read and replay once their cause is fixed, and each member's owner id in each CRM.
+   * A delivery's reason is the server's, as it was recorded. --- */
+  const CRMS = ["hubspot", "pipedrive", "salesforce"];
+  let crmNames = {};       // connector → its name, from the health lines
+  let rejected = [];       // the rejected deliveries shown, newest first
+  let owners = [];         // every member with their owner ids
+  let ownerTeams = new Map();
+  const crmName = (crm) => crmNames[crm] || crm;
+
+  async function loadCrmHealth() {
+    const lines = await api("/api/connectors");
+    crmNames = Object.fromEntries(lines.map((c) => [c.connector, c.name]));
+    $("crm-health").innerHTML = lines.map((c) => {
+      const last = c.last_delivery_at
+        ? `<span title="${esc(H.when(c.last_delivery_at))}">${esc(fill(t.crm_last, { when: H.ago(Date.parse(c.last_delivery_at)) }))}</span>`
+        : esc(t.crm_never);
+      const token = c.connector === "salesforce" ? ` <small class="muted">${esc(t.crm_token_hint)}</small>` : "";
+      return `<li data-connector="${esc(c.connector)}" class="${c.configured ? "on" : "off"}">
+        <span class="crm-name"><b>${esc(c.name)}</b>
+          <span class="mark ${c.configured ? "on" : "off"}">${esc(c.configured ? t.crm_on : t.crm_off)}</span></span>
+        <span class="crm-url"><small class="muted">${esc(t.crm_paste)}</small>
+          <code>${esc(window.location.origin + c.url)}</code>${token}</span>
+        <span class="crm-facts">${last} · ${esc(H.count("crm_received_24h", c.received_24h))} ·
+          <span class="crm-rejected-n${c.rejected_24h ? " bad" : ""}">${esc(H.count("crm_rejected_24h", c.rejected_24h))}</span></span>
+      </li>`;
+    }).join("");
+  }
+
+  /* The CRM's own text, indented when it is JSON (XML is shown as it came). */
+  function readable(text) {
+    try { return JSON.stringify(JSON.parse(text), null, 2); } catch (error) { return text; }
+  }
+  const rejectedRow = (d) => `<li data-delivery="${Number(d.id)}">
+      <div class="deal-what"><b>${esc(crmName(d.connector))}</b>
+        <small>${esc(H.when(d.received_at))}${d.external_id ? ` · ${esc(d.external_id)}` : ""}</small>
+        <span class="reason">${esc(d.reason)}</span></div>
+      <div class="deal-actions">
+        <button type="button" class="small" data-act="show" aria-expanded="false">${esc(t.crm_show)}</button>
+        <button type="button" class="small" data-act="replay">${esc(t.crm_replay)}</button></div>
+      <p class="result" role="status"></p>
+      <pre class="crm-text" hidden>${esc(readable(d.text))}</pre>
+    </li>`;
+  function renderRejected() {
+    $("crm-rejected").innerHTML = rejected.map(rejectedRow).join("")
+      || `<li class="empty">${esc(t.crm_none_rejected)}</li>`;
+  }
+  async function loadRejected() {
+    rejected = await api("/api/connectors/deliveries?state=rejected&limit=50");
+    renderRejected();
+  }
+
+  async function loadOwners() {
+    const [members, teamRows] = await Promise.all([api("/api/members"), api("/api/teams")]);
+    ownerTeams = new Map(teamRows.map((row) => [row.id, row]));
+    owners = members.sort((a, b) => Number(b.active) - Number(a.active) || a.name.localeCompare(b.name));
+    $("crm-owners").innerHTML = owners.map((m) => {
+      const team = ownerTeams.get(m.team_id);
+      const ids = m.external_ids || {};
+      return `<li data-member="${Number(m.id)}"><form class="form owner-form">
+        <span class="who"><b>${esc(m.name)}</b>${m.active ? "" : ` <span class="mark">${esc(t.member_left)}</span>`}
+          <small>${team ? `<i class="dot" style="--team:${H.color(team.color)}"></i>${esc(H.teamLabel(team))}` : ""}</small></span>
+        ${CRMS.map((crm) => `<label><span class="crm-label">${esc(crmName(crm))}</span> <input name="${crm}"
+          value="${esc(ids[crm] || "")}" placeholder="${esc(crmName(crm))}" maxlength="100" autocomplete="off"
+          spellcheck="false"></label>`).join("")}
+        <button type="submit">${esc(t.save)}</button>
+        <p class="result" role="status"></p></form></li>`;
+    }).join("");
+  }
+
+  async function loadCrm() {
+    await loadCrmHealth();   // the connectors' names first: the other two show them
+    await Promise.all([loadRejected(), loadOwners()]);
+  }
+
+  /* Replay: on success the row goes and the health line is read again; still refused,
+   * the row stays with the reason the server recorded this time. */
+  async function replayDelivery(row, button) {
+    const id = Number(row.dataset.delivery);
+    const result = row.querySelector(".result");
+    say("crm-result", "", true);
+    result.textContent = "";
+    button.disabled = true;
+    try {
+      const done = await api(`/api/connectors/deliveries/${id}/replay`, { method: "POST",
+        problems: { 409: t.crm_still_rejected } });
+      rejected = rejected.filter((d) => d.id !== id);
+      row.remove();
+      if (!rejected.length) renderRejected();
+      say("crm-result", fill(done.state === "replayed" ? t.crm_replayed : t.crm_replayed_ignored, { id }), true);
+      loadCrmHealth().catch((error) => console.error(error));
+    } catch (error) {
+      result.textContent = error.message;
+      result.className = "result error";
+      if (error.status === 409 || error.status === 404) await rereadReason(row, id);
+    } finally {
+      button.disabled = false;
+    }
+  }
+  async function rereadReason(row, id) {
+    const fresh = await api("/api/connectors/deliveries?state=rejected&limit=50");
+    const now = fresh.find((d) => d.id === id);
+    if (!now) {   // no longer rejected (replayed elsewhere): the list as it is now
+      rejected = fresh;
+      renderRejected();
+      loadCrmHealth().catch((error) => console.error(error));
+      return;
+    }
+    rejected = rejected.map((d) => (d.id === id ? now : d));
+    row.querySelector(".reason").textContent = now.reason || "";
+  }
+  $("crm-rejected").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-act]");
+    const row = button && button.closest("li[data-delivery]");
+    if (!row) return;
+    if (button.dataset.act === "show") {
+      const open = button.getAttribute("aria-expanded") !== "true";
+      row.querySelector(".crm-text").hidden = !open;
+      button.setAttribute("aria-expanded", String(open));
+      button.textContent = open ? t.crm_hide : t.crm_show;
+    } else {
+      replayDelivery(row, button).catch((error) => console.error(error));
+    }
+  });
+
+  /* Save a member's owner ids: only the CRMs whose id changed are sent (empty removes). */
+  $("crm-owners").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const member = owners.find((m) => String(m.id) === form.closest("li").dataset.member);
+    const data = new FormData(form);
+    const result = form.querySelector(".result");
+    const tell = (text, ok) => { result.textContent = text; result.className = `result ${ok ? "ok" : "error"}`; };
+    const ids = member.external_ids || {};
+    const changed = {};
+    CRMS.forEach((crm) => {
+      const id = String(data.get(crm) || "").trim();
+      if (id !== (ids[crm] || "")) changed[crm] = id;
+    });
+    if (!Object.keys(changed).length) { tell(t.crm_nothing_changed, false); return; }
+    // who holds one of the new ids, as far as this page knows: the refusal in the page's
+    // language (an English page shows the server's own words)
+    let taken;
+    Object.entries(changed).some(([crm, id]) => {
+      const other = id && owners.find((m) => m.id !== member.id && (m.external_ids || {})[crm] === id);
+      if (other) taken = fill(t.crm_id_taken, { crm: crmName(crm), id, name: other.name });
+      return Boolean(other);
+    });
+    submitting(form, async () => {
+      try {
+        const answer = await api(`/api/members/${member.id}`, { method: "PATCH",
+          body: { external_ids: changed }, problems: taken ? { 409: taken } : {} });
+        member.external_ids = answer.external_ids || {};
+        CRMS.forEach((crm) => { form.elements[crm].value = member.external_ids[crm] || ""; });
+        tell(t.saved, true);
+      } catch (error) { tell(error.message, false); }
+    });
+  });
+  $("crm-owners").addEventListener("input", (event) => {   // an edit makes "saved" old news
+    const result = event.target.closest("form").querySelector(".result.ok");
+    if (result) result.textContent = "";
+  });
+
   $("mentoring-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const form = event.target;
@@ -402,8 +566,9 @@
     $("goal-season").innerHTML = seasons.filter((s) => s.current || s.ends_on >= new Date().toISOString().slice(0, 10))
       .map((s) => `<option value="${s.id}" ${s.current ? "selected" : ""}>${esc(s.name)}</option>`).join("");
     $("seasons-card").hidden = me.role !== "admin";
+    $("crm-card").hidden = me.role !== "admin";
     await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals(), loadReviews(), loadSaid(), loadWhoToAsk(), loadProfile(),
-      me.role === "admin" ? loadSeasons() : null]);
+      me.role === "admin" ? loadSeasons() : null, me.role === "admin" ? loadCrm() : null]);
     follow({ team_id: teamId }, (m, pending) => {
       pending.add("table");
       if (m.goals.length || m.entry.kind === "goal.set") pending.add("goals");
@@ -418,12 +583,12 @@
   async function startAllTeams() {
     $("who").textContent = config.roles[me.role] || me.role;
     pageMessage(t.pick_team);
-    [...$("app").children].forEach((card) => { card.hidden = !["deals-card", "seasons-card"].includes(card.id); });
+    [...$("app").children].forEach((card) => { card.hidden = !["deals-card", "seasons-card", "crm-card"].includes(card.id); });
     $("deals-scope").textContent = `· ${t.all_teams}`;
     const [members, teamRows] = await Promise.all([api("/api/members"), api("/api/teams")]);
     everyone = members.sort((a, b) => a.name.localeCompare(b.name));
     teams = new Map(teamRows.map((row) => [row.id, row]));
-    await Promise.all([loadDeals(), loadSeasons()]);
+    await Promise.all([loadDeals(), loadSeasons(), loadCrm()]);
     follow({}, () => {});
   }
 
@@ -433,12 +598,14 @@
     let timer = null;
     let pending = new Set();
     const loaders = { table: loadTable, goals: loadGoals, insights: loadInsights, budget: loadBudget, deals: loadDeals,
-      reviews: loadReviews, said: loadSaid, ask: loadWhoToAsk };
+      reviews: loadReviews, said: loadSaid, ask: loadWhoToAsk, crm: loadCrmHealth };
     new H.Live(params, {
       snapshot() {},
       update(m) {
         touched(m, pending);
         if (m.entry.kind.startsWith("deal.")) pending.add("deals");
+        // a CRM's deal or activity moves its health line (its rejections come by no update)
+        if (me.role === "admin" && (m.entry.kind.startsWith("deal.") || m.entry.kind.startsWith("activity"))) pending.add("crm");
         clearTimeout(timer);
         timer = setTimeout(() => {
           const parts = pending;
