@@ -140,8 +140,12 @@ async def _decide(plans: Sequence[_Plan], writer: Writer, settings: Settings) ->
         outcomes = await writer.submit_many([p.command for p in submitted], ACTOR)  # type: ignore[misc]
     except HuddleError as exc:  # the writer is not running (shutting down)
         raise Unavailable(f"Huddle could not take the delivery now ({exc.detail}).") from exc
+    # a failure (the database away, the write lock not had in time) is no refusal: the
+    # CRM is told to send the delivery again, and nothing of it is kept as rejected
     failed = [
-        o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, HuddleError)
+        o
+        for o in outcomes
+        if isinstance(o, BaseException) and (not isinstance(o, HuddleError) or o.status >= 500)
     ]
     if failed:
         raise Unavailable(
