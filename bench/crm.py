@@ -254,8 +254,10 @@ def main() -> int:
         )
     print(
         f"  {'POST /api/deals':<18} {single['deals_per_s']:>7,} deals/s (one request each, 64 "
-        f"clients): messages ingest {first['notifications_per_s'] / single['deals_per_s']:.1f}×"
-        f" as many deals/s\n  {'reading a message':<18} {out['parse_us_per_message']:>7,} µs "
+        f"httpx clients in this process, which bound it: bench/write.py's wrk figure is the "
+        f"write path's): messages ingest "
+        f"{first['notifications_per_s'] / single['deals_per_s']:.1f}× as many deals/s\n"
+        f"  {'reading a message':<18} {out['parse_us_per_message']:>7,} µs "
         f"(defusedxml + 100 items, one core): at most "
         f"{1e6 / out['parse_us_per_message']:,.0f} messages/s per core"
     )
