@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from tortoise.exceptions import OperationalError
 
 from . import __version__, logs
-from .api import activities, boards, connectors, deals, goals, imports, org, peers
+from .api import activities, boards, connectors, deals, goals, imports, org, peers, rewards
 from .api.deps import dependencies
 from .api.hooks import before_request
 from .api.problems import exception_handlers, refusals
@@ -237,6 +237,7 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
         *activities.routes,
         *imports.routes,
         *connectors.routes,
+        *rewards.routes,
         *boards.routes,
         *learning_routes.routes,
         *learning_public.routes,

@@ -54,7 +54,8 @@ __all__ = [
 
 
 def team_out(team: Team) -> TeamOut:
-    return TeamOut(team.id, team.name, team.nickname, team.color, team.archived)
+    budget = float(team.reward_budget) if team.reward_budget is not None else None
+    return TeamOut(team.id, team.name, team.nickname, team.color, team.archived, budget)
 
 
 def may_see_email(caller: Caller, member: Member) -> bool:

@@ -161,6 +161,7 @@ class TeamOut(Struct):
     nickname: str | None
     color: str | None
     archived: bool = False
+    reward_budget: Number | None = None  # coins its members may redeem a month (None: no budget)
 
 
 class MemberOut(Struct):

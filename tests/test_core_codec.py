@@ -37,6 +37,10 @@ from service.core.entries import (
     MetricDefined,
     Payload,
     PolicyChanged,
+    RedemptionDecided,
+    RedemptionRequested,
+    RewardChanged,
+    RewardCreated,
     SeasonChanged,
     SeasonCreated,
     SeasonRemoved,
@@ -76,6 +80,10 @@ PAYLOADS = [
     ),
     SeasonRemoved(2, "Q1"),
     PolicyChanged({"deal_points": 12}, 2),
+    RewardCreated(1, "Lunch with the CEO", 150.5, 3, 1, "Once a quarter"),
+    RewardChanged(1, {"stock": 2, "active": False}),
+    RedemptionRequested(4, 1, "Lunch with the CEO", 150.5, "Fridays", 2),
+    RedemptionDecided(4, 1, "declined", 150.5, "Out of stock", 3),
 ]
 EVENTS = (
     GoalProgress(1, 1, "points", None, 120.5, 250.25),

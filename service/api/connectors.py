@@ -64,7 +64,7 @@ class ConnectorHealth(Struct):
 
 
 Code = Annotated[str, Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR")]
-Rate = Annotated[float, Meta(gt=0, le=1e9, description="one unit in the org's currency")]
+Rate = Annotated[float, Meta(ge=0.000001, le=1e9, description="one unit in the org's currency")]
 
 
 class Rates(Struct, forbid_unknown_fields=True):

@@ -47,14 +47,17 @@ __all__ = [
     "AwardMentoring",
     "ChangeGoal",
     "ChangePolicy",
+    "ChangeReward",
     "ChangeSeason",
     "Command",
     "Context",
     "CorrectDeal",
     "CreateMember",
+    "CreateReward",
     "CreateSeason",
     "CreateTeam",
     "DealRef",
+    "DecideRedemption",
     "Decision",
     "DefineMetric",
     "FeedbackRef",
@@ -64,6 +67,7 @@ __all__ = [
     "PostStory",
     "RecordActivity",
     "RecordDeal",
+    "Redeem",
     "RemoveGoal",
     "RemoveSeason",
     "ReverseDeal",
@@ -71,10 +75,12 @@ __all__ = [
     "RevokeKudos",
     "RevokeMentoring",
     "SetGoal",
+    "SetRewardBudget",
     "SyncActivity",
     "SyncDeal",
     "UpdateMember",
     "UpdateTeam",
+    "WalletOf",
     "new_entry",
     "require",
 ]
@@ -119,6 +125,45 @@ class SyncActivity(Struct, frozen=True):
     owner_email: str | None = None
     occurred_at: datetime | None = None
     value: float = 1
+
+
+class CreateReward(Struct, frozen=True):
+    name: str
+    cost: float
+    stock: int | None = None
+    per_member_limit: int | None = None
+    description: str | None = None
+
+
+class ChangeReward(Struct, frozen=True):
+    """Any of name, cost, stock, per_member_limit, description, active."""
+
+    reward_id: int
+    changes: dict[str, Any]
+
+
+class Redeem(Struct, frozen=True):
+    reward_id: int
+    note: str | None = None
+
+
+class DecideRedemption(Struct, frozen=True):
+    redemption_id: int
+    action: str  # approve | decline | fulfil
+    note: str | None = None
+
+
+class SetRewardBudget(Struct, frozen=True):
+    """What a team's members may redeem a month, in coins (None: no budget)."""
+
+    team_id: int
+    monthly: float | None
+
+
+class WalletOf(Struct, frozen=True):
+    """Not a change: a member's coins, read under the lock."""
+
+    member_id: int
 
 
 class GiveKudos(Struct, frozen=True):
@@ -304,6 +349,12 @@ Command = (
     | ImprovementProgress
     | SyncDeal
     | SyncActivity
+    | CreateReward
+    | ChangeReward
+    | Redeem
+    | DecideRedemption
+    | SetRewardBudget
+    | WalletOf
 )
 
 
@@ -495,6 +546,7 @@ class Decision:
     progress: WeekProgress | None = None  # an ImprovementProgress read
     # the entries were appended earlier, for a request with the same Idempotency-Key
     replayed: bool = False
+    answer: Any = None  # what a read (a wallet) found
 
 
 Decider = Callable[[Any, Actor, State, Context], Decision]

@@ -13,7 +13,7 @@ import re
 from msgspec import Struct
 
 from ..errors import Invalid
-from . import activities, corrections, crm, deals, learning, org, peers
+from . import activities, corrections, crm, deals, learning, org, peers, rewards
 from .achievements import badge_changes
 from .commands import (
     AllowanceLeft,
@@ -21,14 +21,17 @@ from .commands import (
     AwardMentoring,
     ChangeGoal,
     ChangePolicy,
+    ChangeReward,
     ChangeSeason,
     Command,
     Context,
     CorrectDeal,
     CreateMember,
+    CreateReward,
     CreateSeason,
     CreateTeam,
     Decider,
+    DecideRedemption,
     Decision,
     DefineMetric,
     GiveKudos,
@@ -36,6 +39,7 @@ from .commands import (
     PostStory,
     RecordActivity,
     RecordDeal,
+    Redeem,
     RemoveGoal,
     RemoveSeason,
     ReverseDeal,
@@ -43,10 +47,12 @@ from .commands import (
     RevokeKudos,
     RevokeMentoring,
     SetGoal,
+    SetRewardBudget,
     SyncActivity,
     SyncDeal,
     UpdateMember,
     UpdateTeam,
+    WalletOf,
 )
 from .entries import Actor
 from .improvement import improvement_changes
@@ -82,6 +88,12 @@ _DECIDERS: dict[type, Decider] = {
     ImprovementProgress: learning.decide_progress,
     SyncDeal: crm.decide_crm_deal,
     SyncActivity: crm.decide_crm_activity,
+    CreateReward: rewards.decide_reward,
+    ChangeReward: rewards.decide_reward_change,
+    Redeem: rewards.decide_redeem,
+    DecideRedemption: rewards.decide_redemption,
+    SetRewardBudget: rewards.decide_budget,
+    WalletOf: rewards.decide_wallet,
 }
 
 

@@ -47,6 +47,10 @@ __all__ = [
     "MetricDefined",
     "Payload",
     "PolicyChanged",
+    "RedemptionDecided",
+    "RedemptionRequested",
+    "RewardChanged",
+    "RewardCreated",
     "SeasonChanged",
     "SeasonCreated",
     "SeasonRemoved",
@@ -393,6 +397,50 @@ class PolicyChanged(Struct, frozen=True, tag="policy.changed", tag_field="kind")
     version: int
 
 
+class RewardCreated(Struct, frozen=True, tag="reward.created", tag_field="kind"):
+    """A reward in the shop: its cost in coins, the stock left (None: no limit) and how
+    many one member may redeem (None: no limit)."""
+
+    reward_id: int
+    name: str
+    cost: Number
+    stock: int | None = None
+    per_member_limit: int | None = None
+    description: str | None = None
+
+
+class RewardChanged(Struct, frozen=True, tag="reward.changed", tag_field="kind"):
+    """``changes``: any of name, cost, stock (what is left now), per_member_limit,
+    description, active (false: off the shop; redemptions made stay)."""
+
+    reward_id: int
+    changes: dict[str, Any]
+
+
+class RedemptionRequested(Struct, frozen=True, tag="redemption.requested", tag_field="kind"):
+    """A member spends coins on a reward: the coins are held until a manager decides;
+    ``stock_left`` is the reward's stock after it (None: no limit)."""
+
+    redemption_id: int
+    reward_id: int
+    reward_name: str
+    cost: Number
+    note: str | None = None
+    stock_left: int | None = None
+
+
+class RedemptionDecided(Struct, frozen=True, tag="redemption.decided", tag_field="kind"):
+    """approved (the held coins are spent), declined (the coins and the stock come back)
+    or fulfilled (the reward was handed over)."""
+
+    redemption_id: int
+    reward_id: int
+    state: str
+    cost: Number
+    note: str | None = None
+    stock_left: int | None = None
+
+
 Payload = (
     DealWon
     | DealLost
@@ -417,6 +465,10 @@ Payload = (
     | SeasonChanged
     | SeasonRemoved
     | PolicyChanged
+    | RewardCreated
+    | RewardChanged
+    | RedemptionRequested
+    | RedemptionDecided
 )
 
 # fields kept in the ledger but not shown to every token in the feed

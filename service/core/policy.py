@@ -56,6 +56,9 @@ class Policy:
     feedback_requests_weekly_limit: int = 20
     team_goal_bonus: float = 25
     member_goal_bonus: float = 10
+    # coins (the reward shop's currency) every point earned also earns; a point taken
+    # back takes its coins back
+    coins_per_point: float = 1
 
     def to_dict(self) -> dict[str, Any]:
         """The policy as JSON-ready data (feedback keys become strings)."""
@@ -87,6 +90,8 @@ class Policy:
             raise Invalid("team_share must be between 0 and 1 (0.2 means 20%).")
         if self.points_per_amount <= 0:
             raise Invalid("points_per_amount must be greater than 0.")
+        if not 0 <= self.coins_per_point <= 1000:
+            raise Invalid("coins_per_point must be from 0 to 1000 (0: points earn no coins).")
         if self.newcomer_multiplier < 1:
             raise Invalid("newcomer_multiplier must be 1 or more.")
         if self.kudos_max_points < 1 or self.mentoring_max_points < 1:
@@ -136,6 +141,7 @@ _MAXIMA: dict[str, float] = {
     "feedback_requests_weekly_limit": 10_000,
     "team_goal_bonus": 1_000_000,
     "member_goal_bonus": 1_000_000,
+    "coins_per_point": 1000,
 }
 
 

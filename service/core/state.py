@@ -40,6 +40,10 @@ from .entries import (
     MentoringRevoked,
     MetricDefined,
     PolicyChanged,
+    RedemptionDecided,
+    RedemptionRequested,
+    RewardChanged,
+    RewardCreated,
     SeasonChanged,
     SeasonCreated,
     SeasonRemoved,
@@ -50,7 +54,17 @@ from .improvement import own_steps
 from .points import to_cents
 from .policy import Policy
 
-__all__ = ["GoalState", "MemberFacts", "MemberGoalState", "State", "TeamFacts", "evolve"]
+__all__ = [
+    "GoalState",
+    "MemberFacts",
+    "MemberGoalState",
+    "RedemptionFacts",
+    "RewardFacts",
+    "State",
+    "TeamFacts",
+    "Wallet",
+    "evolve",
+]
 
 
 @dataclass
@@ -81,6 +95,42 @@ class TeamFacts:
     nickname: str | None = None
     color: str | None = None
     archived: bool = False  # no active members left, and off the boards
+    reward_budget: int | None = None  # coins (hundredths) its members may redeem a month
+
+
+@dataclass
+class RewardFacts:
+    id: int
+    name: str
+    cost: int  # coins, in hundredths
+    stock: int | None  # left; None: no limit
+    per_member_limit: int | None
+    active: bool = True
+
+
+@dataclass
+class RedemptionFacts:
+    id: int
+    member_id: int
+    team_id: int
+    reward_id: int
+    cost: int  # hundredths
+    state: str  # pending | approved | declined | fulfilled
+    month: str  # the org-local month it was asked in ("2026-11"): a team's budget
+
+
+@dataclass
+class Wallet:
+    """A member's coins, in hundredths: earned with points and prizes (less what
+    reversals took back), held by redemptions waiting for a decision, spent."""
+
+    earned: int = 0
+    held: int = 0
+    spent: int = 0
+
+    @property
+    def balance(self) -> int:
+        return self.earned - self.held - self.spent
 
 
 @dataclass
@@ -145,6 +195,14 @@ class State:
     improved: dict[tuple[int, date], Award] = field(default_factory=dict)
     # the highest row id of each table the writer hands ids out for (entries carry them)
     last_ids: dict[str, int] = field(default_factory=dict)
+    # the reward shop: member → coins; the rewards; every redemption; what counts against
+    # a per-member limit ((member, reward) → redemptions not declined) and against a
+    # team's monthly budget ((team, month) → hundredths not declined)
+    wallets: dict[int, Wallet] = field(default_factory=dict)
+    rewards: dict[int, RewardFacts] = field(default_factory=dict)
+    redemptions: dict[int, RedemptionFacts] = field(default_factory=dict)
+    redeemed: dict[tuple[int, int], int] = field(default_factory=dict)
+    team_redeemed: dict[tuple[int, str], int] = field(default_factory=dict)
     # team → its active member ids, in join order: built on first use, dropped whenever a member
     # joins or changes (every deal asks for its team; scanning the directory each time
     # cost more than the rest of the decision at a few hundred members)
@@ -188,6 +246,12 @@ class State:
     def mentoring_week(self, week: str) -> dict[int, int]:
         return self.mentoring_used if week == self.week else {}
 
+    def wallet(self, member_id: int) -> Wallet:
+        found = self.wallets.get(member_id)
+        if found is None:
+            found = self.wallets[member_id] = Wallet()
+        return found
+
 
 def evolve(state: State, entry: Entry) -> State:
     """Apply one entry to the state (in place) and return it."""
@@ -196,6 +260,10 @@ def evolve(state: State, entry: Entry) -> State:
     handler = _HANDLERS.get(type(payload))
     if handler:
         handler(state, entry)
+    if entry.awards and state.policy.coins_per_point:
+        rate = state.policy.coins_per_point
+        for award in entry.awards:  # every point earns coins; a point taken back, its coins
+            state.wallet(award.member_id).earned += round(award.cents * rate)
     for event in entry.events:
         _apply_event(state, event, entry)
     for step in badge_steps(entry, state):
@@ -224,6 +292,8 @@ _ID_FIELDS = {
     "version": "policy_version",
     "metric_id": "metric",
     "activity_id": "activity",
+    "reward_id": "reward",
+    "redemption_id": "redemption",
 }
 
 
@@ -310,6 +380,72 @@ def _team_updated(state: State, entry: Entry) -> None:
         for key in ("name", "nickname", "color", "archived"):
             if key in p.changes:
                 setattr(team, key, p.changes[key])
+        if "reward_budget" in p.changes:
+            budget = p.changes["reward_budget"]
+            team.reward_budget = to_cents(budget) if budget is not None else None
+
+
+def _reward_created(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, RewardCreated)
+    state.rewards[p.reward_id] = RewardFacts(
+        p.reward_id, p.name, to_cents(p.cost), p.stock, p.per_member_limit
+    )
+
+
+def _reward_changed(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, RewardChanged)
+    reward = state.rewards.get(p.reward_id)
+    if reward is None:
+        return
+    for key in ("name", "stock", "per_member_limit", "active"):
+        if key in p.changes:
+            setattr(reward, key, p.changes[key])
+    if "cost" in p.changes:
+        reward.cost = to_cents(p.changes["cost"])
+
+
+def _redemption_requested(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, RedemptionRequested) and entry.member_id
+    cost = to_cents(p.cost)
+    team_id = entry.team_id or 0
+    month = local_date(entry.recorded_at, state.tz).isoformat()[:7]
+    state.redemptions[p.redemption_id] = RedemptionFacts(
+        p.redemption_id, entry.member_id, team_id, p.reward_id, cost, "pending", month
+    )
+    state.wallet(entry.member_id).held += cost
+    key = (entry.member_id, p.reward_id)
+    state.redeemed[key] = state.redeemed.get(key, 0) + 1
+    state.team_redeemed[(team_id, month)] = state.team_redeemed.get((team_id, month), 0) + cost
+    if p.reward_id in state.rewards:
+        state.rewards[p.reward_id].stock = p.stock_left
+
+
+def _redemption_decided(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, RedemptionDecided)
+    redemption = state.redemptions.get(p.redemption_id)
+    if redemption is None:
+        return
+    wallet = state.wallet(redemption.member_id)
+    was, redemption.state = redemption.state, p.state
+    if was == "pending":
+        wallet.held -= redemption.cost
+    else:
+        wallet.spent -= redemption.cost
+    if p.state == "declined":  # the coins, the stock and the limits come back
+        key = (redemption.member_id, redemption.reward_id)
+        state.redeemed[key] = state.redeemed.get(key, 1) - 1
+        month = (redemption.team_id, redemption.month)
+        state.team_redeemed[month] = (
+            state.team_redeemed.get(month, redemption.cost) - redemption.cost
+        )
+        if p.reward_id in state.rewards:
+            state.rewards[p.reward_id].stock = p.stock_left
+    else:
+        wallet.spent += redemption.cost
 
 
 def _member_joined(state: State, entry: Entry) -> None:
@@ -467,6 +603,10 @@ _HANDLERS = {
     GoalChanged: _goal_changed,
     GoalRemoved: _goal_removed,
     MetricDefined: _metric_defined,
+    RewardCreated: _reward_created,
+    RewardChanged: _reward_changed,
+    RedemptionRequested: _redemption_requested,
+    RedemptionDecided: _redemption_decided,
 }
 
 

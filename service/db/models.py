@@ -25,6 +25,8 @@ __all__ = [
     "Mentoring",
     "PointAward",
     "PolicyVersion",
+    "Redemption",
+    "Reward",
     "Season",
     "Story",
     "Team",
@@ -39,6 +41,8 @@ class Team(Model):
     color = fields.CharField(max_length=20, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     archived = fields.BooleanField(default=False)  # no active members; off the boards
+    # coins its members may redeem a month (None: no budget)
+    reward_budget = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
 
     class Meta:
         table = "team"
@@ -493,3 +497,41 @@ class CurrencyRate(Model):
 
     class Meta:
         table = "currency_rate"
+
+
+class Reward(Model):
+    """A reward in the shop (written from ``reward.*`` ledger entries)."""
+
+    id = fields.IntField(primary_key=True)
+    entry_id = fields.IntField(unique=True)
+    name = fields.CharField(max_length=100)
+    cost = fields.DecimalField(max_digits=16, decimal_places=2)
+    stock = fields.IntField(null=True)  # left; None: no limit
+    per_member_limit = fields.IntField(null=True)
+    description = fields.TextField(null=True)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "reward"
+
+
+class Redemption(Model):
+    """A member's redemption of a reward, and what was decided (``redemption.*``)."""
+
+    id = fields.IntField(primary_key=True)
+    entry_id = fields.IntField(unique=True)
+    member_id = fields.IntField()
+    team_id = fields.IntField()
+    reward_id = fields.IntField()
+    cost = fields.DecimalField(max_digits=16, decimal_places=2)
+    note = fields.TextField(null=True)
+    state = fields.CharField(max_length=20)  # pending | approved | declined | fulfilled
+    requested_at = fields.DatetimeField()
+    decided_at = fields.DatetimeField(null=True)
+    decided_by_member_id = fields.IntField(null=True)
+    decision_note = fields.TextField(null=True)
+
+    class Meta:
+        table = "redemption"
+        indexes = (("state", "team_id"), ("member_id",))

@@ -38,6 +38,10 @@ from ..core.entries import (
     MentoringRevoked,
     MetricDefined,
     PolicyChanged,
+    RedemptionDecided,
+    RedemptionRequested,
+    RewardChanged,
+    RewardCreated,
     SeasonChanged,
     SeasonCreated,
     SeasonRemoved,
@@ -93,6 +97,28 @@ _TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("data", "jsonb"),
     ),
     "request_key": (("key", "text"), ("entry_id", "int"), ("hash", "text")),
+    "reward": (
+        ("id", "int"),
+        ("entry_id", "int"),
+        ("name", "text"),
+        ("cost", "numeric"),
+        ("stock", "int"),
+        ("per_member_limit", "int"),
+        ("description", "text"),
+        ("active", "boolean"),
+        ("created_at", "timestamptz"),
+    ),
+    "redemption": (
+        ("id", "int"),
+        ("entry_id", "int"),
+        ("member_id", "int"),
+        ("team_id", "int"),
+        ("reward_id", "int"),
+        ("cost", "numeric"),
+        ("note", "text"),
+        ("state", "text"),
+        ("requested_at", "timestamptz"),
+    ),
     "deal": (
         ("id", "int"),
         ("entry_id", "int"),
@@ -557,7 +583,71 @@ def _team(batch: _Batch, entry: Entry) -> None:
 def _team_update(batch: _Batch, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, TeamUpdated)
-    batch.update("team", dict(p.changes), "id = ?", [entry.team_id])
+    changes = dict(p.changes)
+    if changes.get("reward_budget") is not None:
+        changes["reward_budget"] = batch.sql.money(changes["reward_budget"])
+    batch.update("team", changes, "id = ?", [entry.team_id])
+
+
+def _reward(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, RewardCreated)
+    sql = batch.sql
+    batch.rows["reward"].append(
+        (
+            p.reward_id,
+            entry.id,
+            p.name,
+            sql.money(p.cost),
+            p.stock,
+            p.per_member_limit,
+            p.description,
+            True,
+            sql.time(entry.recorded_at),
+        )
+    )
+
+
+def _reward_changed(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, RewardChanged)
+    changes = dict(p.changes)
+    if "cost" in changes:
+        changes["cost"] = batch.sql.money(changes["cost"])
+    batch.update("reward", changes, "id = ?", [p.reward_id])
+
+
+def _redemption(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, RedemptionRequested)
+    sql = batch.sql
+    batch.rows["redemption"].append(
+        (
+            p.redemption_id,
+            entry.id,
+            entry.member_id,
+            entry.team_id,
+            p.reward_id,
+            sql.money(p.cost),
+            p.note,
+            "pending",
+            sql.time(entry.recorded_at),
+        )
+    )
+    batch.update("reward", {"stock": p.stock_left}, "id = ?", [p.reward_id])
+
+
+def _redemption_decided(batch: _Batch, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, RedemptionDecided)
+    changes = {
+        "state": p.state,
+        "decided_at": batch.sql.time(entry.recorded_at),
+        "decided_by_member_id": entry.actor.member_id,
+        "decision_note": p.note,
+    }
+    batch.update("redemption", changes, "id = ?", [p.redemption_id])
+    batch.update("reward", {"stock": p.stock_left}, "id = ?", [p.reward_id])
 
 
 def _member(batch: _Batch, entry: Entry) -> None:
@@ -645,6 +735,10 @@ _ADDERS: dict[type, Callable[[_Batch, Entry], None]] = {
     TeamUpdated: _team_update,
     MemberJoined: _member,
     MemberUpdated: _member_update,
+    RewardCreated: _reward,
+    RewardChanged: _reward_changed,
+    RedemptionRequested: _redemption,
+    RedemptionDecided: _redemption_decided,
     SeasonCreated: _season,
     SeasonChanged: _season_changed,
     SeasonRemoved: _season_removed,
