@@ -387,3 +387,27 @@ async def test_hubspot_behind_a_proxy_and_legacy_signatures(settings):
                 assert answer.status_code == 401 and "LEGACY" in answer.json()["detail"]
             bad = {**old, "X-HubSpot-Signature": "0" * 64}
             assert (await client.post(path, content=body, headers=bad)).status_code == 401
+
+
+async def test_a_crm_changes_the_amount_of_a_won_deal(api):
+    """Another amount for a deal still won corrects it (once); a new currency rate alone
+    changes no deal already recorded."""
+    seller = await org(api, hubspot="61523445")
+    body = json.loads(fixture("hubspot/deal_closedwon.json"))
+    assert (await hubspot(api, json.dumps(body).encode())).json()["stored"] == 1
+    body["amount"] = "150000"
+    changed = json.dumps(body).encode()
+    assert (await hubspot(api, changed)).json()["stored"] == 1
+    assert (await hubspot(api, changed)).json()["duplicates"] == 1
+    ledger = [e for e in await api.ledger() if e["kind"].startswith("deal.")]
+    assert [e["kind"] for e in ledger] == ["deal.won", "deal.reversed", "deal.won"]
+    assert ledger[-1]["data"]["amount"] == 150000 and ledger[-1]["member_id"] == seller["id"]
+    assert ledger[-1]["data"]["deal_id"] == ledger[0]["data"]["deal_id"]
+
+    await api.call("PUT", "/api/currency/rates", json={"rates": {"EUR": 11.5}}, expect=200)
+    euros = fixture("hubspot/deal_all_properties.json")
+    assert (await hubspot(api, euros)).json()["stored"] == 1
+    await api.call("PUT", "/api/currency/rates", json={"rates": {"EUR": 12}}, expect=200)
+    assert (await hubspot(api, euros)).json()["duplicates"] == 1
+    won = [e for e in await api.ledger() if e["kind"] == "deal.won"]
+    assert won[-1]["data"]["amount"] == 11500

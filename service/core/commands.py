@@ -233,6 +233,9 @@ class CorrectDeal(Struct, frozen=True):
     closed_at: datetime | None = None
     outcome: str | None = None
     customer: str | None = None
+    # a CRM's new amount in another currency: the amount there (``amount`` converted)
+    original_amount: float | None = None
+    currency: str | None = None
 
 
 class RevokeKudos(Struct, frozen=True):

@@ -70,9 +70,9 @@ def decide_correction(cmd: CorrectDeal, actor: Actor, state: State, ctx: Context
         tuple(cmd.assists) if cmd.assists is not None else tuple(deal.assists),
         deal.external_id,
         cmd.closed_at if cmd.closed_at is not None else deal.closed_at,
-        # as the CRM sent it, while the amount is not corrected
-        deal.original_amount if cmd.amount is None else None,
-        deal.currency if cmd.amount is None else None,
+        # as the CRM sent it: kept while the amount is not corrected, else the new one's
+        deal.original_amount if cmd.amount is None else cmd.original_amount,
+        deal.currency if cmd.amount is None else cmd.currency,
     )
     if (
         fixed.seller_id,

@@ -7,9 +7,10 @@ own id, so that parallel and repeated deliveries never count a deal twice:
 
 - won or lost, and nothing recorded (or what was recorded was reversed): the deal is
   recorded (scored again, keeping its id, after a reversal);
-- won or lost as recorded already: nothing (a redelivery);
-- won where lost was recorded, or lost where won was: a correction of the outcome (a
-  reversal of what it scored, and the deal as it is now);
+- as recorded already: nothing (a redelivery);
+- won where lost was recorded or the other way round, another amount, or another owner
+  (one Huddle knows): a correction (a reversal of what it scored, and the deal as it is
+  now, keeping its id);
 - open (re-opened, or moved back to an open stage): a recorded deal is reversed; one
   never recorded, or reversed already, changes nothing.
 
@@ -24,6 +25,7 @@ from .activities import decide_activity
 from .commands import (
     Context,
     CorrectDeal,
+    DealRef,
     Decision,
     RecordActivity,
     RecordDeal,
@@ -34,6 +36,7 @@ from .commands import (
 from .corrections import decide_correction, decide_reversal
 from .deals import decide_deal
 from .entries import Actor
+from .points import to_cents
 from .state import State
 
 __all__ = ["CRM_NAMES", "decide_crm_activity", "decide_crm_deal", "owner_of"]
@@ -66,10 +69,7 @@ def decide_crm_deal(cmd: SyncDeal, actor: Actor, state: State, ctx: Context) -> 
             return Decision(replay=earlier)  # nothing scored: nothing to take back
         return decide_reversal(ReverseDeal(earlier.id, f"re-opened in {name}"), actor, state, ctx)
     if earlier is not None and standing:
-        if earlier.outcome == cmd.status:
-            return Decision(replay=earlier)  # as recorded: a redelivery
-        change = CorrectDeal(earlier.id, f"{cmd.status} in {name}", outcome=cmd.status)
-        return decide_correction(change, actor, state, ctx)
+        return _changed(cmd, earlier, name, actor, state, ctx)
     seller = owner_of(state, cmd.crm, cmd.owner, cmd.owner_email)
     record = RecordDeal(
         seller,
@@ -83,6 +83,43 @@ def decide_crm_deal(cmd: SyncDeal, actor: Actor, state: State, ctx: Context) -> 
         cmd.currency,
     )
     return decide_deal(record, actor, state, ctx)
+
+
+def _changed(
+    cmd: SyncDeal, deal: DealRef, name: str, actor: Actor, state: State, ctx: Context
+) -> Decision:
+    """A recorded deal the CRM sends again: nothing if it is as recorded, else a
+    correction of what changed — the outcome, the amount (or the amount in its currency),
+    the owner (when the new owner is a member Huddle knows)."""
+    try:
+        seller = owner_of(state, cmd.crm, cmd.owner, cmd.owner_email)
+    except NotFound:
+        seller = deal.seller_id  # an owner not mapped (yet): the deal stays with its seller
+    # a deal in another currency is compared in that currency: a new rate alone changes
+    # no deal already recorded
+    if cmd.amount is None:
+        same = True
+    elif cmd.currency is not None:
+        same = cmd.currency == deal.currency and to_cents(cmd.original_amount or 0) == to_cents(
+            deal.original_amount or 0
+        )
+    else:
+        same = deal.currency is None and to_cents(cmd.amount) == to_cents(deal.amount)
+    amount = None if same else cmd.amount
+    outcome = cmd.status if cmd.status != deal.outcome else None
+    changed_seller = seller if seller != deal.seller_id else None
+    if outcome is None and amount is None and changed_seller is None:
+        return Decision(replay=deal)  # as recorded: a redelivery
+    change = CorrectDeal(
+        deal.id,
+        f"changed in {name}",
+        amount=amount,
+        seller_id=changed_seller,
+        outcome=outcome,
+        original_amount=cmd.original_amount if amount is not None else None,
+        currency=cmd.currency if amount is not None else None,
+    )
+    return decide_correction(change, actor, state, ctx)
 
 
 def decide_crm_activity(cmd: SyncActivity, actor: Actor, state: State, ctx: Context) -> Decision:
