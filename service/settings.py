@@ -38,6 +38,8 @@ class Settings:
     pipedrive_auth: str | None = None  # "user:password" of the webhook's HTTP Basic auth
     salesforce_org_id: str | None = None
     salesforce_token: str | None = None  # the ?token= of the outbound message's URL
+    # days a CRM delivery that was used (or ignored) stays listed; rejected ones stay
+    crm_keep_days: int = 30
     # a CRM's activity type → the Huddle metric a done one counts for
     crm_activity_metrics: tuple[tuple[str, str], ...] = (("meeting", "meetings"), ("call", "calls"))
 
@@ -69,6 +71,7 @@ class Settings:
             "pipedrive_auth": env.get("HUDDLE_PIPEDRIVE_AUTH") or None,
             "salesforce_org_id": env.get("HUDDLE_SALESFORCE_ORG_ID") or None,
             "salesforce_token": env.get("HUDDLE_SALESFORCE_TOKEN") or None,
+            "crm_keep_days": int(env.get("HUDDLE_CRM_KEEP_DAYS", "30")),
             "crm_activity_metrics": _pairs(
                 env.get("HUDDLE_CRM_ACTIVITY_METRICS", "meeting:meetings,call:calls")
             ),

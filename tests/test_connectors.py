@@ -10,6 +10,7 @@ import hmac
 import json
 import time
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -411,3 +412,19 @@ async def test_a_crm_changes_the_amount_of_a_won_deal(api):
     assert (await hubspot(api, euros)).json()["duplicates"] == 1
     won = [e for e in await api.ledger() if e["kind"] == "deal.won"]
     assert won[-1]["data"]["amount"] == 11500
+
+
+async def test_old_deliveries_are_forgotten_but_rejected_ones_stay(api, settings):
+    """Deliveries used or ignored more than HUDDLE_CRM_KEEP_DAYS ago are pruned; a
+    rejected one stays until it is replayed."""
+    from service.connectors.ingest import prune
+    from service.db.models import CrmDelivery
+
+    await org(api, pipedrive="1234567")
+    await pipedrive(api, fixture("pipedrive/deal_won.json"))
+    await pipedrive(api, fixture("pipedrive/deal_won.json"))
+    await pipedrive(api, fixture("pipedrive/activity_done.json"))  # no metric: rejected
+    old = datetime.now(UTC) - timedelta(days=settings.crm_keep_days + 1)
+    await CrmDelivery.all().update(received_at=old)
+    assert await prune(settings) == 2
+    assert [d["state"] for d in await deliveries(api)] == ["rejected"]

@@ -18,6 +18,7 @@ redelivery would not put right (every item is idempotent by the CRM's own id).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,7 +36,7 @@ from ..errors import Conflict, HuddleError, NotFound, Unavailable
 from ..settings import Settings
 from .items import ActivityItem, Item, Received
 
-__all__ = ["CONNECTORS", "Tally", "health", "ingest", "rates", "replay"]
+__all__ = ["CONNECTORS", "Tally", "health", "ingest", "prune", "rates", "replay"]
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,24 @@ async def ingest(
             log.warning("%s delivery rejected: %s", connector, plan.reason)
     if rows:
         await CrmDelivery.bulk_create(rows)
+    global _pruned
+    if time.monotonic() - _pruned > PRUNE_EVERY:
+        _pruned = time.monotonic()
+        await prune(settings)
     return tally
+
+
+PRUNE_EVERY = 3600.0  # seconds between two prunings by one process
+_pruned = -PRUNE_EVERY
+
+
+async def prune(settings: Settings) -> int:
+    """Forget deliveries used, duplicated or ignored more than ``crm_keep_days`` ago (the
+    ledger is their record); rejected ones stay until they are replayed. How many went."""
+    cutoff = datetime.now(UTC) - timedelta(days=settings.crm_keep_days)
+    return await CrmDelivery.filter(
+        state__in=["stored", "duplicate", "ignored", "replayed"], received_at__lt=cutoff
+    ).delete()
 
 
 async def replay(delivery_id: int, writer: Writer, settings: Settings) -> CrmDelivery:
