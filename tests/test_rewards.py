@@ -94,8 +94,10 @@ async def test_redemptions_held_approved_declined_fulfilled(api):
     assert (await wallet(api, seller["id"]))["balance"] == balance
     assert [r["stock"] for r in await api.get("/api/rewards")] == [2]
     again = (await redeem(api, token, lunch["id"], expect=201)).json()  # the limit is back
+    await api.post(f"/api/redemptions/{again['id']}/approve", {"note": "Enjoy"}, expect=200)
     fulfilled = await api.post(f"/api/redemptions/{again['id']}/fulfil", {}, expect=200)
     assert fulfilled.json()["state"] == "fulfilled"
+    assert fulfilled.json()["decision_note"] == "Enjoy"  # a step without a note keeps it
     assert (await wallet(api, seller["id"]))["spent"] == 10
     mine = await api.get("/api/redemptions", token=token)
     assert [r["state"] for r in mine] == ["fulfilled", "declined"]

@@ -640,12 +640,13 @@ def _redemption(batch: _Batch, entry: Entry) -> None:
 def _redemption_decided(batch: _Batch, entry: Entry) -> None:
     p = entry.payload
     assert isinstance(p, RedemptionDecided)
-    changes = {
+    changes: dict[str, Any] = {
         "state": p.state,
         "decided_at": batch.sql.time(entry.recorded_at),
         "decided_by_member_id": entry.actor.member_id,
-        "decision_note": p.note,
     }
+    if p.note is not None:  # a later step without a note keeps the earlier one's
+        changes["decision_note"] = p.note
     batch.update("redemption", changes, "id = ?", [p.redemption_id])
     batch.update("reward", {"stock": p.stock_left}, "id = ?", [p.reward_id])
 
