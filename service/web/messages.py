@@ -540,6 +540,140 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Inget att spara: ändra ett id först.",
     ),
     "member_left": ("left", "sluttet", "slutat"),
+    # the reward shop on /board: my coins, the rewards, what I redeemed
+    "shop": ("Reward shop", "Belønningsbutikk", "Belöningsbutik"),
+    "my_coins": ("My coins", "Mine mynter", "Mina mynt"),
+    "coins_hint": (
+        "Every point you score earns coins; spending them never lowers your score.",
+        "Hvert poeng du får, gir mynter; å bruke dem senker aldri poengsummen din.",
+        "Varje poäng du får ger mynt; att använda dem sänker aldrig din poäng.",
+    ),
+    "wallet_line": (
+        "earned {earned} · held {held} · spent {spent}",
+        "opptjent {earned} · reservert {held} · brukt {spent}",
+        "intjänat {earned} · reserverat {held} · använt {spent}",
+    ),
+    "coins_n": ("{n} coins", "{n} mynter", "{n} mynt"),
+    "coins_n_one": ("{n} coin", "{n} mynt", "{n} mynt"),
+    "stock_left": ("{n} left", "{n} igjen", "{n} kvar"),
+    "per_person": ("at most {n} per person", "maks {n} per person", "högst {n} per person"),
+    "out_of_stock": ("Out of stock", "Utsolgt", "Slut i lager"),
+    "coins_short": (
+        "You need {n} more coins",
+        "Du mangler {n} mynter",
+        "Du behöver {n} mynt till",
+    ),
+    "redeem": ("Redeem", "Løs inn", "Lös in"),
+    "redeem_for": (
+        "Redeem for {cost} coins",
+        "Løs inn for {cost} mynter",
+        "Lös in för {cost} mynt",
+    ),
+    "redeem_note": (
+        "A note for your manager (optional)",
+        "En melding til lederen din (valgfritt)",
+        "Ett meddelande till din chef (valfritt)",
+    ),
+    "redeemed": (
+        "Redeemed: {name} waits for your manager's approval.",
+        "Løst inn: {name} venter på godkjenning fra lederen din.",
+        "Inlöst: {name} väntar på godkännande från din chef.",
+    ),
+    "shop_refused": (
+        "The shop cannot take this now: too few coins, out of stock, your limit or the "
+        "team's monthly budget is reached.",
+        "Butikken kan ikke ta imot dette nå: for få mynter, utsolgt, eller grensen din "
+        "eller lagets månedsbudsjett er nådd.",
+        "Butiken kan inte ta emot det här nu: för få mynt, slut i lager, eller din gräns "
+        "eller lagets månadsbudget är nådd.",
+    ),
+    "shop_empty": (
+        "There are no rewards in the shop yet.",
+        "Det er ingen belønninger i butikken ennå.",
+        "Det finns inga belöningar i butiken ännu.",
+    ),
+    "my_redemptions": ("My redemptions", "Mine innløsninger", "Mina inlösningar"),
+    "no_redemptions": ("Nothing redeemed yet.", "Ingenting løst inn ennå.", "Inget inlöst ännu."),
+    "note_yours": ("Your note: {note}", "Din melding: {note}", "Ditt meddelande: {note}"),
+    "note_line": ("Note: {note}", "Melding: {note}", "Meddelande: {note}"),
+    "note_reply": ("Reply: {note}", "Svar: {note}", "Svar: {note}"),
+    "state_pending": ("Pending", "Venter", "Väntar"),
+    "state_approved": ("Approved", "Godkjent", "Godkänd"),
+    "state_declined": ("Declined", "Avslått", "Avslagen"),
+    "state_fulfilled": ("Fulfilled", "Utlevert", "Utlämnad"),
+    # the coach's rewards on /manage: redemptions to decide; the admin's shop and budget
+    "rewards": ("Rewards", "Belønninger", "Belöningar"),
+    "to_decide": ("Waiting for a decision", "Venter på avgjørelse", "Väntar på beslut"),
+    "nothing_to_decide": (
+        "No redemptions are waiting.",
+        "Ingen innløsninger venter.",
+        "Inga inlösningar väntar.",
+    ),
+    "recently_decided": ("Recently decided", "Nylig avgjort", "Nyligen avgjorda"),
+    "decision_note": ("Note (optional)", "Merknad (valgfritt)", "Anteckning (valfritt)"),
+    "approve": ("Approve", "Godkjenn", "Godkänn"),
+    "decline": ("Decline", "Avslå", "Avslå"),
+    "fulfil": ("Mark fulfilled", "Merk som utlevert", "Markera som utlämnad"),
+    "own_redemption": (
+        "Your own: an admin decides it.",
+        "Din egen: en administrator avgjør den.",
+        "Din egen: en administratör avgör den.",
+    ),
+    "redemption_decided": (
+        "{reward} for {who}: {state}.",
+        "{reward} til {who}: {state}.",
+        "{reward} till {who}: {state}.",
+    ),
+    "redemption_conflict": (
+        "It cannot be done now: it may have been decided already.",
+        "Det går ikke nå: den kan allerede være avgjort.",
+        "Det går inte nu: den kan redan vara avgjord.",
+    ),
+    "shop_admin": ("The shop", "Butikken", "Butiken"),
+    "reward_name": ("Reward", "Belønning", "Belöning"),
+    "cost_coins": ("Cost in coins", "Pris i mynter", "Pris i mynt"),
+    "stock": ("Stock", "Lagerbeholdning", "Lagersaldo"),
+    "stock_optional": (
+        "Stock (empty: no limit)",
+        "Lagerbeholdning (tomt: ubegrenset)",
+        "Lagersaldo (tomt: obegränsat)",
+    ),
+    "limit_optional": (
+        "Per person (empty: no limit)",
+        "Per person (tomt: ubegrenset)",
+        "Per person (tomt: obegränsat)",
+    ),
+    "no_limit": ("no limit", "ubegrenset", "obegränsat"),
+    "description_optional": (
+        "Description (optional)",
+        "Beskrivelse (valgfritt)",
+        "Beskrivning (valfritt)",
+    ),
+    "add_reward": ("Add the reward", "Legg til belønningen", "Lägg till belöningen"),
+    "take_off": ("Take off the shop", "Ta ut av butikken", "Ta bort från butiken"),
+    "put_back": ("Put back", "Legg tilbake", "Lägg tillbaka"),
+    "off_shop": ("off the shop", "ikke i butikken", "inte i butiken"),
+    "reward_saved": ("{name} is saved.", "{name} er lagret.", "{name} är sparad."),
+    "reward_exists": (
+        "There is a reward with that name in the shop already.",
+        "Det finnes allerede en belønning med det navnet i butikken.",
+        "Det finns redan en belöning med det namnet i butiken.",
+    ),
+    "reward_nothing_changed": (
+        "Nothing to save: change the cost or the stock first.",
+        "Ingenting å lagre: endre prisen eller lagerbeholdningen først.",
+        "Inget att spara: ändra priset eller lagersaldot först.",
+    ),
+    "reward_budget": (
+        "The team's monthly reward budget in coins (empty: no budget)",
+        "Lagets månedlige belønningsbudsjett i mynter (tomt: uten budsjett)",
+        "Lagets månatliga belöningsbudget i mynt (tomt: ingen budget)",
+    ),
+    "reward_budget_saved": (
+        "The team's monthly budget is saved.",
+        "Lagets månedsbudsjett er lagret.",
+        "Lagets månadsbudget är sparad.",
+    ),
 }
 
 # the token roles, as a word that fits inside a sentence ("signed in as …")

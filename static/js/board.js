@@ -294,6 +294,134 @@
     });
   });
 
+  /* --- the reward shop: my coins, the rewards, what I redeemed ------------------------------
+   * A reward I cannot afford or that is out of stock says why beside its disabled button;
+   * Redeem opens a note and the button that spends. What a redemption came to (the shop's
+   * refusal in words) stays in its reward's row across reloads, until the next try. */
+  const MY_REDEMPTIONS_MAX = 10;
+  let wallet = null;
+  let rewards = [];
+  let myRedemptions = [];
+  let redeeming = null;        // the reward whose redeem form is open
+  let noteDraft = "";          // ... and the note being written in it
+  const rewardSaid = new Map();   // reward id → { text, ok }
+  let shopAsked = 0;
+  async function loadShop() {
+    const asked = ++shopAsked;
+    const [coins, shop, mine] = await Promise.all([api(`/api/members/${me.member_id}/wallet`),
+      api("/api/rewards"), api(`/api/redemptions?member_id=${me.member_id}`)]);
+    if (asked !== shopAsked) return;   // a later reload is on its way: it shows the newer state
+    wallet = coins; rewards = shop; myRedemptions = mine;
+    renderWallet(); renderRewards(); renderMyRedemptions();
+  }
+  /* live: any redemption or shop change, and any entry that moves my points (my coins) */
+  const reloadShopSoon = H.atMostEvery(1000, loadShop);
+  const touchesShop = (e) => e.kind.startsWith("redemption.") || e.kind.startsWith("reward.")
+    || (e.awards || []).some((a) => a.member_id === me.member_id);
+  const stateMark = (state) => `<span class="mark state-${esc(state)}">${esc(t[`state_${state}`] || state)}</span>`;
+
+  function renderWallet() {
+    $("coins").textContent = fmt(wallet.balance);
+    $("coins").classList.toggle("negative", wallet.balance < 0);
+    $("wallet-line").textContent = fill(t.wallet_line,
+      { earned: fmt(wallet.earned), held: fmt(wallet.held), spent: fmt(wallet.spent) });
+  }
+  /* Why a reward cannot be redeemed now ("" when it can): out of stock, or too few coins. */
+  function unavailable(r) {
+    if (r.stock !== null && r.stock <= 0) return t.out_of_stock;
+    return r.cost > wallet.balance ? fill(t.coins_short, { n: fmt(r.cost - wallet.balance) }) : "";
+  }
+  function rewardRow(r) {
+    const why = unavailable(r);
+    const open = redeeming === r.id && !why;
+    const facts = [];
+    if (r.stock !== null && r.stock > 0) facts.push(fill(t.stock_left, { n: fmt(r.stock) }));
+    if (r.per_member_limit !== null) facts.push(fill(t.per_person, { n: fmt(r.per_member_limit) }));
+    const said = rewardSaid.get(r.id);
+    const id = Number(r.id);
+    return `<li data-reward="${id}" class="${why ? "unavailable" : ""}">
+      <div class="reward-what"><b class="reward-name">${esc(r.name)}</b>
+        ${r.description ? `<small>${esc(r.description)}</small>` : ""}
+        ${facts.length ? `<small class="reward-facts">${esc(facts.join(" · "))}</small>` : ""}
+        ${why ? `<small class="why" id="why-${id}">${esc(why)}</small>` : ""}</div>
+      <div class="reward-buy"><span class="cost">${esc(H.count("coins_n", r.cost))}</span>
+        <button type="button" class="small" data-act="redeem" aria-expanded="${open}"${why
+          ? ` disabled aria-describedby="why-${id}"` : ""}>${esc(t.redeem)}</button></div>
+      ${open ? `<form class="form redeem-form">
+        <label>${esc(t.redeem_note)} <input name="note" maxlength="500" autocomplete="off"></label>
+        <div class="form-buttons"><button type="submit">${esc(fill(t.redeem_for, { cost: fmt(r.cost) }))}</button>
+          <button type="button" class="cancel" data-act="cancel">${esc(t.cancel)}</button></div></form>` : ""}
+      <p class="result${said ? (said.ok ? " ok" : " error") : ""}" role="status">${said ? esc(said.text) : ""}</p>
+    </li>`;
+  }
+  function renderRewards(focus = false) {
+    const list = $("rewards");
+    const typing = focus || Boolean(document.activeElement && document.activeElement.closest("#rewards .redeem-form"));
+    if (redeeming !== null && !rewards.some((r) => r.id === redeeming && !unavailable(r))) redeeming = null;
+    list.innerHTML = rewards.map(rewardRow).join("") || `<li class="empty">${esc(t.shop_empty)}</li>`;
+    const note = list.querySelector(".redeem-form [name=note]");
+    if (note) {   // a reload never loses what is being written
+      note.value = noteDraft;
+      if (typing) note.focus();
+    }
+  }
+  function renderMyRedemptions() {
+    $("my-redemptions").innerHTML = myRedemptions.slice(0, MY_REDEMPTIONS_MAX).map((r) => `
+      <li data-redemption="${Number(r.id)}" class="${esc(r.state)}"><div class="redemption-what">
+        <b>${esc(r.reward_name || "")}</b> ${stateMark(r.state)}
+        <small>${esc(H.count("coins_n", r.cost))} · ${esc(H.when(r.decided_at || r.requested_at))}</small>
+        ${r.note ? `<small>${esc(fill(t.note_yours, { note: r.note }))}</small>` : ""}
+        ${r.decision_note ? `<span class="reason">${esc(fill(t.note_reply, { note: r.decision_note }))}</span>` : ""}
+      </div></li>`).join("") || `<li class="empty">${esc(t.no_redemptions)}</li>`;
+  }
+
+  $("rewards").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-act]");
+    const row = button && button.closest("li[data-reward]");
+    if (!row) return;
+    const id = Number(row.dataset.reward);
+    if (button.dataset.act === "redeem" && redeeming !== id) {
+      redeeming = id;
+      noteDraft = "";
+      rewardSaid.delete(id);   // a new try: what the last one came to is old news
+      renderRewards(true);
+    } else {   // its button again, or Cancel: closed
+      redeeming = null;
+      renderRewards();
+    }
+  });
+  $("rewards").addEventListener("input", (event) => {
+    if (event.target.name === "note") noteDraft = event.target.value;
+  });
+  $("rewards").addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && event.target.closest(".redeem-form")) { redeeming = null; renderRewards(); }
+  });
+  $("rewards").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const id = redeeming;
+    const reward = rewards.find((r) => r.id === id);
+    if (!reward) return;
+    submitting(form, async () => {
+      try {
+        const done = await api("/api/redemptions", { method: "POST",
+          body: { reward_id: id, note: noteDraft.trim() || null }, problems: { 409: t.shop_refused } });
+        rewardSaid.set(id, { text: fill(t.redeemed, { name: done.reward_name || reward.name }), ok: true });
+        redeeming = null;
+      } catch (error) {
+        rewardSaid.set(id, { text: error.message, ok: false });
+        if ([404, 409].includes(error.status)) redeeming = null;   // refused: the reason is what stays
+      }
+      renderRewards();
+      await loadShop().catch((error) => console.error(error));
+    });
+  });
+  /* Rewards added or changed by an admin reach a team's socket only through the members'
+   * redemptions: a page coming back into view reads the shop again. */
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && wallet) reloadShopSoon();
+  });
+
   /* --- start ------------------------------------------------------------------------------------ */
   async function start() {
     me = await api("/api/me");
@@ -313,7 +441,8 @@
     $("who").innerHTML = `${esc(me.name)} · <i class="dot"></i>${esc(H.teamLabel(myTeam))}`;
     $("who").title = $("who").textContent;
     fillForms();
-    await Promise.all([loadMine(), startActivities(), loadGrowth(), loadProfile()]);
+    await Promise.all([loadMine(), startActivities(), loadGrowth(), loadProfile(), loadShop()]);
+    let snapshots = 0;
     new H.Live({ team_id: me.team_id }, {
       snapshot(m) {
         players = new Map(m.members.map((r) => [r.member_id, r]));
@@ -321,6 +450,7 @@
         goals = new Map(m.goals.map((g) => [g.id, g]));
         feed = H.feedLines(m.feed, FEED_MAX, FEED_ACTIVITIES);
         renderTeam(); renderGoals(); renderFeed();
+        if (snapshots++) reloadShopSoon();   // a later snapshot may follow missed entries
       },
       update(m) {
         m.members.forEach((r) => players.set(r.member_id, r));
@@ -331,6 +461,7 @@
         feed = H.feedLines([m.entry, ...feed], FEED_MAX, FEED_ACTIVITIES);
         if (m.entry.kind === "activity") reloadMetricsSoon();
         if ((m.entry.awards || []).length) reloadGrowthSoon();
+        if (touchesShop(m.entry)) reloadShopSoon();
         if (m.entry.member_id === me.member_id || m.entry.awards.some((a) => a.member_id === me.member_id)) reloadProfileSoon();
         renderTeam(); renderGoals(); renderFeed();
         reloadMineSoon();

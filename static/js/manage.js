@@ -33,6 +33,7 @@
   }
 
   async function loadBudget() {
+    if (me.role !== "manager") return;   // a manager's own weekly budget: an admin has none (403)
     const budget = await api("/api/mentoring/budget");
     $("budget").textContent = `${fmt(budget.left)} / ${fmt(budget.budget)}`;
   }
@@ -501,6 +502,195 @@
     if (result) result.textContent = "";
   });
 
+  /* --- rewards: the team's redemptions to decide (an admin's: every team's, or the team's
+   * picked), the recent decisions, and for admins the shop itself and the team's monthly
+   * budget. A refusal stays in its redemption's row, wherever the reload puts it. --- */
+  const DECIDED_MAX = 8;
+  let redemptions = [];
+  let shopRewards = [];
+  let shopStale = false;               // changes came while a reward's fields were being edited
+  const redemptionSaid = new Map();    // redemption id → { text, ok }
+  const decisionNotes = new Map();     // redemption id → the note being written
+  const rewardRowSaid = new Map();     // reward id → { text, ok }
+  let redemptionsAsked = 0;
+  const stateMark = (state) => `<span class="mark state-${esc(state)}">${esc(t[`state_${state}`] || state)}</span>`;
+  const saidHtml = (said) => `<p class="result${said ? (said.ok ? " ok" : " error") : ""}" role="status">${said ? esc(said.text) : ""}</p>`;
+  const ACTS = { pending: ["approve", "decline"], approved: ["fulfil", "decline"] };
+  const actLabel = (act) => ({ approve: t.approve, decline: t.decline, fulfil: t.fulfil }[act]);
+
+  async function loadRedemptions() {
+    const asked = ++redemptionsAsked;
+    const rows = await api("/api/redemptions");
+    if (asked !== redemptionsAsked) return;   // a later reload shows the newer state
+    redemptions = teamId ? rows.filter((r) => r.team_id === teamId) : rows;
+    renderRedemptions();
+  }
+  function redemptionRow(r) {
+    const facts = [esc(r.member_name || ""), esc(H.count("coins_n", r.cost)), esc(H.when(r.decided_at || r.requested_at))];
+    const rowTeam = !teamId && teams.get(r.team_id);
+    if (rowTeam) facts.unshift(`<i class="dot" style="--team:${H.color(rowTeam.color)}"></i>${esc(H.teamLabel(rowTeam))}`);
+    const own = me.role !== "admin" && r.member_id === me.member_id;   // a manager's own: an admin's to decide
+    const acts = own ? [] : ACTS[r.state] || [];
+    const id = Number(r.id);
+    const decide = acts.length ? `<div class="decide">
+        <label>${esc(t.decision_note)} <input name="note" maxlength="500" autocomplete="off"></label>
+        <div class="decide-buttons">${acts.map((act) => `<button type="button" class="small" data-act="${act}">${esc(actLabel(act))}</button>`).join("")}</div>
+      </div>` : "";
+    return `<li data-redemption="${id}" class="${esc(r.state)}">
+      <div class="redemption-what"><b>${esc(r.reward_name || "")}</b> ${stateMark(r.state)}
+        <small>${facts.join(" · ")}</small>
+        ${r.note ? `<span class="reason">${esc(fill(t.note_line, { note: r.note }))}</span>` : ""}
+        ${r.decision_note ? `<span class="reason">${esc(fill(t.note_reply, { note: r.decision_note }))}</span>` : ""}
+        ${own && ACTS[r.state] ? `<small>${esc(t.own_redemption)}</small>` : ""}</div>
+      ${decide}${saidHtml(redemptionSaid.get(r.id))}</li>`;
+  }
+  function renderRedemptions() {
+    const active = document.activeElement;
+    const focused = active && active.name === "note" && active.closest("#redemptions-open li[data-redemption]");
+    const focusId = focused ? focused.dataset.redemption : null;
+    const waiting = (state) => redemptions.filter((r) => r.state === state).sort((a, b) => a.id - b.id);
+    // the pending ones first, the one waiting longest on top; then the approved to hand over
+    const open = [...waiting("pending"), ...waiting("approved")];
+    const done = redemptions.filter((r) => r.state === "declined" || r.state === "fulfilled")
+      .sort((a, b) => (b.decided_at || "").localeCompare(a.decided_at || "") || b.id - a.id).slice(0, DECIDED_MAX);
+    $("redemptions-open").innerHTML = open.map(redemptionRow).join("")
+      || `<li class="empty">${esc(t.nothing_to_decide)}</li>`;
+    $("redemptions-done").innerHTML = done.map(redemptionRow).join("") || `<li class="empty">${esc(t.none_yet)}</li>`;
+    $("redemptions-open").querySelectorAll("li[data-redemption]").forEach((li) => {   // never lose a note
+      const input = li.querySelector("[name=note]");
+      if (!input) return;
+      input.value = decisionNotes.get(Number(li.dataset.redemption)) || "";
+      if (li.dataset.redemption === focusId) input.focus();
+    });
+  }
+  $("redemptions-open").addEventListener("input", (event) => {
+    const row = event.target.closest("li[data-redemption]");
+    if (row && event.target.name === "note") decisionNotes.set(Number(row.dataset.redemption), event.target.value);
+  });
+  $("redemptions-open").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-act]");
+    const row = button && button.closest("li[data-redemption]");
+    if (row) decide(row, button.dataset.act).catch((error) => console.error(error));
+  });
+  async function decide(row, act) {
+    const id = Number(row.dataset.redemption);
+    const buttons = [...row.querySelectorAll("button")];
+    buttons.forEach((b) => { b.disabled = true; });
+    redemptionSaid.delete(id);
+    const note = (decisionNotes.get(id) || "").trim();
+    try {
+      const done = await api(`/api/redemptions/${id}/${act}`, { method: "POST", body: note ? { note } : {},
+        problems: { 409: t.redemption_conflict } });
+      decisionNotes.delete(id);
+      say("rewards-result", fill(t.redemption_decided, { reward: done.reward_name || "", who: done.member_name || "",
+        state: (t[`state_${done.state}`] || done.state).toLowerCase() }), true);
+    } catch (error) {
+      redemptionSaid.set(id, { text: error.message, ok: false });
+      say("rewards-result", "", true);
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+    await loadRedemptions();
+  }
+
+  /* The shop (admin): every reward, those off the shop too, with its cost and stock to
+   * change and a button to take it off or put it back; a form to add one. */
+  const shopEditing = () => [...$("shop-rewards").querySelectorAll("input")]
+    .some((input) => input === document.activeElement || input.value !== input.defaultValue);
+  async function loadShopAdmin(force = false) {
+    if (!force && shopEditing()) { shopStale = true; return; }   // never under the admin's hands
+    const rows = await api("/api/rewards?all=true");
+    if (!force && shopEditing()) { shopStale = true; return; }
+    shopStale = false;
+    shopRewards = rows;
+    $("shop-rewards").innerHTML = shopRewards.map((r) => {
+      const id = Number(r.id);
+      const facts = [r.per_member_limit !== null ? fill(t.per_person, { n: fmt(r.per_member_limit) }) : "", r.description || ""]
+        .filter(Boolean).join(" · ");
+      return `<li data-reward="${id}" class="${r.active ? "" : "off"}"><form class="form shop-reward">
+        <span class="what"><b>${esc(r.name)}</b>${r.active ? "" : ` <span class="mark">${esc(t.off_shop)}</span>`}
+          ${facts ? `<small>${esc(facts)}</small>` : ""}</span>
+        <label>${esc(t.cost_coins)} <input name="cost" type="number" min="0.01" max="1000000" step="any"
+          inputmode="decimal" required value="${esc(r.cost)}"></label>
+        <label>${esc(t.stock)} <input name="stock" type="number" min="0" max="1000000" step="1" inputmode="numeric"
+          value="${r.stock === null ? "" : esc(r.stock)}" placeholder="${esc(t.no_limit)}"></label>
+        <div class="actions"><button type="submit">${esc(t.save)}</button>
+          <button type="button" class="small" data-act="${r.active ? "off" : "on"}">${esc(r.active ? t.take_off : t.put_back)}</button></div>
+        ${saidHtml(rewardRowSaid.get(r.id))}</form></li>`;
+    }).join("") || `<li class="empty">${esc(t.shop_empty)}</li>`;
+  }
+  const loadRewards = () => Promise.all([loadRedemptions(), me.role === "admin" ? loadShopAdmin() : null]);
+  $("shop-rewards").addEventListener("focusout", () => {   // left the fields: changes waiting come in
+    setTimeout(() => { if (shopStale && !shopEditing()) loadShopAdmin().catch((error) => console.error(error)); }, 0);
+  });
+  async function changeReward(form, body) {
+    const reward = shopRewards.find((r) => String(r.id) === form.closest("li").dataset.reward);
+    rewardRowSaid.delete(reward.id);
+    try {
+      await api(`/api/rewards/${reward.id}`, { method: "PATCH", body });
+      rewardRowSaid.set(reward.id, { text: fill(t.reward_saved, { name: reward.name }), ok: true });
+    } catch (error) {
+      rewardRowSaid.set(reward.id, { text: error.message, ok: false });
+    }
+    await loadShopAdmin(true);
+  }
+  $("shop-rewards").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const reward = shopRewards.find((r) => String(r.id) === form.closest("li").dataset.reward);
+    const data = new FormData(form);
+    const body = {};
+    const cost = Number(data.get("cost"));
+    if (cost !== reward.cost) body.cost = cost;
+    const stock = String(data.get("stock")).trim();
+    if (stock !== "" && Number(stock) !== reward.stock) body.stock = Number(stock);
+    if (!Object.keys(body).length) {
+      const result = form.querySelector(".result");
+      result.textContent = t.reward_nothing_changed;
+      result.className = "result error";
+      return;
+    }
+    submitting(form, () => changeReward(form, body));
+  });
+  $("shop-rewards").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-act]");
+    if (!button) return;
+    const form = button.closest("form");
+    button.disabled = true;
+    changeReward(form, { active: button.dataset.act === "on" }).catch((error) => console.error(error))
+      .finally(() => { button.disabled = false; });
+  });
+  $("reward-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const data = new FormData(form);
+    const count = (name) => (String(data.get(name)).trim() === "" ? null : Number(data.get(name)));
+    const body = { name: data.get("name").trim(), cost: Number(data.get("cost")), stock: count("stock"),
+      per_member_limit: count("per_member_limit"), description: data.get("description").trim() || null };
+    submitting(form, async () => {
+      try {
+        await api("/api/rewards", { method: "POST", body, problems: { 409: t.reward_exists } });
+        say("reward-result", fill(t.reward_saved, { name: body.name }), true);
+        form.reset();
+        await loadShopAdmin(true);
+      } catch (error) { say("reward-result", error.message, false); }
+    });
+  });
+  /* The team's monthly budget (admin, a team's view): empty is no budget. */
+  $("reward-budget-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const value = String(new FormData(form).get("monthly")).trim();
+    submitting(form, async () => {
+      try {
+        const saved = await api(`/api/teams/${teamId}/reward-budget`, { method: "PUT",
+          body: { monthly: value === "" ? null : Number(value) } });
+        form.elements.monthly.value = saved.monthly === null ? "" : saved.monthly;
+        say("reward-budget-result", t.reward_budget_saved, true);
+      } catch (error) { say("reward-budget-result", error.message, false); }
+    });
+  });
+
   $("mentoring-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const form = event.target;
@@ -567,7 +757,10 @@
       .map((s) => `<option value="${s.id}" ${s.current ? "selected" : ""}>${esc(s.name)}</option>`).join("");
     $("seasons-card").hidden = me.role !== "admin";
     $("crm-card").hidden = me.role !== "admin";
-    await Promise.all([loadTable(), loadBudget(), loadGoals(), loadInsights(), loadDeals(), loadReviews(), loadSaid(), loadWhoToAsk(), loadProfile(),
+    $("shop-admin").hidden = me.role !== "admin";
+    $("reward-budget-form").hidden = me.role !== "admin";
+    $("reward-budget-form").elements.monthly.value = teamRow.reward_budget == null ? "" : teamRow.reward_budget;
+    await Promise.all([loadTable(), loadRewards(), loadBudget(), loadGoals(), loadInsights(), loadDeals(), loadReviews(), loadSaid(), loadWhoToAsk(), loadProfile(),
       me.role === "admin" ? loadSeasons() : null, me.role === "admin" ? loadCrm() : null]);
     follow({ team_id: teamId }, (m, pending) => {
       pending.add("table");
@@ -583,12 +776,16 @@
   async function startAllTeams() {
     $("who").textContent = config.roles[me.role] || me.role;
     pageMessage(t.pick_team);
-    [...$("app").children].forEach((card) => { card.hidden = !["deals-card", "seasons-card", "crm-card"].includes(card.id); });
+    [...$("app").children].forEach((card) => {
+      card.hidden = !["deals-card", "rewards-card", "seasons-card", "crm-card"].includes(card.id);
+    });
     $("deals-scope").textContent = `· ${t.all_teams}`;
+    $("rewards-scope").textContent = `· ${t.all_teams}`;
+    $("shop-admin").hidden = false;
     const [members, teamRows] = await Promise.all([api("/api/members"), api("/api/teams")]);
     everyone = members.sort((a, b) => a.name.localeCompare(b.name));
     teams = new Map(teamRows.map((row) => [row.id, row]));
-    await Promise.all([loadDeals(), loadSeasons(), loadCrm()]);
+    await Promise.all([loadDeals(), loadRewards(), loadSeasons(), loadCrm()]);
     follow({}, () => {});
   }
 
@@ -598,12 +795,13 @@
     let timer = null;
     let pending = new Set();
     const loaders = { table: loadTable, goals: loadGoals, insights: loadInsights, budget: loadBudget, deals: loadDeals,
-      reviews: loadReviews, said: loadSaid, ask: loadWhoToAsk, crm: loadCrmHealth };
+      reviews: loadReviews, said: loadSaid, ask: loadWhoToAsk, crm: loadCrmHealth, rewards: loadRewards };
     new H.Live(params, {
       snapshot() {},
       update(m) {
         touched(m, pending);
         if (m.entry.kind.startsWith("deal.")) pending.add("deals");
+        if (m.entry.kind.startsWith("redemption.") || m.entry.kind.startsWith("reward.")) pending.add("rewards");
         // a CRM's deal or activity moves its health line (its rejections come by no update)
         if (me.role === "admin" && (m.entry.kind.startsWith("deal.") || m.entry.kind.startsWith("activity"))) pending.add("crm");
         clearTimeout(timer);
