@@ -10,7 +10,6 @@ import hmac
 import json
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from tests.conftest import HUBSPOT_SECRET, PIPEDRIVE_AUTH, SALESFORCE_ORG, Api
+from tests.test_api_org import _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crm"
 
@@ -414,17 +414,16 @@ async def test_a_crm_changes_the_amount_of_a_won_deal(api):
     assert won[-1]["data"]["amount"] == 11500
 
 
-async def test_old_deliveries_are_forgotten_but_rejected_ones_stay(api, settings):
-    """Deliveries used or ignored more than HUDDLE_CRM_KEEP_DAYS ago are pruned; a
-    rejected one stays until it is replayed."""
-    from service.connectors.ingest import prune
-    from service.db.models import CrmDelivery
+async def test_old_deliveries_are_forgotten_but_rejected_ones_stay(api, db_url, monkeypatch):
+    """Deliveries used or ignored more than HUDDLE_CRM_KEEP_DAYS ago are pruned (by the
+    next delivery, at most once an hour); a rejected one stays until it is replayed."""
+    from service.connectors import ingest
 
     await org(api, pipedrive="1234567")
     await pipedrive(api, fixture("pipedrive/deal_won.json"))
     await pipedrive(api, fixture("pipedrive/deal_won.json"))
     await pipedrive(api, fixture("pipedrive/activity_done.json"))  # no metric: rejected
-    old = datetime.now(UTC) - timedelta(days=settings.crm_keep_days + 1)
-    await CrmDelivery.all().update(received_at=old)
-    assert await prune(settings) == 2
-    assert [d["state"] for d in await deliveries(api)] == ["rejected"]
+    await _rows(db_url, "UPDATE crm_delivery SET received_at = '2000-01-01 00:00:00+00:00'")
+    monkeypatch.setattr(ingest, "_pruned", -ingest.PRUNE_EVERY)
+    await pipedrive(api, fixture("pipedrive/deal_reopened.json"))
+    assert [d["state"] for d in await deliveries(api)] == ["stored", "rejected"]
