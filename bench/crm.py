@@ -182,7 +182,8 @@ def parse_floor(body: bytes, rounds: int = 50) -> float:
     settings = Settings(salesforce_org_id=ORG)
     started = time.perf_counter()
     for _ in range(rounds):
-        assert len(salesforce.read(body, settings)) == PER_MESSAGE
+        message = salesforce._notifications(salesforce._parse(body))
+        assert len(salesforce.read(message, settings)) == PER_MESSAGE
     return (time.perf_counter() - started) / rounds * 1e6
 
 

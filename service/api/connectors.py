@@ -144,8 +144,8 @@ async def from_salesforce(
     org ``HUDDLE_SALESFORCE_ORG_ID`` (and ``?token=`` if ``HUDDLE_SALESFORCE_TOKEN``
     is set). Answered with the SOAP Ack once every notification is stored."""
     body = await request.body()
-    salesforce.authenticate(request, body, settings)
-    await ingest("salesforce", salesforce.read(body, settings), writer, settings)
+    message = salesforce.authenticate(request, body, settings)
+    await ingest("salesforce", salesforce.read(message, settings), writer, settings)
     return Response(salesforce.ACK, media_type="text/xml; charset=utf-8")
 
 

@@ -56,7 +56,8 @@ def _notifications(root: Element) -> Element:
     return found
 
 
-def authenticate(request: Request[Any, Any, Any], body: bytes, settings: Settings) -> None:
+def authenticate(request: Request[Any, Any, Any], body: bytes, settings: Settings) -> Element:
+    """The message's ``notifications``, once the org (and the token) are the ones set."""
     org = settings.salesforce_org_id
     if not org:
         raise Unavailable(
@@ -70,12 +71,14 @@ def authenticate(request: Request[Any, Any, Any], body: bytes, settings: Setting
                 "The endpoint URL's token does not match HUDDLE_SALESFORCE_TOKEN: the "
                 "outbound message's URL must end in ?token=<that token>."
             )
-    sent = (_notifications(_parse(body)).findtext(f"{OUTBOUND}OrganizationId") or "").strip()
+    notifications = _notifications(_parse(body))
+    sent = (notifications.findtext(f"{OUTBOUND}OrganizationId") or "").strip()
     if not sent or sent[:15] != org.strip()[:15]:
         raise Unauthorized(
             f"The message comes from the Salesforce org {sent or '(none)'}, not from "
             "HUDDLE_SALESFORCE_ORG_ID."
         )
+    return notifications
 
 
 def _local(tag: str) -> str:
@@ -114,8 +117,9 @@ def _xml(element: Element) -> str:
     return tostring(element, encoding="unicode")
 
 
-def read(body: bytes, settings: Settings) -> list[Received]:
-    notifications = _notifications(_parse(body)).findall(f"{OUTBOUND}Notification")
+def read(message: Element, settings: Settings) -> list[Received]:
+    """The notifications of an authenticated message (``authenticate``'s answer)."""
+    notifications = message.findall(f"{OUTBOUND}Notification")
     if len(notifications) > MAX_NOTIFICATIONS:
         raise Invalid(f"The message holds {len(notifications)} notifications; at most 1,000.")
     received = []
