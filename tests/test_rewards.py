@@ -93,6 +93,8 @@ async def test_redemptions_held_approved_declined_fulfilled(api):
     assert declined.json()["decision_note"] == "out of budget"
     assert (await wallet(api, seller["id"]))["balance"] == balance
     assert [r["stock"] for r in await api.get("/api/rewards")] == [2]
+    unlimited = await api.call("PATCH", f"/api/rewards/{lunch['id']}", json={"stock": None})
+    assert unlimited.json()["stock"] is None and unlimited.json()["per_member_limit"] == 1
     again = (await redeem(api, token, lunch["id"], expect=201)).json()  # the limit is back
     await api.post(f"/api/redemptions/{again['id']}/approve", {"note": "Enjoy"}, expect=200)
     fulfilled = await api.post(f"/api/redemptions/{again['id']}/fulfil", {}, expect=200)

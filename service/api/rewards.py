@@ -12,7 +12,7 @@ import msgspec
 from litestar import get, patch, post, put
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from ..auth import Caller
 from ..core import commands as cmd
@@ -53,8 +53,9 @@ class RewardIn(Struct, forbid_unknown_fields=True, kw_only=True):
 class RewardPatch(Struct, forbid_unknown_fields=True, kw_only=True):
     name: RewardName | None = None
     cost: Coins | None = None
-    stock: Count | None = None
-    per_member_limit: Count | None = None
+    # null: no limit from now on; left out: as it is
+    stock: Count | UnsetType | None = UNSET
+    per_member_limit: Count | UnsetType | None = UNSET
     description: Text | None = None
     active: bool | None = None  # false: off the shop (redemptions made stay)
 
@@ -168,9 +169,14 @@ async def list_rewards(
 async def change_reward(
     reward_id: IdParam, data: RewardPatch, caller: Caller, writer: Writer
 ) -> RewardOut:
-    """Change a reward (admin): its name, cost, stock left, per-member limit, text, or
-    take it off the shop (``active: false``)."""
-    changes = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not None}
+    """Change a reward (admin): its name, cost, stock left, per-member limit (``null``:
+    no limit from now on), text, or take it off the shop (``active: false``)."""
+    limits = ("stock", "per_member_limit")  # null sent: no limit
+    changes = {
+        f: getattr(data, f)
+        for f in data.__struct_fields__
+        if getattr(data, f) is not UNSET and (f in limits or getattr(data, f) is not None)
+    }
     if not changes:
         raise Invalid("Send at least one field to change.")
     await writer.submit(cmd.ChangeReward(reward_id, changes), caller.actor)

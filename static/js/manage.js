@@ -642,8 +642,9 @@
     const body = {};
     const cost = Number(data.get("cost"));
     if (cost !== reward.cost) body.cost = cost;
-    const stock = String(data.get("stock")).trim();
-    if (stock !== "" && Number(stock) !== reward.stock) body.stock = Number(stock);
+    const stock = String(data.get("stock")).trim();   // emptied: no limit from now on
+    const wanted = stock === "" ? null : Number(stock);
+    if (wanted !== reward.stock) body.stock = wanted;
     if (!Object.keys(body).length) {
       const result = form.querySelector(".result");
       result.textContent = t.reward_nothing_changed;
