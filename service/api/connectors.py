@@ -144,7 +144,7 @@ async def from_salesforce(
     org ``HUDDLE_SALESFORCE_ORG_ID`` (and ``?token=`` if ``HUDDLE_SALESFORCE_TOKEN``
     is set). Answered with the SOAP Ack once every notification is stored."""
     body = await request.body()
-    message = salesforce.authenticate(request, body, settings)
+    message = salesforce.authenticate(body, settings, token)
     await ingest("salesforce", salesforce.read(message, settings), writer, settings)
     return Response(salesforce.ACK, media_type="text/xml; charset=utf-8")
 

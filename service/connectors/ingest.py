@@ -75,17 +75,20 @@ async def rates() -> dict[str, float]:
     return {r.code: float(r.rate) for r in await CurrencyRate.all()}
 
 
+class _Ignored(str):
+    """Why an item has nothing to count (a plain str: why it is rejected)."""
+
+
 def _command(item: Item, settings: Settings, table: dict[str, float]) -> Command | str:
-    """The command an item asks for, or why it is ignored (a str starting with '-') or
-    rejected."""
+    """The command an item asks for, or why it is ignored (``_Ignored``) or rejected."""
     if isinstance(item, ActivityItem):
         if not item.done:
-            return f"-the {item.kind} is not done yet"
+            return _Ignored(f"the {item.kind} is not done yet")
         metric = dict(settings.crm_activity_metrics).get(item.kind.lower())
         if metric is None:
             counted = ", ".join(k for k, _ in settings.crm_activity_metrics) or "none"
-            return (
-                f"-{item.kind} activities are not counted (HUDDLE_CRM_ACTIVITY_METRICS "
+            return _Ignored(
+                f"{item.kind} activities are not counted (HUDDLE_CRM_ACTIVITY_METRICS "
                 f"counts: {counted})"
             )
         return SyncActivity(
@@ -131,9 +134,8 @@ async def _decide(plans: Sequence[_Plan], writer: Writer, settings: Settings) ->
             continue
         command = _command(plan.received.item, settings, table)
         if isinstance(command, str):
-            ignored = command.startswith("-")
-            plan.state = "ignored" if ignored else "rejected"
-            plan.reason = command.removeprefix("-")
+            plan.state = "ignored" if isinstance(command, _Ignored) else "rejected"
+            plan.reason = str(command)
         else:
             plan.command = command
     submitted = [p for p in plans if p.command is not None]

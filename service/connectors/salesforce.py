@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import hmac
 from functools import partial
-from typing import Any
 from xml.etree.ElementTree import Element, ParseError, tostring
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from litestar import Request
 
 from ..errors import Invalid, Unauthorized, Unavailable
 from ..settings import Settings
@@ -56,21 +54,21 @@ def _notifications(root: Element) -> Element:
     return found
 
 
-def authenticate(request: Request[Any, Any, Any], body: bytes, settings: Settings) -> Element:
-    """The message's ``notifications``, once the org (and the token) are the ones set."""
+def authenticate(body: bytes, settings: Settings, token: str) -> Element:
+    """The message's ``notifications``, once the org (and the URL's ``token``) are the
+    ones set."""
     org = settings.salesforce_org_id
     if not org:
         raise Unavailable(
             "The Salesforce connector is off: set HUDDLE_SALESFORCE_ORG_ID to your org's id "
             "(Setup → Company Information) (docs/crm.md)."
         )
-    if settings.salesforce_token:
-        token = request.query_params.get("token", "")
-        if not hmac.compare_digest(token.encode(), settings.salesforce_token.encode()):
-            raise Unauthorized(
-                "The endpoint URL's token does not match HUDDLE_SALESFORCE_TOKEN: the "
-                "outbound message's URL must end in ?token=<that token>."
-            )
+    expected = settings.salesforce_token
+    if expected and not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Unauthorized(
+            "The endpoint URL's token does not match HUDDLE_SALESFORCE_TOKEN: the "
+            "outbound message's URL must end in ?token=<that token>."
+        )
     notifications = _notifications(_parse(body))
     sent = (notifications.findtext(f"{OUTBOUND}OrganizationId") or "").strip()
     if not sent or sent[:15] != org.strip()[:15]:

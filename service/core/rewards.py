@@ -58,10 +58,6 @@ MAX_TEXT = 500
 _ACTIONS = {"approve": "approved", "decline": "declined", "fulfil": "fulfilled"}
 
 
-def _coins(value: float) -> str:
-    return f"{from_cents(to_cents(value)):g}"
-
-
 def _name(value: Any) -> str:
     name = str(value or "").strip()
     if not name or len(name) > MAX_NAME:

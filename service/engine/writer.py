@@ -452,8 +452,11 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: S
     for deal in await sql.deals_by_external(sorted(set(keys))):
         ctx.deals_by_external[deal.external_id or ""] = deal
     # what a CRM says of a deal may reverse or correct it: its awards too
-    synced = [d.id for d in ctx.deals_by_external.values() if d.reversed_seq is None]
-    if synced and any(isinstance(c, SyncDeal) for c in commands):
+    named = {c.external_id for c in commands if isinstance(c, SyncDeal)}
+    synced = [
+        d.id for key, d in ctx.deals_by_external.items() if key in named and d.reversed_seq is None
+    ]
+    if synced:
         for deal in await sql.deals_by_id(synced, awards=synced):
             ctx.deals[deal.id] = deal
     activities = [c for c in commands if isinstance(c, RecordActivity | SyncActivity)]
