@@ -19,7 +19,18 @@ from redis.exceptions import RedisError
 from tortoise.exceptions import OperationalError
 
 from . import __version__, logs
-from .api import activities, boards, connectors, deals, goals, imports, org, peers, rewards
+from .api import (
+    activities,
+    boards,
+    connectors,
+    contests,
+    deals,
+    goals,
+    imports,
+    org,
+    peers,
+    rewards,
+)
 from .api.deps import dependencies
 from .api.hooks import before_request
 from .api.problems import exception_handlers, refusals
@@ -35,6 +46,7 @@ from .metrics import Metrics, live_boards, render
 from .outages import outage
 from .realtime import routes as live
 from .realtime.sockets import RAW_SEND
+from .referee import Referee
 from .schemas import Health
 from .settings import Settings
 from .store.embedded import EmbeddedRedis
@@ -117,9 +129,12 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
             await hook(app)
         services.sync.start()
         metrics.start()
+        referee = Referee(services.writer)
+        referee.start()
         try:
             yield
         finally:
+            await referee.stop()
             await metrics.stop()
             await services.sync.stop()
             await live.on_shutdown(app)
@@ -238,6 +253,7 @@ def create_app(settings: Settings | None = None, extra_routes: list[Any] | None 
         *imports.routes,
         *connectors.routes,
         *rewards.routes,
+        *contests.routes,
         *boards.routes,
         *learning_routes.routes,
         *learning_public.routes,

@@ -55,7 +55,9 @@ __all__ = [
 
 def team_out(team: Team) -> TeamOut:
     budget = float(team.reward_budget) if team.reward_budget is not None else None
-    return TeamOut(team.id, team.name, team.nickname, team.color, team.archived, budget)
+    return TeamOut(
+        team.id, team.name, team.nickname, team.color, team.archived, budget, team.challenge_cap
+    )
 
 
 def may_see_email(caller: Caller, member: Member) -> bool:

@@ -162,6 +162,7 @@ class TeamOut(Struct):
     color: str | None
     archived: bool = False
     reward_budget: Number | None = None  # coins its members may redeem a month (None: no budget)
+    challenge_cap: int | None = None  # challenges its members may have open at once (None: no cap)
 
 
 class MemberOut(Struct):

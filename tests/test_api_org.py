@@ -13,6 +13,7 @@ async def test_teams_and_duplicate_name(api):
         "color": "#c8102e",
         "archived": False,
         "reward_budget": None,
+        "challenge_cap": None,
     }
     r = await api.post("/api/teams", {"name": "Oslo"}, expect=409)
     assert r.headers["content-type"].startswith("application/problem+json")

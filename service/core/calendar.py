@@ -13,6 +13,7 @@ __all__ = [
     "local_date",
     "monday",
     "monday_of",
+    "period_end",
     "season_containing",
     "week_name",
 ]
@@ -68,3 +69,17 @@ def is_newcomer(joined_on: date, today: date, newcomer_days: int) -> bool:
 def season_containing(day: date, seasons: list[SeasonSpan]) -> SeasonSpan | None:
     """The season whose dates include ``day`` (seasons never overlap)."""
     return next((s for s in seasons if s.contains(day)), None)
+
+
+def period_end(moment: datetime, recurrence: str, tz: ZoneInfo) -> datetime:
+    """The end of the day, ISO week or month ``moment`` falls in (``recurrence``), at
+    midnight in the org's time zone: the next local midnight, Monday or first of the
+    month (a day across a daylight-saving change lasts 23 or 25 hours)."""
+    day = local_date(moment, tz)
+    if recurrence == "daily":
+        end = day + timedelta(days=1)
+    elif recurrence == "weekly":
+        end = monday(day) + timedelta(days=7)
+    else:
+        end = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return datetime.combine(end, datetime.min.time(), tzinfo=tz)

@@ -43,15 +43,19 @@ __all__ = [
     "MAX_ID",
     "ActivityRef",
     "AllowanceLeft",
+    "AnswerChallenge",
     "AnswerFeedback",
     "AwardMentoring",
+    "CancelContest",
     "ChangeGoal",
     "ChangePolicy",
     "ChangeReward",
     "ChangeSeason",
     "Command",
+    "ContestsRead",
     "Context",
     "CorrectDeal",
+    "CreateContest",
     "CreateMember",
     "CreateReward",
     "CreateSeason",
@@ -64,6 +68,7 @@ __all__ = [
     "GiftRef",
     "GiveKudos",
     "Ids",
+    "IssueChallenge",
     "PostStory",
     "RecordActivity",
     "RecordDeal",
@@ -74,8 +79,10 @@ __all__ = [
     "ReviewLoss",
     "RevokeKudos",
     "RevokeMentoring",
+    "SetChallengeCap",
     "SetGoal",
     "SetRewardBudget",
+    "SettleContests",
     "SyncActivity",
     "SyncDeal",
     "UpdateMember",
@@ -164,6 +171,68 @@ class WalletOf(Struct, frozen=True):
     """Not a change: a member's coins, read under the lock."""
 
     member_id: int
+
+
+class CreateContest(Struct, frozen=True):
+    """A contest as asked for (checked by the decider). ``counted``: what the ledger up
+    to ``counted_upto`` holds for its period (and the period before), counted outside
+    the lock; the entries after it are counted under the lock (``Context.contest_counts``)."""
+
+    name: str
+    format: str
+    metric: str
+    starts_at: datetime
+    ends_at: datetime
+    team_ids: tuple[int, ...] = ()
+    member_ids: tuple[int, ...] = ()
+    by: str | None = None
+    sides: tuple[Any, ...] = ()  # dicts {name, team_ids?, member_ids?}
+    target: float | None = None
+    tiers: tuple[Any, ...] = ()  # dicts {target, prize?}
+    prizes: tuple[Any, ...] = ()  # dicts {coins?, reward_id?, description?}
+    min_score: float | None = None
+    recurrence: str | None = None
+    counted_upto: int = 0
+    tally: dict[str, int] = {}
+    baseline: dict[str, int] = {}
+
+
+class CancelContest(Struct, frozen=True):
+    contest_id: int
+    reason: str | None = None
+
+
+class IssueChallenge(Struct, frozen=True):
+    opponent_id: int
+    metric: str
+    ends_at: datetime
+    name: str | None = None
+    prize: Any = None  # {description?}
+
+
+class AnswerChallenge(Struct, frozen=True):
+    contest_id: int
+    accept: bool
+
+
+class SettleContests(Struct, frozen=True):
+    """Settle every contest whose end has come (and let challenges nobody accepted in
+    time lapse); what settles nothing appends nothing."""
+
+
+class ContestsRead(Struct, frozen=True):
+    """Not a change: contests as they stand, read under the lock."""
+
+    contest_id: int | None = None
+    state: str | None = None  # upcoming | running | ended | proposed
+    member_id: int | None = None
+
+
+class SetChallengeCap(Struct, frozen=True):
+    """How many challenges a team's members may have open at once (None: no cap)."""
+
+    team_id: int
+    max_open: int | None
 
 
 class GiveKudos(Struct, frozen=True):
@@ -358,6 +427,13 @@ Command = (
     | DecideRedemption
     | SetRewardBudget
     | WalletOf
+    | CreateContest
+    | CancelContest
+    | IssueChallenge
+    | AnswerChallenge
+    | SettleContests
+    | ContestsRead
+    | SetChallengeCap
 )
 
 
@@ -481,9 +557,15 @@ class Context:
     mentoring: dict[int, GiftRef] = field(default_factory=dict)
     # (team, season) → won deals (seller, amount), for goals set mid-season
     won_deals: dict[tuple[int, int], list[tuple[int, float]]] = field(default_factory=dict)
+    # a contest being created: the entries recorded after its ``counted_upto`` (read
+    # under the lock), for the decider to count like the rest
+    newer_entries: list[Entry] = field(default_factory=list)
+    # the entries decided so far in this batch (a contest created later in it counts them)
+    batch: list[Entry] = field(default_factory=list)
 
     def note(self, entry: Entry) -> None:
         """Keep the lookups true for the next commands of the same batch."""
+        self.batch.append(entry)
         p = entry.payload
         ref = DealRef.of(entry)
         if ref is not None:
@@ -550,6 +632,9 @@ class Decision:
     # the entries were appended earlier, for a request with the same Idempotency-Key
     replayed: bool = False
     answer: Any = None  # what a read (a wallet) found
+    # the settlement of a race the entries finished: appended right after them (kept
+    # apart so that ``entries`` is what the command itself made)
+    finishes: list[Entry] = field(default_factory=list)
 
 
 Decider = Callable[[Any, Actor, State, Context], Decision]

@@ -13,19 +13,23 @@ import re
 from msgspec import Struct
 
 from ..errors import Invalid
-from . import activities, corrections, crm, deals, learning, org, peers, rewards
+from . import activities, contests, corrections, crm, deals, learning, org, peers, rewards
 from .achievements import badge_changes
 from .commands import (
     AllowanceLeft,
+    AnswerChallenge,
     AnswerFeedback,
     AwardMentoring,
+    CancelContest,
     ChangeGoal,
     ChangePolicy,
     ChangeReward,
     ChangeSeason,
     Command,
+    ContestsRead,
     Context,
     CorrectDeal,
+    CreateContest,
     CreateMember,
     CreateReward,
     CreateSeason,
@@ -36,6 +40,7 @@ from .commands import (
     DefineMetric,
     GiveKudos,
     ImprovementProgress,
+    IssueChallenge,
     PostStory,
     RecordActivity,
     RecordDeal,
@@ -46,8 +51,10 @@ from .commands import (
     ReviewLoss,
     RevokeKudos,
     RevokeMentoring,
+    SetChallengeCap,
     SetGoal,
     SetRewardBudget,
+    SettleContests,
     SyncActivity,
     SyncDeal,
     UpdateMember,
@@ -94,6 +101,13 @@ _DECIDERS: dict[type, Decider] = {
     DecideRedemption: rewards.decide_redemption,
     SetRewardBudget: rewards.decide_budget,
     WalletOf: rewards.decide_wallet,
+    CreateContest: contests.decide_contest,
+    CancelContest: contests.decide_cancel,
+    IssueChallenge: contests.decide_challenge,
+    AnswerChallenge: contests.decide_answer,
+    SettleContests: contests.decide_settle,
+    ContestsRead: contests.decide_contests_read,
+    SetChallengeCap: contests.decide_challenge_cap,
 }
 
 
@@ -131,7 +145,8 @@ def check_text(value: object, field: str) -> None:
 def decide(command: Command, actor: Actor, state: State, ctx: Context) -> Decision:
     """Decide one command against the state; the badges its entries earn, or a correction
     takes away, are added here (each to the last entry of the badge's season), and so
-    are improvement bonuses paid or taken back (to the last entry that moved the week)."""
+    are improvement bonuses paid or taken back (to the last entry that moved the week),
+    and the settlement of a race the entries finish (numbered after them)."""
     check_text(command, "command")
     decision = _DECIDERS[type(command)](command, actor, state, ctx)
     entries = decision.entries
@@ -145,4 +160,6 @@ def decide(command: Command, actor: Actor, state: State, ctx: Context) -> Decisi
         entry.awards = (*entry.awards, award)
         if award.member_id not in entry.names:
             entry.names = {**entry.names, award.member_id: event.name}
+    if state.open_contests:  # a race these entries finish ends with them
+        decision.finishes = contests.race_finishes(entries, state, ctx)
     return decision

@@ -22,6 +22,10 @@ __all__ = [
     "Award",
     "BadgeEarned",
     "BadgeRevoked",
+    "ChallengeAnswered",
+    "ContestCancelled",
+    "ContestCreated",
+    "ContestSettled",
     "DealLost",
     "DealReversed",
     "DealWon",
@@ -47,6 +51,7 @@ __all__ = [
     "MetricDefined",
     "Payload",
     "PolicyChanged",
+    "Prize",
     "RedemptionDecided",
     "RedemptionRequested",
     "RewardChanged",
@@ -54,9 +59,12 @@ __all__ = [
     "SeasonChanged",
     "SeasonCreated",
     "SeasonRemoved",
+    "Side",
     "StoryPosted",
     "TeamCreated",
     "TeamUpdated",
+    "Tier",
+    "Winner",
 ]
 
 Number = int | float
@@ -441,6 +449,101 @@ class RedemptionDecided(Struct, frozen=True, tag="redemption.decided", tag_field
     stock_left: int | None = None
 
 
+# -- contests --------------------------------------------------------------------------------
+
+
+class Prize(Struct, frozen=True, omit_defaults=True):
+    """What a place (or a tier) wins: coins, a reward from the shop, or words."""
+
+    coins: Number = 0
+    reward_id: int | None = None
+    description: str | None = None
+
+
+class Tier(Struct, frozen=True):
+    target: Number
+    prize: Prize = Prize()
+
+
+class Side(Struct, frozen=True):
+    """One side of a head-to-head: whole teams (scored per member) and/or members."""
+
+    name: str
+    team_ids: tuple[int, ...] = ()
+    member_ids: tuple[int, ...] = ()
+
+
+class ContestCreated(Struct, frozen=True, tag="contest.created", tag_field="kind"):
+    """A contest (or a challenge one seller sends another, ``challenge``: it runs once
+    the opponent accepts). ``tally`` and ``baseline`` are what had been recorded in its
+    period (and, for ``improvement``, in the equal period before) when it was created,
+    per participant key ("m<member>", "t<team>", "s<side>") in hundredths; every later
+    entry is counted as it is recorded (``core.contests``)."""
+
+    contest_id: int
+    name: str
+    format: str
+    metric: str
+    starts_at: datetime
+    ends_at: datetime
+    team_ids: tuple[int, ...] = ()
+    member_ids: tuple[int, ...] = ()
+    by: str = "member"  # member | team: who the participants are
+    sides: tuple[Side, ...] = ()
+    target: Number | None = None
+    tiers: tuple[Tier, ...] = ()
+    prizes: tuple[Prize, ...] = ()
+    min_score: Number | None = None
+    recurrence: str | None = None  # daily | weekly | monthly
+    challenge: bool = False
+    series: int | None = None  # the first contest of a recurring series
+    tally: dict[str, int] = field(default_factory=dict)
+    baseline: dict[str, int] = field(default_factory=dict)
+
+
+class ContestCancelled(Struct, frozen=True, tag="contest.cancelled", tag_field="kind"):
+    contest_id: int
+    name: str
+    reason: str | None = None
+
+
+class ChallengeAnswered(Struct, frozen=True, tag="challenge.answered", tag_field="kind"):
+    """The opponent accepted (the head-to-head runs from now) or declined a challenge."""
+
+    contest_id: int
+    name: str
+    accepted: bool
+
+
+class Winner(Struct, frozen=True, omit_defaults=True):
+    """A place won: by a member, a team or a side (``key`` says which), its score and
+    prize; ``coins`` is what each of its members was paid."""
+
+    place: int
+    key: str
+    name: str
+    score: Number
+    prize: Prize = Prize()
+    coins: Number = 0
+    member_id: int | None = None
+    team_id: int | None = None
+    side: str | None = None
+
+
+class ContestSettled(Struct, frozen=True, tag="contest.settled", tag_field="kind"):
+    """A contest over, once: its winners (with their prizes), the coins each member won
+    (hundredths), and its final standings (the top of them)."""
+
+    contest_id: int
+    name: str
+    format: str
+    metric: str
+    winners: tuple[Winner, ...] = ()
+    coins: tuple[tuple[int, int], ...] = ()  # (member, hundredths)
+    standings: tuple[dict[str, Any], ...] = ()
+    reason: str = "ended"  # ended | target reached
+
+
 Payload = (
     DealWon
     | DealLost
@@ -469,6 +572,10 @@ Payload = (
     | RewardChanged
     | RedemptionRequested
     | RedemptionDecided
+    | ContestCreated
+    | ContestCancelled
+    | ChallengeAnswered
+    | ContestSettled
 )
 
 # fields kept in the ledger but not shown to every token in the feed
@@ -496,6 +603,9 @@ class Entry(Struct):
     # hash; set by the engine, stored beside the ledger (table request_key), not in it
     request_key: str | None = None
     request_hash: str | None = None
+    # the contest standings rows this entry's batch moved, for live boards: set by the
+    # engine after the batch is decided, sent with the entry, not stored
+    contests: tuple[dict[str, Any], ...] = ()
 
     @property
     def kind(self) -> str:

@@ -104,9 +104,24 @@ class LiveBoard:
         """Every row as ``(rank, key, score)``, best first."""
         return self._rows(0, len(self._order))
 
+    def head(self, n: int) -> list[tuple[int, int, int]]:
+        """The best ``n`` rows as ``(rank, key, score)``."""
+        return self._rows(0, min(n, len(self._order)))
+
     def change(self, scores: Mapping[int, int]) -> list[tuple[int, int, int]]:
         """Give rows their new scores (keys not on the board are ignored); the rows whose
         rank or score may have changed, best first."""
+        rows: list[tuple[int, int, int]] = []
+        for low, high in _merged(self.move(scores)):
+            # the rows scoring from high down to low: -high <= -score < -low + 1
+            start = bisect_left(self._order, (-high,))
+            end = bisect_left(self._order, (-low + 1,))
+            rows.extend(self._rows(start, end))
+        return rows
+
+    def move(self, scores: Mapping[int, int]) -> list[tuple[int, int]]:
+        """Give rows their new scores (keys not on the board are ignored), keeping the
+        order; the score spans (low, high) in which ranks may have changed."""
         spans: list[tuple[int, int]] = []
         for key, new in scores.items():
             old = self._scores.get(key)
@@ -117,13 +132,11 @@ class LiveBoard:
             insort(self._order, (-new, folded, key))
             self._scores[key] = new
             spans.append((min(old, new), max(old, new)))
-        rows: list[tuple[int, int, int]] = []
-        for low, high in _merged(spans):
-            # the rows scoring from high down to low: -high <= -score < -low + 1
-            start = bisect_left(self._order, (-high,))
-            end = bisect_left(self._order, (-low + 1,))
-            rows.extend(self._rows(start, end))
-        return rows
+        return spans
+
+    def rank(self, key: int) -> int:
+        """A row's rank: one more than the rows scoring strictly more."""
+        return bisect_left(self._order, (-self._scores[key],)) + 1
 
     def _rows(self, start: int, end: int) -> list[tuple[int, int, int]]:
         order, rows = self._order, []

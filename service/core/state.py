@@ -18,11 +18,18 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from .achievements import Step, badge_steps
-from .calendar import SeasonSpan, local_date, monday_of
+from .calendar import SeasonSpan, local_date, monday_of, period_end
 from .entries import (
+    ActivityLogged,
     Award,
     BadgeEarned,
     BadgeRevoked,
+    ChallengeAnswered,
+    ContestCancelled,
+    ContestCreated,
+    ContestSettled,
+    DealReversed,
+    DealWon,
     Entry,
     GoalChanged,
     GoalProgress,
@@ -53,8 +60,10 @@ from .entries import (
 from .improvement import own_steps
 from .points import to_cents
 from .policy import Policy
+from .tally import ContestFacts, count
 
 __all__ = [
+    "ALL",
     "GoalState",
     "MemberFacts",
     "MemberGoalState",
@@ -96,6 +105,7 @@ class TeamFacts:
     color: str | None = None
     archived: bool = False  # no active members left, and off the boards
     reward_budget: int | None = None  # coins (hundredths) its members may redeem a month
+    challenge_cap: int | None = None  # challenges its members may have open at once
 
 
 @dataclass
@@ -155,6 +165,7 @@ class GoalState:
     paid: tuple[Award, ...] = ()
 
 
+ALL = "*"  # every row of a contest (state.contests_moved)
 KUDOS_WEEKS = 6  # weeks of kudos kept per pair: the longest pattern looked for, and room
 
 
@@ -203,6 +214,12 @@ class State:
     redemptions: dict[int, RedemptionFacts] = field(default_factory=dict)
     redeemed: dict[tuple[int, int], int] = field(default_factory=dict)
     team_redeemed: dict[tuple[int, str], int] = field(default_factory=dict)
+    # contests: every one; those still counting (or a challenge waiting for its answer);
+    # since the engine last looked (live boards), each contest whose standings moved →
+    # the participant keys that did (ALL: every row may have, or the contest itself)
+    contests: dict[int, ContestFacts] = field(default_factory=dict)
+    open_contests: dict[int, ContestFacts] = field(default_factory=dict)
+    contests_moved: dict[int, set[str]] = field(default_factory=dict)
     # team → its active member ids, in join order: built on first use, dropped whenever a member
     # joins or changes (every deal asks for its team; scanning the directory each time
     # cost more than the rest of the decision at a few hundred members)
@@ -266,6 +283,14 @@ def evolve(state: State, entry: Entry) -> State:
             state.wallet(award.member_id).earned += round(award.cents * rate)
     for event in entry.events:
         _apply_event(state, event, entry)
+    if state.open_contests:
+        if entry.awards or isinstance(payload, DealWon | DealReversed | ActivityLogged):
+            for contest in state.open_contests.values():
+                if contest.counting and (keys := count(contest, entry)):
+                    state.contests_moved.setdefault(contest.id, set()).update(keys)
+        elif isinstance(payload, MemberJoined | MemberUpdated):  # who is in, head counts
+            for contest in state.open_contests.values():
+                state.contests_moved[contest.id] = {ALL}
     for step in badge_steps(entry, state):
         _count_badge_step(state, step)
     for member_id, monday, cents in own_steps(entry, state):
@@ -294,6 +319,7 @@ _ID_FIELDS = {
     "activity_id": "activity",
     "reward_id": "reward",
     "redemption_id": "redemption",
+    "contest_id": "contest",
 }
 
 
@@ -311,6 +337,7 @@ def _track_ids(state: State, entry: Entry) -> None:
     found.extend(
         ("badge", e.badge_id) for e in entry.events if isinstance(e, BadgeEarned) and e.badge_id
     )
+
     for table, value in found:
         if value > ids.get(table, 0):
             ids[table] = value
@@ -377,7 +404,7 @@ def _team_updated(state: State, entry: Entry) -> None:
     assert isinstance(p, TeamUpdated)
     team = state.teams.get(entry.team_id or 0)
     if team:
-        for key in ("name", "nickname", "color", "archived"):
+        for key in ("name", "nickname", "color", "archived", "challenge_cap"):
             if key in p.changes:
                 setattr(team, key, p.changes[key])
         if "reward_budget" in p.changes:
@@ -446,6 +473,53 @@ def _redemption_decided(state: State, entry: Entry) -> None:
             state.rewards[p.reward_id].stock = p.stock_left
     else:
         wallet.spent += redemption.cost
+
+
+def _contest_created(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, ContestCreated)
+    contest = ContestFacts.of(p, entry)
+    if contest.recurrence:
+        contest.next_ends_at = period_end(contest.ends_at, contest.recurrence, state.tz)
+    state.contests[contest.id] = state.open_contests[contest.id] = contest
+    state.contests_moved[contest.id] = {ALL}
+
+
+def _contest_cancelled(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, ContestCancelled)
+    contest = state.open_contests.pop(p.contest_id, None)
+    if contest is not None:
+        contest.state, contest.reason = "cancelled", p.reason
+        contest.settled_at = entry.recorded_at
+        state.contests_moved[contest.id] = {ALL}
+
+
+def _challenge_answered(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, ChallengeAnswered)
+    contest = state.open_contests.get(p.contest_id)
+    if contest is None:
+        return
+    if p.accepted:  # it runs from the moment it was accepted
+        contest.state, contest.starts_at = "open", entry.recorded_at
+    else:
+        contest.state, contest.settled_at = "declined", entry.recorded_at
+        del state.open_contests[contest.id]
+    state.contests_moved[contest.id] = {ALL}
+
+
+def _contest_settled(state: State, entry: Entry) -> None:
+    p = entry.payload
+    assert isinstance(p, ContestSettled)
+    contest = state.open_contests.pop(p.contest_id, None) or state.contests.get(p.contest_id)
+    if contest is None:
+        return
+    contest.state, contest.settled_at = "settled", entry.recorded_at
+    contest.winners, contest.standings = p.winners, p.standings
+    state.contests_moved[contest.id] = {ALL}
+    for member_id, cents in p.coins:
+        state.wallet(member_id).earned += cents
 
 
 def _member_joined(state: State, entry: Entry) -> None:
@@ -607,6 +681,10 @@ _HANDLERS = {
     RewardChanged: _reward_changed,
     RedemptionRequested: _redemption_requested,
     RedemptionDecided: _redemption_decided,
+    ContestCreated: _contest_created,
+    ContestCancelled: _contest_cancelled,
+    ChallengeAnswered: _challenge_answered,
+    ContestSettled: _contest_settled,
 }
 
 

@@ -8,7 +8,15 @@ from typing import Any
 import msgspec
 from msgspec import Struct
 
-from .entries import PRIVATE_FIELDS, BadgeEarned, DealWon, Entry, GoalReached, Improved
+from .entries import (
+    PRIVATE_FIELDS,
+    BadgeEarned,
+    ContestSettled,
+    DealWon,
+    Entry,
+    GoalReached,
+    Improved,
+)
 from .points import from_cents
 
 __all__ = ["ActorView", "EntryAward", "FeedEntry", "feed_view"]
@@ -33,8 +41,9 @@ class EntryAward(Struct):
     points: Number
 
 
-class FeedEntry(Struct):
-    """One ledger entry: ``data`` depends on ``kind``; ``celebrate`` marks goals and badges."""
+class FeedEntry(Struct, omit_defaults=True):
+    """One ledger entry: ``data`` depends on ``kind``; ``celebrate`` marks goals and badges;
+    ``contests`` (live updates only) the contest standings rows its batch moved."""
 
     seq: int
     kind: str
@@ -49,6 +58,7 @@ class FeedEntry(Struct):
     awards: list[EntryAward]
     events: list[dict[str, Any]]
     celebrate: bool
+    contests: list[dict[str, Any]] | None = None
 
 
 def _celebrates(entry: Entry) -> bool:
@@ -57,6 +67,8 @@ def _celebrates(entry: Entry) -> bool:
     p = entry.payload
     if isinstance(p, DealWon) and p.rescores is None:
         return True
+    if isinstance(p, ContestSettled):
+        return bool(p.winners)
     return any(isinstance(e, GoalReached | BadgeEarned | Improved) for e in entry.events)
 
 
@@ -90,4 +102,5 @@ def feed_view(entry: Entry) -> FeedEntry:
         ],
         events=msgspec.to_builtins(entry.events),
         celebrate=_celebrates(entry),
+        contests=list(entry.contests) if entry.contests else None,
     )

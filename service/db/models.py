@@ -43,6 +43,7 @@ class Team(Model):
     archived = fields.BooleanField(default=False)  # no active members; off the boards
     # coins its members may redeem a month (None: no budget)
     reward_budget = fields.DecimalField(max_digits=16, decimal_places=2, null=True)
+    challenge_cap = fields.IntField(null=True)
 
     class Meta:
         table = "team"

@@ -18,6 +18,10 @@ from ..core.entries import (
     ActivityLogged,
     BadgeEarned,
     BadgeRevoked,
+    ChallengeAnswered,
+    ContestCancelled,
+    ContestCreated,
+    ContestSettled,
     DealLost,
     DealReversed,
     DealWon,
@@ -716,6 +720,10 @@ def _policy(batch: _Batch, entry: Entry) -> None:
     )
 
 
+def _ledger_only(batch: _Batch, entry: Entry) -> None:
+    """Nothing beside the entry (and its awards) to write."""
+
+
 _ADDERS: dict[type, Callable[[_Batch, Entry], None]] = {
     DealWon: _deal,
     DealLost: _deal,
@@ -744,6 +752,11 @@ _ADDERS: dict[type, Callable[[_Batch, Entry], None]] = {
     SeasonChanged: _season_changed,
     SeasonRemoved: _season_removed,
     PolicyChanged: _policy,
+    # contests live in the ledger alone: every writer's state folds them (core.tally)
+    ContestCreated: _ledger_only,
+    ContestCancelled: _ledger_only,
+    ChallengeAnswered: _ledger_only,
+    ContestSettled: _ledger_only,
 }
 
 

@@ -140,6 +140,7 @@ class Sql:
             del row["top"]
             if row["id"] is not None:
                 entries.append(self.entry(row))
+        await self.with_awards(entries)
         return last, entries
 
     async def end_write(self) -> None:
@@ -166,13 +167,33 @@ class Sql:
         return int(rows[0]["seq"] or 0)
 
     async def entries_after(self, seq: int, limit: int | None = None) -> list[Entry]:
-        """Entries after ``seq`` in order, without their awards (for catch-up)."""
+        """Entries after ``seq`` in order, with their awards (for catch-up)."""
         sql = f"SELECT {ENTRY_COLUMNS} FROM entry WHERE seq > ? ORDER BY seq"
         values: list[Any] = [seq]
         if limit:
             sql += " LIMIT ?"
             values.append(limit)
-        return [self.entry(row) for row in await self.rows(sql, values)]
+        entries = [self.entry(row) for row in await self.rows(sql, values)]
+        await self.with_awards(entries)
+        return entries
+
+    async def with_awards(self, entries: list[Entry]) -> None:
+        """Give entries read back (in seq order) their awards: the coins of a wallet and
+        a contest's points are folded from them. One query for the seq range."""
+        if not entries:
+            return
+        sql = (
+            "SELECT a.entry_id, a.member_id, a.team_id, a.category, a.cents FROM point_award a "
+            "JOIN entry e ON e.id = a.entry_id WHERE e.seq >= ? AND e.seq <= ? ORDER BY a.id"
+        )
+        found: dict[int, list[Award]] = {}
+        for a in await self.rows(sql, [entries[0].seq, entries[-1].seq]):
+            found.setdefault(a["entry_id"], []).append(
+                Award(a["member_id"], a["team_id"], a["category"], a["cents"])
+            )
+        for entry in entries:
+            if entry.id in found:
+                entry.awards = tuple(found[entry.id])
 
     def entry(self, row: dict[str, Any]) -> Entry:
         if self.pg:  # asyncpg gives datetimes already

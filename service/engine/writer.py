@@ -49,6 +49,7 @@ from ..core.commands import (
     Command,
     Context,
     CorrectDeal,
+    CreateContest,
     Decision,
     GiveKudos,
     Ids,
@@ -63,6 +64,7 @@ from ..core.commands import (
     SyncActivity,
     SyncDeal,
 )
+from ..core.contests import LiveStandings
 from ..core.decide import check_text, decide
 from ..core.entries import (
     ActivityLogged,
@@ -74,7 +76,7 @@ from ..core.entries import (
 )
 from ..core.points import to_cents
 from ..core.policy import Policy
-from ..core.state import State, evolve
+from ..core.state import ALL, State, evolve
 from ..core.views import feed_view
 from ..errors import HuddleError, Invalid, Unavailable
 from ..metrics import Metrics
@@ -202,6 +204,8 @@ class Writer:
         self._publishing: set[asyncio.Task[None]] = set()
         self._connection: WriteConnection | None = None  # PostgreSQL: the writer's own
         self.batches = 0
+        # the contest standings this process last sent to live boards
+        self._standings = LiveStandings()
 
     @property
     def policy(self) -> Policy:
@@ -236,6 +240,9 @@ class Writer:
         # rows written before entries carried their ids (older ledgers)
         for table, last in (await sql.last_ids()).items():
             state.last_ids[table] = max(state.last_ids.get(table, 0), last)
+        # every board gets the running contests afresh
+        state.contests_moved = {c: {ALL} for c in state.open_contests}
+        self._standings = LiveStandings()
         return state
 
     # -- submitting ---------------------------------------------------------------------
@@ -342,13 +349,19 @@ class Writer:
                     first = decision.entries[0]
                     first.request_key, first.request_hash = waiting.key, fingerprint
                     answered[waiting.key] = (fingerprint, first)
-                for entry in decision.entries:
+                made = [*decision.entries, *decision.finishes]
+                for entry in made:
                     evolve(state, entry)
                     ctx.note(entry)
                     if isinstance(entry.payload, PolicyChanged):
                         policies[entry.payload.version] = state.policy
-                entries.extend(decision.entries)
+                entries.extend(made)
                 decided.append((waiting, decision))
+            if state.contests_moved:  # live boards get the standings rows that moved
+                rows = self._standings.rows(state, state.contests_moved)
+                state.contests_moved = {}
+                if entries:
+                    entries[-1].contests = tuple(rows)
             clock.lap("decide")
             if entries:
                 await append_entries(sql, entries, policies.__getitem__)
@@ -446,6 +459,10 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: S
     characters in its text is refused by ``decide``; its values never reach a query (a
     NUL would fail the statement, and with it the whole batch)."""
     commands = [c for c in commands if isinstance(c, _LOOKED_UP) and _plain(c)]
+    # a contest created: the entries recorded after what its request counted
+    counted = [c.counted_upto for c in commands if isinstance(c, CreateContest)]
+    if counted and min(counted) < state.seq:
+        ctx.newer_entries = await sql.entries_after(min(counted))
     keys = [
         c.external_id for c in commands if isinstance(c, RecordDeal | SyncDeal) and c.external_id
     ]
@@ -508,6 +525,7 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: S
 # the commands that name something looked up in the database once per batch
 _LOOKED_UP = (
     ChangeGoal,
+    CreateContest,
     RecordActivity,
     RecordDeal,
     SyncActivity,

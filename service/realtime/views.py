@@ -25,9 +25,13 @@ __all__ = ["BoardView", "GroupKey", "touches_team"]
 GroupKey = tuple[int | None, int | None]  # (season id or None for all-time, team filter)
 
 
+_CONTESTS = ("contest.", "challenge.")
+
+
 def touches_team(entry: dict[str, Any], team_id: int | None) -> bool:
-    """Whether an entry concerns a team: its subject team or any award's team."""
-    if team_id is None:
+    """Whether an entry concerns a team: its subject team or any award's team. Contests
+    concern every board (their standings move across teams)."""
+    if team_id is None or entry.get("contests") or entry.get("kind", "").startswith(_CONTESTS):
         return True
     return entry.get("team_id") == team_id or any(
         a.get("team_id") == team_id for a in entry.get("awards", [])
