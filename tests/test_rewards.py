@@ -191,3 +191,23 @@ async def test_parallel_redemptions_on_two_instances(start_server):
         assert stock[one_left["id"]] == 0
         pending = await api.get("/api/redemptions", state="pending")
         assert len(pending) == 4
+
+
+async def test_coins_survive_a_restart_and_another_instance(start_server):
+    """Coins are folded from the entries' awards: an instance started later (a restart)
+    and one that catches up under the lock see the same balance as the one that wrote."""
+    one = start_server()
+    async with httpx.AsyncClient(base_url=one.url, timeout=30) as a:
+        api = Api(a)
+        _, _, (seller, _, _) = await shop(api)
+        await api.deal(seller["id"], 50_000)
+        earned = (await wallet(api, seller["id"]))["earned"]
+        assert earned > 0
+        two = start_server()  # loads the ledger at start
+        async with httpx.AsyncClient(base_url=two.url, timeout=30) as b:
+            other = Api(b)
+            assert (await wallet(other, seller["id"]))["earned"] == earned
+            await api.deal(seller["id"], 10_000)  # the second catches this up under the lock
+            more = (await wallet(api, seller["id"]))["earned"]
+            assert more > earned
+            assert (await wallet(other, seller["id"]))["earned"] == more
