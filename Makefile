@@ -58,12 +58,13 @@ wrk: ## install Debian's wrk for the benchmarks, when missing and possible
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null; \
 	  else echo "note: wrk is not installed; bench/write.py needs it (apt-get install wrk)"; fi; }
 
-bench: install-dev wrk ## write path vs its floor on PostgreSQL + SQLite, rebuild; live fan-out; a year's import; board reads vs leaderboard-python; CRM messages/s (BENCH_ARGS=--quick)
+bench: install-dev wrk ## write path vs its floor on PostgreSQL + SQLite, rebuild; live fan-out; a year's import; board reads vs leaderboard-python; CRM messages/s; 20 live contests vs a plain update (BENCH_ARGS=--quick)
 	$(BIN)/python bench/write.py $(BENCH_ARGS)
 	$(BIN)/python bench/live.py
 	$(BIN)/python bench/imports.py $(IMPORT_ARGS)
 	$(BIN)/python bench/reads.py $(READS_ARGS)
 	$(BIN)/python bench/crm.py $(CRM_ARGS)
+	$(BIN)/python bench/contests.py $(CONTESTS_ARGS)
 
 demo-reset: ## forget the local demo data (.huddle/)
 	rm -rf .huddle
