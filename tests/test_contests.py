@@ -379,3 +379,31 @@ async def test_live_boards_get_the_standings_that_moved(start_server):
             assert message["entry"]["celebrate"] is True
             assert message["entry"]["data"]["winners"][0]["name"] == "Blue"
             assert message["entry"]["contests"][0]["state"] == "settled"
+
+
+async def test_a_recurring_contest_renews_itself_until_midnight_in_oslo(api):
+    """On the database: a daily contest settled at its end starts its next period at that
+    end, running to the next midnight in Europe/Oslo (the org's zone), with what was
+    recorded after the end already counted in it; settled once."""
+    from zoneinfo import ZoneInfo
+
+    _, _, (a, b, _) = await people(api)
+    found = await contest(api, recurrence="daily", ends_at=at(seconds=3), prizes=[{"coins": 5}])
+    await api.deal(a["id"], 10_000)
+    done = await settled(api, found["id"])
+    assert winners(done) == [(1, "Seller 0", 5)]
+    running = await api.get("/api/contests", state="running")
+    (renewed,) = [c for c in running if c["name"] == "Sprint"]
+    assert renewed["id"] != found["id"] and renewed["recurrence"] == "daily"
+    assert renewed["starts_at"] == done["ends_at"]
+    ends = datetime.fromisoformat(renewed["ends_at"]).astimezone(ZoneInfo("Europe/Oslo"))
+    assert (ends.hour, ends.minute) == (0, 0)
+    assert ends - datetime.fromisoformat(renewed["starts_at"]) <= timedelta(days=1)
+    await api.deal(b["id"], 20_000)
+    rows = {
+        r["name"]: r["score"]
+        for r in (await api.get(f"/api/contests/{renewed['id']}"))["standings"]
+    }
+    assert rows["Seller 1"] == 20_000 and rows["Seller 0"] == 0
+    settles = [e for e in await api.ledger() if e["kind"] == "contest.settled"]
+    assert len(settles) == 1
