@@ -108,6 +108,7 @@ async def seed_demo(writer: Writer, settings: Settings, only_if_empty: bool = Fa
         await writer.submit(metric, admin)
     await _history(writer, teams, everyone, rng)
     await _activities(writer, teams, rng)
+    await _contests(writer, settings, teams)
     tokens = await _demo_tokens(teams)
     path = _tokens_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +116,62 @@ async def seed_demo(writer: Writer, settings: Settings, only_if_empty: bool = Fa
     path.chmod(0o600)
     print(f"demo: seeded; tokens saved in {path}", file=sys.stderr)
     return 0
+
+
+async def _contests(
+    writer: Writer, settings: Settings, teams: list[tuple[Team, list[Member]]]
+) -> None:
+    """This week's meetings, team against team this month, the most improved this
+    month: each renewing itself, counting the history seeded above."""
+    from .api.contests import count_recorded
+    from .core.calendar import monday
+
+    tz = settings.tz
+    today = datetime.now(tz).date()
+    week = datetime.combine(monday(today), datetime.min.time(), tzinfo=tz)
+    month = datetime.combine(today.replace(day=1), datetime.min.time(), tzinfo=tz)
+    next_month = datetime.combine(
+        (today.replace(day=28) + timedelta(days=4)).replace(day=1), datetime.min.time(), tzinfo=tz
+    )
+    (first, _), (second, _) = teams[0], teams[1]
+    places = ({"coins": 100, "description": "Lunch on the boss"}, {"coins": 50}, {"coins": 25})
+    contests = [
+        cmd.CreateContest(
+            "Meetings booked this week",
+            "ranking",
+            "activity:meetings",
+            week,
+            week + timedelta(days=7),
+            prizes=places,
+            recurrence="weekly",
+        ),
+        cmd.CreateContest(
+            f"{first.name} vs {second.name}: revenue this month",
+            "head_to_head",
+            "revenue",
+            month,
+            next_month,
+            sides=(
+                {"name": first.name, "team_ids": [first.id]},
+                {"name": second.name, "team_ids": [second.id]},
+            ),
+            prizes=({"coins": 40, "description": "Breakfast for the team"},),
+            recurrence="monthly",
+        ),
+        cmd.CreateContest(
+            "Most improved this month",
+            "improvement",
+            "points",
+            month,
+            next_month,
+            prizes=({"coins": 150},),
+            min_score=20,
+            recurrence="monthly",
+        ),
+    ]
+    for contest in contests:
+        await writer.submit(await count_recorded(contest), Actor("admin"))
+    print(f"demo: {len(contests)} contests running", file=sys.stderr)
 
 
 async def _history(

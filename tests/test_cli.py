@@ -68,6 +68,10 @@ def test_fresh_machine_demo_and_serve(tmp_path):
         auth = {"Authorization": f"Bearer {tokens['display']}"}
         teams = httpx.get(f"{url}/api/leaderboards/teams", headers=auth).json()["entries"]
         assert {t["nickname"] for t in teams} == {"The Vikings", "The Gunners", "The Rainmakers"}
+        contests = httpx.get(f"{url}/api/contests?state=running", headers=auth).json()
+        assert len(contests) == 3 and all(c["recurrence"] for c in contests)
+        meetings = next(c for c in contests if c["metric"] == "activity:meetings")
+        assert len(meetings["standings"]) == 12  # every member, ranked
         assert all(t["total"] > 0 for t in teams)
         members = httpx.get(f"{url}/api/members", headers=auth).json()
         assert len(members) == 12 and any(m["newcomer"] for m in members)

@@ -30,7 +30,7 @@ from ..reads import team_out
 from ..schemas import IdParam, Number, OptionalId, TeamOut
 from .problems import refusals
 
-__all__ = ["routes"]
+__all__ = ["count_recorded", "routes"]
 
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
 Ids = Annotated[list[Annotated[int, Meta(ge=1, le=2**31 - 1)]], Meta(max_length=1000)]
@@ -210,7 +210,7 @@ async def _first_seq_since(moment: datetime) -> int | None:
     return lo if lo <= last else None
 
 
-async def _count(command: cmd.CreateContest) -> cmd.CreateContest:
+async def count_recorded(command: cmd.CreateContest) -> cmd.CreateContest:
     """What the ledger holds for the contest's period (and the period before, for
     ``improvement``), counted outside the lock up to the last entry read."""
     start = window_start(command.starts_at, command.ends_at, command.format)
@@ -266,7 +266,7 @@ async def create_contest(data: ContestIn, caller: Caller, writer: Writer) -> Con
         data.min_score,
         data.recurrence,
     )
-    command = await _count(command)
+    command = await count_recorded(command)
     decision = await writer.submit(command, caller.actor)
     contest_id = decision.entries[0].payload.contest_id  # type: ignore[union-attr]
     return msgspec.convert(await _read(writer, caller, contest_id=contest_id), ContestOut)
