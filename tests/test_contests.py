@@ -407,3 +407,12 @@ async def test_a_recurring_contest_renews_itself_until_midnight_in_oslo(api):
     assert rows["Seller 1"] == 20_000 and rows["Seller 0"] == 0
     settles = [e for e in await api.ledger() if e["kind"] == "contest.settled"]
     assert len(settles) == 1
+
+
+async def test_a_race_already_won_is_refused(api):
+    _, _, (a, _, _) = await people(api)
+    await api.deal(a["id"], 120_000)
+    before = len(await api.ledger())
+    problem = await contest(api, format="race", target=100_000, expect=409)
+    assert "Seller 0 has reached the target already" in problem["detail"]
+    assert len(await api.ledger()) == before

@@ -312,6 +312,15 @@ def decide_contest(cmd: CreateContest, actor: Actor, state: State, ctx: Context)
         baseline={},
     )
     payload = _counted(payload, cmd, state, ctx)
+    if payload.format == "race" and payload.target is not None:
+        probe = _facts(payload, ctx)
+        target = to_cents(payload.target)
+        done = [r["name"] for r in standings(probe, state) if to_cents(r["value"]) >= target]
+        if done:
+            raise Conflict(
+                f"{', '.join(done[:3])} {'has' if len(done) == 1 else 'have'} reached the "
+                "target already in this period: raise the target or start the race later."
+            )
     return Decision([new_entry(state, ctx, actor, payload, team_id=team_id, season_id=None)])
 
 
@@ -352,11 +361,16 @@ def probe(cmd: CreateContest) -> ContestFacts | None:
     )
 
 
+def _facts(p: ContestCreated, ctx: Context) -> ContestFacts:
+    """A contest not yet recorded, to count and rank with (no id or seq taken)."""
+    return ContestFacts.of(p, Entry(0, ctx.now, ctx.now, "", SYSTEM, 0, p))
+
+
 def _counted(p: ContestCreated, cmd: CreateContest, state: State, ctx: Context) -> ContestCreated:
     """The contest with what the ledger held for its period when it was created: counted
     up to ``cmd.counted_upto`` outside the lock, the rest (and this batch's entries so
     far) here."""
-    probe = ContestFacts.of(p, new_entry(state, ctx, Actor("admin"), p))
+    probe = _facts(p, ctx)
     probe.tally, probe.baseline = dict(cmd.tally), dict(cmd.baseline)
     later = [e for e in (*ctx.newer_entries, *ctx.batch) if e.seq > cmd.counted_upto]
     count_past(probe, sorted({e.seq: e for e in later}.values(), key=lambda e: e.seq))
