@@ -45,7 +45,15 @@ ASSET_VERSION = _asset_version()
 def _page(request: Request[Any, Any, Any], name: str) -> Template:
     lang = pick_language(request.query_params.get("lang"), request.headers.get("accept-language"))
     texts = catalogue(lang)
-    config = {"lang": lang, "locale": LOCALES[lang], "category_order": CATEGORIES, **texts}
+    settings = request.app.state.settings
+    config = {
+        "lang": lang,
+        "locale": LOCALES[lang],
+        "category_order": CATEGORIES,
+        # the org's zone: "today", "this week" and "this month" are the org's days
+        "timezone": settings.timezone,
+        **texts,
+    }
     return Template(
         template_name=f"{name}.html",
         context={

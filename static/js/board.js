@@ -317,6 +317,7 @@
   /* live: any redemption or shop change, and any entry that moves my points (my coins) */
   const reloadShopSoon = H.atMostEvery(1000, loadShop);
   const touchesShop = (e) => e.kind.startsWith("redemption.") || e.kind.startsWith("reward.")
+    || e.kind === "contest.settled"   // its prizes: coins, and rewards handed out as redemptions
     || (e.awards || []).some((a) => a.member_id === me.member_id);
   const stateMark = (state) => `<span class="mark state-${esc(state)}">${esc(t[`state_${state}`] || state)}</span>`;
 
@@ -442,6 +443,7 @@
     $("who").title = $("who").textContent;
     fillForms();
     await Promise.all([loadMine(), startActivities(), loadGrowth(), loadProfile(), loadShop()]);
+    H.emit("start", { me, members, teams: teamList, metrics });   // my contests (board-contests.js)
     let snapshots = 0;
     new H.Live({ team_id: me.team_id }, {
       snapshot(m) {
@@ -451,6 +453,7 @@
         feed = H.feedLines(m.feed, FEED_MAX, FEED_ACTIVITIES);
         renderTeam(); renderGoals(); renderFeed();
         if (snapshots++) reloadShopSoon();   // a later snapshot may follow missed entries
+        H.emit("snapshot", m);
       },
       update(m) {
         m.members.forEach((r) => players.set(r.member_id, r));
@@ -465,6 +468,7 @@
         if (m.entry.member_id === me.member_id || m.entry.awards.some((a) => a.member_id === me.member_id)) reloadProfileSoon();
         renderTeam(); renderGoals(); renderFeed();
         reloadMineSoon();
+        H.emit("update", m);
       },
     }).start();
   }

@@ -109,8 +109,16 @@
   /* --- feed entries in words ------------------------------------------------------------ */
   const NEWS = new Set(["deal.won", "deal.lost", "kudos", "mentoring", "story.posted",
     "loss.reviewed", "feedback.received", "goal.set", "member.joined",
-    "deal.reversed", "kudos.revoked", "mentoring.revoked"]);
-  const isNews = (e) => NEWS.has(e.kind);
+    "deal.reversed", "kudos.revoked", "mentoring.revoked", "contest.created", "contest.settled",
+    "challenge.accepted", "challenge.answered"]);
+  /* Contests are news when they start and when they are won; a challenge once it is taken
+   * up (one sent, or declined, is between the two players). */
+  function isNews(e) {
+    const d = e.data || {};
+    if (e.kind === "contest.created") return !d.challenge;
+    if (e.kind === "challenge.answered") return d.accepted === true;
+    return NEWS.has(e.kind);
+  }
   /* A page's feed: the news, newest first, and among it at most `activities` activity lines
    * (the newest): a team logs dozens of calls a day, which would push the news out. */
   function feedLines(entries, max, activities = 0) {
@@ -170,6 +178,14 @@
         const line = fill(t.feed_activity, { who, value: esc(fmt(d.value)),
           metric: esc((metrics && metrics.get(d.metric)) || d.metric) });
         return d.points > 0 ? `${line} (+${esc(fmt(d.points))})` : line;
+      }
+      case "contest.created": return fill(t.feed_contest, { name: b(d.name) });
+      case "challenge.accepted":
+      case "challenge.answered": return fill(t.feed_challenge_accepted, { who: b(e.member_name || actorName(e.by)),
+        name: b(d.name) });
+      case "contest.settled": {
+        const names = (d.winners || []).map((w) => w.name).join(", ");
+        return names ? fill(t.feed_contest_won, { who: b(names), name: b(d.name) }) : fill(t.feed_contest_over, { name: b(d.name) });
       }
       default: return esc(e.kind);
     }
@@ -422,7 +438,17 @@
     });
   }
 
-  window.Huddle = { config, t, token, api, ApiError, fmt, fmtScore, when, ago, esc, fill, count, color, teamLabel,
+  /* Parts of a page that live in scripts of their own (the contests) hear what the page's
+   * script learns: "start" (who I am, the members…), and the live "snapshot" and "update". */
+  const listeners = new Map();
+  const on = (name, listener) => listeners.set(name, [...(listeners.get(name) || []), listener]);
+  function emit(name, data) {
+    (listeners.get(name) || []).forEach((listener) => {
+      try { listener(data); } catch (error) { console.error(error); }
+    });
+  }
+
+  window.Huddle = { on, emit, config, t, token, api, ApiError, fmt, fmtScore, when, ago, esc, fill, count, color, teamLabel,
     describe, kindClass, isNews, feedLines, points, bar, Live, showSignIn, say, submitting, pageMessage,
     profileHtml, feedbackLinks, atMostEvery };
   if (!token()) showSignIn("");

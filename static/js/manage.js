@@ -763,6 +763,7 @@
     $("reward-budget-form").elements.monthly.value = teamRow.reward_budget == null ? "" : teamRow.reward_budget;
     await Promise.all([loadTable(), loadRewards(), loadBudget(), loadGoals(), loadInsights(), loadDeals(), loadReviews(), loadSaid(), loadWhoToAsk(), loadProfile(),
       me.role === "admin" ? loadSeasons() : null, me.role === "admin" ? loadCrm() : null]);
+    H.emit("start", { me, teamId, members: team });   // the team's contests (manage-contests.js)
     follow({ team_id: teamId }, (m, pending) => {
       pending.add("table");
       if (m.goals.length || m.entry.kind === "goal.set") pending.add("goals");
@@ -778,7 +779,7 @@
     $("who").textContent = config.roles[me.role] || me.role;
     pageMessage(t.pick_team);
     [...$("app").children].forEach((card) => {
-      card.hidden = !["deals-card", "rewards-card", "seasons-card", "crm-card"].includes(card.id);
+      card.hidden = !["deals-card", "contests-card", "rewards-card", "seasons-card", "crm-card"].includes(card.id);
     });
     $("deals-scope").textContent = `· ${t.all_teams}`;
     $("rewards-scope").textContent = `· ${t.all_teams}`;
@@ -787,6 +788,7 @@
     everyone = members.sort((a, b) => a.name.localeCompare(b.name));
     teams = new Map(teamRows.map((row) => [row.id, row]));
     await Promise.all([loadDeals(), loadRewards(), loadSeasons(), loadCrm()]);
+    H.emit("start", { me, teamId: null, members: everyone });
     follow({}, () => {});
   }
 
@@ -798,11 +800,13 @@
     const loaders = { table: loadTable, goals: loadGoals, insights: loadInsights, budget: loadBudget, deals: loadDeals,
       reviews: loadReviews, said: loadSaid, ask: loadWhoToAsk, crm: loadCrmHealth, rewards: loadRewards };
     new H.Live(params, {
-      snapshot() {},
+      snapshot(m) { H.emit("snapshot", m); },
       update(m) {
+        H.emit("update", m);
         touched(m, pending);
         if (m.entry.kind.startsWith("deal.")) pending.add("deals");
-        if (m.entry.kind.startsWith("redemption.") || m.entry.kind.startsWith("reward.")) pending.add("rewards");
+        if (m.entry.kind.startsWith("redemption.") || m.entry.kind.startsWith("reward.")
+          || m.entry.kind === "contest.settled") pending.add("rewards");   // a reward won is a redemption
         // a CRM's deal or activity moves its health line (its rejections come by no update)
         if (me.role === "admin" && (m.entry.kind.startsWith("deal.") || m.entry.kind.startsWith("activity"))) pending.add("crm");
         clearTimeout(timer);

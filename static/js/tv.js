@@ -3,10 +3,12 @@
  * feed, every view is rebuilt rather than appended to, the celebration queue is capped,
  * and there is one timer per job, never one per message.
  * URL options: ?token= (kept, then hidden), ?lang=, ?team_id=,
- * ?view=teams|members|goals|feed|stories|praise|rising|improved (pin one view) or ?view=activity (rotate through the activity metrics' boards only),
+ * ?view=teams|members|goals|contests|feed|stories|praise|rising|improved (pin one view) or ?view=activity (rotate through the activity metrics' boards only),
  * ?rotate=<seconds> (default 15). The arrow keys (a TV remote has them) step through the views
- * and the pages of goals by hand. Once the org counts activities (calls, meetings), each metric
- * with counts this season is a view of its own after the four, its board fetched from the API. */
+ * and the pages of goals and of contests by hand. Once the org counts activities (calls, meetings), each metric
+ * with counts this season is a view of its own after the others, its board fetched from the API.
+ * While contests run, each is a page of the contests view: its top five, a tug-of-war for a
+ * head-to-head, a ladder for tiers, bars toward a race's target; a contest won is celebrated. */
 (function () {
   "use strict";
   const H = window.Huddle;
@@ -15,7 +17,7 @@
   const $ = (id) => document.getElementById(id);
   const url = new URL(window.location.href);
   const ROTATE_MS = Math.max(5, Number(url.searchParams.get("rotate")) || 15) * 1000;
-  const PINNED = ["teams", "members", "goals", "feed", "stories", "praise", "rising", "improved", "activity"]
+  const PINNED = ["teams", "members", "goals", "contests", "feed", "stories", "praise", "rising", "improved", "activity"]
     .includes(url.searchParams.get("view"))
     ? url.searchParams.get("view") : null;
   const CELEBRATE_MS = 7000;
@@ -31,7 +33,7 @@
   // praise: customers' good comments (GET /api/praise), told without the customer
   // rising: newcomers ranked among themselves; improved: gain on one's own earlier seasons
   const state = { members: new Map(), teams: new Map(), goals: new Map(), feed: [], stories: [], praise: [],
-    metrics: [], boards: new Map(), rising: [], improved: [] };
+    metrics: [], boards: new Map(), rising: [], improved: [], contests: new Map() };
   const TEAM_ID = Number(url.searchParams.get("team_id")) || null;
   const STORIES_MAX = 3;
   const PRAISE_MAX = 3;
@@ -122,7 +124,7 @@
    * (or the arrow keys) steps through. The layout is measured, so it holds for any screen,
    * language and number of player goals. */
   let goalPages = [];
-  let goalPage = 0;
+  let viewPage = 0;   // the page of the view shown: of the goals, or the contest shown
   const portrait = window.matchMedia("(max-aspect-ratio: 1/1)");
   /* Layouts to try, best first: those without `page` must show every goal at once. */
   function goalLayouts(n) {
@@ -163,14 +165,14 @@
       const rowsFit = rows.every((row) => row.bottom - row.top <= room);
       if (rowsFit && (goalPages.length <= 1 || layout.page)) break;
     }
-    goalPage = Math.min(goalPage, Math.max(0, goalPages.length - 1));
+    viewPage = Math.min(viewPage, Math.max(0, goalPages.length - 1));
     showGoalPage();
   }
   function showGoalPage() {
-    const shown = new Set(goalPages[goalPage] || []);
+    const shown = new Set(goalPages[viewPage] || []);
     [...$("goals").children].forEach((card) => { card.hidden = !shown.has(card); });
     const tab = document.querySelector("#tabs [data-for=goals] .pages");
-    if (tab) tab.textContent = goalPages.length > 1 ? `${goalPage + 1}/${goalPages.length}` : "";
+    if (tab) tab.textContent = goalPages.length > 1 ? `${viewPage + 1}/${goalPages.length}` : "";
   }
 
   function renderFeed() {
@@ -220,11 +222,121 @@
     }).join("");
   }
 
-  const renderers = { teams: renderTeams, members: renderMembers, goals: renderGoals, feed: renderFeed,
+  /* --- contests: each running one a page of the contests view ---------------------------- */
+  const C = H.contests;
+  const CONTEST_TOP = 5;
+  const SIDE_COLORS = ["#4cc9f0", "#ff5d73"];   // two sides the teams' colours cannot tell apart
+  let rewardNames = new Map();   // reward id → name, for prizes from the shop
+  const metricNames = () => new Map(state.metrics.map((m) => [m.key, m.name]));
+  /* Whether a contest is a team's (on a team's TV): the team, or one of its players, takes part. */
+  function concernsTeam(c) {
+    if (TEAM_ID === null) return true;
+    const p = c.participants || {};
+    const sides = c.sides || [];
+    const teams = [...(p.team_ids || []), ...sides.flatMap((side) => side.team_ids || [])];
+    const members = [...(p.member_ids || []), ...sides.flatMap((side) => side.member_ids || [])];
+    return c.team_id === TEAM_ID || teams.includes(TEAM_ID)
+      || members.some((id) => (state.members.get(id) || {}).team_id === TEAM_ID);
+  }
+  /* The running contests, the one ending soonest first. */
+  function runningContests() {
+    return [...state.contests.values()].filter((c) => c.state === "running" && concernsTeam(c))
+      .sort((a, b) => Date.parse(a.ends_at) - Date.parse(b.ends_at) || a.id - b.id);
+  }
+  const memberTeam = (id) => (state.members.get(id) || {}).team_id;
+  function rowColor(row) {
+    if (row.team_id != null) return teamColor(row.team_id);
+    return row.member_id != null ? teamColor(memberTeam(row.member_id)) : color(null);
+  }
+  /* A side's colour is its team's; two sides of one colour (two players of a team) get two. */
+  function sideColors(c) {
+    const colors = (c.sides || []).slice(0, 2).map((side) => {
+      const team = (side.team_ids || [])[0] ?? memberTeam((side.member_ids || [])[0]);
+      return team != null && state.teams.has(team) ? teamColor(team) : null;
+    });
+    return colors.length === 2 && colors[0] && colors[1] && colors[0] !== colors[1] ? colors : SIDE_COLORS;
+  }
+  const countdown = (ends) => (Date.parse(ends) <= Date.now() ? t.contest_ending : C.timeLeft(ends, true));
+  const toTarget = (c) => ["race", "team_target"].includes(c.format) && c.target > 0;
+
+  function contestRow(c, r) {
+    const share = r.progress != null ? r.progress : (Number(r.value) || 0) / c.target;
+    const width = share > 0 ? Math.max(2, Math.min(100, 100 * share)) : 0;
+    const bar = toTarget(c) ? `<span class="meter"><i style="width:${width}%"></i></span>` : "";
+    const tier = c.format === "tiers" && r.tier ? `<em class="tier">${esc(fill(t.tier_n, { n: r.tier }))}</em>` : "";
+    const value = toTarget(c) ? `${score(r.value)}<small> / ${fmt(c.target)}</small>` : esc(C.scoreText(c, r));
+    return `<li style="--team:${rowColor(r)}">
+        <span class="rank${medal(r.rank)}">${r.rank}</span>
+        <span class="name">${named("b", r.team_id != null ? teamLabel(state.teams.get(r.team_id)) || r.name : r.name)}${bar}</span>
+        <span class="score">${tier}${value}</span>
+      </li>`;
+  }
+  /* Tiers: every step of the ladder, the top one first, with how many reached it. */
+  function ladder(c) {
+    const rows = c.standings || [];
+    const total = Math.max(1, c.count || rows.length);
+    return `<ol class="ladder">${(c.tiers || []).map((tier, i) => {
+      const reached = rows.filter((r) => (r.tier || 0) >= i + 1).length;
+      const prize = C.prizeText(tier.prize, rewardNames);
+      return `<li class="${reached ? "reached" : ""}"><span class="step">${esc(fill(t.tier_n, { n: i + 1 }))}</span>
+        <span class="what"><b>${fmt(tier.target)}</b>${prize ? named("small", prize, "", "fit") : ""}
+          <span class="meter"><i style="width:${(100 * reached) / total}%"></i></span></span>
+        <span class="count">${esc(H.count("reached_n", reached))}</span></li>`;
+    }).reverse().join("")}</ol>`;
+  }
+  /* A head-to-head: the two sides pulling at one rope, by their share of the two scores. */
+  function tug(c) {
+    const { rows, share } = C.sides(c);
+    const colors = sideColors(c);
+    const side = (r, i) => `<div class="side side-${i}" style="--team:${colors[i]}">${named("b", r.name)}
+        <span class="score">${esc(C.scoreText(c, r))}</span></div>`;
+    return `<div class="tug" style="--a:${colors[0]};--b:${colors[1]}">
+        ${side(rows[0], 0)}<span class="vs">${esc(t.versus)}</span>${side(rows[1], 1)}
+        <div class="rope"><i style="width:${100 * share}%"></i><span class="knot" style="left:${100 * share}%"></span></div>
+        <div class="shares"><span>${esc(C.percentText(share))}</span><span>${esc(C.percentText(1 - share))}</span></div>
+      </div>`;
+  }
+  function renderContest() {
+    const list = runningContests();
+    const tab = document.querySelector("#tabs [data-for=contests] .pages");
+    if (tab) tab.textContent = list.length > 1 ? `${current === "contests" ? viewPage + 1 : 1}/${list.length}` : "";
+    const c = list[Math.min(viewPage, list.length - 1)];
+    const box = $("contest");
+    if (current !== "contests" || !c) {   // a pinned contests view with none running says so
+      box.className = "contest";
+      box.innerHTML = current === "contests" ? `<p class="empty">${esc(t.no_contests)}</p>` : "";
+      return;
+    }
+    const rows = (c.standings || []).slice(0, CONTEST_TOP);
+    const prizes = C.prizesLine(c, rewardNames);
+    box.className = `contest format-${c.format}`;
+    box.dataset.contest = c.id;
+    box.innerHTML = `<header class="contest-head">
+        <div class="contest-title">${named("h2", c.name)}${named("span", C.about(c, metricNames()), "", "about")}</div>
+        <div class="countdown"><small>${esc(t.ends_in_label)}</small><b data-ends="${esc(c.ends_at)}">${esc(countdown(c.ends_at))}</b></div>
+      </header>
+      ${c.format === "head_to_head" ? tug(c) : `<div class="contest-body${c.format === "tiers" ? " with-ladder" : ""}">
+        <ol class="contest-rows">${rows.map((r) => contestRow(c, r)).join("") || `<li class="empty">${esc(t.no_scores_yet)}</li>`}</ol>
+        ${c.format === "tiers" ? ladder(c) : ""}</div>`}
+      ${prizes ? named("footer", prizes, "", "contest-prizes") : ""}`;
+  }
+  /* The countdown ticks each second while a contest is shown: one timer, its text only. */
+  setInterval(() => {
+    const el = current === "contests" && document.querySelector("#contest .countdown b");
+    if (el) el.textContent = countdown(el.dataset.ends);
+  }, 1000);
+  /* The list changed: a contests view left without one hands over to the next view. */
+  function contestsChanged() {
+    if (current === "contests" && !hasContent("contests")) rotate();
+    else if (current === "contests") viewPage = Math.min(viewPage, pageCount("contests") - 1);
+    renderSoon();
+  }
+
+  const renderers = { teams: renderTeams, members: renderMembers, goals: renderGoals, contests: renderContest, feed: renderFeed,
     stories: renderStories, praise: renderPraise, rising: renderRising, improved: renderImproved,
     activity: renderActivity };
   const fixedContent = { teams: () => true, members: () => true,
-    goals: () => state.goals.size > 0, feed: () => state.feed.length > 0, stories: () => state.stories.length > 0,
+    goals: () => state.goals.size > 0, contests: () => runningContests().length > 0, feed: () => state.feed.length > 0, stories: () => state.stories.length > 0,
     praise: () => state.praise.length > 0, rising: () => state.rising.length > 0,
     improved: () => state.improved.length > 0 };
   /* A view is worth a turn when it has something to show: a metric once it has counts. */
@@ -245,9 +357,9 @@
   }
 
   /* --- rotation ------------------------------------------------------------------------- */
-  /* The views in turn: the eight, then one per activity metric ("metric:<key>", all shown in
+  /* The views in turn: the nine, then one per activity metric ("metric:<key>", all shown in
    * the activity section); ?view=activity turns through the metrics only. */
-  const FIXED = ["teams", "members", "goals", "feed", "stories", "praise", "rising", "improved"];
+  const FIXED = ["teams", "members", "goals", "contests", "feed", "stories", "praise", "rising", "improved"];
   const WIDE_TABS = 7;   // more tabs than this shown at once: they narrow to fit the header
   const views = [...document.querySelectorAll(".view")];
   const sectionOf = (name) => (name.startsWith("metric:") ? "activity" : name);
@@ -257,16 +369,19 @@
     return PINNED ? [PINNED] : [...FIXED, ...metrics];
   }
   let current = PINNED || "teams";   // "activity": pinned there before any metric has counts
+  /* Views with pages: the goals (as many as the screen needs), the contests (one each). */
+  const pageCount = (name) => (name === "goals" ? goalPages.length : name === "contests" ? runningContests().length : 1);
   function show(name, page = 0) {
     current = name;
-    goalPage = page;
+    viewPage = page;
     views.forEach((v) => { v.hidden = v.dataset.view !== sectionOf(current); });
     if (sectionOf(current) === "activity") renderActivity();
     if (current === "goals") layOutGoals();
+    renderContest();   // its page number in the tab, shown or not
     updateTabs();
     const tick = $("tick");   // restart the little progress line under the view
     tick.classList.remove("run"); void tick.offsetWidth;
-    if (!PINNED || goalPages.length > 1 || turns().filter(hasContent).length > 1) tick.classList.add("run");
+    if (!PINNED || pageCount(current) > 1 || turns().filter(hasContent).length > 1) tick.classList.add("run");
   }
   function updateTabs() {
     const turning = new Set(turns());
@@ -282,24 +397,25 @@
     $("tabs").classList.toggle("many", shown > WIDE_TABS);   // narrower tabs
     $("tabs").hidden = Boolean(PINNED) && (PINNED !== "activity" || shown === 0);
   }
-  /* One step on: the next page of goals, else the next view with something to show (a
-   * pinned view only turns its own pages; pinned activity turns through the metrics). */
+  /* One step on: the next page of goals or the next contest, else the next view with
+   * something to show (a pinned view only turns its own pages; pinned activity turns
+   * through the metrics). */
   function rotate(direction = 1) {
-    const onGoals = current === "goals" && goalPages.length > 1;
-    if (onGoals && goalPage + direction >= 0 && goalPage + direction < goalPages.length) {
-      show(current, goalPage + direction);
+    const pages = pageCount(current);
+    if (pages > 1 && viewPage + direction >= 0 && viewPage + direction < pages) {
+      show(current, viewPage + direction);
       return;
     }
-    if (PINNED && PINNED !== "activity") { if (onGoals) show(current, direction > 0 ? 0 : goalPages.length - 1); return; }
+    if (PINNED && PINNED !== "activity") { if (pages > 1) show(current, direction > 0 ? 0 : pages - 1); return; }
     const list = turns();
     const at = list.indexOf(current);   // -1: the metric shown is gone, or none was yet
     for (let step = 1; step <= list.length; step += 1) {
       const next = list[(((at + direction * step) % list.length) + list.length) % list.length];
-      if (hasContent(next)) { show(next); if (direction < 0) lastGoalPage(); return; }
+      if (hasContent(next)) { show(next); if (direction < 0) lastPage(); return; }
     }
   }
-  function lastGoalPage() {
-    if (current === "goals" && goalPages.length > 1) show(current, goalPages.length - 1);
+  function lastPage() {
+    if (pageCount(current) > 1) show(current, pageCount(current) - 1);
   }
   document.documentElement.style.setProperty("--rotate", `${ROTATE_MS}ms`);
   show(current);
@@ -387,7 +503,7 @@
     let again = false;
     const load = () => {
       if (loading) { again = true; return; }
-      loading = within(H.api(path), METRIC_TIMEOUT_MS)
+      loading = within(typeof path === "function" ? path() : H.api(path), METRIC_TIMEOUT_MS)
         .then((rows) => { apply(rows); renderSoon(); })
         .catch((error) => console.error(error))
         .finally(() => {
@@ -401,6 +517,28 @@
   const loadStories = reloader(`/api/stories?limit=${STORIES_MAX}${teamQuery}`, (rows) => { state.stories = rows; });
   // the praise: with each customer's answer, and when a member leaves (theirs goes with them)
   const loadPraise = reloader(`/api/praise?limit=${PRAISE_MAX}${teamQuery}`, (rows) => { state.praise = rows; });
+  // the running contests, with each snapshot and each entry that makes, ends or answers one;
+  // the upcoming ones only say when to look again (when the next one starts or ends)
+  const contestAlarm = C.alarm(() => loadContests());
+  const hasRewardPrize = (c) => [...(c.prizes || []), ...(c.tiers || []).map((tier) => tier.prize)]
+    .some((prize) => prize && prize.reward_id != null);
+  let contestRetry = null;   // a fetch that failed is tried again, once, a little later
+  const loadContests = reloader(async () => {
+    try {
+      const [running, upcoming] = await Promise.all([H.api("/api/contests?state=running"),
+        H.api("/api/contests?state=upcoming")]);
+      const rewards = running.some(hasRewardPrize) ? await H.api("/api/rewards") : null;
+      return { running, upcoming, rewards };
+    } catch (error) {
+      if (contestRetry === null && C.passing(error)) contestRetry = setTimeout(() => { contestRetry = null; loadContests(); }, 10000);
+      throw error;
+    }
+  }, ({ running, upcoming, rewards }) => {
+    state.contests = new Map(running.map((c) => [c.id, c]));
+    if (rewards) rewardNames = new Map(rewards.map((r) => [r.id, r.name]));
+    contestAlarm([...running, ...upcoming]);
+    contestsChanged();
+  });
 
   /* Rising stars and the most improved come from the API: with each snapshot, then at most
    * every GROWTH_RELOAD_MS while points move (one timer). Most improved needs a running
@@ -461,7 +599,26 @@
     return Math.round(sum * 100) / 100;
   }
 
+  /* A contest won: its winners by name (the first four), the contest, the first place's prize. */
+  function contestWon(entry) {
+    const d = entry.data || {};
+    const winners = d.winners || [];
+    if (!winners.length) return [];
+    const first = winners[0];
+    const contest = state.contests.get(d.contest_id);
+    let tint = first.team_id != null ? teamColor(first.team_id) : teamColor(memberTeam(first.member_id));
+    if (first.side != null && contest) {
+      const i = (contest.sides || []).findIndex((side) => side.name === first.side);
+      if (i >= 0) tint = sideColors(contest)[i];
+    }
+    const names = winners.slice(0, 4).map((w) => w.name).join(", ");
+    return [{ title: winners.length > 1 ? t.contest_winners : t.contest_winner,
+      name: winners.length > 4 ? `${names} ${fill(t.and_more, { n: fmt(winners.length - 4) })}` : names,
+      team: d.name, points: C.prizeText({ ...first.prize, coins: first.coins }, rewardNames), color: tint }];
+  }
+
   function celebrationsFor(entry) {
+    if (entry.kind === "contest.settled") return contestWon(entry);
     const items = [];
     const team = state.teams.get(entry.team_id);
     // a correction's re-scoring is no new goal: only a goal it reaches or a badge it earns
@@ -529,6 +686,7 @@
       $("season").title = $("season").textContent;
       renderAll();
       reloadMetrics([], true);
+      loadContests();   // updates may have been missed
       loadStories();
       loadPraise();
       reloadGrowth();
@@ -551,6 +709,11 @@
       // only what the server marks (a goal, a goal reached, a badge): never a reversal, and
       // never an activity (they only move their metric's board)
       if (m.entry.celebrate === true && m.entry.kind !== "activity") celebrate(m.entry);
+      // contests: standings moved live; a contest made, cancelled, answered or won is fetched again
+      const moved = C.applyUpdate(state.contests, m, { unknown: true });
+      if (m.entry.kind === "contest.settled") state.contests.delete((m.entry.data || {}).contest_id);
+      if (moved.reload) loadContests();
+      if (moved.changed || moved.reload) contestsChanged();
     },
   }).start();
 })();
