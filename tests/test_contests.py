@@ -333,12 +333,12 @@ async def test_settlement_raced_by_two_instances_happens_once(start_server):
     ):
         api, other = Api(x), Api(y)
         _, _, (a, b, _) = await people(api)
-        found = await contest(api, ends_at=at(seconds=6), prizes=[{"coins": 40}])
+        found = await contest(api, ends_at=at(seconds=4), prizes=[{"coins": 40}])
         await other.deal(a["id"], 10_000)  # the second instance writes: it knows the contest
         await api.deal(b["id"], 5_000)
         before = await wallet(api, a["id"])
         done = await settled(api, found["id"])
-        await asyncio.sleep(2)  # both referees have looked by now
+        await asyncio.sleep(1.5)  # both referees have looked by now (each every second)
         assert winners(done) == [(1, "Seller 0", 40)]
         ledger = await other.ledger()
         assert [e["data"]["contest_id"] for e in ledger if e["kind"] == "contest.settled"] == [
