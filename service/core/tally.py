@@ -37,6 +37,7 @@ from .entries import (
     Winner,
 )
 from .points import to_cents
+from .scoring import CATEGORIES
 
 __all__ = [
     "CATEGORIES",
@@ -48,18 +49,6 @@ __all__ = [
     "participant_keys",
     "window_start",
 ]
-
-CATEGORIES = (
-    "deals",
-    "team_share",
-    "assists",
-    "help",
-    "mentoring",
-    "learning",
-    "feedback",
-    "bonus",
-    "activity",
-)
 
 
 @dataclass
