@@ -132,6 +132,9 @@ class BoardView:
                 for a in awards
                 if self.team_id is None or a.get("team_id") == self.team_id
             }
+            if not awarded:  # another team's entries (sent for their contests' standings)
+                self.held = last
+                return [], [], []
             ids = sorted(key for key in awarded if key in self.board)
             scores, teams = await self.boards.live_changes(self.season_id, self.team_id, ids)
             gone, members = [], []
