@@ -21,7 +21,7 @@ from tortoise import connections
 from ..auth import Caller
 from ..core import commands as cmd
 from ..core.contests import probe
-from ..core.tally import count_past, window_start
+from ..core.tally import count_past
 from ..db.models import Entry as EntryRow
 from ..db.models import Team
 from ..engine.tables import Sql
@@ -210,15 +210,16 @@ async def _first_seq_since(moment: datetime) -> int | None:
     return lo if lo <= last else None
 
 
-async def count_recorded(command: cmd.CreateContest) -> cmd.CreateContest:
+async def count_recorded(
+    command: cmd.CreateContest, manager_team: int | None = None
+) -> cmd.CreateContest:
     """What the ledger holds for the contest's period (and the period before, for
     ``improvement``), counted outside the lock up to the last entry read."""
-    start = window_start(command.starts_at, command.ends_at, command.format)
-    facts = probe(command)
-    if facts is None or start >= datetime.now(UTC):
+    facts = probe(command, manager_team)
+    if facts is None or facts.counts_from >= datetime.now(UTC):
         return command  # nothing recorded yet can count
     sql = Sql(connections.get("default"))
-    first = await _first_seq_since(start)
+    first = await _first_seq_since(facts.counts_from)
     upto = (await sql.last_seq()) if first is None else first - 1
     if first is not None:
         while entries := await sql.entries_after(upto, limit=5000):
@@ -244,18 +245,15 @@ async def create_contest(data: ContestIn, caller: Caller, writer: Writer) -> Con
     or month (in the org's time zone). A period that has begun counts what happened in
     it already."""
     who = data.participants or ParticipantsIn()
-    teams, members, by = list(who.team_ids), list(who.member_ids), who.by
-    if caller.role == "manager" and not teams and not members and not data.sides:
-        teams, by = [caller.team_id or 0], by or "member"  # a manager's: their team's members
     command = cmd.CreateContest(
         data.name,
         data.format,
         data.metric,
         data.starts_at,
         data.ends_at,
-        tuple(teams),
-        tuple(members),
-        by,
+        tuple(who.team_ids),
+        tuple(who.member_ids),
+        who.by,
         tuple(msgspec.to_builtins(s) for s in data.sides or ()),
         data.target,
         tuple(
@@ -266,7 +264,8 @@ async def create_contest(data: ContestIn, caller: Caller, writer: Writer) -> Con
         data.min_score,
         data.recurrence,
     )
-    command = await count_recorded(command)
+    manager_team = caller.team_id if caller.role == "manager" else None
+    command = await count_recorded(command, manager_team)
     decision = await writer.submit(command, caller.actor)
     contest_id = decision.entries[0].payload.contest_id  # type: ignore[union-attr]
     return msgspec.convert(await _read(writer, caller, contest_id=contest_id), ContestOut)

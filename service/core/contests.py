@@ -83,6 +83,7 @@ __all__ = [
     "decide_contest",
     "decide_contests_read",
     "decide_settle",
+    "participants",
     "probe",
     "race_finishes",
     "row_of",
@@ -251,13 +252,7 @@ def decide_contest(cmd: CreateContest, actor: Actor, state: State, ctx: Context)
     side_teams = {t for s in sides for t in s.team_ids}
     side_members = {m for s in sides for m in s.member_ids}
     team_id = _may_create(actor, state, set(teams) | side_teams, set(members) | side_members)
-    if team_id is not None and not teams and not members and not sides:
-        teams = (team_id,)  # a manager's contest: their team's members
-        by = cmd.by or "member"
-    else:
-        by = cmd.by or ("team" if teams and not members else "member")
-    if cmd.format == "team_target":
-        by = "team"
+    teams, by = participants(cmd.format, teams, members, bool(sides), cmd.by, team_id)
     if by not in ("member", "team"):
         raise Invalid("participants.by must be member or team.", field="participants.by")
     if by == "team" and (members or not teams):
@@ -324,9 +319,27 @@ def decide_contest(cmd: CreateContest, actor: Actor, state: State, ctx: Context)
     return Decision([new_entry(state, ctx, actor, payload, team_id=team_id, season_id=None)])
 
 
-def probe(cmd: CreateContest) -> ContestFacts | None:
-    """A contest as asked for, enough to count its past with (before it is checked: a
-    request the decider refuses is counted for nothing); None if it cannot be."""
+def participants(
+    format: str,
+    teams: tuple[int, ...],
+    members: tuple[int, ...],
+    sides: bool,
+    by: str | None,
+    manager_team: int | None,
+) -> tuple[tuple[int, ...], str]:
+    """Who competes, as asked: (teams, member or team). Teams listed alone compete as
+    teams; a manager's contest naming nobody is their team's members; a team target is
+    always teams."""
+    if manager_team is not None and not teams and not members and not sides:
+        teams, by = (manager_team,), by or "member"
+    by = by or ("team" if teams and not members else "member")
+    return teams, "team" if format == "team_target" else by
+
+
+def probe(cmd: CreateContest, manager_team: int | None = None) -> ContestFacts | None:
+    """A contest as asked for (by a manager of ``manager_team``), enough to count its
+    past with before it is checked (a request the decider refuses is counted for
+    nothing); None if it cannot be."""
     try:
         sides = tuple(
             Side(str(s["name"]), tuple(s.get("team_ids") or ()), tuple(s.get("member_ids") or ()))
@@ -334,9 +347,9 @@ def probe(cmd: CreateContest) -> ContestFacts | None:
         )
     except (KeyError, TypeError, AttributeError):
         return None
-    by = cmd.by or ("team" if cmd.team_ids and not cmd.member_ids else "member")
-    if cmd.format == "team_target":
-        by = "team"
+    teams, by = participants(
+        cmd.format, cmd.team_ids, cmd.member_ids, bool(sides), cmd.by, manager_team
+    )
     return ContestFacts(
         0,
         "",
@@ -344,7 +357,7 @@ def probe(cmd: CreateContest) -> ContestFacts | None:
         cmd.metric,
         cmd.starts_at,
         cmd.ends_at,
-        frozenset(cmd.team_ids),
+        frozenset(teams),
         frozenset(cmd.member_ids),
         by,
         sides,
@@ -537,11 +550,7 @@ def _winner_out(w: Winner) -> dict[str, Any]:
 
 def takes_part(c: ContestFacts, state: State, member_id: int) -> bool:
     member = state.members.get(member_id)
-    if member is None:
-        return False
-    if c.sides:
-        return any(member_id in s.member_ids or member.team_id in s.team_ids for s in c.sides)
-    return bool(participant_keys(c, member_id, member.team_id))
+    return member is not None and bool(participant_keys(c, member_id, member.team_id))
 
 
 def decide_contests_read(cmd: ContestsRead, actor: Actor, state: State, ctx: Context) -> Decision:
@@ -585,12 +594,9 @@ def _members_of(c: ContestFacts, state: State, key: str) -> list[int]:
 
 def _winners(c: ContestFacts, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows that win, each with the place it takes."""
-    if c.format == "race":
-        if c.target is None:
-            return []
-        return [r for r in rows if to_cents(r["value"]) >= c.target]
-    if c.format == "team_target":
-        return [r for r in rows if c.target is not None and to_cents(r["value"]) >= c.target]
+    if c.format in ("race", "team_target"):  # everyone at the target
+        target = c.target
+        return [r for r in rows if target is not None and to_cents(r["value"]) >= target]
     if c.format == "tiers":
         return [r for r in rows if r.get("tier")]
     eligible = [r for r in rows if r["score"] > 0]
@@ -648,13 +654,11 @@ def _settle(c: ContestFacts, state: State, ctx: Context, reason: str) -> Contest
     )
 
 
-def _settled_entry(
-    c: ContestFacts, state: State, ctx: Context, reason: str, seq: int, actor: Actor = SYSTEM
-) -> Entry:
+def _settled_entry(c: ContestFacts, state: State, ctx: Context, reason: str, seq: int) -> Entry:
     payload = _settle(c, state, ctx, reason)
     names = {w.member_id: w.name for w in payload.winners if w.member_id}
     return new_entry(
-        state, ctx, actor, payload, team_id=c.team_id, seq=seq, season_id=None, names=names
+        state, ctx, SYSTEM, payload, team_id=c.team_id, seq=seq, season_id=None, names=names
     )
 
 

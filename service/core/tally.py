@@ -47,7 +47,6 @@ __all__ = [
     "count_past",
     "counting_time",
     "participant_keys",
-    "window_start",
 ]
 
 
@@ -87,6 +86,11 @@ class ContestFacts:
     @property
     def before_start(self) -> datetime:
         return self.starts_at - (self.ends_at - self.starts_at)
+
+    @property
+    def counts_from(self) -> datetime:
+        """The earliest moment the contest counts anything of."""
+        return self.before_start if self.format == "improvement" else self.starts_at
 
     @property
     def counting(self) -> bool:
@@ -192,16 +196,4 @@ def count(c: ContestFacts, entry: Entry) -> list[str]:
 def count_past(c: ContestFacts, entries: list[Entry]) -> None:
     """Count entries recorded before the contest existed (its creation's look-back)."""
     for entry in entries:
-        found = attributions(entry, c.metric)
-        if not found:
-            continue
-        at = counting_time(entry)
-        if c.starts_at <= at < c.ends_at:
-            _add(c.tally, c, found)
-        elif c.format == "improvement" and c.before_start <= at < c.starts_at:
-            _add(c.baseline, c, found)
-
-
-def window_start(starts_at: datetime, ends_at: datetime, format: str) -> datetime:
-    """The earliest moment a contest counts anything of."""
-    return starts_at - (ends_at - starts_at) if format == "improvement" else starts_at
+        count(c, entry)
