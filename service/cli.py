@@ -186,7 +186,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         embedded = EmbeddedRedis(settings.data_dir)
         os.environ["HUDDLE_REDIS_URL"] = embedded.start()
     try:
-        from .demo import print_welcome
+        from .welcome import print_welcome
 
         os.environ["HUDDLE_LOG_FORMAT"] = args.log_format  # the workers' own loggers follow
         print_welcome(settings, args.host, args.port, json_lines=args.log_format == "json")

@@ -9,7 +9,6 @@ import json
 import random
 import sys
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from .auth import hash_token, new_token
@@ -19,8 +18,9 @@ from .db.models import Entry, Member, Team, Token
 from .engine.writer import Writer
 from .errors import HuddleError
 from .settings import Settings
+from .welcome import tokens_file
 
-__all__ = ["print_welcome", "seed_demo"]
+__all__ = ["seed_demo"]
 
 TEAMS = [
     ("Oslo", "The Vikings", "#c8102e", ["Ingrid Berg", "Ola Nordmann", "Kari Hansen", "Jonas Lie"]),
@@ -61,10 +61,6 @@ THANKS = [
     "Thanks for covering my follow-ups.",
 ]
 STRENGTHS = ["communicator", "big-picture", "closer", "coach", "product-expert", "listener"]
-
-
-def _tokens_file(settings: Settings) -> Path:
-    return settings.data_dir / "demo-tokens.json"
 
 
 async def seed_demo(writer: Writer, settings: Settings, only_if_empty: bool = False) -> int:
@@ -110,7 +106,7 @@ async def seed_demo(writer: Writer, settings: Settings, only_if_empty: bool = Fa
     await _activities(writer, teams, rng)
     await _contests(writer, settings, teams)
     tokens = await _demo_tokens(teams)
-    path = _tokens_file(settings)
+    path = tokens_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(tokens, indent=2))
     path.chmod(0o600)
@@ -269,31 +265,3 @@ async def _demo_tokens(teams: list[tuple[Team, list[Member]]]) -> dict[str, Any]
         "manager": {"name": oslo[0].name, "token": await make("manager", oslo[0].name, oslo[0])},
         "seller": {"name": oslo[1].name, "token": await make("seller", oslo[1].name, oslo[1])},
     }
-
-
-def print_welcome(settings: Settings, host: str, port: int, json_lines: bool = False) -> None:
-    """Print the admin token and the board URLs of the demo, if one was seeded.
-
-    With JSON logs (a production setup) only the address is printed, as a JSON line:
-    tokens never go to a log."""
-    path = _tokens_file(settings)
-    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-    if json_lines:
-        record = {"level": "info", "logger": "huddle", "message": "Huddle is starting"}
-        print(json.dumps(record | {"url": base, "docs": f"{base}/schema"}), flush=True)
-        return
-    lines = ["", f"Huddle is starting on {base}", f"  API docs:      {base}/schema"]
-    if path.exists():
-        tokens = json.loads(path.read_text())
-        lines += [
-            f"  Admin token:   {tokens['admin']}",
-            f"  Office TV:     {base}/tv?token={tokens['display']}",
-            f"  Seller board:  {base}/board?token={tokens['seller']['token']}"
-            f"   ({tokens['seller']['name']})",
-            f"  Manager view:  {base}/manage?token={tokens['manager']['token']}"
-            f"   ({tokens['manager']['name']})",
-            f"  (tokens are kept in {path})",
-        ]
-    elif settings.admin_token:
-        lines.append("  Admin token:   the value of HUDDLE_ADMIN_TOKEN")
-    print("\n".join(lines) + "\n", flush=True)

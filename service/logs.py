@@ -17,9 +17,10 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from litestar.logging.config import LoggingConfig
+if TYPE_CHECKING:  # the app's; ``huddle serve``'s supervising process never loads Litestar
+    from litestar.logging.config import LoggingConfig
 
 __all__ = [
     "FORMATS",
@@ -85,6 +86,8 @@ class JsonFormatter(logging.Formatter):
 
 def app_logging(fmt: str) -> LoggingConfig:
     """Litestar's logging (root, ``litestar``, ``huddle``, Tortoise) in the same format."""
+    from litestar.logging.config import LoggingConfig
+
     if fmt == "json":
         return LoggingConfig(formatters={"standard": {"()": f"{__name__}.JsonFormatter"}})
     return LoggingConfig()

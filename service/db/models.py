@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import fields
-from tortoise.models import Model
+from tortoise.models import Model as TortoiseModel
+from tortoise.models import ModelMeta
 
 __all__ = [
     "Badge",
@@ -32,6 +33,21 @@ __all__ = [
     "Team",
     "Token",
 ]
+
+
+class _WithoutComments(ModelMeta):
+    """Tortoise reads every model class's source for ``#:`` field comments, parsing this
+    whole file once per model: about 0.15 s of every process's start. These models keep
+    their descriptions in docstrings, never in such comments."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:
+        attrs.setdefault("_no_comments", True)
+        return super().__new__(mcs, name, bases, attrs)
+
+
+class Model(TortoiseModel, metaclass=_WithoutComments):
+    class Meta:
+        abstract = True
 
 
 class Team(Model):
