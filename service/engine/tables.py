@@ -12,7 +12,8 @@ The write lock differs by database:
 - **PostgreSQL**: the writer's own connection (``WriteConnection``), never a pooled one,
   holds the ledger's advisory lock across statements. ``huddle_begin_write`` (migration
   0006) takes it, waits for the last holder's append to commit, and returns the entries
-  after the writer's own: lock and catch-up in one round trip. The batch is then
+  after the writer's own with their awards (migration 0015): lock and catch-up in one
+  round trip. The batch is then
   appended by one statement that commits on its own and releases the lock as its last
   step; the next holder waits on the counter row until that commit is done, so it never
   reads a ledger without it. A batch that also updates rows (goal progress, a feedback
@@ -39,6 +40,9 @@ from ..core.commands import ActivityRef, DealRef, FeedbackRef, GiftRef
 from ..core.entries import Award, Entry
 
 __all__ = ["ENTRY_COLUMNS", "ID_TABLES", "LEDGER_LOCK", "Sql", "WriteConnection"]
+
+# an entry's awards as huddle_begin_write returns them: [member_id, team_id, category, cents]
+_AWARDS = msgspec.json.Decoder(list[tuple[int, int, str, int]])
 
 # the ledger's advisory lock on PostgreSQL ('hudd' in ASCII; migration 0006 uses it too)
 LEDGER_LOCK = 0x68756464
@@ -138,9 +142,12 @@ class Sql:
         entries = []
         for row in rows:
             del row["top"]
+            awards = row.pop("awards")
             if row["id"] is not None:
-                entries.append(self.entry(row))
-        await self.with_awards(entries)
+                entry = self.entry(row)
+                if awards:  # the awards come with it (migration 0015)
+                    entry.awards = tuple(Award(*a) for a in _AWARDS.decode(awards))
+                entries.append(entry)
         return last, entries
 
     async def end_write(self) -> None:
