@@ -10,16 +10,22 @@ hands it over before answering, the feed brings the others'). It is used only wh
 this process's subscription is up, and emptied whenever it (re)connects, since pub/sub
 forgets what it sent while a subscriber was away; without it every request asks the
 database, as before.
+
+Requests that bring the same unknown token at the same moment (a building's TVs coming
+back after a deploy, all with the office's display token) share one query: the first
+asks, the others wait for its answer. A drop (revocation, member change) lets the next
+request ask again rather than wait for a query that began before it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from .core.entries import Actor
@@ -78,6 +84,8 @@ class TokenCache:
         self.ttl, self.size = ttl, size
         self.live: Callable[[], bool] = lambda: False
         self._callers: dict[str, tuple[float, Caller]] = {}
+        # the queries running now, by token hash: requests for the same token share one
+        self._asking: dict[str, asyncio.Task[Caller]] = {}
         # moves on every drop: an answer read from the database before a drop is not
         # remembered after it (it may be the answer the drop was for)
         self.generation = 0
@@ -116,8 +124,25 @@ class TokenCache:
     def clear(self) -> None:
         self._drop(lambda c: True)
 
+    def asking(self, hashed: str, query: Callable[[], Awaitable[Caller]]) -> Awaitable[Caller]:
+        """The answer of the query running for this token, started if none is."""
+        task = self._asking.get(hashed)
+        if task is None:
+            task = self._asking[hashed] = asyncio.ensure_future(query())
+
+            def done(finished: asyncio.Task[Caller]) -> None:
+                if self._asking.get(hashed) is finished:
+                    del self._asking[hashed]
+                if not finished.cancelled():
+                    finished.exception()  # seen, even when every caller has gone
+
+            task.add_done_callback(done)
+        # a caller that goes away (a board closing) does not cancel the others' answer
+        return asyncio.shield(task)
+
     def _drop(self, matches: Callable[[Caller], bool]) -> None:
         self.generation += 1
+        self._asking.clear()  # a query begun before the drop answers only who asked then
         for hashed in [h for h, (_, c) in self._callers.items() if matches(c)]:
             del self._callers[hashed]
 
@@ -133,8 +158,15 @@ async def authenticate(
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return Caller(role="admin", name="admin")
     hashed = hash_token(token)
-    if cache is not None and (known := cache.get(hashed)) is not None:
+    if cache is None:
+        return await _look_up(hashed, None)
+    if (known := cache.get(hashed)) is not None:
         return known
+    return await cache.asking(hashed, lambda: _look_up(hashed, cache))
+
+
+async def _look_up(hashed: str, cache: TokenCache | None) -> Caller:
+    """The caller of a token hash, from the database (remembered when a cache is given)."""
     generation = cache.generation if cache is not None else 0
     # one query: the token with its member (a member token acts as the member)
     row = await Token.filter(token_hash=hashed).select_related("member").first()

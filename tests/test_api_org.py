@@ -1,6 +1,14 @@
 """Teams, members, tokens, seasons, policy and roles through the real API."""
 
 import asyncio
+import logging
+
+import pytest
+
+from service.auth import TokenCache, authenticate, hash_token, new_token
+from service.db.connection import close_db, init_db
+from service.db.models import Token
+from service.errors import Unauthorized
 
 
 async def test_teams_and_duplicate_name(api):
@@ -97,6 +105,46 @@ async def test_a_checked_token_is_remembered_until_announced(api, settings):
     assert (await api.get("/api/me", token=token))["role"] == "seller"
     await api.call("PATCH", f"/api/members/{seller['id']}", json={"role": "manager"}, expect=200)
     assert (await api.get("/api/me", token=token))["role"] == "manager"
+
+
+async def test_checks_of_the_same_new_token_share_one_lookup(db_url, caplog):
+    """Thirty checks of a token this process has not seen, at the same moment (a
+    building's screens reconnecting after a deploy), read it from the database once and
+    all get the caller; an unknown token's refusal is shared the same way; a drop (a
+    revocation) lets the next check ask again rather than wait for a query begun before
+    it."""
+    await init_db(db_url)
+    try:
+        secret = new_token()
+        row = await Token.create(token_hash=hash_token(secret), role="display", label="Lobby")
+        cache = TokenCache()
+        cache.live = lambda: True
+
+        def lookups() -> int:
+            return sum("token_hash" in r.getMessage() for r in caplog.records)
+
+        with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+            callers = await asyncio.gather(*(authenticate(secret, None, cache) for _ in range(30)))
+            assert {(c.role, c.token_id) for c in callers} == {("display", row.id)}
+            assert lookups() == 1
+            caplog.clear()
+            refused = await asyncio.gather(
+                *(authenticate("hud_nobody", None, cache) for _ in range(10)),
+                return_exceptions=True,
+            )
+            assert all(isinstance(r, Unauthorized) for r in refused)
+            assert lookups() == 1
+            caplog.clear()
+            first = asyncio.ensure_future(authenticate("hud_nobody", None, cache))
+            await asyncio.sleep(0)  # its query has begun
+            cache.drop_token(row.id)
+            second = asyncio.ensure_future(authenticate("hud_nobody", None, cache))
+            for check in (first, second):
+                with pytest.raises(Unauthorized):
+                    await check
+            assert lookups() == 2
+    finally:
+        await close_db()
 
 
 async def test_roles_are_enforced(api):
