@@ -1,6 +1,7 @@
 """The live board socket over real websocket connections to real server processes."""
 
 import asyncio
+import contextlib
 import json
 import socket
 from dataclasses import replace
@@ -266,8 +267,14 @@ async def test_boards_joining_at_the_same_seq_share_one_snapshot(live):
         async with connect(ws_url(server, display)) as three:
             third = await recv_type(three, "snapshot")
     assert third["seq"] == first["seq"] + 1 and third["members"] != first["members"]
-    counted = {}
-    for _ in range(50):  # the counters reach Redis within a second
+    assert await snapshots_counted(api, {"yes": 2.0, "no": 1.0}) == {"yes": 2.0, "no": 1.0}
+
+
+async def snapshots_counted(api: Api, expected: dict[str, float]) -> dict[str, float]:
+    """The server's count of snapshots built and shared, once it is ``expected`` (the
+    counters reach Redis within a second) or after five seconds."""
+    counted: dict[str, float] = {}
+    for _ in range(50):
         text = (await api.call("GET", "/metrics", expect=200)).text
         counted = {
             built: float(line.rsplit(" ", 1)[1])
@@ -275,10 +282,32 @@ async def test_boards_joining_at_the_same_seq_share_one_snapshot(live):
             for line in text.splitlines()
             if line.startswith(f'huddle_live_snapshots_total{{built="{built}"}}')
         }
-        if counted == {"yes": 2.0, "no": 1.0}:
+        if counted == expected:
             break
         await asyncio.sleep(0.1)
-    assert counted == {"yes": 2.0, "no": 1.0}
+    return counted
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_storm_of_boards_arriving_with_a_new_token_all_get_their_board(live):
+    """Two hundred boards of two filters connecting at once with a token never checked
+    (screens coming back after a deploy) each get the snapshot of their filter, all at
+    the same seq, built once per filter; the next deal reaches every one of them."""
+    server, api, display, reds, blues, r, b = live
+    token = await api.role_token("display")
+    urls = [ws_url(server, token)] * 150 + [ws_url(server, token, team_id=reds["id"])] * 50
+    async with contextlib.AsyncExitStack() as stack:
+        boards = await asyncio.gather(*(stack.enter_async_context(connect(u)) for u in urls))
+        snapshots = await asyncio.gather(*(recv_type(ws, "snapshot") for ws in boards))
+        assert len({s["seq"] for s in snapshots}) == 1
+        assert len({json.dumps(s, sort_keys=True) for s in snapshots[:150]}) == 1
+        assert len({json.dumps(s, sort_keys=True) for s in snapshots[150:]}) == 1
+        assert snapshots[0]["team_id"] is None and snapshots[150]["team_id"] == reds["id"]
+        await api.deal(r[0]["id"], 5000)
+        updates = await asyncio.gather(*(recv_type(ws, "update") for ws in boards))
+        assert {u["seq"] for u in updates} == {snapshots[0]["seq"] + 1}
+    expected = {"yes": 2.0, "no": 198.0}
+    assert await snapshots_counted(api, expected) == expected
 
 
 async def test_a_board_joining_ahead_of_an_entry_hides_no_rows_from_the_others(api):
