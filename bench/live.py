@@ -36,7 +36,8 @@ Figures, each for both servers where it applies:
   its first message (Huddle's ``snapshot``, the anchor's ``hello``).
 - POST p50/p99 (``wrk`` with bench/write.py's script of won deals, 8 connections, each
   waiting a random 0 .. 2× the mean before every request so that together they post
-  about ``--rate`` deals/s) for ``--wrk-seconds``, with no board, then with the N boards
+  about ``--rate`` deals/s) for ``--wrk-seconds`` (30: about 280 requests, so the p99 is
+  not just the slowest one), with no board, then with the N boards
   connected and receiving every update (Huddle only). 10 deals/s by default: with 2,000
   boards that is 20,000 deliveries a second, which Huddle serves with under a core and
   the client processes read with less; much faster, the 2 cores of this machine would
@@ -1142,7 +1143,8 @@ def main() -> int:
         help="Huddle's database: PostgreSQL when reachable (auto)",
     )
     parser.add_argument("--rate", type=float, default=10, help="deals/s wrk aims at (10)")
-    parser.add_argument("--wrk-seconds", type=float, default=10, help="each wrk run (10)")
+    # 30 s: about 280 requests, so the p99 is not simply the slowest one
+    parser.add_argument("--wrk-seconds", type=float, default=30, help="each wrk run (30)")
     parser.add_argument("--wrk-connections", type=int, default=8, help="wrk connections (8)")
     parser.add_argument("--quick", action="store_true", help="300 boards, 10 deals, 2 s wrk")
     args = parser.parse_args()
