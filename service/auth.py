@@ -19,18 +19,18 @@ request ask again rather than wait for a query that began before it.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .core.entries import Actor
 from .db.models import Token
 from .errors import Unauthorized, wrong_role
+from .inflight import InFlight
 
 __all__ = ["ROLES", "Caller", "TokenCache", "authenticate", "hash_token", "new_token"]
 
@@ -85,7 +85,7 @@ class TokenCache:
         self.live: Callable[[], bool] = lambda: False
         self._callers: dict[str, tuple[float, Caller]] = {}
         # the queries running now, by token hash: requests for the same token share one
-        self._asking: dict[str, asyncio.Task[Caller]] = {}
+        self.asking: InFlight[str, Caller] = InFlight()
         # moves on every drop: an answer read from the database before a drop is not
         # remembered after it (it may be the answer the drop was for)
         self.generation = 0
@@ -124,25 +124,9 @@ class TokenCache:
     def clear(self) -> None:
         self._drop(lambda c: True)
 
-    def asking(self, hashed: str, query: Callable[[], Awaitable[Caller]]) -> Awaitable[Caller]:
-        """The answer of the query running for this token, started if none is."""
-        task = self._asking.get(hashed)
-        if task is None:
-            task = self._asking[hashed] = asyncio.ensure_future(query())
-
-            def done(finished: asyncio.Task[Caller]) -> None:
-                if self._asking.get(hashed) is finished:
-                    del self._asking[hashed]
-                if not finished.cancelled():
-                    finished.exception()  # seen, even when every caller has gone
-
-            task.add_done_callback(done)
-        # a caller that goes away (a board closing) does not cancel the others' answer
-        return asyncio.shield(task)
-
     def _drop(self, matches: Callable[[Caller], bool]) -> None:
         self.generation += 1
-        self._asking.clear()  # a query begun before the drop answers only who asked then
+        self.asking.clear()  # a query begun before the drop answers only who asked then
         for hashed in [h for h, (_, c) in self._callers.items() if matches(c)]:
             del self._callers[hashed]
 
@@ -162,7 +146,7 @@ async def authenticate(
         return await _look_up(hashed, None)
     if (known := cache.get(hashed)) is not None:
         return known
-    return await cache.asking(hashed, lambda: _look_up(hashed, cache))
+    return await cache.asking.ask(hashed, lambda: _look_up(hashed, cache))
 
 
 async def _look_up(hashed: str, cache: TokenCache | None) -> Caller:

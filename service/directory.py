@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .db.models import Member, Season, Team
+from .inflight import InFlight
 from .reads import resolve_season
 
 if TYPE_CHECKING:
@@ -108,11 +109,16 @@ class Seasons:
         self.live: Callable[[], bool] = lambda: False
         self._known: dict[object, Season | None] = {}
         self._generation = 0
+        # boards connecting together with the same season share one query
+        self._asking: InFlight[object, Season | None] = InFlight()
 
     async def resolve(self, value: str | None, settings: Settings) -> Season | None:
         key: object = ("current", settings.today()) if value in (None, "", "current") else value
         if self.live() and key in self._known:
             return self._known[key]
+        return await self._asking.ask(key, lambda: self._look_up(key, value, settings))
+
+    async def _look_up(self, key: object, value: str | None, settings: Settings) -> Season | None:
         generation = self._generation
         season = await resolve_season(value, settings)  # raises for a bad or unknown one
         if self.live() and generation == self._generation:
@@ -128,6 +134,7 @@ class Seasons:
     def clear(self) -> None:
         self._generation += 1
         self._known = {}
+        self._asking.clear()
 
 
 async def _load() -> tuple[Members, Teams]:

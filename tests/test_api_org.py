@@ -7,8 +7,9 @@ import pytest
 
 from service.auth import TokenCache, authenticate, hash_token, new_token
 from service.db.connection import close_db, init_db
-from service.db.models import Token
-from service.errors import Unauthorized
+from service.db.models import Season, Token
+from service.directory import Seasons
+from service.errors import NotFound, Unauthorized
 
 
 async def test_teams_and_duplicate_name(api):
@@ -143,6 +144,36 @@ async def test_checks_of_the_same_new_token_share_one_lookup(db_url, caplog):
                 with pytest.raises(Unauthorized):
                     await check
             assert lookups() == 2
+    finally:
+        await close_db()
+
+
+async def test_boards_asking_for_the_same_season_together_share_one_lookup(
+    db_url, settings, caplog
+):
+    """Boards connecting together ask for the current season once between them; an
+    unknown season's refusal is shared too."""
+    await init_db(db_url)
+    try:
+        today = settings.today()
+        await Season.create(name="Now", starts_on=today, ends_on=today)
+        seasons = Seasons()
+        seasons.live = lambda: True
+
+        def lookups() -> int:
+            return sum('FROM "season"' in r.getMessage() for r in caplog.records)
+
+        with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+            found = await asyncio.gather(*(seasons.resolve("current", settings) for _ in range(30)))
+            assert {s.name for s in found if s} == {"Now"} and all(found)
+            assert lookups() == 1
+            caplog.clear()
+            refused = await asyncio.gather(
+                *(seasons.resolve("99999", settings) for _ in range(10)),
+                return_exceptions=True,
+            )
+            assert all(isinstance(r, NotFound) for r in refused)
+            assert lookups() == 1
     finally:
         await close_db()
 
