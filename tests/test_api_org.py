@@ -2,6 +2,8 @@
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -108,6 +110,17 @@ async def test_a_checked_token_is_remembered_until_announced(api, settings):
     assert (await api.get("/api/me", token=token))["role"] == "manager"
 
 
+async def asked_together(
+    caplog: pytest.LogCaptureFixture, table: str, times: int, ask: Callable[[], Awaitable[Any]]
+) -> tuple[list[Any], int]:
+    """``ask()`` ``times`` times at once: the answers (refusals as their exceptions) and
+    how many of the database's queries read ``table`` meanwhile (Tortoise logs each)."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        answers = await asyncio.gather(*(ask() for _ in range(times)), return_exceptions=True)
+    return answers, sum(f'FROM "{table}"' in r.getMessage() for r in caplog.records)
+
+
 async def test_checks_of_the_same_new_token_share_one_lookup(db_url, caplog):
     """Thirty checks of a token this process has not seen, at the same moment (a
     building's screens reconnecting after a deploy), read it from the database once and
@@ -120,22 +133,17 @@ async def test_checks_of_the_same_new_token_share_one_lookup(db_url, caplog):
         row = await Token.create(token_hash=hash_token(secret), role="display", label="Lobby")
         cache = TokenCache()
         cache.live = lambda: True
+        callers, queries = await asked_together(
+            caplog, "token", 30, lambda: authenticate(secret, None, cache)
+        )
+        assert {(c.role, c.token_id) for c in callers} == {("display", row.id)}
+        assert queries == 1
+        refused, queries = await asked_together(
+            caplog, "token", 10, lambda: authenticate("hud_nobody", None, cache)
+        )
+        assert all(isinstance(r, Unauthorized) for r in refused) and queries == 1
 
-        def lookups() -> int:
-            return sum("token_hash" in r.getMessage() for r in caplog.records)
-
-        with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
-            callers = await asyncio.gather(*(authenticate(secret, None, cache) for _ in range(30)))
-            assert {(c.role, c.token_id) for c in callers} == {("display", row.id)}
-            assert lookups() == 1
-            caplog.clear()
-            refused = await asyncio.gather(
-                *(authenticate("hud_nobody", None, cache) for _ in range(10)),
-                return_exceptions=True,
-            )
-            assert all(isinstance(r, Unauthorized) for r in refused)
-            assert lookups() == 1
-            caplog.clear()
+        async def across_a_drop() -> None:
             first = asyncio.ensure_future(authenticate("hud_nobody", None, cache))
             await asyncio.sleep(0)  # its query has begun
             cache.drop_token(row.id)
@@ -143,7 +151,9 @@ async def test_checks_of_the_same_new_token_share_one_lookup(db_url, caplog):
             for check in (first, second):
                 with pytest.raises(Unauthorized):
                     await check
-            assert lookups() == 2
+
+        _, queries = await asked_together(caplog, "token", 1, across_a_drop)
+        assert queries == 2
     finally:
         await close_db()
 
@@ -159,21 +169,14 @@ async def test_boards_asking_for_the_same_season_together_share_one_lookup(
         await Season.create(name="Now", starts_on=today, ends_on=today)
         seasons = Seasons()
         seasons.live = lambda: True
-
-        def lookups() -> int:
-            return sum('FROM "season"' in r.getMessage() for r in caplog.records)
-
-        with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
-            found = await asyncio.gather(*(seasons.resolve("current", settings) for _ in range(30)))
-            assert {s.name for s in found if s} == {"Now"} and all(found)
-            assert lookups() == 1
-            caplog.clear()
-            refused = await asyncio.gather(
-                *(seasons.resolve("99999", settings) for _ in range(10)),
-                return_exceptions=True,
-            )
-            assert all(isinstance(r, NotFound) for r in refused)
-            assert lookups() == 1
+        found, queries = await asked_together(
+            caplog, "season", 30, lambda: seasons.resolve("current", settings)
+        )
+        assert {s.name for s in found} == {"Now"} and queries == 1
+        refused, queries = await asked_together(
+            caplog, "season", 10, lambda: seasons.resolve("99999", settings)
+        )
+        assert all(isinstance(r, NotFound) for r in refused) and queries == 1
     finally:
         await close_db()
 
