@@ -61,12 +61,10 @@ import hashlib
 import json
 import math
 import os
-import random
 import signal
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -76,20 +74,12 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench import write as write_mod
 from bench.common import (
-    ADMIN,
     PG,
     REDIS,
     ROOT,
-    Code,
-    create_pg_database,
-    delete_redis_prefix,
-    drop_pg_database,
     reachable,
     revision,
-    start,
-    stop,
 )
 from bench.live import (
     Clients,
@@ -97,11 +87,11 @@ from bench.live import (
     check_text,
     connect_boards,
     latencies,
-    now_ns,
     paced,
     pct,
     raise_nofile,
     say,
+    start_seeded,
     verdict,
 )
 
@@ -317,54 +307,16 @@ async def measure(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     async with contextlib.AsyncExitStack() as stack:
-        prefix = f"benchcontests{uuid.uuid4().hex[:8]}"
-        if args.db == "postgres":
-            db_url = await create_pg_database("bench_contests")
-            stack.push_async_callback(drop_pg_database, db_url)
-        else:
-            db_url = f"sqlite://{tmp / f'contests-{uuid.uuid4().hex[:8]}.sqlite3'}"
-        stack.callback(delete_redis_prefix, redis_url, prefix)
-        env = {
-            "HUDDLE_DATABASE_URL": db_url,
-            "HUDDLE_REDIS_URL": redis_url,
-            "HUDDLE_REDIS_PREFIX": prefix,
-            "HUDDLE_DATA_DIR": str(tmp),
-        }
-        await asyncio.to_thread(Code("now").run, ["migrate"], env, capture_output=True)
-        proc, url = await asyncio.to_thread(start, db_url, redis_url, 1, tmp, prefix=prefix)
-        stack.callback(stop, proc)
-        pid = out["server_pid"] = proc.pid
-        seed = await asyncio.to_thread(write_mod.seed_http, url, tmp)
-        sellers = [m for m, _ in seed["members"]]
-        http = await stack.enter_async_context(
-            httpx.AsyncClient(
-                base_url=url, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=60
-            )
+        target = await start_seeded(stack, args.db, 1, tmp, redis_url, "contests")
+        url, http, ws_url, post, post_ms, rng = (
+            target.url,
+            target.http,
+            target.ws_url,
+            target.post,
+            target.post_ms,
+            target.rng,
         )
-        r = await http.post("/api/tokens", json={"role": "display", "label": "contests bench"})
-        r.raise_for_status()
-        ws_url = url.replace("http://", "ws://", 1) + f"/ws/board?token={r.json()['token']}"
-        rng = random.Random(7)
-        n = 0
-        post_ms: list[float] = []
-
-        async def post() -> tuple[int, int]:
-            nonlocal n
-            n += 1
-            body = {
-                "seller_id": rng.choice(sellers),
-                "outcome": "won",
-                "amount": rng.randrange(1000, 90000),
-                "customer": f"Customer {n}",
-            }
-            sent = now_ns()
-            r = await http.post("/api/deals", json=body)
-            at = now_ns()
-            if r.status_code != 201:
-                raise RuntimeError(f"POST /api/deals → {r.status_code}: {r.text[:300]}")
-            post_ms.append((at - sent) / 1e6)
-            return int(r.json()["deal"]["seq"]), at
-
+        pid = out["server_pid"] = target.pid
         say(f"== Huddle, 1 worker on {args.db}: {url} (pid {pid})")
         for _ in range(10):  # the write path warms up before any board is there
             await post()

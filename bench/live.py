@@ -791,58 +791,86 @@ async def post_load(
 # -- Huddle ---------------------------------------------------------------------------------
 
 
+class Seeded:
+    """A ``huddle serve`` of this tree on a fresh database and Redis prefix (removed with
+    ``stack``), seeded with 20 teams × 5 sellers through the API, with an admin client,
+    a display token's board URL and ``post()``: one won deal for a random seller,
+    answering (its seq, when its answer was read) and keeping its latency."""
+
+    def __init__(self, url: str, pid: int, seed: dict[str, Any], http: httpx.AsyncClient) -> None:
+        self.url, self.pid, self.seed, self.http = url, pid, seed, http
+        self.sellers = [m for m, _ in seed["members"]]
+        self.rng = random.Random(7)
+        self.post_ms: list[float] = []
+        self.ws_url = ""
+        self._n = 0
+
+    async def post(self) -> tuple[int, int]:
+        self._n += 1
+        body = {
+            "seller_id": self.rng.choice(self.sellers),
+            "outcome": "won",
+            "amount": self.rng.randrange(1000, 90000),
+            "customer": f"Customer {self._n}",
+        }
+        sent = now_ns()
+        r = await self.http.post("/api/deals", json=body)
+        at = now_ns()
+        if r.status_code != 201:
+            raise RuntimeError(f"POST /api/deals → {r.status_code}: {r.text[:300]}")
+        self.post_ms.append((at - sent) / 1e6)
+        return int(r.json()["deal"]["seq"]), at
+
+
+async def start_seeded(
+    stack: contextlib.AsyncExitStack,
+    db: str,
+    workers: int,
+    tmp: Path,
+    redis_url: str,
+    name: str,
+) -> Seeded:
+    """Start and seed a Huddle for the bench called ``name`` (see :class:`Seeded`)."""
+    prefix = f"bench{name}{uuid.uuid4().hex[:8]}"
+    if db == "postgres":
+        db_url = await create_pg_database(f"bench_{name}")
+        stack.push_async_callback(drop_pg_database, db_url)
+    else:
+        db_url = f"sqlite://{tmp / f'{name}-{uuid.uuid4().hex[:8]}.sqlite3'}"
+    stack.callback(delete_redis_prefix, redis_url, prefix)
+    env = {
+        "HUDDLE_DATABASE_URL": db_url,
+        "HUDDLE_REDIS_URL": redis_url,
+        "HUDDLE_REDIS_PREFIX": prefix,
+        "HUDDLE_DATA_DIR": str(tmp),
+    }
+    await asyncio.to_thread(Code("now").run, ["migrate"], env, capture_output=True)
+    proc, url = await asyncio.to_thread(start, db_url, redis_url, workers, tmp, prefix=prefix)
+    stack.callback(stop, proc)
+    seed = await asyncio.to_thread(write_mod.seed_http, url, tmp)
+    http = await stack.enter_async_context(
+        httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=60)
+    )
+    target = Seeded(url, proc.pid, seed, http)
+    r = await http.post("/api/tokens", json={"role": "display", "label": f"{name} bench"})
+    r.raise_for_status()
+    target.ws_url = url.replace("http://", "ws://", 1) + f"/ws/board?token={r.json()['token']}"
+    return target
+
+
 async def measure_huddle(
     args: argparse.Namespace, clients: Clients, tmp: Path, redis_url: str
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     async with contextlib.AsyncExitStack() as stack:
-        prefix = f"benchlive{uuid.uuid4().hex[:8]}"
-        if args.db == "postgres":
-            db_url = await create_pg_database("bench_live")
-            stack.push_async_callback(drop_pg_database, db_url)
-        else:
-            db_url = f"sqlite://{tmp / f'live-{uuid.uuid4().hex[:8]}.sqlite3'}"
-        stack.callback(delete_redis_prefix, redis_url, prefix)
-        env = {
-            "HUDDLE_DATABASE_URL": db_url,
-            "HUDDLE_REDIS_URL": redis_url,
-            "HUDDLE_REDIS_PREFIX": prefix,
-            "HUDDLE_DATA_DIR": str(tmp),
-        }
-        await asyncio.to_thread(Code("now").run, ["migrate"], env, capture_output=True)
-        proc, url = await asyncio.to_thread(
-            start, db_url, redis_url, args.workers, tmp, prefix=prefix
+        target = await start_seeded(stack, args.db, args.workers, tmp, redis_url, "live")
+        url, pid, seed, ws_url, post = (
+            target.url,
+            target.pid,
+            target.seed,
+            target.ws_url,
+            target.post,
         )
-        stack.callback(stop, proc)
-        pid = proc.pid
-        seed = await asyncio.to_thread(write_mod.seed_http, url, tmp)
-        sellers = [m for m, _ in seed["members"]]
-        rng = random.Random(7)
-        http = await stack.enter_async_context(
-            httpx.AsyncClient(
-                base_url=url, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=60
-            )
-        )
-        r = await http.post("/api/tokens", json={"role": "display", "label": "live bench"})
-        r.raise_for_status()
-        ws_url = url.replace("http://", "ws://", 1) + f"/ws/board?token={r.json()['token']}"
-        n = 0
-
-        async def post() -> tuple[int, int]:
-            nonlocal n
-            n += 1
-            body = {
-                "seller_id": rng.choice(sellers),
-                "outcome": "won",
-                "amount": rng.randrange(1000, 90000),
-                "customer": f"Customer {n}",
-            }
-            r = await http.post("/api/deals", json=body)
-            at = now_ns()
-            if r.status_code != 201:
-                raise RuntimeError(f"POST /api/deals → {r.status_code}: {r.text[:300]}")
-            return int(r.json()["deal"]["seq"]), at
-
         say(f"== Huddle, {args.workers} worker(s) on {args.db}: {url}")
         # warm-up, not counted: the write path, then wrk's connections
         for _ in range(10):
