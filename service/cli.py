@@ -35,6 +35,7 @@ async def _with_services(
     writer stopped: starting it replays the whole ledger into its state, which a command
     that appends nothing (``rebuild``) does not need."""
     from .app import Services, redis_client
+    from .collector import settle
     from .db.connection import close_db, init_db
     from .store.embedded import EmbeddedRedis
 
@@ -49,6 +50,7 @@ async def _with_services(
     try:
         if writes:
             await services.writer.start()
+        settle()  # the writer's state loaded: set aside (service/collector.py)
         return await work(services)
     finally:
         await services.writer.stop()

