@@ -211,13 +211,16 @@ def _step(entry: Entry, state: State, member: int, season: int, code: str, add: 
 def badge_steps(entry: Entry, state: State) -> list[Step]:
     """What this entry adds to each badge's counter, for whom (by the candidate table);
     a correction takes back the steps of what it corrects."""
-    taken_back = _taken_back(entry)
-    if taken_back:
+    if isinstance(entry.payload, DealReversed | KudosRevoked | MentoringRevoked):
+        taken_back = _taken_back(entry)
         return [s._replace(add=-s.add) for e in taken_back for s in badge_steps(e, state)]
+    candidates = _CANDIDATES.get(entry.kind)
+    if not candidates:  # most entries (an activity, a lost deal): no badge counts them
+        return []
     season = entry.season_id or 0
     roles = _roles(entry)
     steps = []
-    for role, codes in badge_candidates(entry.kind).items():
+    for role, codes in candidates.items():
         for member in roles.get(role, []):
             for code in codes:
                 if (step := _step(entry, state, member, season, code, 1)) is not None:

@@ -9,6 +9,8 @@ returns the entries with their awards, or raises a ``HuddleError`` that says why
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
+from decimal import Decimal
 
 from msgspec import Struct
 
@@ -114,6 +116,8 @@ _DECIDERS: dict[type, Decider] = {
 # control characters other than tab and line breaks: never meant, often an attack, and
 # PostgreSQL refuses NUL in text outright (which would fail the whole batch's insert)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# values that hold no text (None among them): skipped at a glance
+_PLAIN = frozenset({type(None), bool, int, float, date, datetime, Decimal})
 
 
 def check_text(value: object, field: str) -> None:
@@ -129,8 +133,9 @@ def check_text(value: object, field: str) -> None:
     elif isinstance(value, Struct):
         for name in value.__struct_fields__:
             item = getattr(value, name)
-            if item is None or isinstance(item, int | float):
-                continue  # most fields: nothing to look at
+            kind = type(item)
+            if kind in _PLAIN or (kind is str and not _CONTROL.search(item)):
+                continue  # most fields: nothing (more) to look at
             check_text(item, name if field == "command" else f"{field}.{name}")
     elif isinstance(value, dict):
         for key, item in value.items():

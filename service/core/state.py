@@ -323,15 +323,28 @@ _ID_FIELDS = {
 }
 
 
+# payload type → its id fields (name, table): worked out once per type
+_ID_FIELDS_OF: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _id_fields(kind: type) -> tuple[tuple[str, str], ...]:
+    found = _ID_FIELDS_OF.get(kind)
+    if found is None:
+        fields = getattr(kind, "__struct_fields__", ())
+        found = _ID_FIELDS_OF[kind] = tuple((n, t) for n, t in _ID_FIELDS.items() if n in fields)
+    return found
+
+
 def _track_ids(state: State, entry: Entry) -> None:
     ids = state.last_ids
     found = [("entry", entry.id)]
-    if isinstance(entry.payload, MemberJoined) and entry.member_id:
+    payload = entry.payload
+    if isinstance(payload, MemberJoined) and entry.member_id:
         found.append(("member", entry.member_id))
     # a field that names an existing row (a story's deal_id) is at most the highest id
     # anyway, so every id field can count
-    for name, table in _ID_FIELDS.items():
-        value = getattr(entry.payload, name, None)
+    for name, table in _id_fields(type(payload)):
+        value = getattr(payload, name)
         if isinstance(value, int):
             found.append((table, value))
     found.extend(

@@ -82,8 +82,7 @@ COUNT = "#"
 _json = msgspec.json.Encoder()
 
 
-@dataclass(frozen=True)
-class AppliedAward:
+class AppliedAward(NamedTuple):  # a tuple: made for every award of every entry
     member_id: int
     team_id: int
     season_id: int | None
@@ -112,8 +111,7 @@ class DirectoryRow:
     active: bool
 
 
-@dataclass(frozen=True)
-class PendingEntry:
+class PendingEntry(NamedTuple):
     """What Redis needs of a ledger entry: its seq, its JSON for live boards, its awards,
     and what it changes of the member directory."""
 
