@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 FORMATS = ("csv", "ndjson")
 MAX_LISTED = 1_000  # rejected rows listed in a report (all are counted)
 CHUNK = 1_000  # rows submitted to the writer together
-IN_FLIGHT = 3  # chunks submitted and not yet answered: the writer is never left waiting
+IN_FLIGHT = 12  # chunks submitted and not yet answered: the writer always finds its next batch
 MAX_LINE = 64 * 1024  # a longer line is refused, not buffered
 # rows beyond this many reach live boards as one refresh at the end, not one update each
 LIVE_ROWS = 100

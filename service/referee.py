@@ -1,11 +1,13 @@
 """The referee: settles contests when their end comes, on whichever instance sees it first.
 
 Every instance runs one. Each second it looks at its writer's state for a contest whose
-end has passed (or a challenge nobody accepted in time) and sends ``SettleContests``;
-every few seconds, if the ledger has entries its state has not seen (another instance
-writes), it sends it anyway, which catches the state up under the lock. The decision is
-taken under the write lock against the state every instance shares, so a contest is
-settled once however many instances send it (``core.contests.decide_settle``)."""
+end has passed (or a challenge nobody accepted in time) and sends ``SettleContests``.
+Every few seconds, if the ledger has entries its state has not seen (another instance
+writes: a contest may have been created there), the writer catches up without the
+write lock (``Writer.catch_up``): an idle instance never holds up the one writing (an
+import's writer used to wait up to a second for it every 5 s). The decision is taken
+under the write lock against the state every instance shares, so a contest is settled
+once however many instances send it (``core.contests.decide_settle``)."""
 
 from __future__ import annotations
 
@@ -68,7 +70,9 @@ class Referee:
         while True:
             await asyncio.sleep(self.tick)
             try:
-                if self.due() or await self._behind():
+                if await self._behind():
+                    await self.writer.catch_up()
+                if self.due():
                     await self.writer.submit(SettleContests(), SYSTEM)
             except asyncio.CancelledError:
                 raise

@@ -336,3 +336,34 @@ async def test_corrections_racing_new_deals_over_two_instances(pair):
     reached = sum(ev["type"] == "goal_reached" for e in entries for ev in e["events"])
     reopened = sum(ev["type"] == "goal_reopened" for e in entries for ev in e["events"])
     assert reached - reopened == 1
+
+
+async def test_an_idle_instance_follows_the_ledger_without_the_write_lock(pair, settings):
+    """Every few seconds an instance that does not write catches up with what the other
+    wrote (a contest may have been created there) without taking the ledger's write lock:
+    with the lock held elsewhere for longer than that, no instance waits for it (before,
+    the idle one queued behind the holder, and an import's writer waited up to a second
+    for it every five). Writes go on as before once the lock is free."""
+    import asyncpg
+
+    from service.engine.tables import LEDGER_LOCK
+
+    _, (seller,) = await pair.squad(1)
+    for _ in range(20):
+        await pair.apis[0].deal(seller["id"], 1000, expect=201)
+    conn = await asyncpg.connect(settings.db_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(f"SELECT pg_advisory_lock({LEDGER_LOCK})")
+        waiting = []
+        for _ in range(14):  # the referee looks at the ledger every 5 s
+            await asyncio.sleep(0.5)
+            waiting += await conn.fetch(
+                "SELECT pid, query FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+            )
+        assert waiting == []
+        await conn.execute(f"SELECT pg_advisory_unlock({LEDGER_LOCK})")
+    finally:
+        await conn.close()
+    await asyncio.wait_for(pair.apis[1].deal(seller["id"], 1000, expect=201), 10)
+    await assert_ledger_whole(pair)

@@ -10,6 +10,7 @@ from websockets.asyncio.client import connect
 
 from tests.conftest import Api
 from tests.test_cli import huddle
+from tests.test_engine_failure import _sql
 from tests.test_live import recv, ws_url
 
 METRIC = {"key": "calls", "name": "Calls made", "points_per_unit": 1, "daily_cap": 10}
@@ -194,3 +195,48 @@ async def test_thousands_of_rows_in_large_batches_count_exactly_once(api):
     again = await _import(api, body)
     assert (again["accepted"], again["duplicates"], again["refused"]) == (0, 3_003, 1)
     assert await api.board(season="all") == board
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_a_large_batch_that_fails_after_its_rows_went_in_leaves_nothing(api, settings):
+    """On PostgreSQL a large batch's ledger rows start going in by COPY while the rest of
+    it is still being decided. If the batch then fails (here the seq counter refuses to
+    move 500 at once: every batch of 500 rows or more fails at its very end), none of its
+    rows stays: they are reported, the ledger and the boards hold the rows of the smaller
+    batches alone, and the same file again imports the rest exactly once."""
+    _, _, _, _, b = await _setup(api)
+    lines = ["type,external_id,member_id,metric,value,occurred_at"]
+    for i in range(1_500):  # 5 calls a day (under the cap of 10 points)
+        day = f"2026-{1 + i // 140:02d}-{1 + i // 5 % 28:02d}"
+        lines.append(f"activity,call-{i},{b['id']},calls,1,{day}T10:00:00+01:00")
+    body = "\n".join(lines) + "\n"
+    top = (await _sql(settings.db_url, "SELECT MAX(seq) FROM entry"))[0][0]
+    await _sql(
+        settings.db_url,
+        "CREATE FUNCTION test_refuse() RETURNS trigger AS $$ BEGIN "
+        "IF NEW.value >= OLD.value + 500 THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+        "RETURN NEW; END $$ LANGUAGE plpgsql",
+    )
+    await _sql(
+        settings.db_url,
+        "CREATE TRIGGER test_refuse BEFORE UPDATE ON counter FOR EACH ROW "
+        "EXECUTE FUNCTION test_refuse()",
+    )
+    first = await _import(api, body)
+    kept = first["accepted"]
+    assert 100 <= kept < 1_000 and (first["duplicates"], first["refused"]) == (0, 1_500 - kept)
+    assert all("nothing was recorded" in r["detail"] for r in first["rejected"])
+    counts = (
+        f"SELECT (SELECT COUNT(*) FROM entry WHERE seq > {top}), "
+        "(SELECT COUNT(*) FROM activity), (SELECT COUNT(*) FROM point_award a "
+        f"JOIN entry e ON e.id = a.entry_id WHERE e.seq > {top})"
+    )
+    assert await _sql(settings.db_url, counts) == [(kept, kept, kept)]
+    assert (await api.board(season="all"))[b["id"]] == kept
+    await _sql(settings.db_url, "DROP TRIGGER test_refuse ON counter")
+    again = await _import(api, body)
+    assert (again["accepted"], again["duplicates"], again["refused"]) == (1_500 - kept, kept, 0)
+    assert await _sql(settings.db_url, counts) == [(1_500, 1_500, 1_500)]
+    assert (await api.board(season="all"))[b["id"]] == 1_500
+    calls = await api.get("/api/leaderboards/members", metric="calls", season="all")
+    assert {e["member_id"]: e["score"] for e in calls["entries"]}[b["id"]] == 1_500

@@ -8,6 +8,7 @@ simply run in order, after the inserts and in the same transaction.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -55,9 +56,11 @@ from ..core.entries import (
 )
 from ..core.points import to_cents
 from ..core.policy import Policy
-from .tables import Sql
+from .tables import COPY_ROWS, Direct, Sql
 
-__all__ = ["append_entries"]
+_Rows = tuple[str, tuple[tuple[str, str], ...], list[Sequence[Any]]]
+
+__all__ = ["Appender"]
 
 # table → (column, PostgreSQL type) in the order rows are inserted (parents first)
 _TABLES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -760,12 +763,64 @@ _ADDERS: dict[type, Callable[[_Batch, Entry], None]] = {
 }
 
 
-async def append_entries(
-    sql: Sql, entries: Sequence[Entry], policies: Callable[[int], Policy]
-) -> None:
-    """Write every row of a batch of entries on the transaction's connection, and move the
-    seq counter to the batch's last entry."""
-    batch = _Batch(sql, policies)
-    for entry in entries:
-        batch.add(entry)
-    await batch.write(entries[-1].seq)
+# the ledger's own tables: rows only ever inserted, never deleted by a later entry of
+# the same batch, with no foreign key to a row the batch writes later (so they can go in
+# while the rest of the batch is still being decided)
+_STREAMED = ("entry", "point_award", "activity", "deal")
+
+
+class Appender:
+    """A batch's entries, written as they are decided.
+
+    ``add`` takes each decision's entries; ``finish`` writes what is left, moves the seq
+    counter to the last entry and commits. On PostgreSQL, once the ledger's own rows of a
+    batch reach ``COPY_ROWS`` (an import's batch: thousands), they start going in by
+    COPY, a slice at a time, in a transaction of the writer's connection, while the
+    writer decides the rest: the database takes in one slice while Python decides the
+    next, instead of each waiting for the other. The writer lets the COPY move on
+    (``busy``: now and then it yields to it). Nothing is committed before ``finish``: a
+    batch that fails leaves nothing (the writer closes the connection, which rolls back).
+    """
+
+    def __init__(self, sql: Sql, policies: Callable[[int], Policy]) -> None:
+        self.sql = sql
+        self.batch = _Batch(sql, policies)
+        self.streams = sql.pg and isinstance(sql.conn, Direct)
+        self.sending: asyncio.Task[None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether rows are on their way to the database (the writer yields now and then)."""
+        return self.sending is not None and not self.sending.done()
+
+    def add(self, entries: Sequence[Entry]) -> None:
+        batch = self.batch
+        for entry in entries:
+            batch.add(entry)
+        if self.streams and sum(len(batch.rows.get(t, ())) for t in _STREAMED) >= COPY_ROWS:
+            tables = [(t, _TABLES[t], batch.rows.pop(t)) for t in _STREAMED if batch.rows.get(t)]
+            self.sending = asyncio.create_task(self._send(self.sending, tables))
+
+    async def _send(self, before: asyncio.Task[None] | None, tables: list[_Rows]) -> None:
+        if before is None:
+            await self.sql.begin()  # committed by ``finish``
+        else:
+            await before
+        for table, columns, rows in tables:
+            await self.sql.copy(table, [c for c, _ in columns], rows)
+
+    async def finish(self, seq: int) -> None:
+        """The rest of the batch, the seq counter at ``seq``, committed."""
+        if self.sending is None:
+            await self.batch.write(seq)
+            return
+        await self.sending
+        await self.batch.write(seq)  # in the transaction the slices went in
+        await self.sql.commit()
+
+    async def abandon(self) -> None:
+        """The batch failed: no slice is left running (the connection is closed next)."""
+        if self.sending is not None and not self.sending.done():
+            self.sending.cancel()
+        if self.sending is not None:
+            await asyncio.gather(self.sending, return_exceptions=True)

@@ -84,6 +84,7 @@ class Sql:
         self.conn = conn
         self.pg = conn.capabilities.dialect == "postgres"
         self.unlocked = False  # PostgreSQL: the append released the ledger's lock
+        self._open: asyncpg.transaction.Transaction | None = None  # see ``begin``
 
     # -- dialect ------------------------------------------------------------------------
     def q(self, sql: str) -> str:
@@ -158,13 +159,31 @@ class Sql:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        """PostgreSQL, the writer's own connection: statements that commit together.
-        SQLite: the batch is one transaction already."""
-        if not isinstance(self.conn, Direct):
+        """PostgreSQL, the writer's own connection: statements that commit together (in
+        the transaction ``begin`` opened, if it did). SQLite: the batch is one
+        transaction already."""
+        if not isinstance(self.conn, Direct) or self.conn.conn.is_in_transaction():
             yield
             return
         async with self.conn.conn.transaction():
             yield
+
+    async def begin(self) -> None:
+        """PostgreSQL, the writer's own connection: open a transaction that ``commit``
+        ends (or closing the connection rolls back)."""
+        assert isinstance(self.conn, Direct)
+        self._open = self.conn.conn.transaction()
+        await self._open.start()
+
+    async def commit(self) -> None:
+        assert self._open is not None
+        await self._open.commit()
+        self._open = None
+
+    async def copy(self, table: str, columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
+        """PostgreSQL, the writer's own connection: rows into a table by COPY."""
+        assert isinstance(self.conn, Direct)
+        await self.conn.copy(table, columns, rows)
 
     async def set_seq(self, seq: int) -> None:
         await self.rows("UPDATE counter SET value = ? WHERE name = 'seq'", [seq])
@@ -485,7 +504,7 @@ class Sql:
             # database than taking JSON apart, then the rest, committed together
             async with self.transaction():
                 for table, columns, rows in tables:
-                    await self.conn.copy(table, [c for c, _ in columns], rows)
+                    await self.copy(table, [c for c, _ in columns], rows)
                 await self.insert_all((), seq, unlock=unlock, progress=progress)
             return
         ctes: list[str] = []

@@ -87,12 +87,16 @@ from ..store.leaderboard import (
     LeaderboardStore,
     PendingEntry,
 )
-from .append import append_entries
+from .append import Appender
 from .tables import Sql, WriteConnection
 
 __all__ = ["Writer", "directory_changes", "pending_entry"]
 
 log = logging.getLogger(__name__)
+
+# commands decided between two yields to the COPY of a large batch's rows on its way
+# (``Appender``): each yield lets it take one step (send a slice, read the answer)
+YIELD_EVERY = 16
 
 
 Outcome = Decision | BaseException  # what became of one command: refusals are HuddleErrors
@@ -200,6 +204,7 @@ class Writer:
         self.on_committed: Callable[[list[str]], None] | None = None
         self.metrics: Metrics | None = None
         self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
+        self._turn = asyncio.Lock()  # the state changes in one batch or catch-up at a time
         self._task: asyncio.Task[None] | None = None
         self._publishing: set[asyncio.Task[None]] = set()
         self._connection: WriteConnection | None = None  # PostgreSQL: the writer's own
@@ -283,11 +288,28 @@ class Writer:
         if self._task is None or self._task.done():
             raise Unavailable("The service is starting or stopping; try again in a moment.")
 
+    async def catch_up(self) -> None:
+        """Fold in the entries other writers appended since this state last looked,
+        without the write lock: the committed ledger is always a gapless prefix (a batch
+        commits before the next holder of the lock can append). Between batches; a batch
+        would catch up under the lock anyway, this makes its catch-up short."""
+        async with self._turn:
+            state = self.state
+            if state is None:
+                return
+            sql = Sql(connections.get("default"))
+            while batch := await sql.entries_after(state.seq, limit=5000):
+                for entry in batch:
+                    if entry.seq != state.seq + 1:  # not this ledger's next: the lock's job
+                        return
+                    evolve(state, entry)
+
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
             try:
-                await self._commit(batch)
+                async with self._turn:
+                    await self._commit(batch)
             except asyncio.CancelledError:
                 for waiting in batch:
                     waiting.settle(Unavailable("The service is stopping; try again in a moment."))
@@ -312,7 +334,6 @@ class Writer:
         if self.state is None:
             self.state = await self.load()
         state = self.state
-        policies: dict[int, Policy] = {}
         clock = _Clock()
         async with self._locked(state.seq) as (sql, last, newer):
             clock.lap("wait")
@@ -331,40 +352,28 @@ class Writer:
             ctx = Context(datetime.now(UTC), Ids(state.last_ids))
             await _look_up(sql, ctx, [w.command for w in batch], state)
             answered = await sql.requests(sorted({w.key for w in batch if w.key}))
-            for waiting in batch:
-                fingerprint = _fingerprint(waiting.command) if waiting.key else ""
-                if waiting.key and waiting.key in answered:
-                    decided.append((waiting, _again(waiting, fingerprint, answered, state, ctx)))
-                    continue
-                try:
-                    decision = decide(waiting.command, waiting.actor, state, ctx)
-                except HuddleError as refusal:
-                    decided.append((waiting, refusal))
-                    continue
-                except Exception as bug:  # a bug refuses its own command, not the batch
-                    log.exception("deciding %r failed", waiting.command)
-                    decided.append((waiting, bug))
-                    continue
-                if waiting.key and decision.entries:
-                    first = decision.entries[0]
-                    first.request_key, first.request_hash = waiting.key, fingerprint
-                    answered[waiting.key] = (fingerprint, first)
-                made = [*decision.entries, *decision.finishes]
-                for entry in made:
-                    evolve(state, entry)
-                    ctx.note(entry)
-                    if isinstance(entry.payload, PolicyChanged):
-                        policies[entry.payload.version] = state.policy
-                entries.extend(made)
-                decided.append((waiting, decision))
-            if state.contests_moved:  # live boards get the standings rows that moved
-                rows = self._standings.rows(state, state.contests_moved)
-                state.contests_moved = {}
+            policies: dict[int, Policy] = {}
+            appender = Appender(sql, policies.__getitem__)
+            try:
+                for index, waiting in enumerate(batch):
+                    outcome, made = _decide_one(waiting, state, ctx, answered, policies)
+                    decided.append((waiting, outcome))
+                    if made:
+                        entries.extend(made)
+                        appender.add(made)
+                    if appender.busy and index % YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # the COPY of the last slice moves on
+                if state.contests_moved:  # live boards get the standings rows that moved
+                    rows = self._standings.rows(state, state.contests_moved)
+                    state.contests_moved = {}
+                    if entries:
+                        entries[-1].contests = tuple(rows)
+                clock.lap("decide")
                 if entries:
-                    entries[-1].contests = tuple(rows)
-            clock.lap("decide")
-            if entries:
-                await append_entries(sql, entries, policies.__getitem__)
+                    await appender.finish(entries[-1].seq)
+            except BaseException:
+                await appender.abandon()
+                raise
             clock.lap("append")
         clock.lap("commit")
         self.batches += 1
@@ -452,6 +461,40 @@ class Writer:
             log.warning("could not apply entries up to %s to Redis (%s)", entries[-1].seq, exc)
             if self.on_redis_trouble:
                 self.on_redis_trouble()
+
+
+def _decide_one(
+    waiting: _Waiting,
+    state: State,
+    ctx: Context,
+    answered: dict[str, tuple[str, Entry]],
+    policies: dict[int, Policy],
+) -> tuple[Decision | BaseException, list[Entry]]:
+    """Decide one command of a batch and fold the entries it makes into the state (and
+    the context, for the next commands): its Decision (or what refused it: a bug refuses
+    its own command, not the batch) and the entries to append (none for a request
+    answered before)."""
+    fingerprint = _fingerprint(waiting.command) if waiting.key else ""
+    if waiting.key and waiting.key in answered:
+        return _again(waiting, fingerprint, answered, state, ctx), []
+    try:
+        decision = decide(waiting.command, waiting.actor, state, ctx)
+    except HuddleError as refusal:
+        return refusal, []
+    except Exception as bug:
+        log.exception("deciding %r failed", waiting.command)
+        return bug, []
+    if waiting.key and decision.entries:
+        first = decision.entries[0]
+        first.request_key, first.request_hash = waiting.key, fingerprint
+        answered[waiting.key] = (fingerprint, first)
+    made = [*decision.entries, *decision.finishes]
+    for entry in made:
+        evolve(state, entry)
+        ctx.note(entry)
+        if isinstance(entry.payload, PolicyChanged):
+            policies[entry.payload.version] = state.policy
+    return decision, made
 
 
 async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: State) -> None:
