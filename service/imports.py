@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from msgspec import Struct
 from redis.exceptions import RedisError
 
@@ -47,6 +48,9 @@ IN_FLIGHT = 12  # chunks submitted and not yet answered: the writer always finds
 MAX_LINE = 64 * 1024  # a longer line is refused, not buffered
 # rows beyond this many reach live boards as one refresh at the end, not one update each
 LIVE_ROWS = 100
+
+
+_JSON = msgspec.json.Decoder()  # a few times faster than json.loads for a row
 
 
 class Rejected(Struct):
@@ -120,9 +124,9 @@ async def _records(
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, f"not a JSON object ({exc.msg})"
+                row = _JSON.decode(line)
+            except msgspec.DecodeError as exc:
+                yield number, f"not a JSON object ({exc})"
                 continue
             yield number, row if isinstance(row, dict) else "not a JSON object"
         return

@@ -34,9 +34,10 @@ class SeasonSpan:
         return self.starts_on <= ends_on and starts_on <= self.ends_on
 
 
-# the last few moments asked, by identity (each held, so its id cannot be reused): a
-# decision asks for the date of the same moment several times (its season, its week, the
-# newcomer's week, the daily cap), and a time zone conversion costs more than a look here
+# the last moments asked, by identity (each held, so its id cannot be reused): a decision
+# asks for the date of the same moment several times (its season, its week, the
+# newcomer's week, the daily cap), a batch's look-ups ask for every command's first, and
+# a time zone conversion costs more than a look here
 _DATES: dict[int, tuple[datetime, ZoneInfo, date]] = {}
 
 
@@ -46,7 +47,7 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
     if known is not None and known[0] is moment and known[1] is tz:
         return known[2]
     day = moment.astimezone(tz).date()
-    if len(_DATES) >= 64:
+    if len(_DATES) >= 4_096:
         _DATES.clear()
     _DATES[id(moment)] = (moment, tz, day)
     return day

@@ -56,7 +56,7 @@ from ..core.entries import (
 )
 from ..core.points import to_cents
 from ..core.policy import Policy
-from .tables import COPY_ROWS, Direct, Sql
+from .tables import Direct, Sql
 
 _Rows = tuple[str, tuple[tuple[str, str], ...], list[Sequence[Any]]]
 
@@ -767,14 +767,16 @@ _ADDERS: dict[type, Callable[[_Batch, Entry], None]] = {
 # the same batch, with no foreign key to a row the batch writes later (so they can go in
 # while the rest of the batch is still being decided)
 _STREAMED = ("entry", "point_award", "activity", "deal")
+STREAM_ENTRIES = 300  # entries (and their rows) in a slice sent while the batch goes on
 
 
 class Appender:
     """A batch's entries, written as they are decided.
 
     ``add`` takes each decision's entries; ``finish`` writes what is left, moves the seq
-    counter to the last entry and commits. On PostgreSQL, once the ledger's own rows of a
-    batch reach ``COPY_ROWS`` (an import's batch: thousands), they start going in by
+    counter to the last entry and commits. On PostgreSQL, once a batch holds
+    ``STREAM_ENTRIES`` entries not yet sent (an import's batch: thousands; a batch of
+    requests, at most 256 commands, seldom does), the ledger's own rows start going in by
     COPY, a slice at a time, in a transaction of the writer's connection, while the
     writer decides the rest: the database takes in one slice while Python decides the
     next, instead of each waiting for the other. The writer lets the COPY move on
@@ -797,7 +799,7 @@ class Appender:
         batch = self.batch
         for entry in entries:
             batch.add(entry)
-        if self.streams and sum(len(batch.rows.get(t, ())) for t in _STREAMED) >= COPY_ROWS:
+        if self.streams and len(batch.rows["entry"]) >= STREAM_ENTRIES:
             tables = [(t, _TABLES[t], batch.rows.pop(t)) for t in _STREAMED if batch.rows.get(t)]
             self.sending = asyncio.create_task(self._send(self.sending, tables))
 
