@@ -211,7 +211,7 @@ class Sql:
 
     async def with_awards(self, entries: list[Entry]) -> None:
         """Give entries read back (in seq order) their awards: the coins of a wallet and
-        a contest's points are folded from them. One query for the seq range."""
+        a contest's points are folded from them. One query."""
         if not entries:
             return
         columns = "a.entry_id, a.member_id, a.team_id, a.category, a.cents"
