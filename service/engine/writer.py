@@ -27,6 +27,7 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -203,7 +204,11 @@ class Writer:
         # answered (the process's directory follows its own writes at once)
         self.on_committed: Callable[[list[str]], None] | None = None
         self.metrics: Metrics | None = None
-        self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
+        # commands waiting: requests, taken first, and an import's rows (``quiet``), taken
+        # when no request waits, so a request never queues behind thousands of rows
+        self._requests: deque[_Waiting] = deque()
+        self._rows: deque[_Waiting] = deque()
+        self._arrived = asyncio.Event()
         self._turn = asyncio.Lock()  # the state changes in one batch or catch-up at a time
         self._task: asyncio.Task[None] | None = None
         self._publishing: set[asyncio.Task[None]] = set()
@@ -266,7 +271,7 @@ class Writer:
         if key is not None:
             key = f"{actor.token_id if actor.token_id is not None else actor.role}:{key}"
         future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Waiting(command, actor, future, key, quiet))
+        self._put(_Waiting(command, actor, future, key, quiet))
         return await future
 
     async def submit_many(
@@ -281,8 +286,19 @@ class Writer:
         group = _Group(asyncio.get_running_loop().create_future(), [None] * len(commands), 0)
         group.left = len(commands)
         for index, command in enumerate(commands):
-            self._queue.put_nowait(_Waiting(command, actor, None, None, quiet, group, index))
+            self._put(_Waiting(command, actor, None, None, quiet, group, index))
         return await group.future
+
+    def _put(self, waiting: _Waiting) -> None:
+        (self._rows if waiting.quiet else self._requests).append(waiting)
+        self._arrived.set()
+
+    async def _next(self) -> _Waiting:
+        """The next command to decide: a request if one waits, else an import's row."""
+        while not (self._requests or self._rows):
+            self._arrived.clear()
+            await self._arrived.wait()
+        return self._requests.popleft() if self._requests else self._rows.popleft()
 
     def _check_running(self) -> None:
         if self._task is None or self._task.done():
@@ -306,7 +322,7 @@ class Writer:
 
     async def _run(self) -> None:
         while True:
-            batch = [await self._queue.get()]
+            batch = [await self._next()]
             try:
                 async with self._turn:
                     await self._commit(batch)
@@ -323,10 +339,16 @@ class Writer:
                     waiting.settle(_unavailable())
 
     def _drain(self, batch: list[_Waiting]) -> None:
-        # an import's rows come in thousands: larger batches, as long as it lasts
-        limit = self.quiet_batch if batch[0].quiet else self.max_batch
-        while len(batch) < limit and not self._queue.empty():
-            batch.append(self._queue.get_nowait())
+        """Fill the batch with more of its kind: requests (up to ``max_batch``), or an
+        import's rows, which come in thousands (up to ``quiet_batch``). A request that
+        arrives while an import runs waits for the batch in progress, not for the rows
+        queued behind it."""
+        if batch[0].quiet:
+            queue, limit = self._rows, self.quiet_batch
+        else:
+            queue, limit = self._requests, self.max_batch
+        while len(batch) < limit and queue:
+            batch.append(queue.popleft())
 
     async def _commit(self, batch: list[_Waiting]) -> None:
         decided: list[tuple[_Waiting, Decision | BaseException]] = []
