@@ -273,3 +273,38 @@ async def test_a_request_during_an_import_goes_ahead_of_its_queued_rows(start_se
         ahead = deal["seq"] - top - 1  # the import's rows recorded before the deal
         assert started <= ahead < started + 9_000
         assert [e["seq"] for e in feed] == list(range(1, len(feed) + 1))
+
+
+async def test_requests_go_first_but_never_hold_an_import_up():
+    """The writer's order, batch by batch: requests before an import's rows, but never two
+    batches of requests in a row while rows wait (a steady stream of requests cannot stop
+    an import, nor an import the requests)."""
+    from zoneinfo import ZoneInfo
+
+    from service.core.commands import RecordDeal
+    from service.core.entries import Actor
+    from service.engine.writer import Writer, _Waiting
+
+    writer = Writer(store=None, tz=ZoneInfo("Europe/Oslo"))  # type: ignore[arg-type]
+    admin = Actor("admin")
+
+    def put(name: str, quiet: bool) -> None:
+        writer._put(_Waiting(RecordDeal(1, "won", 1, name), admin, None, quiet=quiet))
+
+    async def batch() -> list[str]:
+        taken = [await writer._next()]
+        writer._drain(taken)
+        return [w.command.customer for w in taken]
+
+    for i in range(3):
+        put(f"row {i}", quiet=True)
+    put("request 1", quiet=False)
+    assert await batch() == ["request 1"]  # ahead of the rows queued before it
+    put("request 2", quiet=False)  # arrives while that batch is decided
+    assert await batch() == ["row 0", "row 1", "row 2"]  # the rows' turn now
+    put("row 3", quiet=True)
+    put("request 3", quiet=False)
+    assert await batch() == ["request 2", "request 3"]
+    put("request 4", quiet=False)
+    assert await batch() == ["row 3"]
+    assert await batch() == ["request 4"]

@@ -209,6 +209,7 @@ class Writer:
         self._requests: deque[_Waiting] = deque()
         self._rows: deque[_Waiting] = deque()
         self._arrived = asyncio.Event()
+        self._served_requests = False  # whether the last batch was of requests
         self._turn = asyncio.Lock()  # the state changes in one batch or catch-up at a time
         self._task: asyncio.Task[None] | None = None
         self._publishing: set[asyncio.Task[None]] = set()
@@ -294,11 +295,17 @@ class Writer:
         self._arrived.set()
 
     async def _next(self) -> _Waiting:
-        """The next command to decide: a request if one waits, else an import's row."""
+        """The next command to decide: a request if one waits, else an import's row; but
+        never two batches of requests in a row while rows wait, so a stream of requests
+        cannot hold an import up for ever (nor an import the requests)."""
         while not (self._requests or self._rows):
             self._arrived.clear()
             await self._arrived.wait()
-        return self._requests.popleft() if self._requests else self._rows.popleft()
+        if self._requests and not (self._rows and self._served_requests):
+            self._served_requests = True
+            return self._requests.popleft()
+        self._served_requests = False
+        return self._rows.popleft()
 
     def _check_running(self) -> None:
         if self._task is None or self._task.done():
