@@ -279,17 +279,23 @@ async def test_requests_go_first_but_never_hold_an_import_up():
     """The writer's order, batch by batch: requests before an import's rows, but never two
     batches of requests in a row while rows wait (a steady stream of requests cannot stop
     an import, nor an import the requests)."""
+    import asyncio
     from zoneinfo import ZoneInfo
 
     from service.core.commands import RecordDeal
     from service.core.entries import Actor
-    from service.engine.writer import Writer, _Waiting
+    from service.engine.writer import Writer, _Group, _Waiting
 
     writer = Writer(store=None, tz=ZoneInfo("Europe/Oslo"))  # type: ignore[arg-type]
     admin = Actor("admin")
+    chunk = _Group(asyncio.get_running_loop().create_future(), [None] * 9, 9)
 
-    def put(name: str, quiet: bool) -> None:
-        writer._put(_Waiting(RecordDeal(1, "won", 1, name), admin, None, quiet=quiet))
+    def put(name: str, quiet: bool) -> None:  # a row of a chunk, or a request alone
+        command = RecordDeal(1, "won", 1, name)
+        if quiet:
+            writer._put(_Waiting(command, admin, None, quiet=True, group=chunk))
+        else:
+            writer._put(_Waiting(command, admin, asyncio.get_running_loop().create_future()))
 
     async def batch() -> list[str]:
         taken = [await writer._next()]

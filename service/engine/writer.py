@@ -204,8 +204,9 @@ class Writer:
         # answered (the process's directory follows its own writes at once)
         self.on_committed: Callable[[list[str]], None] | None = None
         self.metrics: Metrics | None = None
-        # commands waiting: requests, taken first, and an import's rows (``quiet``), taken
-        # when no request waits, so a request never queues behind thousands of rows
+        # commands waiting: requests (``submit``), taken first, and the rows of imports and
+        # CRM messages (``submit_many``: each in its order), so a request never queues
+        # behind thousands of rows
         self._requests: deque[_Waiting] = deque()
         self._rows: deque[_Waiting] = deque()
         self._arrived = asyncio.Event()
@@ -291,13 +292,14 @@ class Writer:
         return await group.future
 
     def _put(self, waiting: _Waiting) -> None:
-        (self._rows if waiting.quiet else self._requests).append(waiting)
+        (self._requests if waiting.group is None else self._rows).append(waiting)
         self._arrived.set()
 
     async def _next(self) -> _Waiting:
-        """The next command to decide: a request if one waits, else an import's row; but
-        never two batches of requests in a row while rows wait, so a stream of requests
-        cannot hold an import up for ever (nor an import the requests)."""
+        """The next command to decide: a request if one waits, else a row (of an import,
+        of a CRM message); but never two batches of requests in a row while rows wait, so
+        a stream of requests cannot hold an import up for ever (nor an import the
+        requests)."""
         while not (self._requests or self._rows):
             self._arrived.clear()
             await self._arrived.wait()
@@ -346,14 +348,12 @@ class Writer:
                     waiting.settle(_unavailable())
 
     def _drain(self, batch: list[_Waiting]) -> None:
-        """Fill the batch with more of its kind: requests (up to ``max_batch``), or an
-        import's rows, which come in thousands (up to ``quiet_batch``). A request that
-        arrives while an import runs waits for the batch in progress, not for the rows
-        queued behind it."""
-        if batch[0].quiet:
-            queue, limit = self._rows, self.quiet_batch
-        else:
-            queue, limit = self._requests, self.max_batch
+        """Fill the batch with more of its kind: requests, or rows in their order (an
+        import's come in thousands: up to ``quiet_batch`` once they are quiet, past the
+        first hundred). A request that arrives while an import runs waits for the batch
+        in progress, not for the rows queued behind it."""
+        queue = self._requests if batch[0].group is None else self._rows
+        limit = self.quiet_batch if batch[0].quiet else self.max_batch
         while len(batch) < limit and queue:
             batch.append(queue.popleft())
 
