@@ -246,9 +246,7 @@ class Writer:
         prefix of the ledger; the rest is caught up under the lock)."""
         state = State(self.tz)
         sql = Sql(connections.get("default"))
-        while batch := await sql.entries_after(state.seq, limit=5000):
-            for entry in batch:
-                evolve(state, entry)
+        await _fold_ledger(state, sql)
         # rows written before entries carried their ids (older ledgers)
         for table, last in (await sql.last_ids()).items():
             state.last_ids[table] = max(state.last_ids.get(table, 0), last)
@@ -319,15 +317,8 @@ class Writer:
         commits before the next holder of the lock can append). Between batches; a batch
         would catch up under the lock anyway, this makes its catch-up short."""
         async with self._turn:
-            state = self.state
-            if state is None:
-                return
-            sql = Sql(connections.get("default"))
-            while batch := await sql.entries_after(state.seq, limit=5000):
-                for entry in batch:
-                    if entry.seq != state.seq + 1:  # not this ledger's next: the lock's job
-                        return
-                    evolve(state, entry)
+            if self.state is not None:
+                await _fold_ledger(self.state, Sql(connections.get("default")))
 
     async def _run(self) -> None:
         while True:
@@ -490,6 +481,15 @@ class Writer:
             log.warning("could not apply entries up to %s to Redis (%s)", entries[-1].seq, exc)
             if self.on_redis_trouble:
                 self.on_redis_trouble()
+
+
+async def _fold_ledger(state: State, sql: Sql) -> None:
+    """Evolve the state with every committed entry after its seq, without the lock (a
+    batch commits before the next holder of the lock appends, so what is read is a
+    gapless prefix of the ledger), 5,000 entries a query."""
+    while batch := await sql.entries_after(state.seq, limit=5000):
+        for entry in batch:
+            evolve(state, entry)
 
 
 def _decide_one(
