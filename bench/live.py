@@ -43,6 +43,11 @@ Figures, each for both servers where it applies:
   the client processes read with less; much faster, the 2 cores of this machine would
   be saturated and the figure would measure the machine, not the interference of the
   fan-out with the writes. The deals/s reached are printed.
+- the machine's floor for that ratio: the same POSTs to Huddle, which then has no board,
+  while the bare server (another process) broadcasts to its N boards at the same mean
+  rate. The boards' client processes, the cores and the loopback are shared by every
+  process of this machine, so the POSTs lose that much beside any fan-out, whoever does
+  it; Huddle's p99 with its boards ÷ this floor's is what its own design costs.
 - missed updates: every board checks that its ``seq`` goes up one by one from its first
   message (a heartbeat's ``seq`` counts too) to the last entry; the ones never received,
   the boards closed by the server and the duplicates are counted.
@@ -859,54 +864,66 @@ async def start_seeded(
 
 
 async def measure_huddle(
-    args: argparse.Namespace, clients: Clients, tmp: Path, redis_url: str
-) -> dict[str, Any]:
+    args: argparse.Namespace,
+    clients: Clients,
+    tmp: Path,
+    redis_url: str,
+    stack: contextlib.AsyncExitStack,
+) -> tuple[dict[str, Any], Seeded]:
+    """Huddle's figures; the server stays up (on ``stack``), its boards closed, for the
+    machine's floor measured beside the bare server."""
     out: dict[str, Any] = {}
-    async with contextlib.AsyncExitStack() as stack:
-        target = await start_seeded(stack, args.db, args.workers, tmp, redis_url, "live")
-        url, pid, seed, ws_url, post = (
-            target.url,
-            target.pid,
-            target.seed,
-            target.ws_url,
-            target.post,
-        )
-        say(f"== Huddle, {args.workers} worker(s) on {args.db}: {url}")
-        # warm-up, not counted: the write path, then wrk's connections
-        for _ in range(10):
-            await post()
-        await asyncio.to_thread(paced_wrk, url, seed, args.wrk_connections, args.rate, 1, tmp)
+    target = await start_seeded(stack, args.db, args.workers, tmp, redis_url, "live")
+    url, pid, seed, ws_url, post = (
+        target.url,
+        target.pid,
+        target.seed,
+        target.ws_url,
+        target.post,
+    )
+    say(f"== Huddle, {args.workers} worker(s) on {args.db}: {url}")
+    # warm-up, not counted: the write path, then wrk's connections
+    for _ in range(10):
+        await post()
+    await asyncio.to_thread(paced_wrk, url, seed, args.wrk_connections, args.rate, 1, tmp)
 
-        base = await paced(post, args.deals, args.pause, None, pid)
-        out["cpu_no_boards_s"] = base["cpu_s"]
-        say(
-            f"   {args.deals} deals, no board: server CPU {base['cpu_s'] * 1000:.0f} ms "
-            f"({base['cpu_s'] * 1e6 / args.deals:.0f} µs a deal)"
-        )
-        out["post_no_boards"] = await post_load(url, seed, args, tmp, pid, "no board")
+    base = await paced(post, args.deals, args.pause, None, pid)
+    out["cpu_no_boards_s"] = base["cpu_s"]
+    say(
+        f"   {args.deals} deals, no board: server CPU {base['cpu_s'] * 1000:.0f} ms "
+        f"({base['cpu_s'] * 1e6 / args.deals:.0f} µs a deal)"
+    )
+    out["post_no_boards"] = await post_load(url, seed, args, tmp, pid, "no board")
 
-        out["connect"] = await connect_boards(clients, ws_url, args.boards, "snapshot", pid)
-        boards = out["connect"]["boards"]
-        out["memory_per_board"] = out["connect"]["memory_per_board"]
-        # Huddle beats every 15 s: the deals go right after a round, so none falls in
-        out["heartbeat_aligned"] = await await_heartbeat(clients)
-        out.update(await fan_out(post, args, clients, pid, boards, base["cpu_s"]))
+    out["connect"] = await connect_boards(clients, ws_url, args.boards, "snapshot", pid)
+    boards = out["connect"]["boards"]
+    out["memory_per_board"] = out["connect"]["memory_per_board"]
+    # Huddle beats every 15 s: the deals go right after a round, so none falls in
+    out["heartbeat_aligned"] = await await_heartbeat(clients)
+    out.update(await fan_out(post, args, clients, pid, boards, base["cpu_s"]))
 
-        out["post_boards"] = await post_load(url, seed, args, tmp, pid, f"{boards:,} boards")
-        final, _ = await post()  # the last entry: every board must reach it
-        out["check"] = await clients.finish(final)
-        out["final_seq"] = final
-        say(f"   boards checked to seq {final}: {check_text(out['check'])}")
-        await clients.close()
-    return out
+    out["post_boards"] = await post_load(url, seed, args, tmp, pid, f"{boards:,} boards")
+    final, _ = await post()  # the last entry: every board must reach it
+    out["check"] = await clients.finish(final)
+    out["final_seq"] = final
+    say(f"   boards checked to seq {final}: {check_text(out['check'])}")
+    await clients.close()
+    return out, target
 
 
 # -- the anchor -----------------------------------------------------------------------------
 
 
 async def measure_anchor(
-    args: argparse.Namespace, clients: Clients, tmp: Path, sample: str | None, size: float
+    args: argparse.Namespace,
+    clients: Clients,
+    tmp: Path,
+    sample: str | None,
+    size: float,
+    huddle: Seeded | None = None,
 ) -> dict[str, Any]:
+    """The bare server's figures; with ``huddle`` (up, no board of its own), also POSTs
+    to it while the bare server broadcasts to its boards (:func:`floor_load`)."""
     out: dict[str, Any] = {}
     port = free_port()
     cmd = [sys.executable, str(HERE / "live_anchor.py"), "--port", str(port)]
@@ -953,6 +970,9 @@ async def measure_anchor(
                 await clients.wait_got(seq, 30)
             out.update(await fan_out(post, args, clients, proc.pid, boards, 0.0))
             out.pop("sample")
+            if huddle is not None:
+                out["post_floor"] = await floor_load(post, huddle, args, tmp, boards)
+                out["last_seq"] = max(out["last_seq"], out["post_floor"]["last_seq"])
             out["check"] = await clients.finish(out["last_seq"])
             say(f"   boards checked to seq {out['last_seq']}: {check_text(out['check'])}")
             await clients.close()
@@ -965,6 +985,47 @@ async def measure_anchor(
                 proc.kill()
                 await proc.wait()
     return out
+
+
+async def floor_load(
+    trigger: Any, huddle: Seeded, args: argparse.Namespace, tmp: Path, boards: int
+) -> dict[str, Any]:
+    """The machine's floor for POST latency beside a fan-out: Huddle's POSTs (the same
+    paced ``wrk``, no board on Huddle) while the bare server, another process, broadcasts
+    to its boards at the same mean rate (a wait of 0 .. 2× the mean before each, as wrk's
+    connections wait). What the POSTs lose here they lose to the machine (the cores, the
+    client processes reading, the loopback) whatever serves the boards: the part of
+    Huddle's ratio its own design can still win back is its p99 with its boards ÷ this."""
+    rng = random.Random(11)
+    stop = asyncio.Event()
+    sent = {"n": 0, "last": 0}
+
+    async def pace() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), rng.uniform(0, 2 / args.rate))
+            if not stop.is_set():
+                sent["last"], _ = await trigger()
+                sent["n"] += 1
+
+    task = asyncio.create_task(pace())
+    try:
+        r = await post_load(
+            huddle.url,
+            huddle.seed,
+            args,
+            tmp,
+            huddle.pid,
+            f"no board, the bare server broadcasting to {boards:,}",
+        )
+    finally:
+        stop.set()
+        await task
+    r["broadcasts"] = sent["n"]
+    r["broadcasts_per_s"] = sent["n"] / r["seconds"] if r["seconds"] else math.nan
+    r["last_seq"] = sent["last"]
+    say(f"   {sent['n']} broadcasts meanwhile ({r['broadcasts_per_s']:.1f}/s)")
+    return r
 
 
 # -- the report -----------------------------------------------------------------------------
@@ -1071,6 +1132,16 @@ def report(out: dict[str, Any]) -> str:
         f"   at {pn['ok_per_s']:.0f} deals/s; p99 ratio {r99:.1f}× "
         f"(target ≤{TARGET_POST_RATIO:g}×)"
     )
+    pf = a.get("post_floor")
+    if pf:
+        f99 = pf["p99_ms"] / p0["p99_ms"] if p0["p99_ms"] else nan
+        own = pn["p99_ms"] / pf["p99_ms"] if pf["p99_ms"] else nan
+        lines.append(
+            f"{'POST p50/p99, floor':25s}{pf['p50_ms']:7.1f} / {pf['p99_ms']:.1f} ms"
+            f"   at {pf['ok_per_s']:.0f} deals/s, no board on Huddle, the bare server "
+            f"broadcasting to {a['connect']['boards']:,} at {pf['broadcasts_per_s']:.1f}/s: "
+            f"p99 ratio {f99:.1f}× (the machine's); Huddle with its boards ÷ this {own:.1f}×"
+        )
     notes = []
     if h["heartbeats_in_window"]:
         notes.append(
@@ -1111,7 +1182,7 @@ def report(out: dict[str, Any]) -> str:
                     "Redis, this driver and anything else on the machine): its latencies "
                     "are disturbed by it"
                 )
-    for w in (p0, pn):
+    for w in (p0, pn, *([pf] if pf else [])):
         if write_mod.bad(w):
             notes.append(f"!! a wrk run had errors: {wrk_text(w)}")
     lines += [f"note: {t}" for t in notes]
@@ -1144,11 +1215,12 @@ async def amain(args: argparse.Namespace, tmp: Path, redis_url: str) -> dict[str
     clients = Clients(args.client_procs)
     try:
         await clients.start()
-        out["huddle"] = await measure_huddle(args, clients, tmp, redis_url)
-        huddle = out["huddle"]
-        out["anchor"] = await measure_anchor(
-            args, clients, tmp, huddle.pop("sample"), huddle["message_bytes"]
-        )
+        async with contextlib.AsyncExitStack() as stack:
+            huddle, target = await measure_huddle(args, clients, tmp, redis_url, stack)
+            out["huddle"] = huddle
+            out["anchor"] = await measure_anchor(
+                args, clients, tmp, huddle.pop("sample"), huddle["message_bytes"], target
+            )
     finally:
         await clients.stop()
     return out
