@@ -1001,9 +1001,11 @@ async def floor_load(
     sent = {"n": 0, "last": 0}
 
     async def pace() -> None:
+        due = time.monotonic()
         while not stop.is_set():
+            due += rng.uniform(0, 2 / args.rate)  # on a schedule: the rate holds
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), rng.uniform(0, 2 / args.rate))
+                await asyncio.wait_for(stop.wait(), max(0.0, due - time.monotonic()))
             if not stop.is_set():
                 sent["last"], _ = await trigger()
                 sent["n"] += 1
