@@ -43,6 +43,9 @@ Figures, each for both servers where it applies:
   the client processes read with less; much faster, the 2 cores of this machine would
   be saturated and the figure would measure the machine, not the interference of the
   fan-out with the writes. The deals/s reached are printed.
+- the same POSTs with the N boards on a second instance of Huddle (its own process, the
+  same database and Redis; ``--no-split`` leaves it out): what routing ``/ws/`` to
+  instances of its own behind a proxy gives (docs/live.md). Its boards are checked too.
 - the machine's floor for that ratio: the same POSTs to Huddle, which then has no board,
   while the bare server (another process) broadcasts to its N boards at the same mean
   rate. The boards' client processes, the cores and the loopback are shared by every
@@ -808,6 +811,8 @@ class Seeded:
         self.rng = random.Random(7)
         self.post_ms: list[float] = []
         self.ws_url = ""
+        self.token = ""
+        self.another: Any = None  # () -> (pid, boards' URL) of a second instance
         self._n = 0
 
     async def post(self) -> tuple[int, int]:
@@ -859,7 +864,18 @@ async def start_seeded(
     target = Seeded(url, proc.pid, seed, http)
     r = await http.post("/api/tokens", json={"role": "display", "label": f"{name} bench"})
     r.raise_for_status()
-    target.ws_url = url.replace("http://", "ws://", 1) + f"/ws/board?token={r.json()['token']}"
+    target.token = r.json()["token"]
+    target.ws_url = url.replace("http://", "ws://", 1) + f"/ws/board?token={target.token}"
+
+    async def another() -> tuple[int, str]:
+        """A second instance of the same Huddle (its database, Redis and prefix): (pid,
+        its boards' URL); stopped with ``stack``."""
+        proc2, url2 = await asyncio.to_thread(start, db_url, redis_url, 1, tmp, prefix=prefix)
+        stack.callback(stop, proc2)
+        ws = url2.replace("http://", "ws://", 1) + f"/ws/board?token={target.token}"
+        return proc2.pid, ws
+
+    target.another = another
     return target
 
 
@@ -908,7 +924,30 @@ async def measure_huddle(
     out["final_seq"] = final
     say(f"   boards checked to seq {final}: {check_text(out['check'])}")
     await clients.close()
+    if args.split:
+        out["split"] = await boards_apart(target, args, clients, tmp)
     return out, target
+
+
+async def boards_apart(
+    target: Seeded, args: argparse.Namespace, clients: Clients, tmp: Path
+) -> dict[str, Any]:
+    """The same POSTs with the boards on an instance of their own: a second ``huddle
+    serve`` on the same database and Redis holds the N boards, the POSTs go to the
+    first (what a proxy routing ``/ws/`` to its own instances gives, docs/live.md)."""
+    pid2, ws2 = await target.another()
+    say(f"== the boards on a second instance (pid {pid2}), the POSTs to the first")
+    out: dict[str, Any] = {"pid": pid2}
+    out["connect"] = await connect_boards(clients, ws2, args.boards, "snapshot", pid2)
+    boards = out["connect"]["boards"]
+    out["post_boards"] = await post_load(
+        target.url, target.seed, args, tmp, target.pid, f"{boards:,} boards on the other"
+    )
+    final, _ = await target.post()
+    out["check"] = await clients.finish(final)
+    say(f"   boards checked to seq {final}: {check_text(out['check'])}")
+    await clients.close()
+    return out
 
 
 # -- the anchor -----------------------------------------------------------------------------
@@ -1134,6 +1173,15 @@ def report(out: dict[str, Any]) -> str:
         f"   at {pn['ok_per_s']:.0f} deals/s; p99 ratio {r99:.1f}× "
         f"(target ≤{TARGET_POST_RATIO:g}×)"
     )
+    ps = h.get("split")
+    if ps:
+        p = ps["post_boards"]
+        s99 = p["p99_ms"] / p0["p99_ms"] if p0["p99_ms"] else nan
+        lines.append(
+            f"{'POST p50/p99, apart':25s}{p['p50_ms']:7.1f} / {p['p99_ms']:.1f} ms"
+            f"   at {p['ok_per_s']:.0f} deals/s, the {ps['connect']['boards']:,} boards on a "
+            f"second instance: p99 ratio {s99:.1f}×; missed updates {ps['check']['misses']}"
+        )
     pf = a.get("post_floor")
     if pf:
         f99 = pf["p99_ms"] / p0["p99_ms"] if p0["p99_ms"] else nan
@@ -1184,9 +1232,11 @@ def report(out: dict[str, Any]) -> str:
                     "Redis, this driver and anything else on the machine): its latencies "
                     "are disturbed by it"
                 )
-    for w in (p0, pn, *([pf] if pf else [])):
+    for w in (p0, pn, *([pf] if pf else []), *([ps["post_boards"]] if ps else [])):
         if write_mod.bad(w):
             notes.append(f"!! a wrk run had errors: {wrk_text(w)}")
+    split_ok = not ps or (ps["check"]["misses"] == 0 and not ps["check"]["closed_by_server"])
+    no_misses = hmiss == 0 and not h["check"]["closed_by_server"] and split_ok
     lines += [f"note: {t}" for t in notes]
     lines.append(
         "targets: "
@@ -1195,7 +1245,7 @@ def report(out: dict[str, Any]) -> str:
                 f"CPU per delivery ≤ bare's: {verdict(hc <= ac)}",
                 f"connects ≥{TARGET_CONNECTS:,}/s: {verdict(hb >= TARGET_CONNECTS)}",
                 f"POST p99 ≤{TARGET_POST_RATIO:g}×: {verdict(r99 <= TARGET_POST_RATIO)}",
-                f"0 misses: {verdict(hmiss == 0 and not h['check']['closed_by_server'])}",
+                f"0 misses: {verdict(no_misses)}",
             ]
         )
     )
@@ -1249,6 +1299,12 @@ def main() -> int:
     parser.add_argument("--wrk-seconds", type=float, default=30, help="each wrk run (30)")
     parser.add_argument("--wrk-connections", type=int, default=8, help="wrk connections (8)")
     parser.add_argument("--quick", action="store_true", help="300 boards, 10 deals, 2 s wrk")
+    parser.add_argument(
+        "--no-split",
+        dest="split",
+        action="store_false",
+        help="leave out the POSTs with the boards on a second instance",
+    )
     args = parser.parse_args()
     if args.worker:
         worker_main()
