@@ -4,7 +4,10 @@ A generated NDJSON file (by default 200,000 deals + 1,000,000 activities, ordere
 over the last year, as a CRM export is) is imported into a fresh PostgreSQL database with
 the org made through the API (20 teams × 10 sellers, three activity metrics with daily caps,
 quarterly seasons). The import runs as its own process (``huddle import FILE``), sampled
-for memory every half second; then the same file again, which must add nothing.
+for memory every half second, and the CPU of each part of the machine is added up over
+its run (the import process, PostgreSQL, Redis, the server following the ledger, anything
+else) and printed per row: at 2 cores, the machine's CPU per row bounds the rate whatever
+overlaps; then the same file again, which must add nothing.
 
 The floor, in the same run and database: raw asyncpg reading the same file (``json.loads``
 per line) and writing the rows Huddle writes for it (entry, deal or activity, awards) into
@@ -40,10 +43,13 @@ from bench.common import (
     PG,
     REDIS,
     ROOT,
+    cpu_times,
     create_pg_database,
     delete_redis_prefix,
     drop_pg_database,
+    machine_busy,
     pg_dsn,
+    process_tree,
     reachable,
     revision,
     start,
@@ -162,17 +168,80 @@ def generate(path: Path, members: list[int], deals: int, activities: int) -> int
     return path.stat().st_size
 
 
+class CpuSplit:
+    """CPU seconds each part of the machine spent while an import ran: the import process
+    (from the OS once it has exited and been waited for), the server following it, every
+    PostgreSQL process (its own backend included: sampled while it lives, a process first
+    seen counting from 0) and Redis, beside the whole machine's busy time."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.first: dict[str, dict[int, float]] = {}
+        self.last: dict[str, dict[int, float]] = {}
+        self.children = self._children()
+        self.machine = machine_busy()
+        for group, times in self._sample().items():
+            self.first[group] = dict(times)
+            self.last[group] = dict(times)
+
+    @staticmethod
+    def _children() -> float:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        import psutil
+
+        named: dict[str, list[int]] = {"postgres": [], "redis": []}
+        for p in psutil.process_iter(["name"]):
+            name = p.info["name"] or ""
+            if name.startswith("postgres"):
+                named["postgres"].append(p.pid)
+            elif name.startswith("redis-server"):
+                named["redis"].append(p.pid)
+        return {
+            "server": cpu_times(process_tree(self.server_pid)),
+            **{group: cpu_times(pids) for group, pids in named.items()},
+        }
+
+    def sample(self) -> None:
+        for group, times in self._sample().items():
+            self.last[group].update(times)
+
+    def stop(self, rows: int) -> dict[str, float]:
+        """µs of CPU per row for each part, and for everything else on the machine."""
+        self.sample()
+        seconds = {"import": self._children() - self.children}
+        for group, times in self.last.items():
+            first = self.first[group]
+            seconds[group] = sum(t - first.get(pid, 0.0) for pid, t in times.items())
+        busy = machine_busy() - self.machine
+        seconds["other"] = max(0.0, busy - sum(seconds.values()))
+        per_row = {k: round(v * 1e6 / rows, 1) for k, v in seconds.items()}
+        per_row["machine"] = round(busy * 1e6 / rows, 1)
+        return per_row
+
+
 def run_import(
-    file: Path, env: dict[str, str], label: str, profile: str | None = None
+    file: Path,
+    env: dict[str, str],
+    label: str,
+    rows: int,
+    server_pid: int,
+    profile: str | None = None,
 ) -> dict[str, Any]:
-    """``huddle import FILE`` as its own process: seconds, its report line and memory
-    (``profile``: under py-spy, its collapsed stacks written there)."""
+    """``huddle import FILE`` as its own process: seconds, its report line, memory and
+    where the machine's CPU went (``profile``: under py-spy, its collapsed stacks written
+    there, and py-spy's own CPU counted as the import's)."""
     import psutil
 
     command = [sys.executable, "-m", "service", "import", str(file)]
     if profile:
         spy = Path(sys.executable).with_name("py-spy")
         command = [str(spy), "record", "--format", "raw", "-o", profile, "--", *command]
+    split = CpuSplit(server_pid)
     t0 = time.perf_counter()
     samples: list[tuple[float, int]] = []
     # its progress line goes to a file: a pipe nobody reads until the end fills and stops it
@@ -184,9 +253,11 @@ def run_import(
                 samples.append((time.perf_counter() - t0, ps.memory_info().rss))
             except psutil.Error:
                 break
+            split.sample()
             time.sleep(0.5)
         proc.wait()
         seconds = time.perf_counter() - t0
+        cpu = split.stop(rows)
         log.seek(0)
         last = log.read().decode(errors="replace").strip().split("\r")[-1].strip()
     if proc.returncode != 0:
@@ -200,6 +271,7 @@ def run_import(
         "report": last,
         "rss_mib_after_20pct": round(early[0] / 2**20, 1),
         "rss_mib_peak": round(max(rss or [0]) / 2**20, 1),
+        "cpu_us_per_row": cpu,
     }
 
 
@@ -352,7 +424,7 @@ def main() -> int:
                 for label in passes:
                     say(f"{label} … ", "")
                     profile = args.profile if label == "first import" else None
-                    run = run_import(file, env, label, profile)
+                    run = run_import(file, env, label, rows, server.pid, profile)
                     run["rows_per_s"] = round(rows / run["seconds"])
                     out["runs"].append(run)
                     say(f"{run['rows_per_s']:,} rows/s")
@@ -389,6 +461,13 @@ def main() -> int:
             f"{run['rss_mib_peak']:,.0f} MiB peak{ratio}"
         )
         print(f"  {'':<16} {run['report']}")
+        c = run["cpu_us_per_row"]
+        print(
+            f"  {'':<16} CPU a row: import {c['import']:.0f} µs, PostgreSQL {c['postgres']:.0f}, "
+            f"Redis {c['redis']:.0f}, the server following it {c['server']:.0f}, other "
+            f"{c['other']:.0f}: the machine {c['machine']:.0f} µs "
+            f"({c['machine'] * run['rows_per_s'] / 1e6:.1f} of {os.cpu_count()} cores busy)"
+        )
     if floor_rate:
         print(f"  {'floor':<16} {out['floor']['seconds']:>8.1f} s  {floor_rate:>8,} rows/s")
     print(f"\nfigures: {path.relative_to(ROOT)}")
