@@ -1162,35 +1162,54 @@ def report(out: dict[str, Any]) -> str:
         )
     )
     p0, pn = h["post_no_boards"], h["post_boards"]
+
+    def post_line(label: str, w: dict[str, Any], rest: str) -> str:
+        """A POST figure: p50 / p99, the rate reached, then ``rest``."""
+        return (
+            f"{label:25s}{w['p50_ms']:7.1f} / {w['p99_ms']:.1f} ms"
+            f"   at {w['ok_per_s']:.0f} deals/s{rest}"
+        )
+
+    def ratio99(w: dict[str, Any]) -> float:
+        """A p99 over the p99 with no board."""
+        return w["p99_ms"] / p0["p99_ms"] if p0["p99_ms"] else nan
+
     lines.append(
-        f"{'POST p50/p99, 0 boards':25s}{p0['p50_ms']:7.1f} / {p0['p99_ms']:.1f} ms"
-        f"   at {p0['ok_per_s']:.0f} deals/s ({out['wrk_connections']} connections, "
-        f"{out['wrk_seconds']:g} s)"
+        post_line(
+            "POST p50/p99, 0 boards",
+            p0,
+            f" ({out['wrk_connections']} connections, {out['wrk_seconds']:g} s)",
+        )
     )
-    r99 = pn["p99_ms"] / p0["p99_ms"] if p0["p99_ms"] else nan
+    r99 = ratio99(pn)
     lines.append(
-        f"{f'POST p50/p99, {n:,}':25s}{pn['p50_ms']:7.1f} / {pn['p99_ms']:.1f} ms"
-        f"   at {pn['ok_per_s']:.0f} deals/s; p99 ratio {r99:.1f}× "
-        f"(target ≤{TARGET_POST_RATIO:g}×)"
+        post_line(
+            f"POST p50/p99, {n:,}",
+            pn,
+            f"; p99 ratio {r99:.1f}× (target ≤{TARGET_POST_RATIO:g}×)",
+        )
     )
     ps = h.get("split")
     if ps:
-        p = ps["post_boards"]
-        s99 = p["p99_ms"] / p0["p99_ms"] if p0["p99_ms"] else nan
         lines.append(
-            f"{'POST p50/p99, apart':25s}{p['p50_ms']:7.1f} / {p['p99_ms']:.1f} ms"
-            f"   at {p['ok_per_s']:.0f} deals/s, the {ps['connect']['boards']:,} boards on a "
-            f"second instance: p99 ratio {s99:.1f}×; missed updates {ps['check']['misses']}"
+            post_line(
+                "POST p50/p99, apart",
+                ps["post_boards"],
+                f", the {ps['connect']['boards']:,} boards on a second instance: p99 ratio "
+                f"{ratio99(ps['post_boards']):.1f}×; missed updates {ps['check']['misses']}",
+            )
         )
     pf = a.get("post_floor")
     if pf:
-        f99 = pf["p99_ms"] / p0["p99_ms"] if p0["p99_ms"] else nan
         own = pn["p99_ms"] / pf["p99_ms"] if pf["p99_ms"] else nan
         lines.append(
-            f"{'POST p50/p99, floor':25s}{pf['p50_ms']:7.1f} / {pf['p99_ms']:.1f} ms"
-            f"   at {pf['ok_per_s']:.0f} deals/s, no board on Huddle, the bare server "
-            f"broadcasting to {a['connect']['boards']:,} at {pf['broadcasts_per_s']:.1f}/s: "
-            f"p99 ratio {f99:.1f}× (the machine's); Huddle with its boards ÷ this {own:.1f}×"
+            post_line(
+                "POST p50/p99, floor",
+                pf,
+                f", no board on Huddle, the bare server broadcasting to "
+                f"{a['connect']['boards']:,} at {pf['broadcasts_per_s']:.1f}/s: p99 ratio "
+                f"{ratio99(pf):.1f}× (the machine's); Huddle with its boards ÷ this {own:.1f}×",
+            )
         )
     notes = []
     if h["heartbeats_in_window"]:
