@@ -214,7 +214,7 @@ def badge_steps(entry: Entry, state: State) -> list[Step]:
     if isinstance(entry.payload, DealReversed | KudosRevoked | MentoringRevoked):
         taken_back = _taken_back(entry)
         return [s._replace(add=-s.add) for e in taken_back for s in badge_steps(e, state)]
-    candidates = _CANDIDATES.get(entry.kind)
+    candidates = badge_candidates(entry.kind)
     if not candidates:  # most entries (an activity, a lost deal): no badge counts them
         return []
     season = entry.season_id or 0

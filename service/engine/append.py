@@ -822,7 +822,6 @@ class Appender:
 
     async def abandon(self) -> None:
         """The batch failed: no slice is left running (the connection is closed next)."""
-        if self.sending is not None and not self.sending.done():
-            self.sending.cancel()
         if self.sending is not None:
+            self.sending.cancel()  # nothing happens to one that is done
             await asyncio.gather(self.sending, return_exceptions=True)
