@@ -221,3 +221,59 @@ async def test_load_sums_while_a_writer_applies(store: LeaderboardStore) -> None
         assert await boards(store) == await boards(expected)
     finally:
         await expected.reset()
+
+
+async def test_quiet_entries_go_as_one_span(tmp_path: Path) -> None:
+    """Entries that are neither published nor change the directory (an import's) are sent
+    as one head with their awards summed: the same boards as one by one, one EVALSHA, and
+    a published entry in between keeps its place in the stream."""
+    server = EmbeddedRedis(tmp_path)
+    client = Redis.from_url(server.start(), decode_responses=True)
+    try:
+        entries = make_entries(300, seed=13)
+        quiet = [e._replace(message="") for e in entries]
+        quiet[150] = entries[150]  # a live one among them: streamed, in its place
+        spans = LeaderboardStore(client, "spans")
+        await spans.load_script()
+        await client.config_resetstat()
+        assert await spans.apply_batch(quiet) == 300
+        stats = await client.info("commandstats")
+        assert stats["cmdstat_evalsha"]["calls"] == 1
+        one_by_one = LeaderboardStore(client, "single")
+        for entry in quiet:
+            await one_by_one.apply_batch([entry])
+        assert await boards(spans) == await boards(one_by_one)
+        assert [i for i, _ in await client.xrange(spans._make_key("stream"))] == ["151-0"]
+    finally:
+        await client.aclose()
+        server.stop()
+
+
+async def test_spans_out_of_order_and_partly_applied(redis: Redis, store: LeaderboardStore) -> None:
+    """Spans arriving out of order park and apply whole; a span part of which the board
+    sync applied already (from the ledger, one by one) is sent again entry by entry:
+    every award counts once."""
+    entries = [e._replace(message="") for e in make_entries(120, seed=17)]
+    assert await store.apply_batch(entries[40:80], publish=False) == 0  # parked: one span
+    assert await store.parked_count() == 1
+    assert await store.apply_batch(entries[:10]) == 10
+    # the sync caught up 11..25 meanwhile; the writer's span 1..40 overlaps it
+    await store.apply_batch(entries[10:25], publish=True)
+    assert await store.apply_batch(entries[:40], publish=False) == 80  # and the parked span
+    assert await store.parked_count() == 0
+    assert await store.apply_batch(entries[60:120], publish=False) == 120
+    expected = LeaderboardStore(redis, f"t{uuid.uuid4().hex[:10]}")
+    try:
+        await expected.load_sums(sums_of(entries), 120)
+        assert await boards(store) == await boards(expected)
+    finally:
+        await expected.reset()
+
+
+async def test_a_malformed_span_writes_nothing(store: LeaderboardStore) -> None:
+    """A span that ends before it starts, or changes the directory, is refused whole."""
+    keys = [store._make_key(k) for k in ("applied", "parked", "stream")]
+    for head in ("[5, [], [], 4]", '[1, [], [[1, 1, 1, "a", "A"]], 3]', "[1, [], [], 2.5]"):
+        with pytest.raises(ResponseError, match="malformed entry #1"):
+            await store._run("apply_batch", keys, [store.channel, "10", store.prefix, head, ""])
+    assert await store.applied_seq() is None

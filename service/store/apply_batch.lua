@@ -8,6 +8,10 @@
 --          its head, cjson-encoded: [seq, [[member, team, season or 0, category, cents], ...]]
 --          and, when it changes the member directory, a third element:
 --          [[member, team or 0, active 1/0 or -1, name casefolded or '', name or ''], ...]
+--          A span of consecutive entries that are neither streamed nor change the
+--          directory (an import's rows) comes as one head with a fourth element, the
+--          span's last seq: [first seq, their awards summed, [], last seq]. It is applied,
+--          parked and skipped as one entry (parked under its first seq).
 --          its live message (JSON text), or '' for "do not stream or publish" (history).
 --          The message is its own argument so that it is never decoded here: the script
 --          only copies it. Ids and cents are integers; cjson reads them as doubles, exact
@@ -43,7 +47,8 @@
 -- publish, joined by newlines (JSON text has none of its own): the script runs
 -- atomically, so no reader can tell. Redis does not roll a script back, so everything
 -- that can fail (decoding, checking) runs before the first write. Returns {applied seq
--- after the call, entries parked}.
+-- after the call, entries parked, 1 if a span was skipped because part of it (not all)
+-- was applied already (the caller sends its entries again one by one), else 0}.
 local applied_key, parked_key, stream_key = KEYS[1], KEYS[2], KEYS[3]
 local channel, stream_length, prefix = ARGV[1], ARGV[2], ARGV[3]
 local FIRST = 4 -- the first ARGV that is an entry's head
@@ -71,6 +76,10 @@ local function decode(head, message)
   if type(changes) ~= 'table' then
     return nil
   end
+  local last = entry[4] or seq
+  if not whole(last) or last < seq or (last > seq and #changes > 0) then
+    return nil
+  end
   for _, change in ipairs(changes) do
     if type(change) ~= 'table' or not whole(change[1]) or not whole(change[2])
       or not whole(change[3]) or type(change[4]) ~= 'string'
@@ -78,7 +87,8 @@ local function decode(head, message)
       return nil
     end
   end
-  return {seq = seq, awards = entry[2], changes = changes, message = message, head = head}
+  return {seq = seq, last = last, awards = entry[2], changes = changes, message = message,
+    head = head}
 end
 
 -- a parked entry: its head and its message, joined by the first newline
@@ -109,6 +119,7 @@ if last[1] then
   stream_top = tonumber(string.match(last[1][1], '^(%d+)'))
 end
 local start = applied
+local split = 0 -- a span part of which was applied already
 
 -- board key -> member -> summed cents, written at the end
 local sums = {}
@@ -225,7 +236,7 @@ local function apply(entry)
     end
     published[#published + 1] = message
   end
-  applied = entry.seq
+  applied = entry.last
 end
 
 -- apply whatever parked entries continue the sequence
@@ -250,6 +261,8 @@ for _, entry in ipairs(batch) do
   elseif entry.seq > applied + 1 then
     parked = parked + redis.call('HSETNX', parked_key, string.format('%d', entry.seq),
       entry.head .. '\n' .. entry.message)
+  elseif entry.last > applied then
+    split = 1
   end
 end
 local views_key = prefix .. ':views'
@@ -308,4 +321,4 @@ end
 if applied ~= start then
   redis.call('SET', applied_key, string.format('%d', applied))
 end
-return {applied, parked}
+return {applied, parked, split}

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -242,14 +242,41 @@ class LeaderboardStore:
     async def apply_batch(self, entries: Sequence[PendingEntry], publish: bool = True) -> int:
         """Apply entries in one round trip, in seq order; entries already applied are
         skipped, entries after a gap are parked until the gap is filled. Returns the seq
-        the boards are level with afterwards."""
+        the boards are level with afterwards.
+
+        Consecutive entries that are neither published nor change the directory (an
+        import's rows) go as one span: their awards summed, applied together. A span that
+        the board sync has applied part of already (it applies from the ledger whatever a
+        writer has not yet) cannot be split in the script: the call says so and the
+        entries go again one by one."""
         keys = [self._make_key("applied"), self._make_key("parked"), self._make_key("stream")]
         args: list[str | bytes] = [self.channel, str(self.stream_length), self.prefix]
-        for entry in entries:
-            args.extend(self._encode(entry, publish))
+        spans = False
+        for run in _runs(entries, publish):
+            if len(run) == 1:
+                args.extend(self._encode(run[0], publish))
+            else:
+                args.extend((self._encode_span(run), ""))
+                spans = True
         reply = await self._run("apply_batch", keys, args)
-        assert isinstance(reply, list)  # [applied seq, entries parked]
+        assert isinstance(reply, list)  # [applied seq, entries parked, a span overlapped]
+        if spans and int(reply[2]):
+            args[3:] = [a for e in entries for a in self._encode(e, publish)]
+            reply = await self._run("apply_batch", keys, args)
+            assert isinstance(reply, list)
         return int(reply[0])
+
+    @staticmethod
+    def _encode_span(run: Sequence[PendingEntry]) -> bytes:
+        """Consecutive quiet entries as one head: [first seq, the awards summed by member,
+        team, season and category, no changes, last seq]."""
+        sums: dict[tuple[int, int, int, str], int] = {}
+        for entry in run:
+            for a in entry.awards:
+                key = (a.member_id, a.team_id, a.season_id or 0, a.category)
+                sums[key] = sums.get(key, 0) + a.cents
+        awards = [(*key, cents) for key, cents in sums.items()]
+        return _json.encode((run[0].seq, awards, (), run[-1].seq))
 
     async def load_sums(
         self,
@@ -494,3 +521,23 @@ class LeaderboardStore:
         if any(int(id_.split("-")[0]) != since + 1 + i for i, (id_, _) in enumerate(rows)):
             return None
         return [fields["entry"] for _, fields in rows]
+
+
+def _runs(entries: Sequence[PendingEntry], publish: bool) -> Iterator[list[PendingEntry]]:
+    """The entries in runs: consecutive seqs of entries that are not published (no
+    message, or ``publish`` off) and change nothing of the directory together, every other
+    entry alone."""
+    run: list[PendingEntry] = []
+    for entry in entries:
+        quiet = not (entry.directory or (publish and entry.message))
+        if run and quiet and entry.seq == run[-1].seq + 1:
+            run.append(entry)
+            continue
+        if run:
+            yield run
+        run = [entry]
+        if not quiet:
+            yield run
+            run = []
+    if run:
+        yield run
