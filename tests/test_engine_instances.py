@@ -359,7 +359,8 @@ async def test_an_idle_instance_follows_the_ledger_without_the_write_lock(pair, 
             await asyncio.sleep(0.5)
             waiting += await conn.fetch(
                 "SELECT pid, query FROM pg_stat_activity "
-                "WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                "WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' "
+                "AND datname = current_database()"  # not another test's, run beside it
             )
         assert waiting == []
         await conn.execute(f"SELECT pg_advisory_unlock({LEDGER_LOCK})")

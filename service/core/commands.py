@@ -562,6 +562,9 @@ class Context:
     newer_entries: list[Entry] = field(default_factory=list)
     # the entries decided so far in this batch (a contest created later in it counts them)
     batch: list[Entry] = field(default_factory=list)
+    # the commands of the batch whose text was found plain already (by id: they live as
+    # long as the batch), so ``decide`` does not look at it twice
+    plain: set[int] = field(default_factory=set)
 
     def note(self, entry: Entry) -> None:
         """Keep the lookups true for the next commands of the same batch."""

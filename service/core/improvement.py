@@ -100,6 +100,13 @@ def own_steps(entry: Entry, state: State) -> list[tuple[int, date, int]]:
         return []
     start: date | None = None
     days = state.policy.newcomer_days
+    # the day of the moment in its own offset: the org's local date is at most two days
+    # from it, so most members (long past their newcomer weeks, or not yet joined) are
+    # told apart without a time zone conversion
+    p = entry.payload
+    near = None
+    if not isinstance(p, KudosRevoked | MentoringRevoked):
+        near = (p.closed_at if isinstance(p, DealReversed) else entry.occurred_at).toordinal()
     out = []
     for award in entry.awards:
         if award.category in NOT_OWN or not award.cents:
@@ -107,6 +114,12 @@ def own_steps(entry: Entry, state: State) -> list[tuple[int, date, int]]:
         member = state.members.get(award.member_id)
         if member is None:
             continue
+        if near is not None:
+            # tracked: joined - 6 <= start <= joined + days, and start (a Monday) is
+            # within 8 days before and 2 days after ``near``
+            joined = member.joined_on.toordinal()
+            if not joined - 8 <= near <= joined + days + 8:
+                continue
         if start is None:
             start = points_monday(entry, state)
         if tracked(member, start, days):

@@ -337,23 +337,22 @@ def _id_fields(kind: type) -> tuple[tuple[str, str], ...]:
 
 def _track_ids(state: State, entry: Entry) -> None:
     ids = state.last_ids
-    found = [("entry", entry.id)]
+    if entry.id > ids.get("entry", 0):
+        ids["entry"] = entry.id
     payload = entry.payload
-    if isinstance(payload, MemberJoined) and entry.member_id:
-        found.append(("member", entry.member_id))
+    member_id = entry.member_id
+    if isinstance(payload, MemberJoined) and member_id and member_id > ids.get("member", 0):
+        ids["member"] = member_id
     # a field that names an existing row (a story's deal_id) is at most the highest id
     # anyway, so every id field can count
     for name, table in _id_fields(type(payload)):
         value = getattr(payload, name)
-        if isinstance(value, int):
-            found.append((table, value))
-    found.extend(
-        ("badge", e.badge_id) for e in entry.events if isinstance(e, BadgeEarned) and e.badge_id
-    )
-
-    for table, value in found:
-        if value > ids.get(table, 0):
+        if isinstance(value, int) and value > ids.get(table, 0):
             ids[table] = value
+    for event in entry.events:
+        badge = event.badge_id if isinstance(event, BadgeEarned) else None
+        if badge and badge > ids.get("badge", 0):
+            ids["badge"] = badge
 
 
 def _roll_week(state: State, week: str) -> None:

@@ -531,6 +531,7 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: S
     characters in its text is refused by ``decide``; its values never reach a query (a
     NUL would fail the statement, and with it the whole batch)."""
     commands = [c for c in commands if isinstance(c, _LOOKED_UP) and _plain(c)]
+    ctx.plain.update(map(id, commands))
     # a contest created: the entries recorded after what its request counted
     counted = [c.counted_upto for c in commands if isinstance(c, CreateContest)]
     if counted and min(counted) < state.seq:
