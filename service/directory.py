@@ -84,7 +84,8 @@ class Directory:
     def on_messages(self, messages: Iterable[str]) -> None:
         """Live messages of ledger entries, in seq order (from the writer or the feed)."""
         for raw in messages:
-            if any(kind in raw for kind in _KINDS):
+            head = raw[:96]  # '{"seq":…,"kind":"…"': the kind comes second
+            if any(kind in head for kind in _KINDS):
                 entry = json.loads(raw)
                 if self._arrived is not None:
                     self._arrived.append(entry)

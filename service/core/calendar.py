@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -58,6 +59,7 @@ def iso_week(moment: datetime, tz: ZoneInfo) -> str:
     return week_name(local_date(moment, tz))
 
 
+@lru_cache(maxsize=1024)  # every entry asks it of its day, and of the batch's
 def week_name(day: date) -> str:
     """The ISO week ``day`` is in, e.g. ``2026-W47``."""
     year, week, _ = day.isocalendar()

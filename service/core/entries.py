@@ -609,4 +609,12 @@ class Entry(Struct):
 
     @property
     def kind(self) -> str:
-        return str(self.payload.__struct_config__.tag)
+        kind = type(self.payload)
+        tag = _TAGS.get(kind)
+        if tag is None:
+            tag = _TAGS[kind] = str(kind.__struct_config__.tag)
+        return tag
+
+
+# payload type → its kind (``Entry.kind`` is asked several times of every entry)
+_TAGS: dict[type, str] = {}
