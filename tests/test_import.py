@@ -314,3 +314,49 @@ async def test_requests_go_first_but_never_hold_an_import_up():
     put("request 4", quiet=False)
     assert await batch() == ["row 3"]
     assert await batch() == ["request 4"]
+
+
+async def test_a_request_cuts_a_batch_of_rows_short(settings):
+    """A batch of an import's rows takes thousands (``quiet_batch``); a request that
+    arrives while one is decided ends it there (once it holds ``max_batch`` rows): the
+    request waits for the rows decided before it, not for the rest of the batch, which
+    goes first in line for the next batch of rows. PostgreSQL: there the writer yields
+    while the batch's rows stream in (on SQLite the batch is decided in one go)."""
+    import asyncio
+
+    from service.app import Services, redis_client
+    from service.core.commands import CreateMember, CreateTeam, DefineMetric, RecordActivity
+    from service.core.entries import Actor
+    from service.db.connection import close_db, init_db
+
+    if not settings.db_url.startswith("postgres"):
+        pytest.skip("the writer yields mid-batch only while rows stream in by COPY")
+    redis = redis_client(settings.redis_url)
+    await init_db(settings.db_url)
+    services = Services.build(settings, redis)
+    writer, admin = services.writer, Actor("admin")
+    await writer.start()
+    try:
+        team = (await writer.submit(CreateTeam("Team"), admin)).entries[0].team_id
+        a, b = [
+            (await writer.submit(CreateMember(name, team, "seller"), admin)).entries[0].member_id
+            for name in ("Ana", "Bo")
+        ]
+        await writer.submit(DefineMetric("calls", "Calls", 1), admin)
+        top, size = writer.state.seq, writer.quiet_batch
+        rows = [RecordActivity("calls", b, external_id=f"cut-{i}") for i in range(size)]
+        importing = asyncio.create_task(writer.submit_many(rows, admin, quiet=True))
+        while writer.state.seq < top + 2 * writer.max_batch:  # that batch is being decided
+            await asyncio.sleep(0)
+        request = await writer.submit(RecordActivity("calls", a), admin)
+        outcomes = await importing
+        assert all(o.entries for o in outcomes)
+        seq = request.entries[0].seq - top
+        assert 2 * writer.max_batch < seq < size // 2, seq
+        assert sorted(o.entries[0].seq - top for o in outcomes) == [
+            n for n in range(1, size + 2) if n != seq
+        ]
+    finally:
+        await writer.stop()
+        await redis.aclose()
+        await close_db()
