@@ -470,7 +470,7 @@ class DealRef:
     def of(cls, entry: Entry) -> DealRef | None:
         """The deal a ``deal.won``/``deal.lost`` entry records (None for other kinds)."""
         p = entry.payload
-        if not isinstance(p, DealWon | DealLost) or not p.deal_id or not entry.member_id:
+        if not isinstance(p, (DealWon, DealLost)) or not p.deal_id or not entry.member_id:
             return None
         outcome = "won" if isinstance(p, DealWon) else "lost"
         awards = [a for a in entry.awards if a.category != "bonus"]

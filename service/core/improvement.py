@@ -64,11 +64,15 @@ __all__ = [
 # categories that are not what the member did themselves
 NOT_OWN = frozenset({"team_share", "bonus"})
 
+# gifts taken back: their points count in the week they were given (a tuple: faster
+# than a union in isinstance, asked of every entry)
+_REVOKED = (KudosRevoked, MentoringRevoked)
+
 
 def points_monday(entry: Entry, state: State) -> date:
     """The Monday of the week an entry's points count in for this rule."""
     p = entry.payload
-    if isinstance(p, KudosRevoked | MentoringRevoked):
+    if isinstance(p, _REVOKED):
         return monday_of(p.week)
     return monday(
         local_date(p.closed_at if isinstance(p, DealReversed) else entry.occurred_at, state.tz)
@@ -105,7 +109,7 @@ def own_steps(entry: Entry, state: State) -> list[tuple[int, date, int]]:
     # told apart without a time zone conversion
     p = entry.payload
     near = None
-    if not isinstance(p, KudosRevoked | MentoringRevoked):
+    if not isinstance(p, _REVOKED):
         near = (p.closed_at if isinstance(p, DealReversed) else entry.occurred_at).toordinal()
     out = []
     for award in entry.awards:
