@@ -4,7 +4,7 @@ Each row is a deal (``type=deal``: the fields of ``POST /api/deals``, ``external
 required) or an activity (``type=activity``: the fields of ``POST /api/activities``,
 ``external_id`` required too), so importing the same file twice adds nothing. Rows go
 through the one write path like any request, a thousand at a time, which the writer
-decides in batches of up to two thousand; a bad row is reported with its line number and
+decides in batches of up to eight thousand; a bad row is reported with its line number and
 never stops the others. The file is read line by line and never held whole in memory;
 only the first ``MAX_LISTED`` rejected rows are listed (all are counted, and each is
 passed to ``on_reject``: the command line writes them all to its report).

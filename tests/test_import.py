@@ -359,3 +359,34 @@ async def test_a_request_cuts_a_batch_of_rows_short(settings):
         await writer.stop()
         await redis.aclose()
         await close_db()
+
+
+async def test_a_large_batch_finds_every_duplicate(api):
+    """An import's batch holds thousands of rows; their external ids are looked up a few
+    thousand at a time (``LOOK_UP_KEYS``), and every one is found the second time."""
+    from service.engine.tables import LOOK_UP_KEYS
+
+    _, _, _, a, b = await _setup(api)
+    rows = 2 * LOOK_UP_KEYS + 500
+    body = (
+        "type,external_id,member_id,seller_id,outcome,amount,customer,metric,value,occurred_at,"
+        "closed_at\n"
+        + "".join(
+            f"activity,big-{i},{b['id']},,,,,calls,1,2026-02-03T09:00:00+01:00,\n"
+            for i in range(rows)
+        )
+        + "".join(
+            f"deal,bigdeal-{i},,{a['id']},won,100,Acme,,,,2026-02-03T09:00:00+01:00\n"
+            for i in range(2 * LOOK_UP_KEYS + 7)
+        )
+    )
+    first = await _import(api, body)
+    assert (first["accepted"], first["duplicates"], first["refused"]) == (
+        rows + 2 * LOOK_UP_KEYS + 7,
+        0,
+        0,
+    )
+    board = await api.board(season="all")
+    again = await _import(api, body)
+    assert (again["accepted"], again["duplicates"]) == (0, rows + 2 * LOOK_UP_KEYS + 7)
+    assert await api.board(season="all") == board

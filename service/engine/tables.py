@@ -44,6 +44,9 @@ __all__ = ["ENTRY_COLUMNS", "ID_TABLES", "LEDGER_LOCK", "Sql", "WriteConnection"
 # an entry's awards as huddle_begin_write returns them: [member_id, team_id, category, cents]
 _AWARDS = msgspec.json.Decoder(list[tuple[int, int, str, int]])
 
+# keys looked up by one statement at most (an import's batch holds up to 8,000)
+LOOK_UP_KEYS = 2_000
+
 # the ledger's advisory lock on PostgreSQL ('hudd' in ASCII; migration 0006 uses it too)
 LEDGER_LOCK = 0x68756464
 
@@ -303,11 +306,12 @@ class Sql:
         )
 
     async def deals_by_external(self, keys: Sequence[str]) -> list[DealRef]:
-        if not keys:
-            return []
-        where, values = self.among("d.external_id", keys)
-        sql = f"SELECT {_DEAL_COLUMNS_SEQ} FROM deal d WHERE {where}"
-        return [self._deal(r) for r in await self.rows(sql, values)]
+        found = []
+        for start in range(0, len(keys), LOOK_UP_KEYS):
+            where, values = self.among("d.external_id", keys[start : start + LOOK_UP_KEYS])
+            sql = f"SELECT {_DEAL_COLUMNS_SEQ} FROM deal d WHERE {where}"
+            found.extend(self._deal(r) for r in await self.rows(sql, values))
+        return found
 
     async def deals_by_id(self, ids: Sequence[int], awards: Sequence[int] = ()) -> list[DealRef]:
         """Deals by id; for those in ``awards`` (deals a batch corrects), also what they
@@ -449,25 +453,27 @@ class Sql:
         return found
 
     async def activities_by_external(self, keys: Sequence[str]) -> list[ActivityRef]:
-        if not keys:
-            return []
-        where, values = self.among("a.external_id", keys)
-        sql = (  # the seq without a join, as for deals (see _DEAL_COLUMNS_SEQ)
-            "SELECT a.id, (SELECT e.seq FROM entry e WHERE e.id = a.entry_id) AS seq, "
-            f"a.member_id, a.metric, a.value, a.cents, a.external_id FROM activity a WHERE {where}"
-        )
-        return [
-            ActivityRef(
-                r["id"],
-                r["seq"],
-                r["member_id"],
-                r["metric"],
-                float(r["value"]),
-                r["cents"] / 100,
-                r["external_id"],
+        found = []
+        for start in range(0, len(keys), LOOK_UP_KEYS):
+            where, values = self.among("a.external_id", keys[start : start + LOOK_UP_KEYS])
+            sql = (  # the seq without a join, as for deals (see _DEAL_COLUMNS_SEQ)
+                "SELECT a.id, (SELECT e.seq FROM entry e WHERE e.id = a.entry_id) AS seq, "
+                "a.member_id, a.metric, a.value, a.cents, a.external_id "
+                f"FROM activity a WHERE {where}"
             )
-            for r in await self.rows(sql, values)
-        ]
+            found.extend(
+                ActivityRef(
+                    r["id"],
+                    r["seq"],
+                    r["member_id"],
+                    r["metric"],
+                    float(r["value"]),
+                    r["cents"] / 100,
+                    r["external_id"],
+                )
+                for r in await self.rows(sql, values)
+            )
+        return found
 
     async def activity_used(
         self, days: Sequence[tuple[str, date]]
