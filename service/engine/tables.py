@@ -306,7 +306,7 @@ class Sql:
         )
 
     async def deals_by_external(self, keys: Sequence[str]) -> list[DealRef]:
-        found = []
+        found: list[DealRef] = []
         for start in range(0, len(keys), LOOK_UP_KEYS):
             where, values = self.among("d.external_id", keys[start : start + LOOK_UP_KEYS])
             sql = f"SELECT {_DEAL_COLUMNS_SEQ} FROM deal d WHERE {where}"
@@ -453,7 +453,7 @@ class Sql:
         return found
 
     async def activities_by_external(self, keys: Sequence[str]) -> list[ActivityRef]:
-        found = []
+        found: list[ActivityRef] = []
         for start in range(0, len(keys), LOOK_UP_KEYS):
             where, values = self.among("a.external_id", keys[start : start + LOOK_UP_KEYS])
             sql = (  # the seq without a join, as for deals (see _DEAL_COLUMNS_SEQ)
