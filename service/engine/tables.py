@@ -184,15 +184,14 @@ class Sql:
     async def begin_write(self, after: int) -> tuple[int, list[Entry]]:
         """PostgreSQL: take the ledger's lock and return the last seq with every entry
         after ``after`` (one round trip; see the module's docstring)."""
-        rows = await self.rows("SELECT * FROM huddle_begin_write(?)", [after])
-        last = int(rows[0]["top"])
+        # top, the entry's columns (ENTRY_COLUMNS, in order), its awards (migration 0015)
+        _, rows = await self.conn.execute_query("SELECT * FROM huddle_begin_write($1)", [after])
+        last = int(rows[0][0])
         entries = []
         for row in rows:
-            del row["top"]
-            awards = row.pop("awards")
-            if row["id"] is not None:
-                entry = self.entry(row)
-                if awards:  # the awards come with it (migration 0015)
+            if row[1] is not None:
+                entry = _entry_of_record(*row[1:15])
+                if awards := row[15]:
                     entry.awards = tuple(Award(*a) for a in _AWARDS.decode(awards))
                 entries.append(entry)
         return last, entries
