@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, get_args
 
+import msgspec
 import pytest
 
 from service.core.codec import entry_data, entry_from_row
@@ -185,6 +186,20 @@ def test_round_trip_by_the_typed_path(payload: Any) -> None:
     data = entry_data(entry)
     assert entry_from_row(**_row(entry, data)) == entry
     assert entry_from_row(**_row(entry, data.decode())) == entry  # text, as drivers give it
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=lambda p: type(p).__name__)
+def test_stored_data_is_the_payloads_fields_then_names_and_events(payload: Any) -> None:
+    """``entry_data`` splices the payload's own encoding: byte for byte what building the
+    dict (the payload's fields without its kind, then names and events) encodes to."""
+    entry = _entry(payload)
+    entry.names = {2: "Kari", 10: 'Bo "the closer"'}
+    entry.events = (GoalReached(1, 3, "amount", "team", None),)
+    built = msgspec.to_builtins(entry.payload)
+    del built["kind"]
+    built["names"] = {str(k): v for k, v in entry.names.items()}
+    built["events"] = msgspec.to_builtins(entry.events)
+    assert entry_data(entry) == msgspec.json.encode(built)
 
 
 def test_an_older_looser_shape_still_decodes() -> None:
