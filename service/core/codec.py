@@ -53,7 +53,6 @@ _HEADS: dict[type, bytes] = {}
 
 
 def entry_from_row(
-    *,
     id: int,
     seq: int,
     kind: str,
@@ -70,7 +69,9 @@ def entry_from_row(
     data: dict[str, Any] | str | bytes,
     awards: tuple[Award, ...] = (),
 ) -> Entry:
-    """An entry as read back from its row (``data`` parsed or raw JSON)."""
+    """An entry as read back from its row (``data`` parsed or raw JSON). The parameters
+    are ``ENTRY_COLUMNS`` in order: a driver's record is passed by position (unpacking
+    it by name was a fifth of a catch-up's time)."""
     payload, events, names = _data(kind, data)
     return Entry(
         seq=seq,

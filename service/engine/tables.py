@@ -45,42 +45,6 @@ __all__ = ["ENTRY_COLUMNS", "ID_TABLES", "LEDGER_LOCK", "Sql", "WriteConnection"
 _AWARDS = msgspec.json.Decoder(list[tuple[int, int, str, int]])
 
 
-def _entry_of_record(
-    id: int,
-    seq: int,
-    kind: str,
-    occurred_at: datetime,
-    recorded_at: datetime,
-    week: str,
-    actor_role: str,
-    actor_token_id: int | None,
-    actor_member_id: int | None,
-    member_id: int | None,
-    team_id: int | None,
-    season_id: int | None,
-    policy_id: int,
-    data: str,
-) -> Entry:
-    """An entry from a driver's record of ``ENTRY_COLUMNS``, by position (unpacking a
-    record by name was a fifth of a catch-up's time)."""
-    return entry_from_row(
-        id=id,
-        seq=seq,
-        kind=kind,
-        occurred_at=occurred_at,
-        recorded_at=recorded_at,
-        week=week,
-        actor_role=actor_role,
-        actor_token_id=actor_token_id,
-        actor_member_id=actor_member_id,
-        member_id=member_id,
-        team_id=team_id,
-        season_id=season_id,
-        policy_id=policy_id,
-        data=data,
-    )
-
-
 # keys looked up by one statement at most (an import's batch holds up to 8,000)
 LOOK_UP_KEYS = 2_000
 
@@ -190,7 +154,7 @@ class Sql:
         entries = []
         for row in rows:
             if row[1] is not None:
-                entry = _entry_of_record(*row[1:15])
+                entry = entry_from_row(*row[1:15])  # by position: see entry_from_row
                 if awards := row[15]:
                     entry.awards = tuple(Award(*a) for a in _AWARDS.decode(awards))
                 entries.append(entry)
@@ -253,7 +217,7 @@ class Sql:
         # index look-ups whatever the planner's estimates (a join on the seq range took
         # 100 ms a catch-up of 5,000 entries while a large import was in; this, 20 ms)
         _, rows = await self.conn.execute_query(self.q(sql), values)
-        entries = [_entry_of_record(*row) for row in rows]
+        entries = [entry_from_row(*row) for row in rows]  # by position
         if entries:
             awards = (
                 "SELECT entry_id, member_id, team_id, category, cents FROM point_award "
