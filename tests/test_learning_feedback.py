@@ -1,6 +1,7 @@
 """Customer feedback links: one-time, expiring, unguessable, rate-limited, scored once."""
 
 import asyncio
+import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -323,8 +324,10 @@ async def test_praise_names_the_seller_and_never_the_customer(api):
         "id", "seller_id", "seller_name", "team_id", "rating", "comment", "received_at",
     }  # fmt: skip
     assert (rows[1]["seller_id"], rows[1]["team_id"]) == (rival["id"], other["id"])
+    # every field but the time (whose microseconds may well hold "912")
+    shown = json.dumps([{k: v for k, v in r.items() if k != "received_at"} for r in rows])
     for secret in ("quinor", "Telenor", "Volvo", "@", "912", "customer", "meeting", "/f/"):
-        assert secret not in body.text, secret
+        assert secret not in shown, secret
     mine = await api.get("/api/praise", token=tv, team_id=team["id"], limit=1)
     assert [r["comment"] for r in mine] == ["Listened well"]
     for params in ({"limit": 0}, {"limit": 21}, {"team_id": 0}, {"limit": "a"}):
