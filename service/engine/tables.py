@@ -208,44 +208,34 @@ class Sql:
         if limit:
             sql += " LIMIT ?"
             values.append(limit)
-        if not self.pg:
+        if self.pg:  # the driver's records, never made dicts (an instance following
+            # another's import reads a million), passed by position
+            _, rows = await self.conn.execute_query(self.q(sql), values)
+            entries = [entry_from_row(*row) for row in rows]
+        else:
             entries = [self.entry(row) for row in await self.rows(sql, values)]
-            await self.with_awards(entries)
-            return entries
-        # PostgreSQL: the rows as the driver gives them, never made dicts (an instance
-        # following another's import reads a million), the awards by the entries' ids:
-        # index look-ups whatever the planner's estimates (a join on the seq range took
-        # 100 ms a catch-up of 5,000 entries while a large import was in; this, 20 ms)
-        _, rows = await self.conn.execute_query(self.q(sql), values)
-        entries = [entry_from_row(*row) for row in rows]  # by position
-        if entries:
-            awards = (
-                "SELECT entry_id, member_id, team_id, category, cents FROM point_award "
-                "WHERE entry_id = ANY($1) ORDER BY id"
-            )
-            _, rows = await self.conn.execute_query(awards, [[e.id for e in entries]])
-            found: dict[int, list[Award]] = {}
-            for a in rows:
-                found.setdefault(a["entry_id"], []).append(
-                    Award(a["member_id"], a["team_id"], a["category"], a["cents"])
-                )
-            for entry in entries:
-                if entry.id in found:
-                    entry.awards = tuple(found[entry.id])
+        await self.with_awards(entries)
         return entries
 
     async def with_awards(self, entries: list[Entry]) -> None:
-        """SQLite: give entries read back (in seq order) their awards: the coins of a
-        wallet and a contest's points are folded from them. One query, one range however
-        many entries (an IN list is limited in SQLite)."""
+        """Give entries read back (in seq order) their awards: the coins of a wallet and
+        a contest's points are folded from them. One query."""
         if not entries:
             return
-        sql = (
-            "SELECT a.entry_id, a.member_id, a.team_id, a.category, a.cents FROM point_award a "
-            "JOIN entry e ON e.id = a.entry_id WHERE e.seq >= ? AND e.seq <= ? ORDER BY a.id"
-        )
+        columns = "a.entry_id, a.member_id, a.team_id, a.category, a.cents"
+        if self.pg:  # by the entries' ids: index look-ups whatever the planner's estimates
+            # (a join on the seq range took 100 ms a catch-up of 5,000 entries while a large
+            # import was in; this, 20 ms); the driver's records, never made dicts
+            sql = f"SELECT {columns} FROM point_award a WHERE a.entry_id = ANY($1) ORDER BY a.id"
+            _, rows = await self.conn.execute_query(sql, [[e.id for e in entries]])
+        else:  # one range, however many entries (an IN list is limited in SQLite)
+            sql = (
+                f"SELECT {columns} FROM point_award a JOIN entry e ON e.id = a.entry_id "
+                "WHERE e.seq >= ? AND e.seq <= ? ORDER BY a.id"
+            )
+            rows = await self.rows(sql, [entries[0].seq, entries[-1].seq])
         found: dict[int, list[Award]] = {}
-        for a in await self.rows(sql, [entries[0].seq, entries[-1].seq]):
+        for a in rows:
             found.setdefault(a["entry_id"], []).append(
                 Award(a["member_id"], a["team_id"], a["category"], a["cents"])
             )
