@@ -390,3 +390,85 @@ async def test_a_large_batch_finds_every_duplicate(api):
     again = await _import(api, body)
     assert (again["accepted"], again["duplicates"]) == (0, rows + 2 * LOOK_UP_KEYS + 7)
     assert await api.board(season="all") == board
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_the_look_ups_by_external_id_read_the_index_however_large_the_table(db_url):
+    """An import asks a batch's external ids 2,000 at a time. As ``= ANY`` of the keys,
+    PostgreSQL chose to read the whole table for them (it was a fifth of an import's time,
+    and grew with the table); the look-ups are index look-ups now, one per key, and they
+    find what is there."""
+    from datetime import UTC, date, datetime
+
+    import asyncpg
+
+    from service.engine.tables import LOOK_UP_KEYS, Direct, Sql
+
+    conn = await asyncpg.connect(db_url.replace("postgres://", "postgresql://", 1))
+    try:
+        rows, day, at = 50_000, date(2026, 2, 3), datetime(2026, 2, 3, 9, tzinfo=UTC)
+        await conn.copy_records_to_table(
+            "activity",
+            records=[
+                (i, i, 1, 1, "calls", day, 1, 100, f"crm-act-{i}", at) for i in range(1, rows + 1)
+            ],
+            columns=[
+                "id",
+                "entry_id",
+                "member_id",
+                "team_id",
+                "metric",
+                "day",
+                "value",
+                "cents",
+                "external_id",
+                "occurred_at",
+            ],
+        )
+        await conn.copy_records_to_table(
+            "deal",
+            records=[
+                (i, i, 1, 1, "won", 100, "Acme", "[]", f"crm-deal-{i}", at)
+                for i in range(1, rows + 1)
+            ],
+            columns=[
+                "id",
+                "entry_id",
+                "seller_id",
+                "team_id",
+                "outcome",
+                "amount",
+                "customer",
+                "assists",
+                "external_id",
+                "closed_at",
+            ],
+        )
+        await conn.execute("ANALYZE activity; ANALYZE deal")
+
+        plans: list[str] = []
+
+        class Explained(Direct):
+            async def execute_query_dict(self, sql, values=None):
+                plan = await self.conn.fetch("EXPLAIN " + sql, *(values or ()))
+                plans.append("\n".join(r[0] for r in plan))
+                return await super().execute_query_dict(sql, values)
+
+        sql = Sql(Explained(conn))
+        # half of them there, half new: as a batch of a large import asks
+        keys = sorted(
+            f"crm-act-{i}" for i in range(rows - LOOK_UP_KEYS // 2, rows + LOOK_UP_KEYS // 2)
+        )
+        found = await sql.activities_by_external(keys)
+        assert sorted(a.external_id for a in found) == [k for k in keys if int(k[8:]) <= rows]
+        keys = sorted(
+            f"crm-deal-{i}" for i in range(rows - LOOK_UP_KEYS // 2, rows + LOOK_UP_KEYS // 2)
+        )
+        found_deals = await sql.deals_by_external(keys)
+        assert sorted(d.external_id for d in found_deals) == [k for k in keys if int(k[9:]) <= rows]
+        assert len(plans) == 2
+        for table, plan in zip(("activity", "deal"), plans, strict=True):
+            assert f"Index Scan using {table}_external_id_key on {table}" in plan, plan
+            assert f"Seq Scan on {table}" not in plan, plan
+    finally:
+        await conn.close()

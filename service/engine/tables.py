@@ -125,6 +125,23 @@ class Sql:
             return f"{column} = ANY(?)", [list(values)]
         return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
 
+    def keyed(
+        self, table: str, alias: str, column: str, keys: Sequence[str]
+    ) -> tuple[str, list[Any]]:
+        """What follows FROM for the rows of ``table`` (as ``alias``) whose ``column``, a
+        unique key, is one of ``keys``; and its parameters. On PostgreSQL one index look-up
+        per key, whatever the planner estimates: with ``= ANY`` of 2,000 keys it scanned
+        the whole table (in parallel, up to 1,000,000 rows) for every 2,000 rows of an
+        import, and its look-ups took a fifth of the import's time. On SQLite an IN list."""
+        if self.pg:
+            return (
+                "unnest(?::text[]) AS k(key) CROSS JOIN LATERAL "
+                f"(SELECT * FROM {table} WHERE {column} = k.key LIMIT 1) AS {alias}",
+                [list(keys)],
+            )
+        where, values = self.among(f"{alias}.{column}", keys)
+        return f"{table} {alias} WHERE {where}", values
+
     async def rows(self, sql: str, values: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return await self.conn.execute_query_dict(self.q(sql), list(values))
 
@@ -298,8 +315,10 @@ class Sql:
     async def deals_by_external(self, keys: Sequence[str]) -> list[DealRef]:
         found: list[DealRef] = []
         for start in range(0, len(keys), LOOK_UP_KEYS):
-            where, values = self.among("d.external_id", keys[start : start + LOOK_UP_KEYS])
-            sql = f"SELECT {_DEAL_COLUMNS_SEQ} FROM deal d WHERE {where}"
+            rows, values = self.keyed(
+                "deal", "d", "external_id", keys[start : start + LOOK_UP_KEYS]
+            )
+            sql = f"SELECT {_DEAL_COLUMNS_SEQ} FROM {rows}"
             found.extend(self._deal(r) for r in await self.rows(sql, values))
         return found
 
@@ -445,11 +464,11 @@ class Sql:
     async def activities_by_external(self, keys: Sequence[str]) -> list[ActivityRef]:
         found: list[ActivityRef] = []
         for start in range(0, len(keys), LOOK_UP_KEYS):
-            where, values = self.among("a.external_id", keys[start : start + LOOK_UP_KEYS])
+            chunk = keys[start : start + LOOK_UP_KEYS]
+            rows, values = self.keyed("activity", "a", "external_id", chunk)
             sql = (  # the seq without a join, as for deals (see _DEAL_COLUMNS_SEQ)
                 "SELECT a.id, (SELECT e.seq FROM entry e WHERE e.id = a.entry_id) AS seq, "
-                "a.member_id, a.metric, a.value, a.cents, a.external_id "
-                f"FROM activity a WHERE {where}"
+                f"a.member_id, a.metric, a.value, a.cents, a.external_id FROM {rows}"
             )
             found.extend(
                 ActivityRef(
