@@ -38,8 +38,11 @@ class SeasonSpan:
 # the last moments asked, by identity (each held, so its id cannot be reused): a decision
 # asks for the date of the same moment several times (its season, its week, the
 # newcomer's week, the daily cap), a batch's look-ups ask for every command's first, and
-# a time zone conversion costs more than a look here
+# a time zone conversion costs more than a look here. It holds more than an import's
+# batch (8,000 rows): emptied at 4,096, the look-ups' answers were gone before the
+# decisions asked again
 _DATES: dict[int, tuple[datetime, ZoneInfo, date]] = {}
+_DATES_KEPT = 20_000
 
 
 def local_date(moment: datetime, tz: ZoneInfo) -> date:
@@ -48,7 +51,7 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
     if known is not None and known[0] is moment and known[1] is tz:
         return known[2]
     day = moment.astimezone(tz).date()
-    if len(_DATES) >= 4_096:
+    if len(_DATES) >= _DATES_KEPT:
         _DATES.clear()
     _DATES[id(moment)] = (moment, tz, day)
     return day
