@@ -15,7 +15,13 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from service.store.embedded import EmbeddedRedis
-from service.store.leaderboard import AppliedAward, AwardSum, LeaderboardStore, PendingEntry
+from service.store.leaderboard import (
+    AppliedAward,
+    AwardSum,
+    LeaderboardStore,
+    PendingEntry,
+    PendingSpan,
+)
 
 CATEGORIES = ("deal", "kudos", "mentoring")
 
@@ -45,6 +51,17 @@ def sums_of(entries: list[PendingEntry]) -> list[AwardSum]:
         for a in entry.awards:
             totals[(a.member_id, a.team_id, a.season_id, a.category)] += a.cents
     return [AwardSum(*key, cents) for key, cents in totals.items()]
+
+
+def span(entries: list[PendingEntry]) -> PendingSpan:
+    """Consecutive entries as one span, as the writer sends an import's rows."""
+    totals: dict[tuple[int, int, int, str], int] = defaultdict(int)
+    for entry in entries:
+        for a in entry.awards:
+            totals[(a.member_id, a.team_id, a.season_id or 0, a.category)] += a.cents
+    quiet = [e._replace(message="") for e in entries]
+    awards = tuple((*key, cents) for key, cents in totals.items())
+    return PendingSpan(entries[0].seq, entries[-1].seq, awards, lambda: quiet)
 
 
 async def boards(store: LeaderboardStore) -> dict[str, dict[str, float]]:
@@ -236,7 +253,7 @@ async def test_quiet_entries_go_as_one_span(tmp_path: Path) -> None:
         spans = LeaderboardStore(client, "spans")
         await spans.load_script()
         await client.config_resetstat()
-        assert await spans.apply_batch(quiet) == 300
+        assert await spans.apply_batch([span(quiet[:150]), quiet[150], span(quiet[151:])]) == 300
         stats = await client.info("commandstats")
         assert stats["cmdstat_evalsha"]["calls"] == 1
         one_by_one = LeaderboardStore(client, "single")
@@ -253,15 +270,15 @@ async def test_spans_out_of_order_and_partly_applied(redis: Redis, store: Leader
     """Spans arriving out of order park and apply whole; a span part of which the board
     sync applied already (from the ledger, one by one) is sent again entry by entry:
     every award counts once."""
-    entries = [e._replace(message="") for e in make_entries(120, seed=17)]
-    assert await store.apply_batch(entries[40:80], publish=False) == 0  # parked: one span
+    entries = make_entries(120, seed=17)
+    assert await store.apply_batch([span(entries[40:80])]) == 0  # parked: one span
     assert await store.parked_count() == 1
     assert await store.apply_batch(entries[:10]) == 10
     # the sync caught up 11..25 meanwhile; the writer's span 1..40 overlaps it
-    await store.apply_batch(entries[10:25], publish=True)
-    assert await store.apply_batch(entries[:40], publish=False) == 80  # and the parked span
+    await store.apply_batch(entries[10:25])
+    assert await store.apply_batch([span(entries[:40])]) == 80  # and the parked span
     assert await store.parked_count() == 0
-    assert await store.apply_batch(entries[60:120], publish=False) == 120
+    assert await store.apply_batch([span(entries[60:120])]) == 120
     expected = LeaderboardStore(redis, f"t{uuid.uuid4().hex[:10]}")
     try:
         await expected.load_sums(sums_of(entries), 120)
@@ -277,3 +294,73 @@ async def test_a_malformed_span_writes_nothing(store: LeaderboardStore) -> None:
         with pytest.raises(ResponseError, match="malformed entry #1"):
             await store._run("apply_batch", keys, [store.channel, "10", store.prefix, head, ""])
     assert await store.applied_seq() is None
+
+
+async def test_an_imports_entries_go_as_spans_with_the_boards_of_one_by_one(
+    redis: Redis, store: LeaderboardStore
+) -> None:
+    """The writer sends consecutive quiet entries (an import's rows) as spans, summing
+    their awards and each activity's units itself: the boards are those of the same
+    entries sent one by one; a live entry or a member who joins among them stays an entry
+    of its own, in its place."""
+    from datetime import UTC, date, datetime
+
+    from service.core.entries import (
+        ActivityLogged,
+        Actor,
+        Award,
+        DealWon,
+        Entry,
+        MemberJoined,
+    )
+    from service.engine.writer import pending_batch, pending_entry
+
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    rng = random.Random(5)
+    entries = []
+    for seq in range(1, 401):
+        member = rng.randint(1, 6)
+        team, season = member % 2 + 1, rng.choice([None, 1])
+        if seq == 150:
+            payload: object = MemberJoined("Kari", "seller", date(2026, 3, 2), "Oslo")
+            awards: tuple[Award, ...] = ()
+        elif seq % 3:
+            value = rng.randint(1, 4)
+            payload = ActivityLogged(rng.choice(["calls", "meetings"]), value, value, seq, None)
+            awards = (Award(member, team, "activity", value * 100),)
+        else:
+            payload = DealWon(1_000, "Acme", [], None, seq)
+            awards = (Award(member, team, "deals", 800), Award(member + 2, team, "team_share", 200))
+        entries.append(
+            Entry(
+                seq=seq,
+                occurred_at=at,
+                recorded_at=at,
+                week="2026-W10",
+                actor=Actor("admin"),
+                policy_id=1,
+                payload=payload,  # type: ignore[arg-type]
+                member_id=member,
+                team_id=team,
+                season_id=season,
+                awards=awards,
+                names={member: f"M{member}"},
+                id=seq,
+            )
+        )
+    live = {1, 2, 3, 200, 201, 400}  # the first rows of an import, a live entry among them
+    quiet = {e.seq for e in entries} - live
+    pending = pending_batch(entries, quiet)
+    assert len(pending) == 10  # 1 | 2 | 3 | 4..149 | 150 | 151..199 | 200 | 201 | 202..399 | 400
+    assert sum(isinstance(p, PendingSpan) for p in pending) == 3
+    assert await store.apply_batch(pending) == 400
+    one_by_one = LeaderboardStore(redis, f"t{uuid.uuid4().hex[:10]}")
+    try:
+        for entry in entries:
+            await one_by_one.apply_batch([pending_entry(entry, entry.seq not in quiet)])
+        assert await boards(store) == await boards(one_by_one)
+        assert any(key.endswith(":#calls") for key in await boards(store))
+        streamed = await redis.xrange(store._make_key("stream"))
+        assert [int(i.split("-")[0]) for i, _ in streamed] == sorted(live)
+    finally:
+        await one_by_one.reset()

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -67,6 +67,7 @@ __all__ = [
     "DirectoryRow",
     "LeaderboardStore",
     "PendingEntry",
+    "PendingSpan",
     "RankedRow",
 ]
 
@@ -119,6 +120,19 @@ class PendingEntry(NamedTuple):
     message: str
     awards: tuple[AppliedAward, ...]
     directory: tuple[DirectoryChange, ...] = ()
+
+
+class PendingSpan(NamedTuple):
+    """Consecutive ledger entries (``first`` to ``last``) that are neither published nor
+    change the member directory, as Redis needs them: their awards summed by member, team,
+    season (0: none) and category. An import's rows go to Redis this way, no entry made
+    for each; ``entries`` gives them one by one, for the rare call that cannot apply the
+    span whole (see ``apply_batch``)."""
+
+    first: int
+    last: int
+    awards: tuple[tuple[int, int, int, str, int], ...]
+    entries: Callable[[], Sequence[PendingEntry]]
 
 
 class RankedRow(NamedTuple):
@@ -239,44 +253,38 @@ class LeaderboardStore:
             await self.load_script()
             return await self.redis.evalsha(self._shas[name], len(keys), *keys, *args)  # type: ignore[misc, arg-type]
 
-    async def apply_batch(self, entries: Sequence[PendingEntry], publish: bool = True) -> int:
+    async def apply_batch(
+        self, entries: Sequence[PendingEntry | PendingSpan], publish: bool = True
+    ) -> int:
         """Apply entries in one round trip, in seq order; entries already applied are
         skipped, entries after a gap are parked until the gap is filled. Returns the seq
         the boards are level with afterwards.
 
-        Consecutive entries that are neither published nor change the directory (an
-        import's rows) go as one span: their awards summed, applied together. A span that
-        the board sync has applied part of already (it applies from the ledger whatever a
-        writer has not yet) cannot be split in the script: the call says so and the
-        entries go again one by one."""
+        A span (an import's rows) is applied, parked or skipped whole. One that the board
+        sync has applied part of already (it applies from the ledger whatever a writer has
+        not yet) cannot be split in the script: the call says so, and the span's entries
+        go again one by one."""
         keys = [self._make_key("applied"), self._make_key("parked"), self._make_key("stream")]
         args: list[str | bytes] = [self.channel, str(self.stream_length), self.prefix]
         spans = False
-        for run in _runs(entries, publish):
-            if len(run) == 1:
-                args.extend(self._encode(run[0], publish))
-            else:
-                args.extend((self._encode_span(run), ""))
+        for item in entries:
+            if isinstance(item, PendingSpan):
+                args.extend((_json.encode((item.first, item.awards, (), item.last)), ""))
                 spans = True
+            else:
+                args.extend(self._encode(item, publish))
         reply = await self._run("apply_batch", keys, args)
         assert isinstance(reply, list)  # [applied seq, entries parked, a span overlapped]
         if spans and int(reply[2]):
-            args[3:] = [a for e in entries for a in self._encode(e, publish)]
+            args[3:] = [
+                a
+                for item in entries
+                for e in (item.entries() if isinstance(item, PendingSpan) else (item,))
+                for a in self._encode(e, publish)
+            ]
             reply = await self._run("apply_batch", keys, args)
             assert isinstance(reply, list)
         return int(reply[0])
-
-    @staticmethod
-    def _encode_span(run: Sequence[PendingEntry]) -> bytes:
-        """Consecutive quiet entries as one head: [first seq, the awards summed by member,
-        team, season and category, no changes, last seq]."""
-        sums: dict[tuple[int, int, int, str], int] = {}
-        for entry in run:
-            for a in entry.awards:
-                key = (a.member_id, a.team_id, a.season_id or 0, a.category)
-                sums[key] = sums.get(key, 0) + a.cents
-        awards = [(*key, cents) for key, cents in sums.items()]
-        return _json.encode((run[0].seq, awards, (), run[-1].seq))
 
     async def load_sums(
         self,
@@ -521,23 +529,3 @@ class LeaderboardStore:
         if any(int(id_.split("-")[0]) != since + 1 + i for i, (id_, _) in enumerate(rows)):
             return None
         return [fields["entry"] for _, fields in rows]
-
-
-def _runs(entries: Sequence[PendingEntry], publish: bool) -> Iterator[list[PendingEntry]]:
-    """The entries in runs: consecutive seqs of entries that are not published (no
-    message, or ``publish`` off) and change nothing of the directory together, every other
-    entry alone."""
-    run: list[PendingEntry] = []
-    for entry in entries:
-        quiet = not (entry.directory or (publish and entry.message))
-        if run and quiet and entry.seq == run[-1].seq + 1:
-            run.append(entry)
-            continue
-        if run:
-            yield run
-        run = [entry]
-        if not quiet:
-            yield run
-            run = []
-    if run:
-        yield run
