@@ -28,12 +28,15 @@ def _progress(label: str) -> Callable[[int, int], None]:
 
 
 async def _with_services(
-    settings: Settings, work: Callable[[Any], Awaitable[int]], writes: bool = True
+    settings: Settings,
+    work: Callable[[Any], Awaitable[int]],
+    writes: bool = True,
+    young: int = 10_000,
 ) -> int:
     """Run ``work(services)`` with the database, Redis (embedded if no URL), the writer and
     the board sync set up, as the service itself has them. ``writes=False`` leaves the
     writer stopped: starting it replays the whole ledger into its state, which a command
-    that appends nothing (``rebuild``) does not need."""
+    that appends nothing (``rebuild``) does not need. ``young``: see ``collector.settle``."""
     from .app import Services, redis_client
     from .collector import settle
     from .db.connection import close_db, init_db
@@ -50,7 +53,7 @@ async def _with_services(
     try:
         if writes:
             await services.writer.start()
-        settle()  # the writer's state loaded: set aside (service/collector.py)
+        settle(young)  # the writer's state loaded: set aside (service/collector.py)
         return await work(services)
     finally:
         await services.writer.stop()
@@ -170,7 +173,8 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{report.refused:,} rejected rows, each with its line: {out}", file=sys.stderr)
         return 1 if report.refused and not report.accepted and not report.duplicates else 0
 
-    return await _with_services(settings, work)
+    # its objects live for a batch and die with it: the collector seldom looks (collector.py)
+    return await _with_services(settings, work, young=500_000)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

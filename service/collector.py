@@ -14,7 +14,12 @@ tenth or more of a busy process's CPU walking the same objects again:
   connecting, each keeping ~140 objects, made 4 full passes of 60-120 ms in 2,000
   connects, a fifth of their CPU);
 - what the process made to start (the app, the writer's state as loaded) is set aside
-  (``freeze``): no pass walks it again. It is still freed when nothing refers to it.
+  (``freeze``): no pass walks it again. It is still freed when nothing refers to it;
+- ``huddle import``, a process of its own for as long as its file lasts, looks at its
+  youngest objects after 500,000 new ones: its objects live for a batch (an 8,000-row
+  batch makes ~120,000: commands, entries, rows) and die with it, so a pass every 10,000
+  walked each of them a dozen times. Measured on a 240,000-row import: the collector's
+  time 1.3 s → 0.03 s (about a tenth of the process's CPU), memory the same (86–88 MiB).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ import gc
 __all__ = ["settle"]
 
 
-def settle() -> None:
-    """Once the process has started: its objects so far set aside, the thresholds set."""
-    gc.set_threshold(10_000, 10, 100)
+def settle(young: int = 10_000) -> None:
+    """Once the process has started: its objects so far set aside, the thresholds set
+    (``young``: new objects between two passes over the youngest)."""
+    gc.set_threshold(young, 10, 100)
     gc.freeze()
