@@ -15,6 +15,11 @@ tenth or more of a busy process's CPU walking the same objects again:
   connects, a fifth of their CPU);
 - what the process made to start (the app, the writer's state as loaded) is set aside
   (``freeze``): no pass walks it again. It is still freed when nothing refers to it;
+- replaying the ledger (a writer's start, an instance following another's import)
+  makes thousands of entries a query that live until they are folded in, then die
+  together: while it does (``bulk``), the youngest are looked at after 500,000 new
+  objects. Measured: a second import of the same 240,000 rows, which replays them into
+  its state before it starts (then finds every row a duplicate), 13.8 → 10.7 s;
 - ``huddle import``, a process of its own for as long as its file lasts, looks at its
   youngest objects after 500,000 new ones: its objects live for a batch (an 8,000-row
   batch makes ~120,000: commands, entries, rows) and die with it, so a pass every 10,000
@@ -25,8 +30,10 @@ tenth or more of a busy process's CPU walking the same objects again:
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-__all__ = ["settle"]
+__all__ = ["bulk", "settle"]
 
 
 def settle(young: int = 10_000) -> None:
@@ -34,3 +41,16 @@ def settle(young: int = 10_000) -> None:
     (``young``: new objects between two passes over the youngest)."""
     gc.set_threshold(young, 10, 100)
     gc.freeze()
+
+
+@contextmanager
+def bulk(young: int = 500_000) -> Iterator[None]:
+    """A stretch that makes many objects which live a while and die together (replaying
+    the ledger): the youngest are looked at after ``young`` new ones, and the thresholds
+    are as they were after it."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(young, before[0]), before[1], before[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

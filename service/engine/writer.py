@@ -40,6 +40,7 @@ from redis.exceptions import RedisError
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from ..collector import bulk
 from ..core.calendar import local_date
 from ..core.commands import (
     MAX_ID,
@@ -553,9 +554,10 @@ async def _fold_ledger(state: State, sql: Sql) -> None:
     """Evolve the state with every committed entry after its seq, without the lock (a
     batch commits before the next holder of the lock appends, so what is read is a
     gapless prefix of the ledger), 5,000 entries a query."""
-    while batch := await sql.entries_after(state.seq, limit=5000):
-        for entry in batch:
-            evolve(state, entry)
+    with bulk():  # thousands of entries a query, gone once folded in (collector.py)
+        while batch := await sql.entries_after(state.seq, limit=5000):
+            for entry in batch:
+                evolve(state, entry)
 
 
 def _decide_one(
