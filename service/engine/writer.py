@@ -164,13 +164,19 @@ def pending_entry(entry: Entry, live: bool = True) -> PendingEntry:
         AppliedAward(a.member_id, a.team_id, entry.season_id, a.category, a.cents)
         for a in entry.awards
     )
+    if units := _units(entry):
+        member, team, category, cents = units
+        awards = (*awards, AppliedAward(member, team, entry.season_id, category, cents))
+    return PendingEntry(entry.seq, message, awards, directory_changes(entry))
+
+
+def _units(entry: Entry) -> tuple[int, int, str, int] | None:
+    """An activity's units on its metric's own board: member, team, category '#<metric>'
+    (which counts toward no total) and hundredths; None for any other entry."""
     p = entry.payload
     if isinstance(p, ActivityLogged) and entry.member_id and entry.team_id:
-        units = AppliedAward(
-            entry.member_id, entry.team_id, entry.season_id, COUNT + p.metric, to_cents(p.value)
-        )
-        awards = (*awards, units)
-    return PendingEntry(entry.seq, message, awards, directory_changes(entry))
+        return entry.member_id, entry.team_id, COUNT + p.metric, to_cents(p.value)
+    return None
 
 
 def pending_batch(entries: Sequence[Entry], quiet: set[int]) -> list[PendingEntry | PendingSpan]:
@@ -211,10 +217,9 @@ def _span(run: list[Entry]) -> PendingEntry | PendingSpan:
         for a in entry.awards:
             key = (a.member_id, a.team_id, season, a.category)
             sums[key] = get(key, 0) + a.cents
-        p = entry.payload
-        if isinstance(p, ActivityLogged) and entry.member_id and entry.team_id:
-            key = (entry.member_id, entry.team_id, season, COUNT + p.metric)
-            sums[key] = get(key, 0) + to_cents(p.value)
+        if units := _units(entry):
+            key = (units[0], units[1], season, units[2])
+            sums[key] = get(key, 0) + units[3]
     awards = tuple((*key, cents) for key, cents in sums.items())
     return PendingSpan(
         run[0].seq, run[-1].seq, awards, lambda: [pending_entry(e, False) for e in run]
