@@ -125,22 +125,29 @@ class Sql:
             return f"{column} = ANY(?)", [list(values)]
         return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
 
-    def keyed(
-        self, table: str, alias: str, column: str, keys: Sequence[str]
-    ) -> tuple[str, list[Any]]:
-        """What follows FROM for the rows of ``table`` (as ``alias``) whose ``column``, a
-        unique key, is one of ``keys``; and its parameters. On PostgreSQL one index look-up
-        per key, whatever the planner estimates: with ``= ANY`` of 2,000 keys it scanned
-        the whole table (in parallel, up to 1,000,000 rows) for every 2,000 rows of an
-        import, and its look-ups took a fifth of the import's time. On SQLite an IN list."""
-        if self.pg:
-            return (
-                "unnest(?::text[]) AS k(key) CROSS JOIN LATERAL "
-                f"(SELECT * FROM {table} WHERE {column} = k.key LIMIT 1) AS {alias}",
-                [list(keys)],
-            )
-        where, values = self.among(f"{alias}.{column}", keys)
-        return f"{table} {alias} WHERE {where}", values
+    async def by_keys(
+        self, columns: str, table: str, alias: str, column: str, keys: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """``columns`` of the rows of ``table`` (as ``alias``) whose ``column``, a unique
+        key, is one of ``keys``, ``LOOK_UP_KEYS`` keys a statement. On PostgreSQL one index
+        look-up per key, whatever the planner estimates: with ``= ANY`` of 2,000 keys it
+        scanned the whole table (in parallel, up to 1,000,000 rows) for every 2,000 rows of
+        an import, and its look-ups took a fifth of the import's time. On SQLite an IN
+        list."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), LOOK_UP_KEYS):
+            chunk = keys[start : start + LOOK_UP_KEYS]
+            if self.pg:
+                source = (
+                    "unnest(?::text[]) AS k(key) CROSS JOIN LATERAL "
+                    f"(SELECT * FROM {table} WHERE {column} = k.key LIMIT 1) AS {alias}"
+                )
+                values: list[Any] = [list(chunk)]
+            else:
+                where, values = self.among(f"{alias}.{column}", chunk)
+                source = f"{table} {alias} WHERE {where}"
+            found.extend(await self.rows(f"SELECT {columns} FROM {source}", values))
+        return found
 
     async def rows(self, sql: str, values: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return await self.conn.execute_query_dict(self.q(sql), list(values))
@@ -313,14 +320,8 @@ class Sql:
         )
 
     async def deals_by_external(self, keys: Sequence[str]) -> list[DealRef]:
-        found: list[DealRef] = []
-        for start in range(0, len(keys), LOOK_UP_KEYS):
-            rows, values = self.keyed(
-                "deal", "d", "external_id", keys[start : start + LOOK_UP_KEYS]
-            )
-            sql = f"SELECT {_DEAL_COLUMNS_SEQ} FROM {rows}"
-            found.extend(self._deal(r) for r in await self.rows(sql, values))
-        return found
+        rows = await self.by_keys(_DEAL_COLUMNS_SEQ, "deal", "d", "external_id", keys)
+        return [self._deal(r) for r in rows]
 
     async def deals_by_id(self, ids: Sequence[int], awards: Sequence[int] = ()) -> list[DealRef]:
         """Deals by id; for those in ``awards`` (deals a batch corrects), also what they
@@ -462,27 +463,22 @@ class Sql:
         return found
 
     async def activities_by_external(self, keys: Sequence[str]) -> list[ActivityRef]:
-        found: list[ActivityRef] = []
-        for start in range(0, len(keys), LOOK_UP_KEYS):
-            chunk = keys[start : start + LOOK_UP_KEYS]
-            rows, values = self.keyed("activity", "a", "external_id", chunk)
-            sql = (  # the seq without a join, as for deals (see _DEAL_COLUMNS_SEQ)
-                "SELECT a.id, (SELECT e.seq FROM entry e WHERE e.id = a.entry_id) AS seq, "
-                f"a.member_id, a.metric, a.value, a.cents, a.external_id FROM {rows}"
+        columns = (  # the seq without a join, as for deals (see _DEAL_COLUMNS_SEQ)
+            "a.id, (SELECT e.seq FROM entry e WHERE e.id = a.entry_id) AS seq, "
+            "a.member_id, a.metric, a.value, a.cents, a.external_id"
+        )
+        return [
+            ActivityRef(
+                r["id"],
+                r["seq"],
+                r["member_id"],
+                r["metric"],
+                float(r["value"]),
+                r["cents"] / 100,
+                r["external_id"],
             )
-            found.extend(
-                ActivityRef(
-                    r["id"],
-                    r["seq"],
-                    r["member_id"],
-                    r["metric"],
-                    float(r["value"]),
-                    r["cents"] / 100,
-                    r["external_id"],
-                )
-                for r in await self.rows(sql, values)
-            )
-        return found
+            for r in await self.by_keys(columns, "activity", "a", "external_id", keys)
+        ]
 
     async def activity_used(
         self, days: Sequence[tuple[str, date]]
