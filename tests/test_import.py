@@ -392,6 +392,49 @@ async def test_a_large_batch_finds_every_duplicate(api):
     assert await api.board(season="all") == board
 
 
+async def test_a_batch_looked_up_a_part_at_a_time_decides_as_one_look_up_would(
+    api, settings, monkeypatch
+):
+    """On PostgreSQL a large batch of an import's rows is looked up a part at a time,
+    each part while the one before it is decided (``_LookAhead``): parts of 100 rows
+    here. What the batch recorded in an earlier part (an external id, a day's capped
+    points) and what the database held before it (earlier imports) both count, exactly
+    as on SQLite, where a batch is looked up at once."""
+    from service.engine import writer
+
+    merged = []
+    merge = writer._merge
+    monkeypatch.setattr(writer, "LOOK_AHEAD", 100)
+    monkeypatch.setattr(writer, "_merge", lambda ctx, found: merged.append(1) or merge(ctx, found))
+    _, _, _, a, b = await _setup(api)  # calls: 1 point each, at most 10 a day
+    head = "type,external_id,member_id,seller_id,outcome,amount,customer,metric,value,occurred_at\n"
+
+    def call(key, day):
+        return f"activity,{key},{b['id']},,,,,calls,1,2026-02-0{day}T09:00:00+01:00\n"
+
+    # before: 4 calls on each of days 1-5, and three deals
+    before = "".join(call(f"pre-{day}-{i}", day) for day in range(1, 6) for i in range(4))
+    before += "".join(f"deal,pre-deal-{i},,{a['id']},won,100,Acme,,,\n" for i in range(3))
+    assert (await _import(api, head + before))["accepted"] == 23
+    lines = []
+    for i in range(3_000):
+        # days 1-5 all along (6 points left of each); day 6 only in the last part
+        lines.append(call(f"call-{i}", 6 if i >= 2_950 else i % 5 + 1))
+        if i % 250 == 249:  # a row of this import again, a few parts later
+            lines.append(call(f"call-{i - 240}", 1))
+        if i % 300 == 299:  # a row of the earlier import, first met in a late part
+            lines.append(call(f"pre-{i % 5 + 1}-{i % 4}", i % 5 + 1))
+            lines.append(f"deal,pre-deal-{i % 3},,{a['id']},won,100,Acme,,,\n")
+    report = await _import(api, head + "".join(lines))
+    assert (report["accepted"], report["duplicates"], report["refused"]) == (3_000, 32, 0)
+    if settings.db_url.startswith("postgres"):
+        assert merged  # the batch was looked up in parts
+    calls = await api.get("/api/leaderboards/members", metric="calls", season="all")
+    assert {e["member_id"]: e["score"] for e in calls["entries"]}[b["id"]] == 20 + 3_000
+    # b: 4 points a day before, 6 more of each of days 1-5, 10 of day 6; a: 8 per deal
+    assert await api.board(season="all") == {a["id"]: 3 * 8, b["id"]: 5 * 10 + 10 + 3 * 2}
+
+
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 async def test_the_look_ups_by_external_id_read_the_index_however_large_the_table(db_url):
     """An import asks a batch's external ids 2,000 at a time. As ``= ANY`` of the keys,

@@ -554,6 +554,8 @@ class Context:
     activities_by_external: dict[str, ActivityRef] = field(default_factory=dict)
     # (member, metric, org-local day) → hundredths of points already earned that day
     activity_used: dict[tuple[int, str, date], int] = field(default_factory=dict)
+    # the (metric, org-local day) pairs ``activity_used`` was looked up for
+    activity_days: set[tuple[str, date]] = field(default_factory=set)
     mentoring: dict[int, GiftRef] = field(default_factory=dict)
     # (team, season) → won deals (seller, amount), for goals set mid-season
     won_deals: dict[tuple[int, int], list[tuple[int, float]]] = field(default_factory=dict)

@@ -100,6 +100,8 @@ log = logging.getLogger(__name__)
 # commands decided between two yields to the COPY of a large batch's rows on its way
 # (``Appender``): each yield lets it take one step (send a slice, read the answer)
 YIELD_EVERY = 16
+# an import's batch is looked up this many rows at a time (``_LookAhead``)
+LOOK_AHEAD = 1_000
 
 
 Outcome = Decision | BaseException  # what became of one command: refusals are HuddleErrors
@@ -272,6 +274,8 @@ class Writer:
         self._task: asyncio.Task[None] | None = None
         self._publishing: set[asyncio.Task[None]] = set()
         self._connection: WriteConnection | None = None  # PostgreSQL: the writer's own
+        # PostgreSQL: a second one, for an import's look-ups made while its batch is decided
+        self._looking: WriteConnection | None = None
         self.batches = 0
         # the contest standings this process last sent to live boards
         self._standings = LiveStandings()
@@ -286,6 +290,7 @@ class Writer:
         client = connections.get("default")
         if client.capabilities.dialect == "postgres":
             self._connection = WriteConnection(client, self.lock_timeout)
+            self._looking = WriteConnection(client, self.lock_timeout)
         self.state = await self.load()
         self._task = asyncio.create_task(self._run(), name="huddle-writer")
 
@@ -295,8 +300,9 @@ class Writer:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await asyncio.gather(*self._publishing, return_exceptions=True)
-        if self._connection:
-            await self._connection.close()
+        for connection in (self._connection, self._looking):
+            if connection:
+                await connection.close()
 
     async def load(self) -> State:
         """The state as the fold of every entry in the ledger (read without the lock: a
@@ -430,11 +436,13 @@ class Writer:
                 await sql.ensure_policy()
                 state.last_ids["policy_version"] = max(state.last_ids.get("policy_version", 0), 1)
             ctx = Context(datetime.now(UTC), Ids(state.last_ids))
-            await _look_up(sql, ctx, [w.command for w in batch], state)
+            ahead = _LookAhead.of(self._looking, batch)
+            await _look_up(sql, ctx, [w.command for w in batch[: ahead.looked]], state)
             answered = await sql.requests(sorted({w.key for w in batch if w.key}))
             policies: dict[int, Policy] = {}
             appender = Appender(sql, policies.__getitem__)
             try:
+                ahead.start(ctx, state)
                 for index, waiting in enumerate(batch):
                     if waiting.quiet and self._requests and index >= self.max_batch:
                         # a request waits: this batch of rows ends here, the rest go
@@ -442,12 +450,14 @@ class Writer:
                         self._rows.extendleft(reversed(batch[index:]))
                         del batch[index:]
                         break
+                    if index == ahead.looked:
+                        await ahead.next(ctx, state)
                     outcome, made = _decide_one(waiting, state, ctx, answered, policies)
                     decided.append((waiting, outcome))
                     if made:
                         entries.extend(made)
                         appender.add(made)
-                    if appender.busy and index % YIELD_EVERY == 0:
+                    if (appender.busy or ahead.busy) and index % YIELD_EVERY == 0:
                         await asyncio.sleep(0)  # the COPY of the last slice moves on
                 if state.contests_moved:  # live boards get the standings rows that moved
                     rows = self._standings.rows(state, state.contests_moved)
@@ -460,6 +470,8 @@ class Writer:
             except BaseException:
                 await appender.abandon()
                 raise
+            finally:
+                await ahead.stop()
             clock.lap("append")
         clock.lap("commit")
         self.batches += 1
@@ -599,6 +611,89 @@ def _decide_one(
     return decision, made
 
 
+class _LookAhead:
+    """A large batch of an import's rows is looked up a part at a time: the first part
+    before deciding, as any batch is; each next part on a second connection while the
+    part before it is decided, so the database answers while Python decides (the
+    look-ups were a sixth of an import's time, the process waiting for them).
+
+    The write lock is held for the whole batch, so the second connection reads the
+    ledger exactly as the first look-up did: as committed before the batch (the batch's
+    own rows are in its transaction, not committed yet). What the batch decided
+    meanwhile is in the context already (``Context.note``), so a part's findings add to
+    it and never replace it (``_merge``)."""
+
+    def __init__(self, connection: WriteConnection | None, batch: list[_Waiting]) -> None:
+        self.connection = connection
+        self.batch = batch
+        # the batch's commands before this index are looked up
+        self.looked = LOOK_AHEAD if connection else len(batch)
+        self.task: asyncio.Task[Context] | None = None
+
+    @classmethod
+    def of(cls, connection: WriteConnection | None, batch: list[_Waiting]) -> _LookAhead:
+        """Parts for a large batch of an import's rows on PostgreSQL; one look-up for
+        anything else."""
+        if (
+            connection is None
+            or len(batch) < 2 * LOOK_AHEAD
+            or not all(isinstance(w.command, RecordDeal | RecordActivity) for w in batch)
+        ):
+            connection = None
+        return cls(connection, batch)
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def start(self, ctx: Context, state: State) -> None:
+        """Look the next part up, in the background."""
+        part = [w.command for w in self.batch[self.looked : self.looked + LOOK_AHEAD]]
+        if self.connection is not None and part:
+            self.task = asyncio.create_task(self._find(part, Context(ctx.now, ctx.ids), state))
+
+    async def next(self, ctx: Context, state: State) -> None:
+        """The next part's findings, into the context (and the part after it started)."""
+        if self.task is None:
+            return
+        task, self.task = self.task, None
+        _merge(ctx, await task)
+        self.looked += LOOK_AHEAD
+        self.start(ctx, state)
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+            self.task = None
+
+    async def _find(self, commands: list[Command], found: Context, state: State) -> Context:
+        assert self.connection is not None
+        try:
+            await _look_up(await self.connection.sql(), found, commands, state)
+        except BaseException:
+            self.connection.discard()
+            raise
+        return found
+
+
+def _merge(ctx: Context, found: Context) -> None:
+    """Look-ups made while the batch was being decided, into its context: what the batch
+    noted since is newer than what the database holds (an external id it recorded, the
+    points of a day it logged), so it is kept, and a day's points add up."""
+    ctx.plain |= found.plain
+    for key, deal in found.deals_by_external.items():
+        ctx.deals_by_external.setdefault(key, deal)
+    for key, activity in found.activities_by_external.items():
+        ctx.activities_by_external.setdefault(key, activity)
+    days = found.activity_days - ctx.activity_days
+    for (member, metric, day), cents in found.activity_used.items():
+        if (metric, day) in days:
+            key = (member, metric, day)
+            ctx.activity_used[key] = ctx.activity_used.get(key, 0) + cents
+    ctx.activity_days |= days
+
+
 async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: State) -> None:
     """One query per kind of thing the batch's commands name. A command with control
     characters in its text is refused by ``decide``; its values never reach a query (a
@@ -634,6 +729,7 @@ async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: S
             if c.occurred_at is None or c.occurred_at.tzinfo is not None
         }
         ctx.activity_used.update(await sql.activity_used(sorted(days)))
+        ctx.activity_days.update(days)
     # an id beyond the database's range names nothing: the decider says "not found"
     corrected = {
         c.deal_id
