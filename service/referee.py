@@ -56,22 +56,22 @@ class Referee:
         now = datetime.now(UTC)
         return any(c.ends_at <= now for c in state.open_contests.values())
 
-    async def _behind(self) -> bool:
-        """Every few seconds: whether the ledger holds entries this state has not seen
-        (contests another instance created)."""
+    async def _behind(self) -> int | None:
+        """Every few seconds: the ledger's last seq if it holds entries this state has not
+        seen (contests another instance created, another's import)."""
         if time.monotonic() - self._looked < self.look_around:
-            return False
+            return None
         self._looked = time.monotonic()
         state = self.writer.state
         last = await Sql(connections.get("default")).last_seq()
-        return state is not None and last > state.seq
+        return last if state is not None and last > state.seq else None
 
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.tick)
             try:
-                if await self._behind():
-                    await self.writer.catch_up()
+                if (last := await self._behind()) is not None:
+                    await self.writer.catch_up(last)
                 if self.due():
                     await self.writer.submit(SettleContests(), SYSTEM)
             except asyncio.CancelledError:

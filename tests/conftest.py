@@ -320,6 +320,34 @@ async def app_client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
     app = create_app(settings)
     async with AsyncTestClient(app=app, timeout=30) as client:
         yield client
+        # on the app's loop (the client's thread), where its database connections are
+        client.blocking_portal.call(the_state_is_the_ledgers, app.state.writer)
+
+
+async def the_state_is_the_ledgers(writer: Any) -> None:
+    """Whatever a test did: the writer's state is what a process starting now folds from
+    the ledger, and a snapshot of it (service/engine/snapshots.py) is that state whole."""
+    from tortoise import connections
+
+    from service.engine import snapshots
+    from service.engine.tables import Sql
+    from service.engine.writer import Writer
+
+    if writer.state is None:
+        return  # the test made a batch fail: the next one would load the state anyway
+    try:
+        head = await Sql(connections.get("default")).last_seq()
+        fresh = await Writer(writer.store, writer.tz).load()
+    except Exception:
+        return  # the test broke the database on purpose: nothing to compare with
+    if head > writer.state.seq:
+        await writer.catch_up(head)
+    state = writer.state
+    kept = snapshots.decode(snapshots.encode(state))
+    for one in (state, fresh, kept):
+        one.contests_moved = {}
+    assert fresh == state
+    assert kept == state
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ def badge_changes(
     none). Each (member, season, badge)
     is held at most once; what the entries add to each counter is summed first, so a
     correction that takes a deal back and scores it again changes nothing it should not."""
-    pending: dict[tuple[object, ...], int] = {}
+    pending: dict[tuple[str | int, ...], int] = {}
     # (member, season, badge) → whether any step adds, whether any takes back
     touched: dict[tuple[int, int, str], tuple[bool, bool]] = {}
     for entry in entries:
@@ -168,7 +168,7 @@ def badge_changes(
 class Step(NamedTuple):
     """What one entry adds to one badge counter of one member."""
 
-    counter: tuple[object, ...]  # the counter's key in the state
+    counter: tuple[str | int, ...]  # the counter's key in the state
     member: int
     season: int
     code: str
@@ -274,11 +274,11 @@ def _count(
     member: int,
     season: int,
     code: str,
-    pending: dict[tuple[object, ...], int],
+    pending: dict[tuple[str | int, ...], int],
 ) -> int:
     """The badge's count for a member and season, with the ``pending`` steps taken."""
 
-    def value(key: tuple[object, ...]) -> int:
+    def value(key: tuple[str | int, ...]) -> int:
         return state.badge_counts.get(key, 0) + pending.get(key, 0)
 
     part = (code, member, season)

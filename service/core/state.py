@@ -197,7 +197,7 @@ class State:
     goals: dict[int, GoalState] = field(default_factory=dict)
     metrics: dict[str, MetricFacts] = field(default_factory=dict)
     badges: set[tuple[int, int, str]] = field(default_factory=set)  # member, season, code
-    badge_counts: dict[tuple[object, ...], int] = field(default_factory=dict)
+    badge_counts: dict[tuple[str | int, ...], int] = field(default_factory=dict)
     # (member, season) → the teammates they thanked (their counters in badge_counts > 0)
     thanked: dict[tuple[int, int], set[int]] = field(default_factory=dict)
     # (member, Monday of an ISO week) → own points that week, for newcomers' weeks and
@@ -339,6 +339,11 @@ def _track_ids(state: State, entry: Entry) -> None:
     ids = state.last_ids
     if entry.id > ids.get("entry", 0):
         ids["entry"] = entry.id
+    # the policy version it was scored with exists (version 1, the defaults, is written
+    # before the first entry and by no entry): a writer that followed the first entries
+    # of another must not hand that id out again
+    if entry.policy_id > ids.get("policy_version", 0):
+        ids["policy_version"] = entry.policy_id
     payload = entry.payload
     member_id = entry.member_id
     if isinstance(payload, MemberJoined) and member_id and member_id > ids.get("member", 0):

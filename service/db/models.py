@@ -29,6 +29,7 @@ __all__ = [
     "Redemption",
     "Reward",
     "Season",
+    "StateSnapshot",
     "Story",
     "Team",
     "Token",
@@ -127,6 +128,19 @@ class Counter(Model):
 
     class Meta:
         table = "counter"
+
+
+# A writer's state as the fold of the ledger up to ``seq`` (service/engine/snapshots.py):
+# a process starts, or follows another's import, from the newest one and folds only the
+# entries after it. Made by the core's code ``code``: any other code ignores it.
+class StateSnapshot(Model):
+    seq = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=64)
+    made_at = fields.DatetimeField()
+    data = fields.BinaryField()
+
+    class Meta:
+        table = "state_snapshot"
 
 
 # One ledger entry: append-only, numbered by ``seq`` without gaps.

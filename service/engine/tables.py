@@ -27,7 +27,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -277,6 +277,32 @@ class Sql:
                 "recorded_at": self.parse_time(row["recorded_at"]),
             }
         )
+
+    # -- snapshots of the state (snapshots.py) -------------------------------------------
+    async def newest_snapshot_seq(self, code: str) -> int:
+        """The seq of the newest snapshot made by ``code`` (0: none)."""
+        sql = "SELECT seq FROM state_snapshot WHERE code = ? ORDER BY seq DESC LIMIT 1"
+        rows = await self.rows(sql, [code])
+        return int(rows[0]["seq"]) if rows else 0
+
+    async def snapshot(self, code: str, at_most: int) -> bytes | None:
+        """The newest snapshot made by ``code`` at or before ``at_most`` (a ledger put back
+        from a backup ends before its newest snapshot, if the snapshots were not)."""
+        sql = (
+            "SELECT data FROM state_snapshot WHERE code = ? AND seq <= ? ORDER BY seq DESC LIMIT 1"
+        )
+        rows = await self.rows(sql, [code, at_most])
+        return bytes(rows[0]["data"]) if rows else None
+
+    async def save_snapshot(self, seq: int, code: str, data: bytes, keep_after: int) -> None:
+        """Store a snapshot (one at that seq already stays) and drop those before
+        ``keep_after``."""
+        await self.rows(
+            "INSERT INTO state_snapshot (seq, code, made_at, data) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (seq) DO NOTHING",
+            [seq, code, self.time(datetime.now(UTC)), data],
+        )
+        await self.rows("DELETE FROM state_snapshot WHERE seq < ?", [keep_after])
 
     async def last_ids(self) -> dict[str, int]:
         parts = ", ".join(f"(SELECT MAX(id) FROM {t}) AS {t}" for t in ID_TABLES)

@@ -90,7 +90,9 @@ from ..store.leaderboard import (
     PendingEntry,
     PendingSpan,
 )
+from . import snapshots
 from .append import Appender
+from .snapshots import FOLD_REST, SNAPSHOT_EVERY
 from .tables import Sql, WriteConnection
 
 __all__ = ["Writer", "directory_changes", "pending_batch", "pending_entry"]
@@ -277,6 +279,12 @@ class Writer:
         # PostgreSQL: a second one, for an import's look-ups made while its batch is decided
         self._looking: WriteConnection | None = None
         self.batches = 0
+        # snapshots of the state (snapshots.py): which this code reads and makes, the seq
+        # of the newest one this writer made or started from, the ledger's last seq the
+        # last time ``catch_up`` looked
+        self._code = snapshots.code(tz)
+        self._snapshot_seq = 0
+        self._head_seen = 0
         # the contest standings this process last sent to live boards
         self._standings = LiveStandings()
 
@@ -300,15 +308,22 @@ class Writer:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await asyncio.gather(*self._publishing, return_exceptions=True)
+        # the next process to start (a server after an import) starts from here
+        state = self.state
+        if state is not None and state.seq - self._snapshot_seq >= FOLD_REST:
+            await self._save_snapshot(state.seq, snapshots.encode(state))
         for connection in (self._connection, self._looking):
             if connection:
                 await connection.close()
 
     async def load(self) -> State:
-        """The state as the fold of every entry in the ledger (read without the lock: a
-        prefix of the ledger; the rest is caught up under the lock)."""
-        state = State(self.tz)
+        """The state as the fold of every entry in the ledger: from the newest snapshot
+        this code made (snapshots.py), then every entry after it (read without the lock:
+        a prefix of the ledger; the rest is caught up under the lock)."""
         sql = Sql(connections.get("default"))
+        state = await self._snapshot(sql, await sql.last_seq())
+        if state is None:
+            state, self._snapshot_seq = State(self.tz), 0
         await _fold_ledger(state, sql)
         # rows written before entries carried their ids (older ledgers)
         for table, last in (await sql.last_ids()).items():
@@ -374,14 +389,55 @@ class Writer:
         if self._task is None or self._task.done():
             raise Unavailable("The service is starting or stopping; try again in a moment.")
 
-    async def catch_up(self) -> None:
-        """Fold in the entries other writers appended since this state last looked,
-        without the write lock: the committed ledger is always a gapless prefix (a batch
-        commits before the next holder of the lock can append). Between batches; a batch
-        would catch up under the lock anyway, this makes its catch-up short."""
+    async def catch_up(self, head: int) -> None:
+        """Follow the entries other writers appended up to ``head`` (the ledger's last
+        seq), without the write lock: the committed ledger is always a gapless prefix (a
+        batch commits before the next holder of the lock can append). Between batches; a
+        batch would catch up under the lock anyway, this makes its catch-up short.
+
+        A newer snapshot is taken rather than folded. What is left after it is folded when
+        it is little (``FOLD_REST``), when the ledger has not moved since the last look,
+        or when no snapshot is coming (more than two intervals); otherwise the next
+        snapshot will cover it: an instance idle while another imports takes a snapshot
+        every ``SNAPSHOT_EVERY`` rows instead of folding them all."""
         async with self._turn:
-            if self.state is not None:
-                await _fold_ledger(self.state, Sql(connections.get("default")))
+            state = self.state
+            if state is None:
+                return
+            sql = Sql(connections.get("default"))
+            if await sql.newest_snapshot_seq(self._code) > state.seq:
+                newer = await self._snapshot(sql, head)
+                if newer is not None and newer.seq > state.seq:
+                    newer.contests_moved = {c: {ALL} for c in newer.open_contests}
+                    self._standings = LiveStandings()
+                    state = self.state = newer
+            rest = head - state.seq
+            quiet, self._head_seen = head == self._head_seen, head
+            if rest > 0 and (rest <= FOLD_REST or rest > 2 * SNAPSHOT_EVERY or quiet):
+                await _fold_ledger(state, sql)
+
+    async def _snapshot(self, sql: Sql, at_most: int) -> State | None:
+        """The newest snapshot this code made, at or before seq ``at_most``."""
+        data = await sql.snapshot(self._code, at_most)
+        if data is None:
+            return None
+        try:
+            state = snapshots.decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            log.warning("a snapshot of the state could not be read (%s); folding the ledger", exc)
+            return None
+        self._snapshot_seq = state.seq
+        return state
+
+    async def _save_snapshot(self, seq: int, data: bytes) -> None:
+        """Store a snapshot taken at ``seq`` (a cache: if it fails, the ledger is folded)."""
+        try:
+            await Sql(connections.get("default")).save_snapshot(
+                seq, self._code, data, keep_after=seq - SNAPSHOT_EVERY
+            )
+            self._snapshot_seq = max(self._snapshot_seq, seq)
+        except Exception as exc:
+            log.warning("could not store a snapshot of the state at seq %s (%s)", seq, exc)
 
     async def _run(self) -> None:
         while True:
@@ -390,6 +446,7 @@ class Writer:
                 async with self._turn:
                     await self._commit(batch)
             except asyncio.CancelledError:
+                self.state = None  # it may hold entries of the batch, which is not saved
                 for waiting in batch:
                     waiting.settle(Unavailable("The service is stopping; try again in a moment."))
                 raise
@@ -428,6 +485,7 @@ class Writer:
                 newer = []
             for entry in newer:
                 evolve(state, entry)
+            caught_up = state.seq
             clock.lap("catch_up")
             # take what else is waiting only now: commands that arrived while another
             # writer held the lock join this batch instead of waiting for the next one
@@ -475,6 +533,11 @@ class Writer:
             clock.lap("append")
         clock.lap("commit")
         self.batches += 1
+        if state.seq // SNAPSHOT_EVERY > caught_up // SNAPSHOT_EVERY:
+            # the ledger passed a multiple: this state, as committed, for the next to start
+            task = asyncio.create_task(self._save_snapshot(state.seq, snapshots.encode(state)))
+            self._publishing.add(task)
+            task.add_done_callback(self._publishing.discard)
         if self.metrics:
             self._count(entries, decided, clock)
         # the next batch may start while this one goes to Redis: the apply script orders
@@ -687,10 +750,10 @@ def _merge(ctx: Context, found: Context) -> None:
     for key, activity in found.activities_by_external.items():
         ctx.activities_by_external.setdefault(key, activity)
     days = found.activity_days - ctx.activity_days
-    for (member, metric, day), cents in found.activity_used.items():
-        if (metric, day) in days:
-            key = (member, metric, day)
-            ctx.activity_used[key] = ctx.activity_used.get(key, 0) + cents
+    used = ctx.activity_used
+    for day_of, cents in found.activity_used.items():
+        if day_of[1:] in days:
+            used[day_of] = used.get(day_of, 0) + cents
     ctx.activity_days |= days
 
 
