@@ -1,7 +1,7 @@
 """Snapshots of a writer's state: the fold of the ledger up to a seq, kept in the database.
 
 A writer's ``State`` is the fold of ``evolve`` over the whole ledger, at ~12 µs an entry:
-a process starting on a year of history (1,200,000 entries) folded it for ~15 s before
+a process starting on a year of history (1,200,000 entries) folded it for over 20 s before
 its first write, and an idle instance following another's import folded every row of it
 (a sixth of the machine's CPU while the import ran). So:
 
