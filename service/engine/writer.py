@@ -328,7 +328,11 @@ class Writer:
         # rows written before entries carried their ids (older ledgers)
         for table, last in (await sql.last_ids()).items():
             state.last_ids[table] = max(state.last_ids.get(table, 0), last)
-        # every board gets the running contests afresh
+        return self._afresh(state)
+
+    def _afresh(self, state: State) -> State:
+        """A state loaded rather than followed: every board gets the running contests'
+        standings afresh (what moved since this process last sent them is not known)."""
         state.contests_moved = {c: {ALL} for c in state.open_contests}
         self._standings = LiveStandings()
         return state
@@ -408,9 +412,7 @@ class Writer:
             if await sql.newest_snapshot_seq(self._code) > state.seq:
                 newer = await self._snapshot(sql, head)
                 if newer is not None and newer.seq > state.seq:
-                    newer.contests_moved = {c: {ALL} for c in newer.open_contests}
-                    self._standings = LiveStandings()
-                    state = self.state = newer
+                    state = self.state = self._afresh(newer)
             rest = head - state.seq
             quiet, self._head_seen = head == self._head_seen, head
             if rest > 0 and (rest <= FOLD_REST or rest > 2 * SNAPSHOT_EVERY or quiet):
