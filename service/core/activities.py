@@ -119,5 +119,6 @@ def decide_activity(cmd: RecordActivity, actor: Actor, state: State, ctx: Contex
         team_id=member.team_id,
         occurred_at=occurred,
         awards=awards,
+        day=day,
     )
     return Decision([entry])

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from msgspec import Struct
 
@@ -567,6 +568,14 @@ class Context:
     # the commands of the batch whose text was found plain already (by id: they live as
     # long as the batch), so ``decide`` does not look at it twice
     plain: set[int] = field(default_factory=set)
+    _week: tuple[datetime, ZoneInfo, str] | None = field(default=None, repr=False, compare=False)
+
+    def week(self, tz: ZoneInfo) -> str:
+        """The ISO week of ``now`` in the org's zone: every entry of the batch's."""
+        known = self._week
+        if known is None or known[0] is not self.now or known[1] is not tz:
+            known = self._week = (self.now, tz, iso_week(self.now, tz))
+        return known[2]
 
     def note(self, entry: Entry) -> None:
         """Keep the lookups true for the next commands of the same batch."""
@@ -664,22 +673,28 @@ def new_entry(
     names: dict[int, str] | None = None,
     seq: int | None = None,
     season_id: int | Literal["when"] | None = "when",
+    day: date | None = None,
 ) -> Entry:
     """An entry numbered after the state's last one (or ``seq``: the second entry of a
-    decision), in the season of when it happened (or ``season_id``: a correction counts
-    in the season of what it corrects)."""
+    decision), in the season of when it happened (``day``: its org-local date, when the
+    caller has it already; or ``season_id``: a correction counts in the season of what
+    it corrects)."""
     occurred = occurred_at or ctx.now
     if season_id == "when":
-        season = state.season_for(local_date(occurred, state.tz))
+        season = state.season_for(day or local_date(occurred, state.tz))
         season_id = season.id if season else None
-    known = {a.member_id for a in awards} | {member_id, actor.member_id}
-    all_names = {m: state.members[m].name for m in known if m in state.members}
-    all_names.update(names or {})
+    members = state.members
+    all_names = {}
+    for m in (member_id, actor.member_id, *(a.member_id for a in awards)):
+        if m is not None and m not in all_names and (member := members.get(m)) is not None:
+            all_names[m] = member.name
+    if names:
+        all_names.update(names)
     return Entry(
         seq=seq or state.seq + 1,
         occurred_at=occurred,
         recorded_at=ctx.now,
-        week=iso_week(ctx.now, state.tz),
+        week=ctx.week(state.tz),
         actor=actor,
         policy_id=state.policy_id,
         payload=payload,

@@ -180,6 +180,7 @@ def score(
         awards=tuple(awards),
         names={m: state.members[m].name for m in team_ids},
         seq=seq,
+        day=day,
     )
     return entry, goal_moves
 
