@@ -4,7 +4,7 @@ Each row is a deal (``type=deal``: the fields of ``POST /api/deals``, ``external
 required) or an activity (``type=activity``: the fields of ``POST /api/activities``,
 ``external_id`` required too), so importing the same file twice adds nothing. Rows go
 through the one write path like any request, a thousand at a time, which the writer
-decides in batches of up to eight thousand; a bad row is reported with its line number and
+decides in batches of up to sixteen thousand; a bad row is reported with its line number and
 never stops the others. The file is read line by line and never held whole in memory;
 only the first ``MAX_LISTED`` rejected rows are listed (all are counted, and each is
 passed to ``on_reject``: the command line writes them all to its report).
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 FORMATS = ("csv", "ndjson")
 MAX_LISTED = 1_000  # rejected rows listed in a report (all are counted)
 CHUNK = 1_000  # rows submitted to the writer together
-IN_FLIGHT = 12  # chunks submitted and not yet answered: the writer always finds its next batch
+IN_FLIGHT = 32  # chunks submitted, not yet answered: the next batch of 16,000 is always waiting
 MAX_LINE = 64 * 1024  # a longer line is refused, not buffered
 # rows beyond this many reach live boards as one refresh at the end, not one update each
 LIVE_ROWS = 100

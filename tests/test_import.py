@@ -361,6 +361,54 @@ async def test_a_request_cuts_a_batch_of_rows_short(settings):
         await close_db()
 
 
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_a_request_on_another_instance_cuts_a_batch_of_rows_short(settings):
+    """A request whose writer waits for the ledger's lock in another instance ends an
+    import's batch too: the importing writer sees it waiting when it looks the next part
+    of the batch up (``Sql.others_wait``), so the request waits for a part or two of the
+    batch, not for all of it; the rest of the rows follow it, none lost or doubled."""
+    import asyncio
+
+    from service.app import Services, redis_client
+    from service.core.commands import CreateMember, CreateTeam, DefineMetric, RecordActivity
+    from service.core.entries import Actor
+    from service.db.connection import close_db, init_db
+    from service.engine.writer import LOOK_AHEAD
+
+    redis = redis_client(settings.redis_url)
+    await init_db(settings.db_url)
+    one, two = Services.build(settings, redis), Services.build(settings, redis)
+    importer, other, admin = one.writer, two.writer, Actor("admin")
+    await importer.start()
+    await other.start()
+    try:
+        team = (await importer.submit(CreateTeam("Team"), admin)).entries[0].team_id
+        a, b = [
+            (await importer.submit(CreateMember(name, team, "seller"), admin)).entries[0].member_id
+            for name in ("Ana", "Bo")
+        ]
+        await importer.submit(DefineMetric("calls", "Calls", 1), admin)
+        await other.submit(RecordActivity("calls", a), admin)  # caught up, its lock free
+        top, size = other.state.seq, importer.quiet_batch  # the ledger's last entry
+        rows = [RecordActivity("calls", b, external_id=f"far-{i}") for i in range(size)]
+        importing = asyncio.create_task(importer.submit_many(rows, admin, quiet=True))
+        while importer.state.seq < top + LOOK_AHEAD:  # that batch is being decided
+            await asyncio.sleep(0)
+        request = await other.submit(RecordActivity("calls", a), admin)
+        outcomes = await importing
+        assert all(o.entries for o in outcomes)
+        seq = request.entries[0].seq - top
+        assert LOOK_AHEAD < seq <= 4 * LOOK_AHEAD < size // 2, seq
+        assert sorted(o.entries[0].seq - top for o in outcomes) == [
+            n for n in range(1, size + 2) if n != seq
+        ]
+    finally:
+        await other.stop()
+        await importer.stop()
+        await redis.aclose()
+        await close_db()
+
+
 async def test_a_large_batch_finds_every_duplicate(api):
     """An import's batch holds thousands of rows; their external ids are looked up a few
     thousand at a time (``LOOK_UP_KEYS``), and every one is found the second time."""

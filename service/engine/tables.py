@@ -45,7 +45,7 @@ __all__ = ["ENTRY_COLUMNS", "ID_TABLES", "LEDGER_LOCK", "Sql", "WriteConnection"
 _AWARDS = msgspec.json.Decoder(list[tuple[int, int, str, int]])
 
 
-# keys looked up by one statement at most (an import's batch holds up to 8,000)
+# keys looked up by one statement at most (an import's batch holds up to 16,000)
 LOOK_UP_KEYS = 2_000
 
 # the ledger's advisory lock on PostgreSQL ('hudd' in ASCII; migration 0006 uses it too)
@@ -189,6 +189,16 @@ class Sql:
         if not self.unlocked:
             await self.rows(f"SELECT pg_advisory_unlock({LEDGER_LOCK})")
             self.unlocked = True
+
+    async def others_wait(self) -> bool:
+        """PostgreSQL: whether another session waits for the ledger's lock (another
+        instance's writer, with requests): an import's batch then ends early."""
+        rows = await self.rows(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            f" AND classid = 0 AND objid = {LEDGER_LOCK} AND objsubid = 1) AS waits"
+        )
+        return bool(rows[0]["waits"])
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
