@@ -684,7 +684,7 @@ def new_entry(
         season = state.season_for(day or local_date(occurred, state.tz))
         season_id = season.id if season else None
     members = state.members
-    all_names = {}
+    all_names: dict[int, str] = {}
     for m in (member_id, actor.member_id, *(a.member_id for a in awards)):
         if m is not None and m not in all_names and (member := members.get(m)) is not None:
             all_names[m] = member.name
