@@ -80,7 +80,7 @@ def decide_kudos(cmd: GiveKudos, actor: Actor, state: State, ctx: Context) -> De
         raise Forbidden("Kudos are given by a member; use a seller or manager token.")
     if giver in state.members and not state.members[giver].active:
         raise Forbidden("Members who have left no longer give kudos.")
-    week = iso_week(ctx.now, state.tz)
+    week = ctx.week(state.tz)
     usage = kudos_usage(state, week, giver, recipient.id)
     cents = check_kudos(giver, recipient.id, cmd.points, usage, state.policy)
     _check_ring(state, ctx, giver, recipient.id, cents)
@@ -182,7 +182,7 @@ def decide_mentoring(cmd: AwardMentoring, actor: Actor, state: State, ctx: Conte
         raise Forbidden("Managers award mentoring points to members of their own team only.")
     used = 0
     if manager is not None:  # admins have no budget of their own
-        used = state.mentoring_week(iso_week(ctx.now, state.tz)).get(manager, 0)
+        used = state.mentoring_week(ctx.week(state.tz)).get(manager, 0)
     cents = check_mentoring(manager, member.id, cmd.points, used, state.policy)
     payload = MentoringAwarded(
         member.id, from_cents(cents), note, manager, ctx.ids.take("mentoring")
@@ -198,6 +198,6 @@ def decide_mentoring(cmd: AwardMentoring, actor: Actor, state: State, ctx: Conte
 def decide_allowance(cmd: AllowanceLeft, actor: Actor, state: State, ctx: Context) -> Decision:
     """What is left this week of the caller's kudos allowance or mentoring budget."""
     require(actor, "seller", "manager") if cmd.what == "kudos" else require(actor, "manager")
-    week = iso_week(ctx.now, state.tz)
+    week = ctx.week(state.tz)
     left = kudos_left if cmd.what == "kudos" else mentoring_left
     return Decision(remaining=left(state, week, actor.member_id or 0)[1])

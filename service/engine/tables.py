@@ -289,19 +289,16 @@ class Sql:
         )
 
     # -- snapshots of the state (snapshots.py) -------------------------------------------
-    async def newest_snapshot_seq(self, code: str) -> int:
-        """The seq of the newest snapshot made by ``code`` (0: none)."""
-        sql = "SELECT seq FROM state_snapshot WHERE code = ? ORDER BY seq DESC LIMIT 1"
-        rows = await self.rows(sql, [code])
-        return int(rows[0]["seq"]) if rows else 0
-
-    async def snapshot(self, code: str, at_most: int) -> bytes | None:
+    async def snapshot(self, code: str, at_most: int, after: int = 0) -> bytes | None:
         """The newest snapshot made by ``code`` at or before ``at_most`` (a ledger put back
-        from a backup ends before its newest snapshot, if the snapshots were not)."""
+        from a backup ends before its newest snapshot, if the snapshots were not), if it is
+        past ``after`` (an idle writer asks every few seconds: nothing is read unless a
+        newer one is there)."""
         sql = (
-            "SELECT data FROM state_snapshot WHERE code = ? AND seq <= ? ORDER BY seq DESC LIMIT 1"
+            "SELECT data FROM state_snapshot WHERE code = ? AND seq <= ? AND seq > ? "
+            "ORDER BY seq DESC LIMIT 1"
         )
-        rows = await self.rows(sql, [code, at_most])
+        rows = await self.rows(sql, [code, at_most, after])
         return bytes(rows[0]["data"]) if rows else None
 
     async def save_snapshot(self, seq: int, code: str, data: bytes, keep_after: int) -> None:

@@ -28,7 +28,7 @@ import hashlib
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -276,6 +276,8 @@ class Writer:
         self._served_requests = False  # whether the last batch was of requests
         self._turn = asyncio.Lock()  # the state changes in one batch or catch-up at a time
         self._task: asyncio.Task[None] | None = None
+        # what follows a batch without holding up the next (``_background``): its Redis
+        # apply and answers, a snapshot of the state
         self._publishing: set[asyncio.Task[None]] = set()
         self._connection: WriteConnection | None = None  # PostgreSQL: the writer's own
         # PostgreSQL: a second one, for an import's look-ups made while its batch is decided
@@ -411,18 +413,18 @@ class Writer:
             if state is None:
                 return
             sql = Sql(connections.get("default"))
-            if await sql.newest_snapshot_seq(self._code) > state.seq:
-                newer = await self._snapshot(sql, head)
-                if newer is not None and newer.seq > state.seq:
-                    state = self.state = self._afresh(newer)
+            newer = await self._snapshot(sql, head, after=state.seq)
+            if newer is not None:
+                state = self.state = self._afresh(newer)
             rest = head - state.seq
             quiet, self._head_seen = head == self._head_seen, head
             if rest > 0 and (rest <= FOLD_REST or rest > 2 * SNAPSHOT_EVERY or quiet):
                 await _fold_ledger(state, sql)
 
-    async def _snapshot(self, sql: Sql, at_most: int) -> State | None:
-        """The newest snapshot this code made, at or before seq ``at_most``."""
-        data = await sql.snapshot(self._code, at_most)
+    async def _snapshot(self, sql: Sql, at_most: int, after: int = 0) -> State | None:
+        """The newest snapshot this code made, at or before seq ``at_most`` and past
+        ``after``."""
+        data = await sql.snapshot(self._code, at_most, after)
         if data is None:
             return None
         try:
@@ -542,14 +544,16 @@ class Writer:
         self.batches += 1
         if state.seq // SNAPSHOT_EVERY > caught_up // SNAPSHOT_EVERY:
             # the ledger passed a multiple: this state, as committed, for the next to start
-            task = asyncio.create_task(self._save_snapshot(state.seq, snapshots.encode(state)))
-            self._publishing.add(task)
-            task.add_done_callback(self._publishing.discard)
+            self._background(self._save_snapshot(state.seq, snapshots.encode(state)))
         if self.metrics:
             self._count(entries, decided, clock)
         # the next batch may start while this one goes to Redis: the apply script orders
         # entries by seq whatever order batches arrive in
-        task = asyncio.create_task(self._publish(entries, pending, decided))
+        self._background(self._publish(entries, pending, decided))
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` after a batch without holding up the next; ``stop`` waits for it."""
+        task = asyncio.create_task(work)
         self._publishing.add(task)
         task.add_done_callback(self._publishing.discard)
 
