@@ -587,6 +587,24 @@ def cpu_per_request(r: dict[str, Any]) -> float:
     return r["cores"]["server"] * 1e6 / r["ok_per_s"] if r["ok_per_s"] else 0.0
 
 
+def speedup_bound(r: dict[str, Any], needed: float) -> str:
+    """What the speed-up target asks of the machine: the rate it needs beside the most the
+    cores allow at this run's CPU per won deal (every process on the machine: the server,
+    PostgreSQL, Redis, wrk and anything else), as if every core were busy all the time."""
+    c = r["cores"]
+    per = {k: c[k] * 1e6 / r["ok_per_s"] for k in ("server", "postgres", "redis", "wrk", "other")}
+    total = sum(per.values())
+    cores = os.cpu_count() or 2
+    most = cores * 1e6 / total
+    parts = ", ".join(f"{k} {v:.0f}" for k, v in per.items() if v >= 1)
+    return (
+        f"it needs {needed:,.0f}/s; at {total:.0f} µs of the machine's CPU per won deal "
+        f"({parts}) its {cores} cores allow at most {most:,.0f}/s with every core busy "
+        f"({100 * r['ok_per_s'] / most:.0f}% of that reached)"
+        + (": the CPU per deal must fall" if most < needed else "")
+    )
+
+
 def verdict(out: dict[str, Any], floors: dict[int, float]) -> list[str]:
     lines = []
     now = [
@@ -665,10 +683,13 @@ def verdict(out: dict[str, Any], floors: dict[int, float]) -> list[str]:
         ]
         if base:
             x = r["ok_per_s"] / base[0]["ok_per_s"]
-            lines.append(
+            line = (
                 f"now/today at 64 clients: {x:.1f}× (target ≥{TARGET_SPEEDUP}×) → "
                 f"{'MET' if x >= TARGET_SPEEDUP else 'NOT MET'}"
             )
+            if x < TARGET_SPEEDUP:
+                line += "; " + speedup_bound(r, TARGET_SPEEDUP * base[0]["ok_per_s"])
+            lines.append(line)
     for rb in out["rebuild"]:
         if rb["code"] == "now" and rb["entries"] >= 1_000_000:
             lines.append(
