@@ -597,11 +597,17 @@ def speedup_bound(r: dict[str, Any], needed: float) -> str:
     cores = os.cpu_count() or 2
     most = cores * 1e6 / total
     parts = ", ".join(f"{k} {v:.0f}" for k, v in per.items() if v >= 1)
+    share = needed / most
     return (
         f"it needs {needed:,.0f}/s; at {total:.0f} µs of the machine's CPU per won deal "
         f"({parts}) its {cores} cores allow at most {most:,.0f}/s with every core busy "
-        f"({100 * r['ok_per_s'] / most:.0f}% of that reached)"
-        + (": the CPU per deal must fall" if most < needed else "")
+        f"(this run reached {r['ok_per_s'] / most:.0%} of that, the target needs "
+        f"{share:.0%}): "
+        + (
+            "the CPU per deal must fall"
+            if share >= 0.9
+            else "the cores have room; what holds it back is waiting"
+        )
     )
 
 
