@@ -270,10 +270,12 @@ async def test_an_admin_keeps_the_shop_and_a_team_budget(browser, site):  # noqa
     await page.locator("#reward-budget-result.ok").wait_for()
     assert (await api.get(f"/api/teams/{vikings['id']}"))["reward_budget"] == 150
     await budget.locator("[name=monthly]").fill("")
-    await budget.locator("button[type=submit]").click()
-    await page.wait_for_function(
-        "document.querySelector('#reward-budget-result').textContent !== ''"
-    )
+    # the page says "saved" again, as it did for 150: wait for this PUT's own answer
+    async with page.expect_response(
+        lambda r: r.url.endswith("/reward-budget") and r.request.method == "PUT"
+    ) as answer:
+        await budget.locator("button[type=submit]").click()
+    assert (await answer.value).ok
     assert (await api.get(f"/api/teams/{vikings['id']}"))["reward_budget"] is None
     await shot(page, "manage-shop", full_page=True)
 
