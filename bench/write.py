@@ -587,22 +587,30 @@ def cpu_per_request(r: dict[str, Any]) -> float:
     return r["cores"]["server"] * 1e6 / r["ok_per_s"] if r["ok_per_s"] else 0.0
 
 
-def speedup_bound(r: dict[str, Any], needed: float) -> str:
-    """What the speed-up target asks of the machine: the rate it needs beside the most the
-    cores allow at this run's CPU per won deal (every process on the machine: the server,
-    PostgreSQL, Redis, wrk and anything else), as if every core were busy all the time."""
+def cpu_ceiling(r: dict[str, Any]) -> tuple[str, float]:
+    """The run's CPU account: what a won deal cost the machine (every process on it: the
+    server, PostgreSQL, Redis, wrk and anything else), in words, and the most deals/s the
+    cores allow at that cost, as if every core were busy all the time."""
     c = r["cores"]
     per = {k: c[k] * 1e6 / r["ok_per_s"] for k in ("server", "postgres", "redis", "wrk", "other")}
     total = sum(per.values())
     cores = os.cpu_count() or 2
     most = cores * 1e6 / total
     parts = ", ".join(f"{k} {v:.0f}" for k, v in per.items() if v >= 1)
+    return (
+        f"{total:.0f} µs of the machine's CPU per won deal ({parts}): its {cores} cores "
+        f"allow at most {most:,.0f}/s with every core busy"
+    ), most
+
+
+def speedup_bound(r: dict[str, Any], needed: float) -> str:
+    """What the speed-up target asks of the machine: the rate it needs beside the most the
+    cores allow at this run's CPU per won deal."""
+    account, most = cpu_ceiling(r)
     share = needed / most
     return (
-        f"it needs {needed:,.0f}/s; at {total:.0f} µs of the machine's CPU per won deal "
-        f"({parts}) its {cores} cores allow at most {most:,.0f}/s with every core busy "
-        f"(this run reached {r['ok_per_s'] / most:.0%} of that, the target needs "
-        f"{share:.0%}): "
+        f"it needs {needed:,.0f}/s; at {account} (this run reached "
+        f"{r['ok_per_s'] / most:.0%} of that, the target needs {share:.0%}): "
         + (
             "the CPU per deal must fall"
             if share >= 0.9
@@ -662,17 +670,11 @@ def verdict(out: dict[str, Any], floors: dict[int, float]) -> list[str]:
                 "commit), the Redis apply, and its answer"
             )
         if anchor:
-            # the server's CPU budget: the machine's cores less what the database, Redis and
-            # wrk used at this rate (they grow with it, so this is generous)
-            cores = os.cpu_count() or 2
-            spare = cores - c["postgres"] - c["redis"] - c["wrk"]
-            cost = cpu_per_request(r)
             bound.append(
                 f"CPU: Litestar alone, answering the same requests with no work, reaches "
                 f"{anchor['ok_per_s']:,.0f}/s here at {cpu_per_request(anchor):.0f} µs of "
-                f"server CPU each; Huddle spends {cost:.0f} µs per won deal, so the "
-                f"{spare:.1f} cores PostgreSQL, Redis and wrk leave allow at most "
-                f"{spare * 1e6 / cost:,.0f}/s"
+                f"server CPU each; Huddle's server spends {cpu_per_request(r):.0f} µs per "
+                f"won deal, and at {cpu_ceiling(r)[0]}"
             )
         lines.append(
             f"target ≥{TARGET_RATE:,} won deals/s with p99 ≤{TARGET_P99_MS} ms at 64 clients "
