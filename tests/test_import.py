@@ -334,7 +334,7 @@ async def test_a_request_cuts_a_batch_of_rows_short(settings, apart):
     from service.core.commands import CreateMember, CreateTeam, DefineMetric, RecordActivity
     from service.core.entries import Actor
     from service.db.connection import close_db, init_db
-    from service.engine.writer import LOOK_AHEAD
+    from service.engine.lookups import LOOK_AHEAD
 
     redis = redis_client(settings.redis_url)
     await init_db(settings.db_url)
@@ -408,16 +408,16 @@ async def test_a_batch_looked_up_a_part_at_a_time_decides_as_one_look_up_would(
     api, settings, monkeypatch
 ):
     """On PostgreSQL a large batch of an import's rows is looked up a part at a time,
-    each part while the one before it is decided (``_LookAhead``): parts of 100 rows
+    each part while the one before it is decided (``LookAhead``): parts of 100 rows
     here. What the batch recorded in an earlier part (an external id, a day's capped
     points) and what the database held before it (earlier imports) both count, exactly
     as on SQLite, where a batch is looked up at once."""
-    from service.engine import writer
+    from service.engine import lookups
 
     merged = []
-    merge = writer._merge
-    monkeypatch.setattr(writer, "LOOK_AHEAD", 100)
-    monkeypatch.setattr(writer, "_merge", lambda ctx, found: merged.append(1) or merge(ctx, found))
+    merge = lookups._merge
+    monkeypatch.setattr(lookups, "LOOK_AHEAD", 100)
+    monkeypatch.setattr(lookups, "_merge", lambda ctx, found: merged.append(1) or merge(ctx, found))
     _, _, _, a, b = await _setup(api)  # calls: 1 point each, at most 10 a day
     head = "type,external_id,member_id,seller_id,outcome,amount,customer,metric,value,occurred_at\n"
 

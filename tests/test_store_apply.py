@@ -313,7 +313,7 @@ async def test_an_imports_entries_go_as_spans_with_the_boards_of_one_by_one(
         Entry,
         MemberJoined,
     )
-    from service.engine.writer import pending_batch, pending_entry
+    from service.engine.pending import pending_batch, pending_entry
 
     at = datetime(2026, 3, 2, 9, tzinfo=UTC)
     rng = random.Random(5)

@@ -8,7 +8,7 @@ from ..db.models import Member
 from ..db.sums import award_sums
 from ..reads import typed_entries
 from ..store.leaderboard import AwardSum, DirectoryRow, PendingEntry
-from .writer import pending_entry
+from .pending import pending_entry
 
 __all__ = ["LedgerReader"]
 

@@ -41,69 +41,45 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from ..collector import bulk
-from ..core.calendar import local_date
 from ..core.commands import (
-    MAX_ID,
     AllowanceLeft,
-    AnswerFeedback,
     AwardMentoring,
-    ChangeGoal,
     Command,
     Context,
-    CorrectDeal,
-    CreateContest,
     Decision,
     GiveKudos,
     Ids,
-    PostStory,
-    RecordActivity,
-    RecordDeal,
-    ReverseDeal,
-    ReviewLoss,
-    RevokeKudos,
-    RevokeMentoring,
-    SetGoal,
-    SyncActivity,
-    SyncDeal,
 )
 from ..core.contests import LiveStandings
-from ..core.decide import check_text, decide
+from ..core.decide import decide
 from ..core.entries import (
-    ActivityLogged,
     Actor,
     Entry,
-    MemberJoined,
-    MemberUpdated,
     PolicyChanged,
 )
-from ..core.points import to_cents
 from ..core.policy import Policy
 from ..core.state import ALL, State, evolve
-from ..core.views import feed_view
 from ..errors import HuddleError, Invalid, Unavailable
 from ..metrics import Metrics
 from ..store.leaderboard import (
-    COUNT,
-    AppliedAward,
-    DirectoryChange,
     LeaderboardStore,
     PendingEntry,
     PendingSpan,
 )
 from . import snapshots
 from .append import Appender
+from .lookups import LookAhead, look_up
+from .pending import pending_batch
 from .snapshots import FOLD_REST, SNAPSHOT_EVERY
 from .tables import Sql, WriteConnection
 
-__all__ = ["Writer", "directory_changes", "pending_batch", "pending_entry"]
+__all__ = ["Writer"]
 
 log = logging.getLogger(__name__)
 
 # commands decided between two yields to the COPY of a large batch's rows on its way
 # (``Appender``): each yield lets it take one step (send a slice, read the answer)
 YIELD_EVERY = 16
-# an import's batch is looked up this many rows at a time (``_LookAhead``)
-LOOK_AHEAD = 1_000
 
 
 Outcome = Decision | BaseException  # what became of one command: refusals are HuddleErrors
@@ -157,90 +133,6 @@ class _Clock:
         now = time.perf_counter()
         self.laps[step] = now - self.last
         self.last = now
-
-
-def pending_entry(entry: Entry, live: bool = True) -> PendingEntry:
-    """What Redis needs of an entry: its seq, its live message ('' unless ``live``), its
-    awards (and, for an activity, its units on the metric's own board: category
-    '#<metric>', which counts toward no total)."""
-    message = msgspec.json.encode(feed_view(entry)).decode() if live else ""
-    awards = tuple(
-        AppliedAward(a.member_id, a.team_id, entry.season_id, a.category, a.cents)
-        for a in entry.awards
-    )
-    if units := _units(entry):
-        member, team, category, cents = units
-        awards = (*awards, AppliedAward(member, team, entry.season_id, category, cents))
-    return PendingEntry(entry.seq, message, awards, directory_changes(entry))
-
-
-def _units(entry: Entry) -> tuple[int, int, str, int] | None:
-    """An activity's units on its metric's own board: member, team, category '#<metric>'
-    (which counts toward no total) and hundredths; None for any other entry."""
-    p = entry.payload
-    if isinstance(p, ActivityLogged) and entry.member_id and entry.team_id:
-        return entry.member_id, entry.team_id, COUNT + p.metric, to_cents(p.value)
-    return None
-
-
-def pending_batch(entries: Sequence[Entry], quiet: set[int]) -> list[PendingEntry | PendingSpan]:
-    """What Redis needs of a committed batch, in order: each entry, with its live message
-    unless its seq is ``quiet``; but consecutive quiet entries that change nothing of the
-    member directory (an import's rows) as one span, their awards summed as they come,
-    with no ``PendingEntry`` made for each (that was a tenth of an import's time)."""
-    pending: list[PendingEntry | PendingSpan] = []
-    run: list[Entry] = []
-    for entry in entries:
-        if entry.seq in quiet and not isinstance(entry.payload, _DIRECTORY):
-            if run and entry.seq != run[-1].seq + 1:
-                pending.append(_span(run))
-                run = []
-            run.append(entry)
-            continue
-        if run:
-            pending.append(_span(run))
-            run = []
-        pending.append(pending_entry(entry, entry.seq not in quiet))
-    if run:
-        pending.append(_span(run))
-    return pending
-
-
-_DIRECTORY = (MemberJoined, MemberUpdated)  # the entries ``directory_changes`` looks at
-
-
-def _span(run: list[Entry]) -> PendingEntry | PendingSpan:
-    """Consecutive quiet entries as one span: the awards ``pending_entry`` gives each,
-    summed (a single entry stays an entry)."""
-    if len(run) == 1:
-        return pending_entry(run[0], False)
-    sums: dict[tuple[int, int, int, str], int] = {}
-    get = sums.get
-    for entry in run:
-        season = entry.season_id or 0
-        for a in entry.awards:
-            key = (a.member_id, a.team_id, season, a.category)
-            sums[key] = get(key, 0) + a.cents
-        if units := _units(entry):
-            key = (units[0], units[1], season, units[2])
-            sums[key] = get(key, 0) + units[3]
-    awards = tuple((*key, cents) for key, cents in sums.items())
-    return PendingSpan(
-        run[0].seq, run[-1].seq, awards, lambda: [pending_entry(e, False) for e in run]
-    )
-
-
-def directory_changes(entry: Entry) -> tuple[DirectoryChange, ...]:
-    """What an entry changes of the member directory the boards are ranked with (the
-    same entries and fields as the process's ``Directory``)."""
-    p = entry.payload
-    if isinstance(p, MemberJoined) and entry.member_id and entry.team_id:
-        return (DirectoryChange(entry.member_id, entry.team_id, True, p.name),)
-    if isinstance(p, MemberUpdated) and entry.member_id:
-        team, active, name = (p.changes.get(k) for k in ("team_id", "active", "name"))
-        if team is not None or active is not None or name is not None:
-            return (DirectoryChange(entry.member_id, team, active, name),)
-    return ()
 
 
 class Writer:
@@ -500,8 +392,9 @@ class Writer:
                 await sql.ensure_policy()
                 state.last_ids["policy_version"] = max(state.last_ids.get("policy_version", 0), 1)
             ctx = Context(datetime.now(UTC), Ids(state.last_ids))
-            ahead = _LookAhead.of(self._looking, batch)
-            await _look_up(sql, ctx, [w.command for w in batch[: ahead.looked]], state)
+            commands = [w.command for w in batch]
+            ahead = LookAhead.of(self._looking, commands)
+            await look_up(sql, ctx, commands[: ahead.looked], state)
             answered = await sql.requests(sorted({w.key for w in batch if w.key}))
             policies: dict[int, Policy] = {}
             appender = Appender(sql, policies.__getitem__)
@@ -711,183 +604,6 @@ def _decide_one(
     return decision, made
 
 
-class _LookAhead:
-    """A large batch of an import's rows is looked up a part at a time: the first part
-    before deciding, as any batch is; each next part on a second connection while the
-    part before it is decided, so the database answers while Python decides (the
-    look-ups were a sixth of an import's time, the process waiting for them).
-
-    The write lock is held for the whole batch, so the second connection reads the
-    ledger exactly as the first look-up did: as committed before the batch (the batch's
-    own rows are in its transaction, not committed yet). What the batch decided
-    meanwhile is in the context already (``Context.note``), so a part's findings add to
-    it and never replace it (``_merge``)."""
-
-    def __init__(self, connection: WriteConnection | None, batch: list[_Waiting]) -> None:
-        self.connection = connection
-        self.batch = batch
-        # the batch's commands before this index are looked up
-        self.looked = LOOK_AHEAD if connection else len(batch)
-        self.task: asyncio.Task[Context] | None = None
-        self.others_wait = False  # another session waits for the ledger's lock
-
-    @classmethod
-    def of(cls, connection: WriteConnection | None, batch: list[_Waiting]) -> _LookAhead:
-        """Parts for a large batch of an import's rows on PostgreSQL; one look-up for
-        anything else."""
-        if (
-            connection is None
-            or len(batch) < 2 * LOOK_AHEAD
-            or not all(isinstance(w.command, RecordDeal | RecordActivity) for w in batch)
-        ):
-            connection = None
-        return cls(connection, batch)
-
-    @property
-    def busy(self) -> bool:
-        return self.task is not None and not self.task.done()
-
-    def start(self, ctx: Context, state: State) -> None:
-        """Look the next part up, in the background."""
-        part = [w.command for w in self.batch[self.looked : self.looked + LOOK_AHEAD]]
-        if self.connection is not None and part:
-            self.task = asyncio.create_task(self._find(part, Context(ctx.now, ctx.ids), state))
-
-    async def next(self, ctx: Context, state: State) -> None:
-        """The next part's findings, into the context (and the part after it started)."""
-        if self.task is None:
-            return
-        task, self.task = self.task, None
-        _merge(ctx, await task)
-        self.looked += LOOK_AHEAD
-        self.start(ctx, state)
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-            self.task = None
-
-    async def _find(self, commands: list[Command], found: Context, state: State) -> Context:
-        assert self.connection is not None
-        try:
-            sql = await self.connection.sql()
-            await _look_up(sql, found, commands, state)
-            # another instance waiting for the lock ends the batch once it holds a batch
-            # of requests' worth of rows: it waits for one part, not for the whole batch
-            self.others_wait = self.others_wait or await sql.others_wait()
-        except BaseException:
-            self.connection.discard()
-            raise
-        return found
-
-
-def _merge(ctx: Context, found: Context) -> None:
-    """Look-ups made while the batch was being decided, into its context: what the batch
-    noted since is newer than what the database holds (an external id it recorded, the
-    points of a day it logged), so it is kept, and a day's points add up."""
-    ctx.plain |= found.plain
-    for key, deal in found.deals_by_external.items():
-        ctx.deals_by_external.setdefault(key, deal)
-    for key, activity in found.activities_by_external.items():
-        ctx.activities_by_external.setdefault(key, activity)
-    days = found.activity_days - ctx.activity_days
-    used = ctx.activity_used
-    for day_of, cents in found.activity_used.items():
-        if day_of[1:] in days:
-            used[day_of] = used.get(day_of, 0) + cents
-    ctx.activity_days |= days
-
-
-async def _look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: State) -> None:
-    """One query per kind of thing the batch's commands name. A command with control
-    characters in its text is refused by ``decide``; its values never reach a query (a
-    NUL would fail the statement, and with it the whole batch)."""
-    commands = [c for c in commands if isinstance(c, _LOOKED_UP) and _plain(c)]
-    ctx.plain.update(map(id, commands))
-    # a contest created: the entries recorded after what its request counted
-    counted = [c.counted_upto for c in commands if isinstance(c, CreateContest)]
-    if counted and min(counted) < state.seq:
-        ctx.newer_entries = await sql.entries_after(min(counted))
-    keys = [
-        c.external_id for c in commands if isinstance(c, RecordDeal | SyncDeal) and c.external_id
-    ]
-    for deal in await sql.deals_by_external(sorted(set(keys))):
-        ctx.deals_by_external[deal.external_id or ""] = deal
-    # what a CRM says of a deal may reverse or correct it: its awards too
-    named = {c.external_id for c in commands if isinstance(c, SyncDeal)}
-    synced = [
-        d.id for key, d in ctx.deals_by_external.items() if key in named and d.reversed_seq is None
-    ]
-    if synced:
-        for deal in await sql.deals_by_id(synced, awards=synced):
-            ctx.deals[deal.id] = deal
-    activities = [c for c in commands if isinstance(c, RecordActivity | SyncActivity)]
-    if activities:
-        keys = sorted({c.external_id for c in activities if c.external_id})
-        for activity in await sql.activities_by_external(keys):
-            ctx.activities_by_external[activity.external_id or ""] = activity
-        # what was earned already on each (metric, day) the batch logs for: the daily cap
-        days = {
-            (c.metric, local_date(c.occurred_at or ctx.now, state.tz))
-            for c in activities
-            if c.occurred_at is None or c.occurred_at.tzinfo is not None
-        }
-        ctx.activity_used.update(await sql.activity_used(sorted(days)))
-        ctx.activity_days.update(days)
-    # an id beyond the database's range names nothing: the decider says "not found"
-    corrected = {
-        c.deal_id
-        for c in commands
-        if isinstance(c, ReverseDeal | CorrectDeal) and c.deal_id <= MAX_ID
-    }
-    deal_ids = corrected | {
-        c.deal_id for c in commands if isinstance(c, PostStory | ReviewLoss) and c.deal_id <= MAX_ID
-    }
-    for deal in await sql.deals_by_id(sorted(deal_ids), awards=sorted(corrected)):
-        ctx.deals[deal.id] = deal
-    for table, kind, found in (
-        ("kudos", RevokeKudos, ctx.kudos),
-        ("mentoring", RevokeMentoring, ctx.mentoring),
-    ):
-        ids = {getattr(c, f"{table}_id") for c in commands if isinstance(c, kind)}
-        for gift in await sql.gifts(table, sorted(i for i in ids if i <= MAX_ID)):
-            found[gift.id] = gift
-    request_ids = {
-        c.request_id for c in commands if isinstance(c, AnswerFeedback) and c.request_id <= MAX_ID
-    }
-    for link in await sql.feedback_requests(sorted(request_ids)):
-        ctx.feedback_requests[link.id] = link
-    # a goal set mid-season, or new member goals, start from the won deals of the season
-    seasons = {(c.team_id, c.season_id) for c in commands if isinstance(c, SetGoal)}
-    for c in commands:
-        if isinstance(c, ChangeGoal) and c.member_targets and c.goal_id in state.goals:
-            goal = state.goals[c.goal_id]
-            seasons.add((goal.team_id, goal.season_id))
-    for team_id, season_id in sorted(seasons):
-        if max(team_id, season_id) <= MAX_ID and (team_id, season_id) not in ctx.won_deals:
-            ctx.won_deals[(team_id, season_id)] = await sql.won_deals(team_id, season_id)
-
-
-# the commands that name something looked up in the database once per batch
-_LOOKED_UP = (
-    ChangeGoal,
-    CreateContest,
-    RecordActivity,
-    RecordDeal,
-    SyncActivity,
-    SyncDeal,
-    PostStory,
-    ReviewLoss,
-    AnswerFeedback,
-    SetGoal,
-    ReverseDeal,
-    CorrectDeal,
-    RevokeKudos,
-    RevokeMentoring,
-)
-
-
 def _fingerprint(command: Command) -> str:
     """What identifies a request for its Idempotency-Key: the command, field by field."""
     raw = type(command).__name__.encode() + msgspec.json.encode(command)
@@ -919,14 +635,6 @@ def _again(
         except HuddleError:
             remaining = None
     return Decision(entries=[entry], remaining=remaining, replayed=True)
-
-
-def _plain(command: Command) -> bool:
-    try:
-        check_text(command, "command")
-    except Invalid:
-        return False
-    return True
 
 
 def _unavailable() -> Unavailable:
