@@ -8,14 +8,15 @@ every command waiting at that moment (up to ``max_batch``), and, committing ONCE
    trip, on SQLite the database's write lock);
 2. catches its in-memory ``State`` up with the entries other writers appended since;
 3. looks up, once for the batch, what is too big to keep in memory (idempotency keys,
-   the deals a story or review names, feedback links);
+   the deals a story or review names, feedback links: ``lookups.py``);
 4. decides each command in order with the pure core; a refusal refuses only that
    command, and every accepted entry is ``evolve``\\d into the state at once, so the
    next command sees it (allowances, once-only bonuses);
 5. appends all entries, awards and table rows in bulk, and commits once (on PostgreSQL
-   one statement that commits and releases the lock).
+   one statement that commits and releases the lock: ``append.py``).
 
-Then it applies the batch to Redis in one round trip, which publishes it to the live
+Then it applies the batch to Redis in one round trip (what Redis needs of it:
+``pending.py``), which publishes it to the live
 boards, and answers every caller. If the append fails, nothing of the batch was
 written: every caller gets a 503, and the state (ahead of the database now) is rebuilt
 from the ledger before the next batch.
