@@ -16,10 +16,9 @@ every command waiting at that moment (up to ``max_batch``), and, committing ONCE
    one statement that commits and releases the lock: ``append.py``).
 
 Then it applies the batch to Redis in one round trip (what Redis needs of it:
-``pending.py``), which publishes it to the live
-boards, and answers every caller. If the append fails, nothing of the batch was
-written: every caller gets a 503, and the state (ahead of the database now) is rebuilt
-from the ledger before the next batch.
+``pending.py``), which publishes it to the live boards, and answers every caller. If
+the append fails, nothing of the batch was written: every caller gets a 503, and the
+state (ahead of the database now) is rebuilt from the ledger before the next batch.
 """
 
 from __future__ import annotations
