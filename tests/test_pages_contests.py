@@ -1,10 +1,11 @@
 """Contests on the pages, in a real headless Chromium against a real server: the TV shows a
 running race, moves it live and celebrates its winner by name when a deal posted through
-the API wins it; a seller challenges a colleague on /board, the colleague (in bokmål, in a
-browser of their own) accepts on theirs and both see it run; a manager starts "Meetings
-booked this week" from its template on /manage, finds it in the list with the team's week
-in the org's time zone, cancels it and caps the team's challenges. The contests parts of
-the three pages fit a TV, a laptop and a phone in every language.
+the API wins it, and shows a "most improved" score from nothing as the score; a seller
+challenges a colleague on /board, the colleague (in bokmål, in a browser of their own)
+accepts on theirs and both see it run; a manager starts "Meetings booked this week" from
+its template on /manage, finds it in the list with the team's week in the org's time zone,
+cancels it and caps the team's challenges. The contests parts of the three pages fit a TV,
+a laptop and a phone in every language.
 
 The browsers run in the org's time zone: the pages count days and weeks in the browser's
 zone until the page config names the org's (``config.timezone``)."""
@@ -132,6 +133,40 @@ async def test_tv_shows_a_race_live_and_celebrates_its_winner(browser, site):  #
     # over: the contests view has nothing running left to show
     await page.locator("#contest .empty").wait_for()
     assert await page.locator("#contest .empty").inner_text() == "No contest is running."
+    await context.close()
+
+
+async def test_an_improvement_shows_a_score_from_nothing_as_the_score(browser, site):  # noqa: F811
+    """In a "most improved" contest, a participant with nothing in the period before
+    ranks by its score against one point: the TV shows that score ("… (from 0)"), not
+    thousands of percent; one with a score before shows its ratio."""
+    api, url = site["api"], site["server"].url
+    seller, vikings = site["seller"], site["vikings"]
+    yesterday = datetime.now(ZONE) - timedelta(hours=12)  # in the day before the contest
+    await api.deal(seller["id"], 20_000, closed_at=at(yesterday))
+    newcomer = await api.member(vikings["id"], "Nora Dahl")  # joined after it
+    found = await contest(
+        api,
+        "Most improved today",
+        "improvement",
+        days=1,
+        participants={"member_ids": [seller["id"], newcomer["id"]]},
+    )
+    await api.deal(seller["id"], 40_000)
+    await api.deal(newcomer["id"], 10_000)
+    rows = {r["name"]: r for r in (await api.get(f"/api/contests/{found['id']}"))["standings"]}
+    ola, nora = rows["Ola Nordmann"], rows["Nora Dahl"]
+    assert ola["baseline"] > 0 and nora["baseline"] == 0 and nora["score"] == nora["value"]
+    context, page = await browser_page(browser, "tv")
+    await page.goto(f"{url}/tv?token={site['display']}&view=contests")
+    await page.locator("#contest .contest-rows li").first.wait_for()
+    shown = {}
+    for row in await page.locator("#contest .contest-rows li").all():
+        shown[await text_of(row.locator(".name b"))] = await text_of(row.locator(".score"))
+    one_decimal = f"{nora['value']:.1f}".removesuffix(".0")  # as the TV writes scores
+    assert shown["Nora Dahl"] == f"{one_decimal} (from 0)"
+    expected = round(ola["score"] * 100)
+    assert shown["Ola Nordmann"] == f"{expected:,} %" or shown["Ola Nordmann"] == f"{expected:,}%"
     await context.close()
 
 

@@ -730,6 +730,8 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "metric_points": ("Points", "Poeng", "Poäng"),
     "metric_deals_won": ("Deals won", "Vunne avtaler", "Vunna affärer"),
     "contest_target": ("target {target}", "mål {target}", "mål {target}"),
+    # an improvement contest's row with nothing in the period before: what it scored
+    "contest_from_zero": ("{score} (from 0)", "{score} (fra 0)", "{score} (från 0)"),
     "target_value": ("Target", "Mål", "Mål"),
     "tier_n": ("Tier {n}", "Nivå {n}", "Nivå {n}"),
     "reached_n": ("{n} reached", "{n} nådde", "{n} nådde"),

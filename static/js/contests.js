@@ -35,11 +35,22 @@
 
   /* --- scores and rows ------------------------------------------------------------------ */
   const percent = new Intl.NumberFormat(config.locale, { style: "percent", maximumFractionDigits: 0 });
-  /* A row's score as it ranks: an improvement is a ratio to the row's own past (150 %);
-   * others as the page writes scores (the TV to one decimal, /board and /manage to two). */
+  /* A row's score as it ranks: an improvement is a ratio to the row's own past (150 %),
+   * but a row with nothing in the period before shows what it scored ("270.7 (from 0)"):
+   * its ratio is to one point, 27,068 % says nothing; others as the page writes scores
+   * (the TV to one decimal, /board and /manage to two). */
   const percentText = (ratio) => percent.format(Number(ratio) || 0);
-  const scoreText = (contest, row, format = H.fmtScore) => (contest.format === "improvement"
-    ? percent.format(Number(row.score) || 0) : format(row.score));
+  function scoreText(contest, row, format = H.fmtScore) {
+    if (contest.format !== "improvement") return format(row.score);
+    const own = "baseline" in row ? row : (contest.standings || []).find((r) => sameParticipant(r, row));
+    if (own && own.value != null && Number(own.baseline) === 0) {
+      return fill(t.contest_from_zero, { score: format(own.value) });
+    }
+    return percent.format(Number(row.score) || 0);
+  }
+  /* Whether a standings row and a winner (which carries no baseline) are one participant. */
+  const sameParticipant = (a, b) => (a.member_id != null && a.member_id === b.member_id)
+    || (a.team_id != null && a.team_id === b.team_id) || (a.side != null && a.side === b.side);
   const byRank = (a, b) => a.rank - b.rank || String(a.name).localeCompare(String(b.name));
   /* The side (index) `me` plays on in a head-to-head, -1 when none. */
   function sideOf(contest, me) {
