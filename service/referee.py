@@ -7,7 +7,7 @@ writes: a contest may have been created there), the writer catches up without th
 write lock (``Writer.catch_up``): an idle instance never holds up the one writing (an
 import's writer used to wait up to a second for it every 5 s). The decision is taken
 under the write lock against the state every instance shares, so a contest is settled
-once however many instances send it (``core.contests.decide_settle``)."""
+once however many instances send it (``core.settlement.decide_settle``)."""
 
 from __future__ import annotations
 

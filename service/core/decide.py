@@ -15,7 +15,19 @@ from decimal import Decimal
 from msgspec import Struct
 
 from ..errors import Invalid
-from . import activities, contests, corrections, crm, deals, learning, org, peers, rewards
+from . import (
+    activities,
+    challenges,
+    contests,
+    corrections,
+    crm,
+    deals,
+    learning,
+    org,
+    peers,
+    rewards,
+    settlement,
+)
 from .achievements import badge_changes
 from .commands import (
     AllowanceLeft,
@@ -104,12 +116,12 @@ _DECIDERS: dict[type, Decider] = {
     SetRewardBudget: rewards.decide_budget,
     WalletOf: rewards.decide_wallet,
     CreateContest: contests.decide_contest,
-    CancelContest: contests.decide_cancel,
-    IssueChallenge: contests.decide_challenge,
-    AnswerChallenge: contests.decide_answer,
-    SettleContests: contests.decide_settle,
+    CancelContest: settlement.decide_cancel,
+    IssueChallenge: challenges.decide_challenge,
+    AnswerChallenge: challenges.decide_answer,
+    SettleContests: settlement.decide_settle,
     ContestsRead: contests.decide_contests_read,
-    SetChallengeCap: contests.decide_challenge_cap,
+    SetChallengeCap: challenges.decide_challenge_cap,
 }
 
 
@@ -167,5 +179,5 @@ def decide(command: Command, actor: Actor, state: State, ctx: Context) -> Decisi
         if award.member_id not in entry.names:
             entry.names = {**entry.names, award.member_id: event.name}
     if state.open_contests:  # a race these entries finish ends with them
-        decision.finishes = contests.race_finishes(entries, state, ctx)
+        decision.finishes = settlement.race_finishes(entries, state, ctx)
     return decision

@@ -50,7 +50,6 @@ from ..core.commands import (
     GiveKudos,
     Ids,
 )
-from ..core.contests import LiveStandings
 from ..core.decide import decide
 from ..core.entries import (
     Actor,
@@ -58,6 +57,7 @@ from ..core.entries import (
     PolicyChanged,
 )
 from ..core.policy import Policy
+from ..core.standings import LiveStandings
 from ..core.state import ALL, State, evolve
 from ..errors import HuddleError, Invalid, Unavailable
 from ..metrics import Metrics
