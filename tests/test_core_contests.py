@@ -22,7 +22,7 @@ class Clock(Org):
 
     def decide(self, command, actor=None):  # type: ignore[no-untyped-def]
         decision: Decision = super().decide(command, *(a for a in (actor,) if a))
-        from service.core.state import evolve
+        from service.core.evolve import evolve
 
         for entry in decision.finishes:
             evolve(self.state, entry)

@@ -13,7 +13,8 @@ from service.core.commands import (
     SetGoal,
 )
 from service.core.entries import BadgeRevoked, GoalReached, GoalReopened
-from service.core.state import State, evolve
+from service.core.evolve import evolve
+from service.core.state import State
 from service.errors import Conflict, Forbidden, Invalid
 from tests.test_core_decide import TZ, Org, cents, manager_actor, seller_actor
 

@@ -34,7 +34,8 @@ from service.core.commands import (
 )
 from service.core.decide import decide
 from service.core.entries import Actor, BadgeEarned, Entry, GoalReached
-from service.core.state import State, evolve
+from service.core.evolve import evolve
+from service.core.state import State
 from service.errors import (
     Conflict,
     Forbidden,

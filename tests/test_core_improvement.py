@@ -16,8 +16,9 @@ from service.core.commands import (
     RevokeKudos,
 )
 from service.core.entries import Entry, Improved, ImprovementRevoked
+from service.core.evolve import evolve
 from service.core.improvement import qualifies
-from service.core.state import MemberFacts, State, evolve
+from service.core.state import MemberFacts, State
 from tests.test_core_decide import TZ, Org, cents, seller_actor
 
 W45 = datetime(2026, 11, 3, 10, tzinfo=UTC)

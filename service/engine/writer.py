@@ -56,9 +56,10 @@ from ..core.entries import (
     Entry,
     PolicyChanged,
 )
+from ..core.evolve import evolve
 from ..core.policy import Policy
 from ..core.standings import LiveStandings
-from ..core.state import ALL, State, evolve
+from ..core.state import ALL, State
 from ..errors import HuddleError, Invalid, Unavailable
 from ..metrics import Metrics
 from ..store.leaderboard import (
