@@ -305,6 +305,15 @@ async def test_a_manager_starts_a_contest_from_a_template(browser, site):  # noq
     await page.locator("#cap-result.ok").wait_for()
     assert await page.locator("#cap-result").inner_text() == "Saved: at most 2 open challenges."
     assert (await api.get(f"/api/teams/{vikings['id']}"))["challenge_cap"] == 2
+
+    # an admin's contests: one over the whole org is the team's too (its players play in
+    # it), one for another team is not
+    everyone = await contest(api, "Org-wide sprint", "ranking")
+    others = await contest(
+        api, "Stockholm only", "ranking", participants={"team_ids": [site["rival"]["team_id"]]}
+    )
+    await page.locator(f"#contests-open li[data-contest='{everyone['id']}']").wait_for()
+    assert await page.locator(f"#contests-open li[data-contest='{others['id']}']").count() == 0
     await context.close()
 
 

@@ -180,13 +180,15 @@
   });
 
   /* --- the lists -------------------------------------------------------------------------- */
-  /* Whether a contest is the team's: made for it, or one of its players (or itself) plays. */
+  /* Whether a contest is the team's: made for it, or one of its players (or itself) plays;
+   * a contest that names nobody is the whole org's, so the team's players play in it. */
   function concerns(c) {
     if (teamId === null) return true;
     const p = c.participants || {};
     const sides = c.sides || [];
     const teamIds = [...(p.team_ids || []), ...sides.flatMap((side) => side.team_ids || [])];
     const memberIds = [...(p.member_ids || []), ...sides.flatMap((side) => side.member_ids || [])];
+    if (!sides.length && !teamIds.length && !memberIds.length) return true;
     return c.team_id === teamId || teamIds.includes(teamId) || memberIds.some((id) => teamMembers.has(id));
   }
   async function load() {
