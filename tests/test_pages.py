@@ -225,6 +225,36 @@ async def test_manager_awards_mentoring_and_sets_a_goal(browser, site):
     await shot(page, "manage", full_page=True)
 
 
+async def test_an_admin_picks_the_team_in_view_at_the_top(browser, site):
+    """An admin's /manage shows every team's deals until a team is picked in the header;
+    the team's view follows, and "All teams" goes back."""
+    api, url, vikings = site["api"], site["server"].url, site["vikings"]
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{url}/manage?token={api.token}")
+    pick = page.locator("#who select#team-pick")
+    await pick.wait_for()
+    assert await page.locator("#page-message").inner_text() == (
+        "Every team's deals, contests and rewards, the seasons and the CRM connections. "
+        "Pick a team at the top for its players, goals and losses."
+    )
+    assert await pick.locator("option").all_inner_texts() == [
+        "All teams",
+        "The Gunners",
+        "The Rainmakers",
+        "The Vikings",
+    ]
+    assert await page.locator("#team-table").is_hidden()
+    await pick.select_option(str(vikings["id"]))
+    await page.wait_for_url(f"**/manage?team_id={vikings['id']}")
+    await page.wait_for_selector("#team-table tbody tr")
+    assert await page.locator("#page-message").is_hidden()
+    assert await page.locator("#team-pick").input_value() == str(vikings["id"])
+    await page.locator("#team-pick").select_option("")
+    await page.wait_for_url("**/manage")
+    await page.locator("#page-message:not([hidden])").wait_for()
+    await page.close()
+
+
 # counts every time the TV's celebration overlay is shown, from now on
 WATCH_CELEBRATIONS = """() => {
   window.celebrations = 0;

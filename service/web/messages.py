@@ -398,10 +398,16 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Den här vyn är för chefer; du är inloggad som {role}.",
     ),
     "pick_team": (
-        "Choose a team: add ?team_id= with the team's number to the address.",
-        "Velg et lag: legg til ?team_id= med lagets nummer i adressen.",
-        "Välj ett lag: lägg till ?team_id= med lagets nummer i adressen.",
+        "Every team's deals, contests and rewards, the seasons and the CRM connections. "
+        "Pick a team at the top for its players, goals and losses.",
+        "Alle lags avtaler, konkurranser og belønninger, sesongene og CRM-koblingene. "
+        "Velg et lag øverst for spillerne, målene og tapene.",
+        "Alla lags affärer, tävlingar och belöningar, säsongerna och CRM-kopplingarna. "
+        "Välj ett lag högst upp för spelarna, målen och förlusterna.",
     ),
+    # an admin's pick of the team in view on /manage
+    "team_in_view": ("Team in view", "Lag som vises", "Lag som visas"),
+    "every_team": ("All teams", "Alle lag", "Alla lag"),
     # the manager's recent deals: reverse or correct one
     "recent_deals": ("Recent deals", "Siste avtaler", "Senaste affärerna"),
     "all_teams": ("all teams", "alle lag", "alla lag"),

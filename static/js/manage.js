@@ -1,7 +1,7 @@
 /* The coach's view: the team by category, mentoring points, goals, recent deals to reverse
- * or correct, and what losses teach. Managers see their own team; an admin picks one with
- * ?team_id= (without one, an admin sees every team's recent deals, the seasons and the CRM
- * connections, and nothing else). */
+ * or correct, and what losses teach. Managers see their own team; an admin picks one at the
+ * top (?team_id=; without one, an admin sees every team's recent deals, contests and rewards,
+ * the seasons and the CRM connections, and nothing else). */
 (function () {
   "use strict";
   const H = window.Huddle;
@@ -743,8 +743,12 @@
       api(`/api/teams/${teamId}`), api("/api/seasons"), api("/api/policy")]);
     team = members.sort((a, b) => a.name.localeCompare(b.name));
     document.body.style.setProperty("--team", H.color(teamRow.color));
-    $("who").innerHTML = `${esc(me.name || config.roles[me.role] || me.role)} · <i class="dot"></i>${esc(H.teamLabel(teamRow))}`;
-    $("who").title = $("who").textContent;
+    if (me.role === "admin") {
+      teamPicker(await api("/api/teams"), teamId);
+    } else {
+      $("who").innerHTML = `${esc(me.name || config.roles[me.role] || me.role)} · <i class="dot"></i>${esc(H.teamLabel(teamRow))}`;
+      $("who").title = $("who").textContent;
+    }
     $("profile-of").innerHTML = team.map((m) => `<option value="${m.id}">${esc(m.name)}</option>`).join("");
     linkDays = rules.feedback_link_days;
     $("ask-seller").innerHTML = team.filter((m) => m.role === "seller")
@@ -774,9 +778,26 @@
     });
   }
 
+  /* An admin's pick of the team in view, at the top: the page again with ?team_id= (or
+   * without it: every team). Archived teams are left out. */
+  function teamPicker(rows, current) {
+    const live = rows.filter((row) => !row.archived || row.id === current)
+      .sort((a, b) => H.teamLabel(a).localeCompare(H.teamLabel(b)));
+    const options = [`<option value="">${esc(t.every_team)}</option>`, ...live.map((row) =>
+      `<option value="${row.id}"${row.id === current ? " selected" : ""}>${esc(H.teamLabel(row))}</option>`)];
+    $("who").innerHTML = `${esc(me.name || config.roles[me.role] || me.role)} · <select id="team-pick"
+      aria-label="${esc(t.team_in_view)}" title="${esc(t.team_in_view)}">${options.join("")}</select>`;
+    $("who").title = "";
+    $("team-pick").addEventListener("change", (event) => {
+      const url = new URL(window.location.href);
+      if (event.target.value) url.searchParams.set("team_id", event.target.value);
+      else url.searchParams.delete("team_id");
+      window.location.assign(url.pathname + url.search + url.hash);
+    });
+  }
+
   /* An admin without ?team_id=: how to pick a team, and every team's recent deals. */
   async function startAllTeams() {
-    $("who").textContent = config.roles[me.role] || me.role;
     pageMessage(t.pick_team);
     [...$("app").children].forEach((card) => {
       card.hidden = !["deals-card", "contests-card", "rewards-card", "seasons-card", "crm-card"].includes(card.id);
@@ -787,6 +808,7 @@
     const [members, teamRows] = await Promise.all([api("/api/members"), api("/api/teams")]);
     everyone = members.sort((a, b) => a.name.localeCompare(b.name));
     teams = new Map(teamRows.map((row) => [row.id, row]));
+    teamPicker(teamRows, null);
     await Promise.all([loadDeals(), loadRewards(), loadSeasons(), loadCrm()]);
     H.emit("start", { me, teamId: null, members: everyone });
     follow({}, () => {});
