@@ -228,13 +228,25 @@ def _redact(url: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="huddle", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the web service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--log-level", default="info")
+    parser = argparse.ArgumentParser(
+        prog="huddle",
+        description="Huddle: live team competition and rewards for sales teams.",
+        epilog="Settings come from HUDDLE_* environment variables (the README's "
+        "Configuration): with none, a SQLite database and an embedded Redis under .huddle/.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = sub.add_parser("serve", help="migrate, then run the web service")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes, each with its own writer (1)"
+    )
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug", "trace"],
+        help="the least severe log lines written (info)",
+    )
     serve.add_argument(
         "--log-format",
         choices=FORMATS,
@@ -253,9 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="create a token and print it (shown once)")
     who = create.add_mutually_exclusive_group(required=True)
-    who.add_argument("--member-id", type=int)
-    who.add_argument("--role", choices=["admin", "display", "integration"])
-    create.add_argument("--label")
+    who.add_argument("--member-id", type=int, help="a member's own token (seller or manager)")
+    who.add_argument(
+        "--role", choices=["admin", "display", "integration"], help="a token of a role"
+    )
+    create.add_argument("--label", help="what the token is for, shown in the token list")
     sub.add_parser("rebuild", help="recompute every Redis board from the ledger")
     imp = sub.add_parser("import", help="import deals and activities from a CSV or NDJSON file")
     imp.add_argument("file", help="the file (.csv, or .ndjson / .jsonl: one JSON object a line)")
