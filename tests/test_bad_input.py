@@ -151,3 +151,37 @@ async def test_a_refused_role_reads_as_english(api: Api) -> None:
     )
     assert r.status_code == 403
     assert r.json()["detail"].startswith("An admin token cannot do this; it needs a ")
+
+
+async def test_what_is_wrong_with_a_body_reads_as_words(api: Api) -> None:
+    """Limits, missing and unknown fields, a body that is not JSON: each refusal names the
+    field the sender wrote and says what is wrong in words (msgspec said "Expected `float`
+    >= 0.0", "data: Object missing required field `customer`", "Input data was
+    truncated"); nothing is recorded."""
+    team = await api.team()
+    seller = await api.member(team["id"])
+    before = await api.ledger()
+    deal = {"seller_id": seller["id"], "outcome": "won", "amount": 5, "customer": "C"}
+    for body, key, words in (
+        ({**deal, "amount": -5}, "amount", "must be 0 or more"),
+        ({**deal, "customer": ""}, "customer", "must not be empty"),
+        ({**deal, "customer": "x" * 201}, "customer", "must be at most 200 characters long"),
+        ({k: v for k, v in deal.items() if k != "customer"}, "customer", "is required"),
+        ({**deal, "colour": "red"}, "colour", "is not a field here"),
+        ([deal], "body", "expected an object, got a list"),
+    ):
+        r = await api.client.post("/api/deals", json=body, headers=api.auth())
+        assert r.status_code == 422, r.text
+        problem = r.json()
+        assert problem["errors"][0]["key"] == key, problem
+        assert problem["detail"] == f"The request is not valid: {key}: {words}.", problem
+        assert "`" not in r.text
+    goal = {"team_id": team["id"], "metric": "deals", "target": 5, "member_targets": [{}]}
+    r = await api.client.post("/api/goals", json=goal, headers=api.auth())
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["key"] == "member_targets[0].member_id", r.json()
+    headers = {**api.auth(), "content-type": "application/json"}
+    r = await api.client.post("/api/deals", content=b'{"seller_id": 1', headers=headers)
+    assert r.status_code == 400
+    assert r.json()["detail"] == "The request body is not valid JSON (input data was truncated)."
+    assert await api.ledger() == before

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import asyncpg
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -176,11 +177,16 @@ def _validation_error(request: Request[Any, Any, Any], exc: ValidationException)
     parts = []
     for err in errors:
         if isinstance(err, dict):
+            message = str(err.get("message", "invalid"))
+            if err.get("source") == "body":  # the field a missing or unknown one is
+                key = _field_key(str(err.get("key") or ""), message)
+                if key:
+                    err["key"] = key
             where = err.get("key") or err.get("source") or "body"
             if err.get("source") == "header":  # name the header as it is sent
                 where = str(where).replace("_", "-").title()
                 err["key"] = where
-            message = _in_words(str(err.get("message", "invalid")))
+            message = _in_words(message)
             allowed = _allowed(request, str(err.get("key") or ""), err.get("source"))
             if allowed and message.startswith("Invalid enum value"):
                 message = f"{message.removeprefix('Invalid enum value ')} is not one of: "
@@ -206,17 +212,48 @@ _TYPE_WORDS = {
     "date": "a date like 2026-11-20",
 }
 _EXPECTED = re.compile(r"Expected `([^`]+)`, got `([^`]+)`")
+_BOUND = re.compile(r"Expected `(?:int|float|decimal)(?: \| null)?` (>=|>|<=|<) (-?[0-9.e+]+)")
+_LENGTH = re.compile(r"Expected `(str|array|object)(?: \| null)?` of length (>=|<=) ([0-9]+)")
+_FIELD = re.compile(r"Object (missing required|contains unknown) field `([^`]+)`")
+_BOUND_WORDS = {">=": "{} or more", ">": "more than {}", "<=": "{} or less", "<": "less than {}"}
+_UNITS = {"str": ("character", "characters"), "array": ("item", "items"), "object": ("key", "keys")}
 
 
 def _in_words(message: str) -> str:
-    """ "Expected `int | null`, got `str`" → "expected a whole number or null, got text"."""
+    """msgspec's messages as the sender of a request would say them: "Expected `int |
+    null`, got `str`" → "expected a whole number or null, got text"; "Expected `float` >=
+    0.0" → "must be 0 or more"; "Expected `str` of length <= 200" → "must be at most 200
+    characters long"; a missing field → "is required"."""
 
     def words(kinds: str) -> str:
         return " or ".join(_TYPE_WORDS.get(k.strip(), k.strip()) for k in kinds.split("|"))
 
+    if bound := _BOUND.fullmatch(message):
+        value = bound.group(2)
+        value = value.removesuffix(".0") if "e" not in value else value
+        return "must be " + _BOUND_WORDS[bound.group(1)].format(value)
+    if length := _LENGTH.fullmatch(message):
+        kind, op, n = length.groups()
+        if kind == "str" and op == ">=" and n == "1":
+            return "must not be empty"
+        unit = _UNITS[kind][0 if n == "1" else 1]
+        most = "least" if op == ">=" else "most"
+        if kind == "str":
+            return f"must be at {most} {n} {unit} long"
+        return f"must have at {most} {n} {unit}"
+    if field := _FIELD.fullmatch(message):
+        return "is required" if field.group(1) == "missing required" else "is not a field here"
     return _EXPECTED.sub(
         lambda m: f"expected {words(m.group(1))}, got {words(m.group(2))}", message
     )
+
+
+def _field_key(key: str, message: str) -> str | None:
+    """The path of the field a "missing required" or "unknown" message names (the key is
+    the object holding it; ``data`` is the body itself); the body's own key is "body"."""
+    if field := _FIELD.fullmatch(message):
+        return field.group(2) if key in ("", "data") else f"{key}.{field.group(2)}"
+    return "body" if key == "data" else None
 
 
 def _allowed(request: Request[Any, Any, Any], key: str, source: Any) -> list[Any] | None:
@@ -271,6 +308,8 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code >= 500:
         log.error("server error: %s", exc.detail)
     detail = exc.detail or _TITLES.get(exc.status_code, "Error")
+    if exc.status_code == 400 and (not_json := _not_json(exc)):
+        detail = not_json
     if exc.status_code == 404 and detail == "Not Found":
         detail = "There is nothing at this address; see /schema for the API."
     response = problem(exc.status_code, detail)
@@ -278,6 +317,16 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     # RFC 9110 requires of a 405)
     response.headers.update(exc.headers or {})
     return response
+
+
+def _not_json(exc: BaseException) -> str | None:
+    """What was wrong with a body that is not JSON at all, in words ("Input data was
+    truncated" alone does not say it was the body)."""
+    for seen in causes(exc):
+        if isinstance(seen, msgspec.DecodeError) and not isinstance(seen, msgspec.ValidationError):
+            text = str(seen)
+            return f"The request body is not valid JSON ({text[:1].lower()}{text[1:]})."
+    return None
 
 
 def _unusable(exc: BaseException) -> tuple[int, str] | None:
