@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -92,7 +93,9 @@ class EmbeddedRedis:
             preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + timeout
-        while not self.socket.exists():
+        # the socket's file appears when the server binds it, a moment before it listens:
+        # ready is when it answers
+        while not (self.socket.exists() and _answers(self.socket)):
             if self.process.poll() is not None:
                 raise RuntimeError(f"embedded redis-server exited; see {self.dir / 'redis.log'}")
             if time.monotonic() > deadline:
@@ -109,3 +112,15 @@ class EmbeddedRedis:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.process = None
+
+
+def _answers(path: Path) -> bool:
+    """Whether a redis-server answers PING on the unix socket at ``path``."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(1.0)
+            conn.connect(str(path))
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
