@@ -185,3 +185,25 @@ async def test_what_is_wrong_with_a_body_reads_as_words(api: Api) -> None:
     assert r.status_code == 400
     assert r.json()["detail"] == "The request body is not valid JSON (input data was truncated)."
     assert await api.ledger() == before
+
+
+async def test_a_query_parameter_is_named_as_it_is_sent(api: Api) -> None:
+    """?state= is the handler's ``wanted``: the refusal says "state", with its values; a
+    header is named as it is sent."""
+    r = await api.client.get("/api/contests", params={"state": "weird"}, headers=api.auth())
+    assert r.status_code == 422
+    error = r.json()["errors"][0]
+    assert error["key"] == "state" and error["allowed"] == [
+        "ended",
+        "proposed",
+        "running",
+        "upcoming",
+    ]
+    assert r.json()["detail"].startswith("The request is not valid: state: 'weird' is not one of")
+    r = await api.client.get("/api/leaderboards/members", params={"limit": 0}, headers=api.auth())
+    assert r.status_code == 422
+    assert r.json()["detail"] == "The request is not valid: limit: must be 1 or more."
+    headers = {**api.auth(), "Idempotency-Key": "has spaces"}
+    body = {"to_member_id": 1, "points": 1, "message": "m"}
+    r = await api.client.post("/api/kudos", json=body, headers=headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["key"] == "Idempotency-Key", r.text

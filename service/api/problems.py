@@ -182,12 +182,17 @@ def _validation_error(request: Request[Any, Any, Any], exc: ValidationException)
                 key = _field_key(str(err.get("key") or ""), message)
                 if key:
                     err["key"] = key
-            where = err.get("key") or err.get("source") or "body"
-            if err.get("source") == "header":  # name the header as it is sent
-                where = str(where).replace("_", "-").title()
-                err["key"] = where
-            message = _in_words(message)
             allowed = _allowed(request, str(err.get("key") or ""), err.get("source"))
+            source = err.get("source")
+            if source in ("query", "header", "cookie"):  # the name it is sent under
+                kind = str(getattr(source, "value", source))  # Litestar's ParamType
+                sent = _sent_name(request, str(err.get("key") or ""), kind)
+                if sent is None and source == "header":
+                    sent = str(err.get("key") or "").replace("_", "-").title()
+                if sent:
+                    err["key"] = sent
+            where = err.get("key") or source or "body"
+            message = _in_words(message)
             if allowed and message.startswith("Invalid enum value"):
                 message = f"{message.removeprefix('Invalid enum value ')} is not one of: "
                 message += ", ".join(map(str, allowed))
@@ -293,6 +298,18 @@ def _allowed(request: Request[Any, Any, Any], key: str, source: Any) -> list[Any
         elif isinstance(kind, inspect.EnumType):
             values += [member.value for member in kind.cls]
     return values or None
+
+
+def _sent_name(request: Request[Any, Any, Any], key: str, source: str) -> str | None:
+    """The name a parameter is sent under when it is not its own (``?state=`` is the
+    handler's ``wanted``); None when it has no other."""
+    try:
+        field = request.route_handler.parsed_fn_signature.parameters.get(key)
+    except Exception:  # no handler resolved
+        return None
+    kwarg = getattr(field, "kwarg_definition", None)
+    sent = getattr(kwarg, source, None) if kwarg is not None else None
+    return sent if isinstance(sent, str) and sent else None
 
 
 def _one(info: inspect.Type) -> inspect.Type:
