@@ -207,3 +207,10 @@ async def test_a_query_parameter_is_named_as_it_is_sent(api: Api) -> None:
     body = {"to_member_id": 1, "points": 1, "message": "m"}
     r = await api.client.post("/api/kudos", json=body, headers=headers)
     assert r.status_code == 422 and r.json()["errors"][0]["key"] == "Idempotency-Key", r.text
+
+
+async def test_a_method_an_address_does_not_take_names_those_it_does(api: Api) -> None:
+    r = await api.client.delete("/api/deals", headers=api.auth())
+    assert r.status_code == 405
+    assert r.json()["detail"] == "DELETE is not allowed at this address; it takes POST."
+    assert "POST" in r.headers["allow"]

@@ -321,7 +321,7 @@ def _one(info: inspect.Type) -> inspect.Type:
     return info
 
 
-def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code >= 500:
         log.error("server error: %s", exc.detail)
     detail = exc.detail or _TITLES.get(exc.status_code, "Error")
@@ -329,6 +329,10 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
         detail = not_json
     if exc.status_code == 404 and detail == "Not Found":
         detail = "There is nothing at this address; see /schema for the API."
+    allow = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow")
+    if exc.status_code == 405 and allow:
+        methods = ", ".join(m.strip() for m in allow.split(",") if m.strip() != "OPTIONS")
+        detail = f"{request.method} is not allowed at this address; it takes {methods}."
     response = problem(exc.status_code, detail)
     # what Litestar says in HTTP too: the methods a 405's address takes (Allow, which
     # RFC 9110 requires of a 405)
