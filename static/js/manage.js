@@ -739,12 +739,13 @@
       $("app").hidden = true;
       return;
     }
-    const [members, teamRow, seasons, rules] = await Promise.all([api(`/api/members?team_id=${teamId}`),
-      api(`/api/teams/${teamId}`), api("/api/seasons"), api("/api/policy")]);
+    const [members, teamRow, seasons, rules, teamRows] = await Promise.all([api(`/api/members?team_id=${teamId}`),
+      api(`/api/teams/${teamId}`), api("/api/seasons"), api("/api/policy"),
+      me.role === "admin" ? api("/api/teams") : null]);   // an admin's pick of the team in view
     team = members.sort((a, b) => a.name.localeCompare(b.name));
     document.body.style.setProperty("--team", H.color(teamRow.color));
-    if (me.role === "admin") {
-      teamPicker(await api("/api/teams"), teamId);
+    if (teamRows) {
+      teamPicker(teamRows, teamId);
     } else {
       $("who").innerHTML = `${esc(me.name || config.roles[me.role] || me.role)} · <i class="dot"></i>${esc(H.teamLabel(teamRow))}`;
       $("who").title = $("who").textContent;
