@@ -1,4 +1,4 @@
-"""A working demo: three teams with nicknames, a season, goals and two weeks of history,
+"""A working demo: three teams with nicknames, a season, goals and six weeks of history,
 all recorded through the same write path as real use."""
 
 from __future__ import annotations
@@ -176,13 +176,16 @@ async def _history(
     everyone: list[Member],
     rng: random.Random,
 ) -> None:
+    """Six weeks of deals, one every ten hours or so (the month before this one is the
+    baseline of "most improved"), then kudos and mentoring."""
     now = datetime.now(UTC)
     integration = Actor("integration")
-    steps = 40
+    steps = 100
     for step in range(steps):
+        when = now - timedelta(days=42) + timedelta(hours=step * 10 + rng.randint(0, 5))
         _team, members = rng.choice(teams)
-        seller = rng.choice(members[1:])
-        when = now - timedelta(days=14) + timedelta(hours=step * 8 + rng.randint(0, 5))
+        # a seller closes deals from the day they joined
+        seller = rng.choice([m for m in members[1:] if m.joined_on <= when.date()])
         won = rng.random() < 0.7
         teammates = [m.id for m in members if m.id != seller.id]
         assists = tuple(rng.sample(teammates, k=rng.choice([0, 0, 1, 2])))
@@ -241,7 +244,7 @@ async def _activities(
 def _bar(done: int, total: int) -> None:
     filled = 30 * done // total
     sys.stderr.write(
-        f"\rdemo: two weeks of history [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}"
+        f"\rdemo: six weeks of history [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}"
     )
     if done == total:
         sys.stderr.write("\n")

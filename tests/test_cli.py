@@ -72,6 +72,9 @@ def test_fresh_machine_demo_and_serve(tmp_path):
         assert len(contests) == 3 and all(c["recurrence"] for c in contests)
         meetings = next(c for c in contests if c["metric"] == "activity:meetings")
         assert len(meetings["standings"]) == 12  # every member, ranked
+        # the history reaches into the month before: "most improved" has baselines to beat
+        improved = next(c for c in contests if c["format"] == "improvement")
+        assert sum(1 for r in improved["standings"] if r["baseline"]) >= 6
         assert all(t["total"] > 0 for t in teams)
         members = httpx.get(f"{url}/api/members", headers=auth).json()
         assert len(members) == 12 and any(m["newcomer"] for m in members)
