@@ -385,10 +385,12 @@
   }
   function updateTabs() {
     const turning = new Set(turns());
+    const next = following(1);
     let shown = 0;
     document.querySelectorAll("#tabs > span").forEach((tab) => {
       const name = tab.dataset.for;
       tab.classList.toggle("on", name === current);
+      tab.classList.toggle("next", name === next && name !== current);
       tab.hidden = !turning.has(name) || !hasContent(name);
       if (!tab.hidden) shown += 1;
       const label = tab.textContent.replace(/\s+/g, " ").trim();   // a shortened tab keeps its full text
@@ -407,12 +409,18 @@
       return;
     }
     if (PINNED && PINNED !== "activity") { if (pages > 1) show(current, direction > 0 ? 0 : pages - 1); return; }
+    const next = following(direction);
+    if (next !== null) { show(next); if (direction < 0) lastPage(); }
+  }
+  /* The view after (or before) the one shown that has something to show; null: none. */
+  function following(direction) {
     const list = turns();
     const at = list.indexOf(current);   // -1: the metric shown is gone, or none was yet
     for (let step = 1; step <= list.length; step += 1) {
       const next = list[(((at + direction * step) % list.length) + list.length) % list.length];
-      if (hasContent(next)) { show(next); if (direction < 0) lastPage(); return; }
+      if (hasContent(next)) return next;
     }
+    return null;
   }
   function lastPage() {
     if (pageCount(current) > 1) show(current, pageCount(current) - 1);
