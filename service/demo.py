@@ -13,7 +13,9 @@ from typing import Any
 
 from .auth import hash_token, new_token
 from .core import commands as cmd
+from .core.achievements import LOSS_QUESTIONS
 from .core.entries import Actor
+from .core.learning import ANSWERS
 from .db.models import Entry, Member, Team, Token
 from .engine.writer import Writer
 from .errors import HuddleError
@@ -61,6 +63,19 @@ THANKS = [
     "Thanks for covering my follow-ups.",
 ]
 STRENGTHS = ["communicator", "big-picture", "closer", "coach", "product-expert", "listener"]
+# what sellers wrote after a lost deal (a loss review's lesson) and how a won one was won
+LESSONS = [
+    "We never met the person who signs; ask for them in the second meeting.",
+    "Our price came too early: show the value before the number.",
+    "They had no deadline. Find the event that makes them buy this quarter.",
+    "The competitor ran a trial; offer ours before they ask.",
+]
+STORIES = [
+    "Brought their ops lead to our reference customer; the visit closed it.",
+    "Rebuilt the proposal around their own numbers from the discovery call.",
+    "Found the budget owner through a teammate's intro and kept them in every meeting.",
+    "A two-week pilot with a clear yes/no goal; they signed the day it ended.",
+]
 
 
 async def seed_demo(writer: Writer, settings: Settings, only_if_empty: bool = False) -> int:
@@ -177,10 +192,12 @@ async def _history(
     rng: random.Random,
 ) -> None:
     """Six weeks of deals, one every ten hours or so (the month before this one is the
-    baseline of "most improved"), then kudos and mentoring."""
+    baseline of "most improved"); the older ones' loss reviews and win stories; then kudos
+    and mentoring."""
     now = datetime.now(UTC)
     integration = Actor("integration")
     steps = 100
+    older: list[tuple[int, Member, bool]] = []
     for step in range(steps):
         when = now - timedelta(days=42) + timedelta(hours=step * 10 + rng.randint(0, 5))
         _team, members = rng.choice(teams)
@@ -199,8 +216,19 @@ async def _history(
             f"demo-{step}",
             min(when, now),
         )
-        await writer.submit(deal, integration)
+        recorded = await writer.submit(deal, integration)
+        if when < now - timedelta(days=10):
+            older.append((recorded.entries[0].payload.deal_id, seller, won))  # type: ignore[union-attr]
         _bar(step + 1, steps)
+    # deals older than ten days: most losses reviewed, most wins' stories told
+    for deal_id, seller, won in older:
+        actor = Actor(seller.role, member_id=seller.id)
+        if won and rng.random() < 0.7:
+            await writer.submit(cmd.PostStory(deal_id, rng.choice(STORIES)), actor)
+        elif not won and rng.random() < 0.8:
+            answers = tuple(rng.choices(ANSWERS, weights=(5, 3, 2), k=len(LOSS_QUESTIONS)))
+            lesson = rng.choice(LESSONS) if rng.random() < 0.6 else None
+            await writer.submit(cmd.ReviewLoss(deal_id, answers, lesson), actor)
     for giver in everyone:
         recipient = rng.choice([m for m in everyone if m.id != giver.id])
         kudos = cmd.GiveKudos(

@@ -75,6 +75,9 @@ def test_fresh_machine_demo_and_serve(tmp_path):
         # the history reaches into the month before: "most improved" has baselines to beat
         improved = next(c for c in contests if c["format"] == "improvement")
         assert sum(1 for r in improved["standings"] if r["baseline"]) >= 6
+        admin = {"Authorization": f"Bearer {tokens['admin']}"}
+        losses = httpx.get(f"{url}/api/insights/losses", headers=admin).json()
+        assert losses["reviews"] >= 3 and losses["lessons"]  # older losses were reviewed
         assert all(t["total"] > 0 for t in teams)
         members = httpx.get(f"{url}/api/members", headers=auth).json()
         assert len(members) == 12 and any(m["newcomer"] for m in members)
