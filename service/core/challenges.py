@@ -15,7 +15,14 @@ from .commands import (
     new_entry,
     require,
 )
-from .contests import CHALLENGE_DAYS, check_metric, check_name, check_prize, check_time
+from .contests import (
+    CHALLENGE_DAYS,
+    MAX_NAME,
+    check_metric,
+    check_name,
+    check_prize,
+    check_time,
+)
 from .deals import actor_team
 from .entries import Actor, ChallengeAnswered, ContestCreated, Prize, Side, TeamUpdated
 from .state import State
@@ -76,7 +83,7 @@ def decide_challenge(cmd: IssueChallenge, actor: Actor, state: State, ctx: Conte
             prizes = (check_prize(cmd.prize, state, "prize"),)
     for team_id in dict.fromkeys((me.team_id, opponent.team_id)):
         _check_cap(state, team_id)
-    name = check_name(cmd.name or f"{me.name} vs {opponent.name}")
+    name = check_name(cmd.name or _versus(me.name, opponent.name))
     payload = ContestCreated(
         ctx.ids.take("contest"),
         name,
@@ -130,3 +137,14 @@ def decide_challenge_cap(
         return Decision([])
     payload = TeamUpdated({"challenge_cap": cap}, {"challenge_cap": team.challenge_cap})
     return Decision([new_entry(state, ctx, actor, payload, team_id=team.id)])
+
+
+def _versus(one: str, other: str) -> str:
+    """A challenge's name when none is given: "A vs B", each name shortened ("…") when
+    the two would not fit in a name."""
+    name = f"{one} vs {other}"
+    if len(name) <= MAX_NAME:
+        return name
+    room = (MAX_NAME - len(" vs ")) // 2
+    cut = [n if len(n) <= room else n[: room - 1].rstrip() + "…" for n in (one, other)]
+    return f"{cut[0]} vs {cut[1]}"
