@@ -432,6 +432,25 @@ def test_a_settled_cancelled_or_declined_contest_cannot_be_cancelled():
     assert org.state.wallets[a].earned == wallet
 
 
+def test_an_ended_contest_cannot_be_cancelled_before_it_is_settled():
+    """From its end the winners are decided: cancelling in the seconds before it is
+    settled (to withhold the prizes) is a Conflict, for its creator and an admin alike;
+    it is then settled and paid as if nobody had tried."""
+    org = Clock()
+    team, (a,) = org.squad(1)
+    boss = org.member(team, "manager")
+    cid = contest(org, manager_actor(boss), prizes=({"coins": 10},))
+    org.decide(RecordDeal(a, "won", 1000, "Acme"), seller_actor(a))
+    org.at(LATER)
+    for actor in (manager_actor(boss), ADMIN):
+        error = org.refuse(Conflict, CancelContest(cid), actor)
+        assert "has ended" in str(error)
+    wallet = org.state.wallets[a].earned
+    org.decide(SettleContests())
+    assert org.state.contests[cid].state == "settled"
+    assert org.state.wallets[a].earned == wallet + 1000
+
+
 # -- reading ---------------------------------------------------------------------------------
 
 

@@ -189,6 +189,10 @@ def decide_cancel(cmd: CancelContest, actor: Actor, state: State, ctx: Context) 
         raise Forbidden("A contest is cancelled by who created it or an admin.")
     if c.state not in ("open", "proposed"):
         raise Conflict(f"{c.name} is {c.state}: it cannot be cancelled now.")
+    if ctx.now >= c.ends_at:
+        # between its end and its settlement (seconds) the result is known: cancelling
+        # then would withhold the prizes of winners already decided
+        raise Conflict(f"{c.name} has ended: its result stands and it is being settled.")
     reason = (cmd.reason or "").strip()[:500] or None
     payload = ContestCancelled(c.id, c.name, reason)
     return Decision([new_entry(state, ctx, actor, payload, team_id=c.team_id, season_id=None)])

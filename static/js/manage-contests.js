@@ -207,7 +207,9 @@
   }));
   const alarm = C.alarm(reload);
 
-  const mayCancel = (c) => me.role === "admin" || (c.created_by || {}).member_id === me.member_id;
+  // an ended contest waits seconds for its settlement: its winners are decided, it stays
+  const mayCancel = (c) => c.state !== "ended"
+    && (me.role === "admin" || (c.created_by || {}).member_id === me.member_id);
   const head = (c) => `<div class="contest-top"><b class="contest-name">${esc(c.name)}</b>
       <span class="mark state-${esc(c.state)}">${esc(C.stateName(c.state))}</span>
       ${c.challenge ? `<span class="mark">${esc(t.challenge_mark)}</span>` : ""}
