@@ -109,6 +109,15 @@ async def test_redemptions_held_approved_declined_fulfilled(api):
     assert await api.get("/api/rewards") == []
     assert len(await api.get("/api/rewards", all="true")) == 1
     await redeem(api, token, lunch["id"], expect=404)
+    # two rewards in the shop never share a name: a rename onto one is a 409 in words
+    cake = (await api.post("/api/rewards", {"name": "Cake", "cost": 5}, expect=201)).json()
+    await api.post("/api/rewards", {"name": "lunch", "cost": 5}, expect=201)
+    clash = await api.call(
+        "PATCH", f"/api/rewards/{cake['id']}", json={"name": "LUNCH"}, expect=409
+    )
+    assert "already" in clash.json()["detail"]
+    back = await api.call("PATCH", f"/api/rewards/{lunch['id']}", json={"active": True}, expect=409)
+    assert "already" in back.json()["detail"]
 
 
 async def test_a_reversal_can_leave_a_balance_below_zero(api):

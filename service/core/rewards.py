@@ -40,7 +40,7 @@ from .entries import (
     TeamUpdated,
 )
 from .points import from_cents, to_cents
-from .state import RedemptionFacts, State
+from .state import RedemptionFacts, State, Wallet
 
 __all__ = [
     "decide_budget",
@@ -66,7 +66,9 @@ def _name(value: Any) -> str:
 
 
 def _cost(value: Any) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= MAX_COST:
+    """Coins to the hundredth: a cost that rounds to nothing (0.004) is refused, not free."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value <= MAX_COST
+    if not ok or to_cents(value) < 1:
         raise Invalid(f"cost must be a number of coins from 0.01 to {MAX_COST:,}.", field="cost")
     return from_cents(to_cents(value))
 
@@ -79,11 +81,19 @@ def _count(value: Any, what: str) -> int | None:
     return value
 
 
+def _name_free(name: str, state: State, but: int | None = None) -> None:
+    """Two rewards in the shop never share a name (in any letter case)."""
+    folded = name.casefold()
+    if any(
+        r.active and r.id != but and r.name.casefold() == folded for r in state.rewards.values()
+    ):
+        raise Conflict(f"There is a reward {name!r} in the shop already.")
+
+
 def decide_reward(cmd: CreateReward, actor: Actor, state: State, ctx: Context) -> Decision:
     require(actor, "admin")
     name = _name(cmd.name)
-    if any(r.name.lower() == name.lower() and r.active for r in state.rewards.values()):
-        raise Conflict(f"There is a reward {name!r} in the shop already.")
+    _name_free(name, state)
     payload = RewardCreated(
         ctx.ids.take("reward"),
         name,
@@ -118,6 +128,9 @@ def decide_reward_change(cmd: ChangeReward, actor: Actor, state: State, ctx: Con
             raise Invalid(f"A reward has no field {key!r}.")
     if not changes:
         raise Invalid("Send at least one field to change.")
+    if changes.get("active", reward.active) and ("name" in changes or not reward.active):
+        # renamed, or back in the shop: under a name no other reward there has
+        _name_free(changes.get("name", reward.name), state, but=reward.id)
     payload = RewardChanged(reward.id, changes)
     return Decision([new_entry(state, ctx, actor, payload)])
 
@@ -142,7 +155,7 @@ def decide_redeem(cmd: Redeem, actor: Actor, state: State, ctx: Context) -> Deci
             f"You have redeemed {reward.name} {taken} time(s): the limit is "
             f"{reward.per_member_limit} per member."
         )
-    wallet = state.wallet(member.id)
+    wallet = state.wallets.get(member.id) or Wallet()  # a read: the state stays as it is
     if wallet.balance < reward.cost:
         raise Conflict(
             f"{reward.name} costs {from_cents(reward.cost):g} coins and your balance is "
@@ -223,7 +236,8 @@ def decide_budget(cmd: SetRewardBudget, actor: Actor, state: State, ctx: Context
         raise NotFound(f"There is no team {cmd.team_id}.")
     monthly = None
     if cmd.monthly is not None:
-        if not 0 <= cmd.monthly <= 1e9:
+        number = isinstance(cmd.monthly, int | float) and not isinstance(cmd.monthly, bool)
+        if not number or not 0 <= cmd.monthly <= 1e9:
             raise Invalid("monthly must be a number of coins from 0 (or null: no budget).")
         monthly = from_cents(to_cents(cmd.monthly))
     was = from_cents(team.reward_budget) if team.reward_budget is not None else None
@@ -242,7 +256,7 @@ def decide_wallet(cmd: WalletOf, actor: Actor, state: State, ctx: Context) -> De
     coach = actor.role == "manager" and actor_team(state, actor) == member.team_id
     if not (own or coach):
         raise Forbidden("A wallet is for its member, their manager and admins.")
-    wallet = state.wallet(member.id)
+    wallet = state.wallets.get(member.id) or Wallet()  # a read: the state stays as it is
     return Decision(
         answer={
             "member_id": member.id,
