@@ -613,6 +613,10 @@ class Context:
                 deal.story_awards = []
             if p.review:
                 deal.review_awards = []
+            if deal.external_id and deal.external_id in self.deals_by_external:
+                # the same deal, looked up by its CRM id too: a re-open then a win in one
+                # batch must find it reversed there (the win scores it again)
+                self.deals_by_external[deal.external_id] = deal
             key = (deal.team_id, deal.season_id or 0)
             if deal.outcome == "won" and (deal.seller_id, deal.amount) in self.won_deals.get(
                 key, []
