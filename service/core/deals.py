@@ -278,7 +278,9 @@ def _own_goal(goal_id: int, actor: Actor, state: State) -> GoalState:
 
 def decide_goal_change(cmd: ChangeGoal, actor: Actor, state: State, ctx: Context) -> Decision:
     """New targets for a goal (and its member goals). A goal the new target makes reached
-    pays its bonus now; a bonus already paid stays, whatever the new target."""
+    pays its bonus now; a bonus already paid stays, whatever the new target. A member goal
+    left out is removed, and like a goal removed it takes back the bonus it paid (else
+    dropping it and adding it back would pay the bonus again and again)."""
     goal = _own_goal(cmd.goal_id, actor, state)
     if cmd.target is None and cmd.member_targets is None:
         raise Invalid("Send target or member_targets to change.")
@@ -288,12 +290,13 @@ def decide_goal_change(cmd: ChangeGoal, actor: Actor, state: State, ctx: Context
     if any(to_cents(t) < 1 for t in new_targets):
         raise Invalid("Every target must be at least 0.01.", field="target")
     team = state.teams[goal.team_id]
-    member_targets = (
-        list(cmd.member_targets)
-        if cmd.member_targets is not None
-        else [(m.member_id, from_cents(m.target)) for m in goal.members.values()]
-    )
-    ids = _check_member_targets(member_targets, goal.team_id, team.name, state)
+    if cmd.member_targets is not None:
+        member_targets = list(cmd.member_targets)
+        ids = _check_member_targets(member_targets, goal.team_id, team.name, state)
+    else:  # as they are, even of members who left or moved since
+        member_targets = [(m.member_id, from_cents(m.target)) for m in goal.members.values()]
+        ids = [m for m, _ in member_targets]
+    dropped = [mg for m, mg in goal.members.items() if m not in ids]
     target = to_cents(cmd.target) if cmd.target is not None else goal.target
     # the goal as it will be, to see what it reaches (the state is not changed here)
     changed = GoalState(
@@ -322,6 +325,7 @@ def decide_goal_change(cmd: ChangeGoal, actor: Actor, state: State, ctx: Context
     awards, reached = advance_goals(
         state, changed, {}, state.team_member_ids(goal.team_id), reopen=False
     )
+    awards = [*taken_back([a for mg in dropped for a in mg.paid]), *awards]
     payload = GoalChanged(
         goal.id,
         goal.metric,
