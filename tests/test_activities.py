@@ -2,6 +2,7 @@
 external_id, points under a daily cap, and a board per metric (its count)."""
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from websockets.asyncio.client import connect
@@ -46,17 +47,25 @@ async def test_activities_score_under_the_daily_cap_and_count_on_their_board(api
     r = await api.post("/api/activities", {"metric": "calls"}, token, expect=201)
     assert r.json()["points"] == 0
     # another day has its own cap
-    yesterday = "2026-01-05T10:00:00+00:00"
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     body = {"metric": "calls", "value": 3, "occurred_at": yesterday}
     assert (await api.post("/api/activities", body, token, expect=201)).json()["points"] == 3
-    assert (await api.board(category="activity"))[a["id"]] == 13
-    assert (await api.board())[a["id"]] == 13
+    # but not every day of the past years: a seller dates an activity a week back at most
+    # (each day's cap would be theirs to fill); an import or an admin may date any day
+    seq = (await api.ledger())[-1]["seq"]
+    old = {**body, "occurred_at": (datetime.now(UTC) - timedelta(days=9)).isoformat()}
+    refused = await api.post("/api/activities", old, token, expect=422)
+    assert "7 day(s)" in refused.json()["detail"] and refused.json()["field"] == "occurred_at"
+    assert (await api.ledger())[-1]["seq"] == seq
+    await api.post("/api/activities", {**old, "member_id": a["id"], "value": 1}, expect=201)
+    assert (await api.board(category="activity"))[a["id"]] == 14
+    assert (await api.board())[a["id"]] == 14
     counts = await api.get("/api/leaderboards/members", metric="calls", season="all")
     assert counts["category"] == "metric:calls"
-    assert {e["member_id"]: e["score"] for e in counts["entries"]}[a["id"]] == 16
-    # counts are not points: the team board counts only the 13 points
+    assert {e["member_id"]: e["score"] for e in counts["entries"]}[a["id"]] == 17
+    # counts are not points: the team board counts only the 14 points
     teams = (await api.get("/api/leaderboards/teams", season="all"))["entries"]
-    assert teams[0]["total"] == 13
+    assert teams[0]["total"] == 14
     await api.call("GET", "/api/leaderboards/members", params={"metric": "nope"}, expect=404)
 
 

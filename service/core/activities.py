@@ -10,6 +10,7 @@ activity recorded the first time and adds nothing.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from .calendar import local_date
@@ -97,6 +98,16 @@ def decide_activity(cmd: RecordActivity, actor: Actor, state: State, ctx: Contex
     if cmd.external_id and cmd.external_id in ctx.activities_by_external:
         return Decision(replay=ctx.activities_by_external[cmd.external_id])
     day = local_date(occurred, state.tz)
+    back = state.policy.activity_backdate_days
+    if actor.role in ("seller", "manager") and day < local_date(ctx.now, state.tz) - timedelta(
+        days=back
+    ):
+        raise Invalid(
+            f"occurred_at is more than {back} day(s) ago: sellers and managers log the "
+            f"activities of the last {back} day(s) (policy activity_backdate_days); older "
+            "ones come in by import or an integration.",
+            field="occurred_at",
+        )
     cents = round(cmd.value) * metric.points_per_unit
     if metric.daily_cap is not None:
         used = ctx.activity_used.get((member.id, metric.key, day), 0)

@@ -59,6 +59,10 @@ class Policy:
     # coins (the reward shop's currency) every point earned also earns; a point taken
     # back takes its coins back
     coins_per_point: float = 1
+    # how many days back a seller or manager may date an activity they log (0: today
+    # only); every day has its own daily cap, so without a bound a seller could fill the
+    # cap of every day of the past years. Imports, integrations and admins: any day
+    activity_backdate_days: int = 7
 
     def to_dict(self) -> dict[str, Any]:
         """The policy as JSON-ready data (feedback keys become strings)."""
@@ -138,6 +142,7 @@ _MAXIMA: dict[str, float] = {
     "story_points": 1_000_000,
     "feedback_points": 1_000_000,
     "feedback_link_days": 365,
+    "activity_backdate_days": 3650,
     "feedback_requests_weekly_limit": 10_000,
     "team_goal_bonus": 1_000_000,
     "member_goal_bonus": 1_000_000,
