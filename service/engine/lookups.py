@@ -151,7 +151,7 @@ async def look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: St
     ]
     if synced:
         for deal in await sql.deals_by_id(synced, awards=synced):
-            ctx.deals[deal.id] = deal
+            ctx.deals[deal.id] = ctx.deals_by_external[deal.external_id or ""] = deal
     activities = [c for c in commands if isinstance(c, RecordActivity | SyncActivity)]
     if activities:
         keys = sorted({c.external_id for c in activities if c.external_id})
@@ -174,7 +174,10 @@ async def look_up(sql: Sql, ctx: Context, commands: Sequence[Command], state: St
     deal_ids = corrected | {
         c.deal_id for c in commands if isinstance(c, PostStory | ReviewLoss) and c.deal_id <= MAX_ID
     }
-    for deal in await sql.deals_by_id(sorted(deal_ids), awards=sorted(corrected)):
+    # a deal a CRM update found above keeps the look-up it has (with its awards, which a
+    # reversal takes back): one deal, one DealRef in the batch
+    deal_ids -= ctx.deals.keys()
+    for deal in await sql.deals_by_id(sorted(deal_ids), awards=sorted(corrected & deal_ids)):
         ctx.deals[deal.id] = deal
     for table, kind, found in (
         ("kudos", RevokeKudos, ctx.kudos),
