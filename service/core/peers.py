@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ..errors import Conflict, Forbidden, Invalid, LimitReached, NotFound
-from .calendar import iso_week
+from .calendar import local_date, week_name
 from .commands import (
     AllowanceLeft,
     AwardMentoring,
@@ -97,8 +97,10 @@ def decide_kudos(cmd: GiveKudos, actor: Actor, state: State, ctx: Context) -> De
 
 
 def _weeks(ctx: Context, state: State, count: int) -> list[str]:
-    """This ISO week and the ``count - 1`` before it, newest first."""
-    return [iso_week(ctx.now - timedelta(weeks=n), state.tz) for n in range(count)]
+    """This ISO week and the ``count - 1`` before it, newest first: stepped back in local
+    days (168 hours back is another local week on the nights the clocks change)."""
+    today = local_date(ctx.now, state.tz)
+    return [week_name(today - timedelta(weeks=n)) for n in range(count)]
 
 
 def _check_ring(state: State, ctx: Context, giver: int, to: int, cents: int) -> None:
