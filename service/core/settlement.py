@@ -30,35 +30,48 @@ def _members_of(c: ContestFacts, state: State, key: str) -> list[int]:
     return sorted(heads(state, c.sides[int(key[1:])]))
 
 
-def _winners(c: ContestFacts, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _winners(c: ContestFacts, state: State, rows: list[dict[str, Any]]) -> list[tuple[dict, int]]:
     """The rows that win, each with the place it takes."""
-    if c.format in ("race", "team_target"):  # everyone at the target
-        target = c.target
-        return [r for r in rows if target is not None and to_cents(r["value"]) >= target]
+    if c.format in ("race", "team_target"):  # everyone at the target takes first place
+        if c.target is None:
+            return []
+        # the exact value, as ``race_finishes`` compares it (a row's is rounded to the
+        # hundredth: 0.9967 a member would read as 1.00 and reach a target of 1)
+        exact = {
+            r["key"]: value_of(c, c.tally.get(r["key"], 0), head_count(c, state, r["key"]))
+            for r in rows
+        }
+        return [(r, 1) for r in rows if exact[r["key"]] >= c.target]
     if c.format == "tiers":
-        return [r for r in rows if r.get("tier")]
+        return [(r, r["rank"]) for r in rows if r.get("tier")]
     eligible = [r for r in rows if r["score"] > 0]
     if c.min_score is not None:
         eligible = [r for r in eligible if to_cents(r["value"]) >= c.min_score]
+    # places among those who may place: a row kept out by min_score frees its place
+    # (competition ranking again, ties sharing)
+    placed: list[tuple[dict, int]] = []
+    for i, r in enumerate(eligible):
+        same = i and eligible[i - 1]["rank"] == r["rank"]
+        placed.append((r, placed[-1][1] if same else i + 1))
     places = 1 if c.format == "head_to_head" else (len(c.prizes) or 3)
-    return [r for r in eligible if r["rank"] <= places]
+    return [(r, place) for r, place in placed if place <= places]
 
 
 def _settle(c: ContestFacts, state: State, ctx: Context, reason: str) -> ContestSettled:
     rows = standings(c, state)
-    winning = _winners(c, rows)
-    # in a race and a team target, everyone who made it takes first place
-    together = c.format in ("race", "team_target")
-    ranks = {id(r): 1 if together else r["rank"] for r in winning}
+    winning = _winners(c, state, rows)
     coins: dict[int, int] = {}
     winners: list[Winner] = []
-    for r in winning:
-        place = ranks[id(r)]
+    for r, place in winning:
         if c.format == "tiers":
             prize = c.tiers[r["tier"] - 1].prize
             share = to_cents(prize.coins)
+        elif c.format == "team_target":
+            # every team at the target wins the whole prize, each of its members paid it
+            prize = c.prizes[0] if c.prizes else Prize()
+            share = to_cents(prize.coins)
         else:
-            tied = sum(1 for o in winning if ranks[id(o)] == place)
+            tied = sum(1 for _, p in winning if p == place)
             prize = c.prizes[place - 1] if place <= len(c.prizes) else Prize()
             taken = [
                 c.prizes[p - 1].coins for p in range(place, place + tied) if p <= len(c.prizes)
@@ -177,6 +190,9 @@ def race_finishes(entries: list[Entry], state: State, ctx: Context) -> list[Entr
             probe.tally[key] = probe.tally.get(key, 0) + cents
         seq += 1
         out.append(_settled_entry(probe, state, ctx, "target reached", seq))
+        if c.recurrence:  # won early: the next period still starts at this one's end
+            seq += 1
+            out.append(_next(replace(c, carry={}), state, ctx, seq))
     return out
 
 
