@@ -213,7 +213,7 @@ def advance_goals(
         bonus = [Award(m, goal.team_id, "bonus", cents) for m in team_ids if cents]
         awards.extend(bonus)
         events.append(GoalReached(goal.id, goal.team_id, goal.metric, "team", None, tuple(bonus)))
-    elif reopen and goal.reached and not is_reached(value, goal.target):
+    elif reopen and goal.reached and not is_reached(value, _line(goal)):
         awards.extend(taken_back(goal.paid))
         events.append(GoalReopened(goal.id, goal.team_id, goal.metric, "team", None))
     for mg in goal.members.values():
@@ -231,10 +231,16 @@ def advance_goals(
                     goal.id, goal.team_id, goal.metric, "member", mg.member_id, tuple(bonus)
                 )
             )
-        elif reopen and mg.reached and not is_reached(member_value, mg.target):
+        elif reopen and mg.reached and not is_reached(member_value, _line(mg)):
             awards.extend(taken_back(mg.paid))
             events.append(GoalReopened(goal.id, goal.team_id, goal.metric, "member", mg.member_id))
     return awards, events
+
+
+def _line(goal: GoalState | MemberGoalState) -> int:
+    """Below what a reached goal reopens (its bonus taken back): its target, or the lower
+    target it was reached at (a bonus already paid stays when the target is raised)."""
+    return goal.target if goal.paid_at is None else min(goal.target, goal.paid_at)
 
 
 def taken_back(awards: Sequence[Award]) -> list[Award]:
@@ -302,7 +308,7 @@ def decide_goal_change(cmd: ChangeGoal, actor: Actor, state: State, ctx: Context
     changed = GoalState(
         goal.id, goal.team_id, goal.season_id, goal.metric, target, goal.value, goal.reached
     )
-    changed.paid = goal.paid
+    changed.paid, changed.paid_at = goal.paid, goal.paid_at
     events: list[Event] = []
     won = ctx.won_deals.get((goal.team_id, goal.season_id), [])
     for member_id, member_target in member_targets:
@@ -310,7 +316,7 @@ def decide_goal_change(cmd: ChangeGoal, actor: Actor, state: State, ctx: Context
         mg = goal.members.get(member_id)
         if mg is not None:
             changed.members[member_id] = MemberGoalState(
-                member_id, cents, mg.value, mg.reached, mg.paid
+                member_id, cents, mg.value, mg.reached, mg.paid, mg.paid_at
             )
             continue
         # a new member goal starts from the member's won deals of the season

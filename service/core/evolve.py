@@ -523,6 +523,7 @@ def _apply_event(state: State, event: object, entry: Entry) -> None:
         if part is not None:
             part.reached = reached
             part.paid = _bonus_paid(state, goal, event) if isinstance(event, GoalReached) else ()
+            part.paid_at = part.target if reached else None
     elif isinstance(event, BadgeEarned):
         state.badges.add((event.member_id, entry.season_id or 0, event.badge))
     elif isinstance(event, BadgeRevoked):

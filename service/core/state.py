@@ -108,6 +108,9 @@ class MemberGoalState:
     value: int = 0
     reached: bool = False
     paid: tuple[Award, ...] = ()  # the bonus paid when reached (taken back if reopened)
+    # the target it was reached at: a target raised since keeps the bonus until the value
+    # falls below this one (None: not reached, or reached before this was kept)
+    paid_at: int | None = None
 
 
 @dataclass
@@ -121,6 +124,7 @@ class GoalState:
     reached: bool = False
     members: dict[int, MemberGoalState] = field(default_factory=dict)
     paid: tuple[Award, ...] = ()
+    paid_at: int | None = None  # as a member goal's
 
 
 ALL = "*"  # every row of a contest (state.contests_moved)
