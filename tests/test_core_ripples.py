@@ -137,6 +137,7 @@ def gift(org: Org, gift_id: int, entry: Entry) -> None:
         strength,
         None,
         list(entry.awards),
+        entry.occurred_at,
     )
     (org.ctx.kudos if kudos else org.ctx.mentoring)[gift_id] = ref
 
@@ -578,13 +579,9 @@ def test_a_correction_that_reaches_a_race_target_settles_it_once():
     assert org.state.contests[race].winners == finish.payload.winners
 
 
-@pytest.mark.xfail(
-    reason="a kudos revocation counts in contests at the moment it is revoked (tally."
-    "counting_time), not when the kudos were given, so it lowers a contest they never counted in",
-    strict=True,
-)
 def test_kudos_given_before_a_contest_and_revoked_during_it_leave_it_alone():
-    """Kudos count in a contest when given: revoking earlier kudos leaves the contest alone."""
+    """Kudos count in a contest when given: revoking earlier kudos leaves the contest alone,
+    revoking kudos given during it takes them back out."""
     org = Org()
     org.season()
     _, (a, b) = org.squad(2)
@@ -592,6 +589,11 @@ def test_kudos_given_before_a_contest_and_revoked_during_it_leave_it_alone():
     contest = _contest(org, "help", NOW + timedelta(days=1), NOW + timedelta(days=8))
     org.ctx.now = NOW + timedelta(days=2)
     org.decide(RevokeKudos(1, "by mistake"))
+    assert org.state.contests[contest].tally.get(f"m{b}", 0) == 0
+    # kudos given during it count, and their revocation takes them back out
+    gift(org, 2, org.decide(GiveKudos(b, 3, "thanks again"), seller_actor(a)).entries[0])
+    assert org.state.contests[contest].tally.get(f"m{b}", 0) == 300
+    org.decide(RevokeKudos(2, "by mistake"))
     assert org.state.contests[contest].tally.get(f"m{b}", 0) == 0
 
 

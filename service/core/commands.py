@@ -520,6 +520,7 @@ class GiftRef:
     strength: str | None = None
     revoked_seq: int | None = None
     awards: list[Award] = field(default_factory=list)
+    given_at: datetime | None = None  # when it was given: a revocation counts then
 
 
 @dataclass

@@ -157,10 +157,18 @@ def decide_revocation(
             gift.seq,
             gift.strength,
             reason,
+            gift.given_at,
         )
     else:
         payload = MentoringRevoked(
-            gift.id, gift.member_id, points, gift.week, gift.seq, gift.giver_id, reason
+            gift.id,
+            gift.member_id,
+            points,
+            gift.week,
+            gift.seq,
+            gift.giver_id,
+            reason,
+            gift.given_at,
         )
     awards = tuple(taken_back(gift.awards))
     entry = new_entry(

@@ -251,6 +251,9 @@ class KudosRevoked(Struct, frozen=True, tag="kudos.revoked", tag_field="kind"):
     reverses: int
     strength: str | None = None
     reason: str | None = None
+    # when the kudos was given: a contest counts the revocation then, so it takes back
+    # exactly what the kudos added (None: revoked before this was kept)
+    given_at: datetime | None = None
 
 
 class MentoringAwarded(Struct, frozen=True, tag="mentoring", tag_field="kind"):
@@ -269,6 +272,7 @@ class MentoringRevoked(Struct, frozen=True, tag="mentoring.revoked", tag_field="
     reverses: int
     awarded_by_member_id: int | None = None
     reason: str | None = None
+    given_at: datetime | None = None  # as a kudos revocation's
 
 
 class MemberTarget(Struct, frozen=True):

@@ -31,6 +31,8 @@ from .entries import (
     DealReversed,
     DealWon,
     Entry,
+    KudosRevoked,
+    MentoringRevoked,
     Prize,
     Side,
     Tier,
@@ -126,10 +128,13 @@ class ContestFacts:
 
 
 def counting_time(entry: Entry) -> datetime:
-    """When an entry counts: a reversal when the deal it takes back closed."""
+    """When an entry counts: a reversal when the deal it takes back closed, a revocation
+    when the kudos or mentoring it takes back was given."""
     p = entry.payload
     if isinstance(p, DealReversed):
         return p.closed_at
+    if isinstance(p, KudosRevoked | MentoringRevoked) and p.given_at is not None:
+        return p.given_at
     return entry.occurred_at
 
 

@@ -434,7 +434,8 @@ class Sql:
         where, values = self.among("k.id", ids)
         sql = (
             f"SELECT k.id, e.seq, e.id AS entry_id, {giver} AS giver_id, {receiver} AS member_id, "
-            f"k.cents, k.week, e.season_id, {strength} AS strength, k.revoked_seq "
+            f"k.cents, k.week, e.season_id, {strength} AS strength, k.revoked_seq, "
+            "e.occurred_at "
             f"FROM {table} k JOIN entry e ON e.id = k.entry_id WHERE {where}"
         )
         rows = await self.rows(sql, values)
@@ -451,6 +452,7 @@ class Sql:
                 r["strength"],
                 r["revoked_seq"],
                 awards.get(r["entry_id"], []),
+                self.parse_time(r["occurred_at"]),
             )
             for r in rows
         ]
