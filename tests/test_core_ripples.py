@@ -620,11 +620,6 @@ def test_a_reversal_takes_from_a_contest_only_what_the_deal_added():
 # -- people who leave or move ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="the re-scoring pays team share to today's active teammates, so a correction "
-    "takes the share of a teammate who left since (README: their points stay)",
-    strict=True,
-)
 def test_a_customer_typo_fixed_after_a_teammate_left_keeps_their_share():
     """Fixing a customer name changes no points: a teammate who left keeps their share."""
     org = Org()
@@ -637,11 +632,6 @@ def test_a_customer_typo_fixed_after_a_teammate_left_keeps_their_share():
     assert points(org) == before
 
 
-@pytest.mark.xfail(
-    reason="the re-scoring credits the seller's current team, so correcting an old deal's "
-    "amount moves it, its share and its goal to the team the seller moved to",
-    strict=True,
-)
 def test_an_amount_corrected_after_the_seller_moved_stays_with_the_old_team():
     """A deal corrected after its seller moved stays with the team it was earned for."""
     org = Org()

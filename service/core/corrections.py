@@ -92,10 +92,11 @@ def decide_correction(cmd: CorrectDeal, actor: Actor, state: State, ctx: Context
         return Decision(replay=deal)  # nothing changes: nothing to record
     # the corrected deal must pass every rule a new one does (a manager's own team, ...)
     seller = check_deal(fixed, actor, state, ctx)
+    team = _team_of(deal, state) if seller.id == deal.seller_id else None
     # goals move once, by the difference: a goal the deal counts in before and after
     # moves with the re-scoring, by the new contribution less the old one
     old_moves = _goal_moves(deal, state, -1)
-    new_goals = _goals_counting(fixed, seller.team_id, state)
+    new_goals = _goals_counting(fixed, team[0] if team else seller.team_id, state)
     reversal = _reversal(
         deal,
         reason,
@@ -115,6 +116,7 @@ def decide_correction(cmd: CorrectDeal, actor: Actor, state: State, ctx: Context
         deal_id=deal.id,
         rescores=reversal.seq,
         seq=reversal.seq + 1,
+        team=team,
     )
     for goal_id, moves in new_moves.items():
         for member, cents in old_moves.get(goal_id, {}).items():
@@ -212,6 +214,16 @@ def _deal(deal_id: int, actor: Actor, state: State, ctx: Context) -> DealRef:
             "record it again as a new deal if it should count."
         )
     return deal
+
+
+def _team_of(deal: DealRef, state: State) -> tuple[int, list[int]]:
+    """The team a deal was earned for and who shares it: a correction that keeps the
+    seller re-scores it there, whoever moved or left since (the teammates its share went
+    to; a deal that paid no share: that team's members now)."""
+    sharers = [a.member_id for a in deal.awards if a.category == "team_share" and a.cents > 0]
+    if not sharers:
+        return deal.team_id, list(state.team_member_ids(deal.team_id))
+    return deal.team_id, [deal.seller_id, *sharers]
 
 
 def _goal_moves(deal: DealRef, state: State, sign: int) -> dict[int, dict[int, int]]:

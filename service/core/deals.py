@@ -133,12 +133,15 @@ def score(
     deal_id: int | None = None,
     rescores: int | None = None,
     seq: int | None = None,
+    team: tuple[int, Sequence[int]] | None = None,
 ) -> tuple[Entry, dict[int, dict[int, int]]]:
     """The entry of a checked deal with its own awards, and how far it moves each goal
-    (goal → member → hundredths); the caller advances the goals."""
+    (goal → member → hundredths); the caller advances the goals. ``team``: the team the
+    deal counts for and the teammates its share goes to (a correction keeps the deal's
+    own); by default the seller's team now and its active members."""
     closed_at = cmd.closed_at or ctx.now
     won = cmd.outcome == "won"
-    team_ids = state.team_member_ids(seller.team_id)
+    team_id, team_ids = team or (seller.team_id, state.team_member_ids(seller.team_id))
     day = local_date(closed_at, state.tz)
     facts = DealFacts(
         seller_id=seller.id,
@@ -148,15 +151,23 @@ def score(
         teammate_ids=tuple(m for m in team_ids if m != seller.id),
         assist_ids=tuple(cmd.assists),
     )
+    # a teammate's share counts for the deal's team; anyone else's award for their own
     awards = [
-        Award(a.member_id, state.team_of(a.member_id), a.category, a.cents)
+        Award(
+            a.member_id,
+            team_id
+            if a.member_id == seller.id or a.category == "team_share"
+            else state.team_of(a.member_id),
+            a.category,
+            a.cents,
+        )
         for a in score_deal(facts, state.policy)
     ]
     goal_moves: dict[int, dict[int, int]] = {}
     season = state.season_for(day)
     if won and season:
         for g in state.goals.values():
-            if g.team_id == seller.team_id and g.season_id == season.id:
+            if g.team_id == team_id and g.season_id == season.id:
                 goal_moves[g.id] = {seller.id: to_cents(deal_contribution(g.metric, cmd.amount))}
     kind = DealWon if won else DealLost
     payload = kind(
@@ -175,10 +186,10 @@ def score(
         actor,
         payload,
         member_id=seller.id,
-        team_id=seller.team_id,
+        team_id=team_id,
         occurred_at=closed_at,
         awards=tuple(awards),
-        names={m: state.members[m].name for m in team_ids},
+        names={m: state.members[m].name for m in {seller.id, *team_ids} if m in state.members},
         seq=seq,
         day=day,
     )
