@@ -72,6 +72,21 @@ def ranked(org: Clock, contest_id: int) -> list[tuple[int, str, float]]:
 # -- ranking: ties, places, min_score --------------------------------------------------------
 
 
+def test_a_member_who_left_keeps_their_row_but_the_next_one_wins():
+    """A member who left before the settlement keeps their row in the standings, but wins
+    nothing (they get nothing now): the next one takes first place and its coins."""
+    org = Clock().at(NOW)
+    _, (ann, bo) = org.squad(2)
+    cid = create(org, prizes=({"coins": 100},))
+    won(org, ann, 50_000)
+    won(org, bo, 20_000)
+    org.decide(UpdateMember(ann, {"active": False}))
+    settled, coins = settle(org, WEEK_END, cid)
+    assert [(w.place, w.key) for w in settled.winners] == [(1, f"m{bo}")]
+    assert coins == {bo: 10_000}
+    assert [r["key"] for r in settled.standings] == [f"m{ann}", f"m{bo}"]
+
+
 def test_ranking_worked_example_two_tied_first_share_150_and_the_next_is_third():
     """Two tied first share 100 + 50 coins (75 each), the next is third, a 0 does not place."""
     org = Clock().at(NOW)
