@@ -26,6 +26,7 @@ from service.core.commands import (
     RecordActivity,
     RemoveGoal,
     RemoveSeason,
+    ReverseDeal,
     RevokeMentoring,
     SetGoal,
     SyncActivity,
@@ -574,3 +575,19 @@ def test_improvement_progress_says_why_a_member_is_not_eligible():
     assert "has left" in reason(leaver)
     org.decide(ChangePolicy({"improvement_bonus": 0}))
     assert "switched off" in reason(joined(date(2026, 11, 2)))
+
+
+def test_a_reversal_today_of_a_deal_in_no_season_leaves_today_free_for_a_season():
+    """A deal closed when no season ran, reversed today: the take-back counts on the day
+    the deal closed, so a season may still be created over today."""
+    org = Org()
+    _, (a,) = org.squad(1)
+    deal = org.deal(a, 10_000, closed_at=NOW - timedelta(days=60))
+    org.decide(ReverseDeal(deal.payload.deal_id, "entered by mistake"))  # type: ignore[union-attr]
+    org.decide(
+        CreateSeason("Q4", (NOW - timedelta(days=30)).date(), (NOW + timedelta(days=30)).date())
+    )
+    org.refuse(
+        Conflict,
+        CreateSeason("Old", (NOW - timedelta(days=61)).date(), (NOW - timedelta(days=59)).date()),
+    )

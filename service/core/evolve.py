@@ -63,7 +63,7 @@ from .state import (
     State,
     TeamFacts,
 )
-from .tally import ContestFacts, count
+from .tally import ContestFacts, count, counting_time
 
 __all__ = ["evolve"]
 
@@ -410,7 +410,9 @@ def _track_season(state: State, entry: Entry) -> None:
     season = entry.season_id
     if season is None:
         if entry.awards:
-            state.unseasoned_days.add(local_date(entry.occurred_at, state.tz))
+            # a take-back on the day of what it takes back (a reversal today of a deal
+            # closed in no season leaves today free for a season)
+            state.unseasoned_days.add(local_date(counting_time(entry), state.tz))
         return
     state.seasons_named.add(season)
     at = entry.occurred_at
