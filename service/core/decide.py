@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from msgspec import Struct
 
-from ..errors import Invalid
+from ..errors import Forbidden, Invalid
 from . import (
     activities,
     challenges,
@@ -125,6 +125,18 @@ _DECIDERS: dict[type, Decider] = {
 }
 
 
+# commands that only read: a member who left may still see what is theirs
+_READS = frozenset({AllowanceLeft, WalletOf, ImprovementProgress, ContestsRead})
+
+
+def _still_here(actor: Actor, state: State) -> None:
+    """A seller or manager who has left records nothing more, whatever their token (it
+    may still be valid): no mentoring, story, review, challenge, redemption, goal..."""
+    member = state.members.get(actor.member_id or 0)
+    if member is not None and not member.active:
+        raise Forbidden(f"{member.name} has left the team: this token records nothing more.")
+
+
 # control characters other than tab and line breaks: never meant, often an attack, and
 # PostgreSQL refuses NUL in text outright (which would fail the whole batch's insert)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -166,6 +178,8 @@ def decide(command: Command, actor: Actor, state: State, ctx: Context) -> Decisi
     and the settlement of a race the entries finish (numbered after them)."""
     if id(command) not in ctx.plain:
         check_text(command, "command")
+    if actor.role in ("seller", "manager") and type(command) not in _READS:
+        _still_here(actor, state)
     decision = _DECIDERS[type(command)](command, actor, state, ctx)
     entries = decision.entries
     if not entries:

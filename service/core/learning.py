@@ -118,7 +118,9 @@ def decide_feedback(cmd: AnswerFeedback, actor: Actor, state: State, ctx: Contex
     payload = FeedbackReceived(
         link.customer, cmd.rating, comment, link.id, ctx.ids.take("feedback")
     )
-    awards = _points(state, seller.id, "feedback", state.policy.feedback_points[cmd.rating])
+    # the customer's answer is kept either way; a seller who has left gets no points
+    points = state.policy.feedback_points[cmd.rating] if seller.active else 0
+    awards = _points(state, seller.id, "feedback", points)
     entry = new_entry(
         state, ctx, actor, payload, member_id=seller.id, team_id=seller.team_id, awards=awards
     )

@@ -200,6 +200,9 @@ def decide_mentoring(cmd: AwardMentoring, actor: Actor, state: State, ctx: Conte
 def decide_allowance(cmd: AllowanceLeft, actor: Actor, state: State, ctx: Context) -> Decision:
     """What is left this week of the caller's kudos allowance or mentoring budget."""
     require(actor, "seller", "manager") if cmd.what == "kudos" else require(actor, "manager")
+    member = state.members.get(actor.member_id or 0)
+    if member is not None and not member.active:
+        return Decision(remaining=0)  # who has left gives nothing more
     week = ctx.week(state.tz)
     left = kudos_left if cmd.what == "kudos" else mentoring_left
     return Decision(remaining=left(state, week, actor.member_id or 0)[1])
