@@ -346,11 +346,6 @@ def test_policy_values_of_a_wrong_type_or_out_of_range_are_refused():
     assert (org.state.policy.max_assists, org.state.policy.newcomer_days) == (20, 3650)
 
 
-@pytest.mark.xfail(
-    reason="policy._coerce types a key by its current value, so once team_share (or "
-    "newcomer_multiplier) is set to a whole number it refuses every fraction after",
-    strict=True,
-)
 def test_a_key_set_to_a_whole_number_takes_a_fraction_again():
     """team_share switched off (0) can be switched back to 0.2; a multiplier of 2 back to 1.5."""
     org = Org()
@@ -360,11 +355,6 @@ def test_a_key_set_to_a_whole_number_takes_a_fraction_again():
     assert (org.state.policy.team_share, org.state.policy.newcomer_multiplier) == (0.2, 1.5)
 
 
-@pytest.mark.xfail(
-    reason="policy._coerce takes the int defaults (deal_points = 10, coins_per_point = 1) "
-    "for whole-number keys, though the fields are floats and points have 2 decimals",
-    strict=True,
-)
 def test_point_keys_take_up_to_two_decimals():
     """Points have at most 2 decimals: deal_points 12.5 and coins_per_point 0.5 are accepted."""
     org = Org()
@@ -373,11 +363,6 @@ def test_point_keys_take_up_to_two_decimals():
     assert cents(org.deal(a, 0))[(a, "deals")] == 1250
 
 
-@pytest.mark.xfail(
-    reason="policy._coerce checks feedback_points values with _number only, skipping the "
-    "2-decimal check every other point key gets",
-    strict=True,
-)
 def test_feedback_points_have_at_most_two_decimals():
     """Points have at most 2 decimals: a feedback_points value of 4.999 is refused."""
     org = Org()

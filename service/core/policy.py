@@ -115,6 +115,9 @@ class Policy:
                 raise Invalid(f"{f.name} must not be negative.")
 
 
+# the keys that count whole things (days, weeks, assists, links): the rest take decimals
+_WHOLE = frozenset(f.name for f in fields(Policy) if f.type in ("int", int))
+
 # The largest value each key may take: beyond these a policy is a typo, and numbers such
 # as 1e300 points or 1e12 newcomer days would break every later write (hundredths must
 # fit a 64-bit integer, days a date). Weekly limits go high so they can be switched off.
@@ -151,20 +154,28 @@ _MAXIMA: dict[str, float] = {
 
 
 def _coerce(name: str, value: Any, current: Any) -> Any:
-    """Check one value against the type of its default."""
+    """Check one value against the key's declared type (not the value it has now: a
+    share set to 0 takes 0.2 again)."""
     if isinstance(current, dict):
         if not isinstance(value, dict):
             raise Invalid(f'{name} must be an object like {{"1": 1, ..., "5": 5}}.')
         try:
-            return {int(k): _number(name, v) for k, v in value.items()}
+            return {int(k): _points(name, _number(name, v)) for k, v in value.items()}
         except ValueError:
             raise Invalid(f"{name} keys must be the ratings 1 to 5.") from None
     number = _number(name, value)
-    if isinstance(current, int) and not isinstance(current, bool):
+    if name in _WHOLE:
         if number != int(number):
             raise Invalid(f"{name} must be a whole number.")
         return int(number)
-    if round(number, 2) != number and name not in {"team_share", "newcomer_multiplier"}:
+    if name in {"team_share", "newcomer_multiplier"}:  # a share and a factor, not points
+        return number
+    return _points(name, number)
+
+
+def _points(name: str, number: float) -> float:
+    """Points and coins are kept to the hundredth."""
+    if round(number, 2) != number:
         raise Invalid(f"{name} may have at most 2 decimals.")
     return number
 
