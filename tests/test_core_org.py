@@ -102,11 +102,6 @@ def test_fixing_a_customer_keeps_a_moved_assists_points_with_their_old_team():
     assert _by_team(org) == before
 
 
-@pytest.mark.xfail(
-    reason="advance_goals credits a member goal's bonus to the member's current team "
-    "(state.team_of), not the team whose goal and deal earned it",
-    strict=True,
-)
 def test_a_member_goal_bonus_counts_for_the_team_whose_goal_it_is():
     """An old deal corrected up to a mover's member goal pays its bonus for the goal's team."""
     org = Org()
@@ -229,11 +224,6 @@ def test_a_team_emptied_by_moves_can_be_archived_and_takes_nobody_in():
     org.decide(UpdateMember(a, {"team_id": bears}))  # a leaver may be moved out
 
 
-@pytest.mark.xfail(
-    reason="decide_member_update lets {active: true} bring a member back into the archived "
-    "team they left, making an archived team with an active member",
-    strict=True,
-)
 def test_a_member_cannot_come_back_into_an_archived_team():
     """An archived team takes no members: bringing one back into it is 409; with a move it works."""
     org = Org()
@@ -249,11 +239,6 @@ def test_a_member_cannot_come_back_into_an_archived_team():
 # -- names, joining dates and CRM owner ids --------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="names._INVISIBLE misses invisible characters such as U+2800 (braille blank), "
-    "variation selectors and tag characters, so 'Anna' + one of them is a second 'Anna'",
-    strict=True,
-)
 def test_a_name_that_only_adds_an_invisible_character_is_refused():
     """No invisible characters in names: 'Anna' plus an invisible one is no second Anna."""
     org = Org()
@@ -266,11 +251,6 @@ def test_a_name_that_only_adds_an_invisible_character_is_refused():
         org.refuse(HuddleError, CreateTeam(f"Wolves{sneaky[4:]}"))
 
 
-@pytest.mark.xfail(
-    reason="same_name compares casefold() without normalising after it, and casefolding "
-    "Greek ΐ gives another Unicode form than casefolding its capital",
-    strict=True,
-)
 def test_names_differing_only_in_case_are_the_same_also_in_greek():
     """Names that differ only in case count as the same: 'ΐλιον' and its capitals too."""
     org = Org()
@@ -279,11 +259,6 @@ def test_names_differing_only_in_case_are_the_same_also_in_greek():
     org.refuse(Conflict, CreateTeam(name.upper()))
 
 
-@pytest.mark.xfail(
-    reason="joined_on is never bounded (README: dates are 1970 or later); one near 9999 "
-    "makes improvement.qualifies overflow (OverflowError) whenever progress is read",
-    strict=True,
-)
 def test_a_far_future_joining_date_is_refused_or_harmless():
     """A joining date in year 9999 is refused, or at least reading the member's progress works."""
     org = Org()

@@ -21,13 +21,30 @@ _INVISIBLE = re.compile(
 )
 
 
+def _invisible(name: str) -> re.Match[str] | str | None:
+    """The first character that shows nothing: listed above, any format character (Cf:
+    tags, joiners), a variation selector, the braille blank."""
+    if found := _INVISIBLE.search(name):
+        return found
+    for ch in name:
+        if (
+            unicodedata.category(ch) == "Cf"
+            or "\ufe00" <= ch <= "\ufe0f"
+            or "\U000e0100" <= ch <= "\U000e01ef"
+            or ch == "\u2800"
+        ):
+            return ch
+    return None
+
+
 def clean_name(raw: str, what: str, field: str = "name") -> str:
     """The name in NFC with its spaces tidied; Invalid when it is empty or holds an
     invisible or direction-changing character. ``what`` says whose name ("team")."""
     name = " ".join(unicodedata.normalize("NFC", raw).split())
-    if found := _INVISIBLE.search(name):
+    if found := _invisible(name):
+        found = found if isinstance(found, str) else found.group()
         raise Invalid(
-            f"The {what}'s {field} contains an invisible character (U+{ord(found.group()):04X}); "
+            f"The {what}'s {field} contains an invisible character (U+{ord(found):04X}); "
             "type it plainly.",
             field=field,
         )
@@ -37,5 +54,6 @@ def clean_name(raw: str, what: str, field: str = "name") -> str:
 
 
 def same_name(a: str, b: str) -> bool:
-    """Names a reader would take for the same one: equal ignoring case."""
-    return a.casefold() == b.casefold()
+    """Names a reader would take for the same one: equal ignoring case (casefolding can
+    leave a letter decomposed: compared in NFC)."""
+    return unicodedata.normalize("NFC", a.casefold()) == unicodedata.normalize("NFC", b.casefold())

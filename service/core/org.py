@@ -126,6 +126,7 @@ def decide_member(cmd: CreateMember, actor: Actor, state: State, ctx: Context) -
     if email and email in state.emails:
         raise Conflict(f"A member with the email {email} already exists.")
     joined_on = cmd.joined_on or local_date(ctx.now, state.tz)
+    _check_joined(joined_on)
     member_id = ctx.ids.take("member")
     payload = MemberJoined(name, cmd.role, joined_on, team.name, email)
     entry = new_entry(
@@ -154,6 +155,14 @@ def decide_member_update(cmd: UpdateMember, actor: Actor, state: State, ctx: Con
         raise Invalid("active must be true or false.", field="active")
     if changes.get("active") is False and not member.active and len(changes) == 1:
         raise Conflict(f"{member.name} has already left (active is false).")
+    back_to = state.teams.get(changes.get("team_id", member.team_id))
+    if changes.get("active") is True and not member.active and back_to and back_to.archived:
+        raise Conflict(
+            f"Team {back_to.name!r} is archived: {member.name} comes back into another team "
+            "(send team_id with active) or the team is unarchived first."
+        )
+    if "joined_on" in changes:
+        _check_joined(changes["joined_on"])
     if changes.get("email"):
         changes["email"] = changes["email"].strip().lower()
         owner = state.emails.get(changes["email"])
@@ -172,6 +181,16 @@ def decide_member_update(cmd: UpdateMember, actor: Actor, state: State, ctx: Con
         names={member.id: changes.get("name", member.name)},
     )
     return Decision([entry])
+
+
+def _check_joined(value: Any) -> None:
+    """A joining date in 1970–2999, as seasons' dates (a year 9999 broke date sums)."""
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        day = None
+    if not isinstance(day, date) or not date(1970, 1, 1) <= day <= date(2999, 12, 31):
+        raise Invalid("joined_on must be a date from 1970 to 2999.", field="joined_on")
 
 
 CRMS = ("hubspot", "pipedrive", "salesforce")
