@@ -233,9 +233,8 @@ def advance_goals(
             events.append(_progress(goal, mg.member_id, member_value, mg.target))
         if not mg.reached and is_reached(member_value, mg.target):
             cents = to_cents(policy.member_goal_bonus)
-            bonus = (
-                [Award(mg.member_id, state.team_of(mg.member_id), "bonus", cents)] if cents else []
-            )
+            # for the goal's team, wherever the member is now
+            bonus = [Award(mg.member_id, goal.team_id, "bonus", cents)] if cents else []
             awards.extend(bonus)
             events.append(
                 GoalReached(
