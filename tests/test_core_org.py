@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-
 from service.core.commands import (
     AllowanceLeft,
     AnswerFeedback,
@@ -82,11 +80,6 @@ def test_a_member_who_moves_scores_for_the_new_team_and_leaves_earned_points_beh
     assert goals[wolves].members[a].value == 100  # the old team's member goal stays put
 
 
-@pytest.mark.xfail(
-    reason="a correction re-scores assists for the assist's team now (state.team_of in "
-    "deals.score), so fixing a customer's name moves an assist's points to their new team",
-    strict=True,
-)
 def test_fixing_a_customer_keeps_a_moved_assists_points_with_their_old_team():
     """Fixing a deal's customer moves no points, also when its assist has moved team since."""
     org = Org()
@@ -167,11 +160,6 @@ def test_feedback_answered_after_the_seller_left_pays_them_nothing():
     _gets_nothing(org, AnswerFeedback(1, 5, "great"), Actor("public"), a)
 
 
-@pytest.mark.xfail(
-    reason="check_deal refuses any assist who has left, also on a correction that keeps "
-    "the assists as they were, so a customer typo on such a deal cannot be fixed",
-    strict=True,
-)
 def test_fixing_a_customer_after_an_assist_left_goes_ahead_and_moves_no_points():
     """A teammate who left changes nothing of a correction: fixing the customer is accepted."""
     org = Org()

@@ -91,7 +91,8 @@ def decide_correction(cmd: CorrectDeal, actor: Actor, state: State, ctx: Context
     ):
         return Decision(replay=deal)  # nothing changes: nothing to record
     # the corrected deal must pass every rule a new one does (a manager's own team, ...)
-    seller = check_deal(fixed, actor, state, ctx)
+    kept = deal.assists if cmd.assists is None else ()
+    seller = check_deal(fixed, actor, state, ctx, kept=kept)
     team = _team_of(deal, state) if seller.id == deal.seller_id else None
     # goals move once, by the difference: a goal the deal counts in before and after
     # moves with the re-scoring, by the new contribution less the old one
@@ -216,14 +217,16 @@ def _deal(deal_id: int, actor: Actor, state: State, ctx: Context) -> DealRef:
     return deal
 
 
-def _team_of(deal: DealRef, state: State) -> tuple[int, list[int]]:
-    """The team a deal was earned for and who shares it: a correction that keeps the
-    seller re-scores it there, whoever moved or left since (the teammates its share went
-    to; a deal that paid no share: that team's members now)."""
+def _team_of(deal: DealRef, state: State) -> tuple[int, list[int], dict[int, int]]:
+    """The team a deal was earned for, who shares it and the team each award counted
+    for: a correction that keeps the seller re-scores it as it was, whoever moved or left
+    since (the teammates its share went to; a deal that paid no share: that team's
+    members now)."""
+    earned_in = {a.member_id: a.team_id for a in deal.awards}
     sharers = [a.member_id for a in deal.awards if a.category == "team_share" and a.cents > 0]
     if not sharers:
-        return deal.team_id, list(state.team_member_ids(deal.team_id))
-    return deal.team_id, [deal.seller_id, *sharers]
+        return deal.team_id, list(state.team_member_ids(deal.team_id)), earned_in
+    return deal.team_id, [deal.seller_id, *sharers], earned_in
 
 
 def _goal_moves(deal: DealRef, state: State, sign: int) -> dict[int, dict[int, int]]:

@@ -58,9 +58,12 @@ CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def check_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> MemberFacts:
+def check_deal(
+    cmd: RecordDeal, actor: Actor, state: State, ctx: Context, kept: Sequence[int] = ()
+) -> MemberFacts:
     """Every rule a deal's facts must meet, for a new deal and a corrected one alike;
-    returns its seller."""
+    returns its seller. ``kept``: assists a correction keeps as they were (one who has
+    left since stays on the deal)."""
     require(actor, "seller", "manager", "integration", "admin")
     if cmd.outcome not in ("won", "lost"):
         raise Invalid(f"outcome must be 'won' or 'lost', not {cmd.outcome!r}.")
@@ -90,7 +93,9 @@ def check_deal(cmd: RecordDeal, actor: Actor, state: State, ctx: Context) -> Mem
     unknown = [a for a in cmd.assists if a not in state.members]
     if unknown:
         raise Invalid(f"Assists name unknown member(s): {', '.join(map(str, unknown))}.")
-    gone = [state.members[a].name for a in cmd.assists if not state.members[a].active]
+    gone = [
+        state.members[a].name for a in cmd.assists if not state.members[a].active and a not in kept
+    ]
     if gone:
         raise Invalid(
             f"Assists name member(s) who have left: {', '.join(gone)}; leave them out.",
@@ -133,15 +138,20 @@ def score(
     deal_id: int | None = None,
     rescores: int | None = None,
     seq: int | None = None,
-    team: tuple[int, Sequence[int]] | None = None,
+    team: tuple[int, Sequence[int], dict[int, int]] | None = None,
 ) -> tuple[Entry, dict[int, dict[int, int]]]:
     """The entry of a checked deal with its own awards, and how far it moves each goal
     (goal → member → hundredths); the caller advances the goals. ``team``: the team the
-    deal counts for and the teammates its share goes to (a correction keeps the deal's
-    own); by default the seller's team now and its active members."""
+    deal counts for, the teammates its share goes to and the team each other member's
+    award counted for (a correction keeps the deal's own); by default the seller's team
+    now, its active members, and each assist's team now."""
     closed_at = cmd.closed_at or ctx.now
     won = cmd.outcome == "won"
-    team_id, team_ids = team or (seller.team_id, state.team_member_ids(seller.team_id))
+    team_id, team_ids, earned_in = team or (
+        seller.team_id,
+        state.team_member_ids(seller.team_id),
+        {},
+    )
     day = local_date(closed_at, state.tz)
     facts = DealFacts(
         seller_id=seller.id,
@@ -151,13 +161,14 @@ def score(
         teammate_ids=tuple(m for m in team_ids if m != seller.id),
         assist_ids=tuple(cmd.assists),
     )
-    # a teammate's share counts for the deal's team; anyone else's award for their own
+    # a teammate's share counts for the deal's team; anyone else's (an assist's) for the
+    # team it counted for, or their own
     awards = [
         Award(
             a.member_id,
             team_id
             if a.member_id == seller.id or a.category == "team_share"
-            else state.team_of(a.member_id),
+            else earned_in.get(a.member_id) or state.team_of(a.member_id),
             a.category,
             a.cents,
         )
