@@ -15,8 +15,6 @@ import asyncio
 from datetime import timedelta
 from types import SimpleNamespace
 
-import pytest
-
 from service.api.peers import _weekly_left
 from service.core.commands import (
     AllowanceLeft,
@@ -280,11 +278,6 @@ def test_a_manager_who_left_awards_no_mentoring():
     org.refuse(HuddleError, AwardMentoring(seller, 20, "still here?"), manager_actor(boss))
 
 
-@pytest.mark.xfail(
-    reason="the ring refusal says 'until the week after next' even when the link's points "
-    "were all given last week, so the link is free again next week",
-    strict=True,
-)
 def test_a_ring_refusal_says_truly_when_thanks_may_resume():
     """A ring refusal says truly when the link is free again: next week for last week's points."""
     org = Org()
@@ -299,11 +292,6 @@ def test_a_ring_refusal_says_truly_when_thanks_may_resume():
     assert "week after next" not in str(error)
 
 
-@pytest.mark.xfail(
-    reason="check_kudos reports the recipient cap's own leftover (2) though the pair limit "
-    "leaves nothing, so following the refusal is refused again",
-    strict=True,
-)
 def test_a_cap_refusal_says_what_may_still_be_given_with_the_pair_limit():
     """A refusal's remaining is what may still go to that colleague, the pair limit counted."""
     org = Org()
@@ -315,11 +303,6 @@ def test_a_cap_refusal_says_what_may_still_be_given_with_the_pair_limit():
     assert error.extra == {"remaining": 0}
 
 
-@pytest.mark.xfail(
-    reason="the allowance refusal reports the allowance's leftover (2) though the recipient "
-    "cap leaves nothing for that colleague",
-    strict=True,
-)
 def test_an_allowance_refusal_says_what_may_still_be_given_with_the_cap():
     """A refusal's remaining is what may still go to that colleague, the recipient cap counted."""
     org = Org()
@@ -340,11 +323,6 @@ def test_a_member_who_left_has_no_kudos_allowance_left():
     assert kudos_left(org, a) == 0
 
 
-@pytest.mark.xfail(
-    reason="GET /api/kudos/allowance computes used as allowance - left, so after the "
-    "allowance is lowered below what was given it reports the new allowance as used",
-    strict=True,
-)
 def test_the_allowance_read_says_what_was_used_after_the_policy_is_lowered():
     """The allowance read's used is what was given this week, also once the allowance is lowered."""
     org = Org()

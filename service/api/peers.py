@@ -22,7 +22,7 @@ from ..core.commands import (
     RevokeMentoring,
 )
 from ..core.entries import KudosGiven, MentoringAwarded
-from ..core.points import from_cents, to_cents
+from ..core.points import from_cents
 from ..engine.writer import Writer
 from ..schemas import Id, IdParam, KudosResult, MentoringResult, when_sent
 from .deps import REPLAYED, REPLAYED_HEADER, IdempotencyKey
@@ -94,6 +94,7 @@ def _replayed(decision: Decision) -> dict[str, str] | None:
 async def _weekly_left(writer: Writer, caller: Caller, what: str) -> dict[str, Any]:
     decision = await writer.submit(AllowanceLeft(what), caller.actor)
     left = decision.remaining or 0
+    used = (decision.answer or {}).get("used", 0)
     policy = writer.policy
     name, limit = (
         ("allowance", policy.kudos_weekly_allowance)
@@ -103,7 +104,7 @@ async def _weekly_left(writer: Writer, caller: Caller, what: str) -> dict[str, A
     return {
         "week": iso_week(datetime.now(UTC), writer.tz),
         name: limit,
-        "used": from_cents(max(to_cents(limit) - left, 0)),
+        "used": from_cents(used),
         "left": from_cents(left),
     }
 

@@ -129,10 +129,13 @@ def _check_ring(state: State, ctx: Context, giver: int, to: int, cents: int) -> 
         return
     name = state.members[to].name if to in state.members else "your teammate"
     other = state.members[third].name if third in state.members else "a teammate"
+    # the link's two weeks move on each Monday: what was given this week holds it until
+    # the week after next, what was given last week only until next week
+    until = "the week after next" if weeks[0].get(giver, {}).get(to, 0) else "next week"
     more = (
         f"you can give {name} at most {from_cents(max(left, 0))} more point(s) now"
         if left > 0
-        else f"you cannot thank {name} with points again until the week after next"
+        else f"you cannot thank {name} with points again until {until}"
     )
     raise LimitReached(
         f"{name} thanked {other} and {other} thanked you this week or last: thanks that go "
@@ -200,9 +203,11 @@ def decide_mentoring(cmd: AwardMentoring, actor: Actor, state: State, ctx: Conte
 def decide_allowance(cmd: AllowanceLeft, actor: Actor, state: State, ctx: Context) -> Decision:
     """What is left this week of the caller's kudos allowance or mentoring budget."""
     require(actor, "seller", "manager") if cmd.what == "kudos" else require(actor, "manager")
-    member = state.members.get(actor.member_id or 0)
-    if member is not None and not member.active:
-        return Decision(remaining=0)  # who has left gives nothing more
     week = ctx.week(state.tz)
     left = kudos_left if cmd.what == "kudos" else mentoring_left
-    return Decision(remaining=left(state, week, actor.member_id or 0)[1])
+    used, remaining = left(state, week, actor.member_id or 0)
+    member = state.members.get(actor.member_id or 0)
+    if member is not None and not member.active:
+        remaining = 0  # who has left gives nothing more
+    # what was given this week, also when the allowance was lowered below it since
+    return Decision(remaining=remaining, answer={"used": used})

@@ -42,31 +42,37 @@ def check_kudos(
         raise Invalid("You cannot give kudos to yourself; thank a teammate instead.")
     cents = check_points_range(points, 1, policy.kudos_max_points, "Kudos")
     left = to_cents(policy.kudos_weekly_allowance) - usage.given_total
-    if cents > left:
-        raise LimitReached(
-            f"This gift of {points:g} points is more than your weekly kudos allowance allows: "
-            f"{from_cents(max(left, 0))} of {policy.kudos_weekly_allowance:g} points "
-            "left this week.",
-            remaining=from_cents(max(left, 0)),
-        )
     cap_left = to_cents(policy.kudos_recipient_weekly_cap) - usage.given_to_recipient
-    if cents > cap_left:
-        raise LimitReached(
-            f"You may give the same teammate at most {policy.kudos_recipient_weekly_cap:g} "
-            f"points a week; {from_cents(max(cap_left, 0))} left for them this week.",
-            remaining=from_cents(max(cap_left, 0)),
-        )
     # reciprocity: A→B and B→A in the same week, beyond the limit, looks like a trade; a
     # one-way thank-you is bounded by the recipient cap alone
     swapped = usage.given_to_recipient + usage.received_from_recipient
     pair_left = to_cents(policy.kudos_reciprocity_limit) - swapped
+    # what may still go to this colleague, every limit counted: a refusal offers no more
+    # than a gift that would pass
+    limits = [left, cap_left, *([pair_left] if usage.received_from_recipient else [])]
+    most = from_cents(max(min(limits), 0))
+    if cents > left:
+        then = "" if most == from_cents(max(left, 0)) else f" For this teammate: {most:g} at most."
+        raise LimitReached(
+            f"This gift of {points:g} points is more than your weekly kudos allowance allows: "
+            f"{from_cents(max(left, 0))} of {policy.kudos_weekly_allowance:g} points "
+            f"left this week.{then}",
+            remaining=most,
+        )
+    if cents > cap_left:
+        then = "" if most == from_cents(max(cap_left, 0)) else f" You may give them {most:g} now."
+        raise LimitReached(
+            f"You may give the same teammate at most {policy.kudos_recipient_weekly_cap:g} "
+            f"points a week; {from_cents(max(cap_left, 0))} left for them this week.{then}",
+            remaining=most,
+        )
     if usage.received_from_recipient and cents > pair_left:
         raise LimitReached(
             f"You and this teammate have already swapped {from_cents(swapped)} kudos points "
             f"this week; trading kudos back and forth is capped at "
             f"{policy.kudos_reciprocity_limit:g} points a week between two people "
             f"({from_cents(max(pair_left, 0))} left between you).",
-            remaining=from_cents(max(pair_left, 0)),
+            remaining=most,
         )
     return cents
 
