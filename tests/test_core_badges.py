@@ -107,11 +107,6 @@ def test_playmaker_counts_assists_on_won_deals_from_any_team_for_the_assist_alon
     assert {(m, c) for m, _, c in org.state.badges if c == "playmaker"} == {(helper, "playmaker")}
 
 
-@pytest.mark.xfail(
-    reason="achievements.badge_steps counts every assist towards playmaker whatever the "
-    "policy, so assists that were paid no assist points (assist_points 0) still earn it",
-    strict=True,
-)
 def test_playmaker_needs_assists_credited_with_assist_points():
     """With assist_points 0 an assist is credited with nothing and counts toward no playmaker."""
     org = Org()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .calendar import iso_week
 from .entries import (
+    Award,
     BadgeEarned,
     BadgeRevoked,
     DealReversed,
@@ -180,7 +181,9 @@ def _roles(entry: Entry) -> dict[str, list[int]]:
     p = entry.payload
     roles = {"seller": [entry.member_id] if entry.member_id else []}
     if isinstance(p, DealWon):
-        roles["assists"] = list(p.assists)
+        # an assist credited with assist points (none when the policy pays none)
+        paid = {a.member_id for a in entry.awards if a.category == "assists" and a.cents > 0}
+        roles["assists"] = [m for m in p.assists if m in paid]
     elif isinstance(p, KudosGiven):
         roles["recipient"], roles["giver"] = [p.to_member_id], [p.from_member_id]
     elif isinstance(p, MentoringAwarded):
@@ -241,7 +244,13 @@ def _taken_back(entry: Entry) -> list[Entry]:
         found = []
         if p.outcome == "won":
             won = DealWon(p.amount, p.customer, list(p.assists), p.external_id, p.deal_id)
-            found.append(_like(entry, won, p.seller_id, p.closed_at))
+            # the assist points it takes back say which assists were paid
+            paid = tuple(
+                Award(a.member_id, a.team_id, a.category, -a.cents)
+                for a in entry.awards
+                if a.category == "assists"
+            )
+            found.append(_like(entry, won, p.seller_id, p.closed_at, paid))
         if p.review:
             review = LossReviewed(p.deal_id, p.customer)
             found.append(_like(entry, review, p.seller_id, p.closed_at))
@@ -255,7 +264,13 @@ def _taken_back(entry: Entry) -> list[Entry]:
     return []
 
 
-def _like(entry: Entry, payload: Payload, member_id: int, occurred_at: datetime) -> Entry:
+def _like(
+    entry: Entry,
+    payload: Payload,
+    member_id: int,
+    occurred_at: datetime,
+    awards: tuple[Award, ...] = (),
+) -> Entry:
     return Entry(
         seq=entry.seq,
         occurred_at=occurred_at,
@@ -266,6 +281,7 @@ def _like(entry: Entry, payload: Payload, member_id: int, occurred_at: datetime)
         payload=payload,
         member_id=member_id,
         season_id=entry.season_id,
+        awards=awards,
     )
 
 
