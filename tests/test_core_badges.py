@@ -344,3 +344,18 @@ def test_ratings_out_of_range_are_refused_and_a_poor_rating_pays_by_the_policy()
     changes = {"1": 0, "2": 0, "3": 1, "4": 4, "5": 8}
     org.decide(ChangePolicy({"feedback_points": changes}))
     assert org.decide(AnswerFeedback(2, 1), CUSTOMER).entries[0].awards == ()
+
+
+def test_loss_reviews_pay_for_five_a_week_and_are_kept_beyond():
+    """A lost deal costs nothing to log: a member is paid for loss_reviews_weekly_paid (5)
+    reviews a week; more are kept (the learning stays) for no points; next week pays again."""
+    org = Org()
+    org.season()
+    _, (a, _) = org.squad(2)
+    paid = [cents(review(org, a)[1]).get((a, "learning"), 0) for _ in range(7)]
+    assert paid == [500] * 5 + [0, 0]
+    assert len([e for e in org.entries if e.kind == "loss.reviewed"]) == 7
+    org.ctx.now = NOW + timedelta(days=7)
+    assert cents(review(org, a)[1]) == {(a, "learning"): 500}
+    org.decide(ChangePolicy({"loss_reviews_weekly_paid": 0}))  # 0: no limit
+    assert all(cents(review(org, a)[1]) == {(a, "learning"): 500} for _ in range(6))

@@ -32,6 +32,7 @@ from .entries import (
     ImprovementRevoked,
     KudosGiven,
     KudosRevoked,
+    LossReviewed,
     MemberJoined,
     MemberUpdated,
     MentoringAwarded,
@@ -162,6 +163,7 @@ def _roll_week(state: State, week: str) -> None:
     if week > state.week:
         state.week = week
         state.mentoring_used = {}
+        state.reviews_paid = {}
 
 
 def _kudos(state: State, entry: Entry) -> None:
@@ -206,6 +208,12 @@ def _mentoring(state: State, entry: Entry) -> None:
         return
     used = state.mentoring_used.get(p.awarded_by_member_id, 0)
     state.mentoring_used[p.awarded_by_member_id] = used + to_cents(p.points)
+
+
+def _reviewed(state: State, entry: Entry) -> None:
+    """A paid review counts against its member's reviews paid this week."""
+    if entry.awards and entry.member_id and entry.week == state.week:
+        state.reviews_paid[entry.member_id] = state.reviews_paid.get(entry.member_id, 0) + 1
 
 
 def _team_created(state: State, entry: Entry) -> None:
@@ -481,6 +489,7 @@ _HANDLERS = {
     KudosGiven: _kudos,
     KudosRevoked: _kudos_revoked,
     MentoringAwarded: _mentoring,
+    LossReviewed: _reviewed,
     MentoringRevoked: _mentoring_revoked,
     TeamCreated: _team_created,
     TeamUpdated: _team_updated,

@@ -76,7 +76,11 @@ def decide_review(cmd: ReviewLoss, actor: Actor, state: State, ctx: Context) -> 
     lesson = cmd.lesson.strip() if cmd.lesson and cmd.lesson.strip() else None
     seller = state.members[deal.seller_id]
     payload = LossReviewed(deal.id, deal.customer, lesson, answers, ctx.ids.take("loss_review"))
-    awards = _points(state, seller.id, "learning", state.policy.loss_review_points)
+    # beyond the week's paid reviews the review is kept, for no points
+    limit = state.policy.loss_reviews_weekly_paid
+    paid = state.reviews_paid.get(seller.id, 0) if ctx.week(state.tz) == state.week else 0
+    points = state.policy.loss_review_points if not limit or paid < limit else 0
+    awards = _points(state, seller.id, "learning", points)
     entry = new_entry(
         state, ctx, actor, payload, member_id=seller.id, team_id=seller.team_id, awards=awards
     )

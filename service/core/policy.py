@@ -46,6 +46,10 @@ class Policy:
     mentoring_max_points: float = 20
     mentoring_weekly_budget: float = 50
     loss_review_points: float = 5
+    # loss reviews a member is paid for in an ISO week; more are kept (the learning is
+    # the point) but pay nothing: a lost deal costs nothing to log, so without a bound a
+    # seller could log and review made-up losses for points (0: no limit)
+    loss_reviews_weekly_paid: int = 5
     # a lost deal still without its review this many days after it closed is overdue: the
     # coach's page lists it (reviews are wanted while the deal is fresh in mind)
     loss_review_due_days: int = 3
@@ -142,6 +146,7 @@ _MAXIMA: dict[str, float] = {
     "mentoring_weekly_budget": 1e10,
     "loss_review_points": 1_000_000,
     "loss_review_due_days": 365,
+    "loss_reviews_weekly_paid": 1000,
     "story_points": 1_000_000,
     "feedback_points": 1_000_000,
     "feedback_link_days": 365,

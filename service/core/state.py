@@ -152,6 +152,7 @@ class State:
     external_ids: dict[tuple[str, str], int] = field(default_factory=dict)
     week: str = ""  # the newest ISO week seen; older weeks' totals are dropped
     mentoring_used: dict[int, int] = field(default_factory=dict)  # manager → hundredths
+    reviews_paid: dict[int, int] = field(default_factory=dict)  # member → paid reviews
     # kudos per ISO week, giver → recipient → hundredths, for the last KUDOS_WEEKS weeks:
     # this week's allowances and caps are read from it, and rings of three and pairs that
     # swap thanks every week are looked for in it
