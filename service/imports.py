@@ -18,6 +18,7 @@ metric, value, occurred_at`` for activities). ``assists`` holds member ids separ
 from __future__ import annotations
 
 import asyncio
+import bisect
 import csv
 import io
 import json
@@ -70,10 +71,15 @@ class ImportReport:
     on_reject: Callable[[Rejected], None] | None = None
 
     def reject(self, line: int, detail: str) -> None:
+        """Count a refused row; the first ``MAX_LISTED`` by line are listed (rows are
+        refused while read, or later by the writer: not in line order)."""
         self.refused += 1
         row = Rejected(line, detail)
         if len(self.rejected) < MAX_LISTED:
-            self.rejected.append(row)
+            bisect.insort(self.rejected, row, key=lambda r: r.line)
+        elif line < self.rejected[-1].line:
+            self.rejected.pop()
+            bisect.insort(self.rejected, row, key=lambda r: r.line)
         if self.on_reject:
             self.on_reject(row)
 
@@ -86,6 +92,8 @@ class _BadRow(Exception):
     pass
 
 
+BOM = b"\xef\xbb\xbf"
+
 # a line too long to read: reported as a rejected row, its text dropped
 TOO_LONG = "\x00too long"
 
@@ -93,9 +101,14 @@ TOO_LONG = "\x00too long"
 async def lines_of(chunks: AsyncIterable[bytes]) -> AsyncIterator[str]:
     """The text lines of a byte stream (UTF-8), without their line breaks; a line longer
     than 64 KiB comes as ``TOO_LONG`` (it is never buffered whole)."""
-    rest, skipping = b"", False
+    rest, skipping, started = b"", False, False
     async for chunk in chunks:
         rest += chunk
+        if not started:  # a byte-order mark (Excel's "CSV UTF-8") is no part of the text
+            if len(rest) < len(BOM) and BOM.startswith(rest):
+                continue
+            started = True
+            rest = rest.removeprefix(BOM)
         *whole, rest = rest.split(b"\n")
         for line in whole:
             yield TOO_LONG if skipping else _decode(line)
@@ -146,7 +159,20 @@ async def _records(
         text, pending = pending, ""
         if not text.strip():
             continue
-        cells = next(csv.reader(io.StringIO(text)))
+        try:
+            # a stray quote may join lines that are rows of their own: each is read
+            records = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:  # a carriage return alone in a field, say
+            if header is None:
+                raise Invalid(f"The CSV's header row cannot be read ({exc}).") from None
+            yield first, f"the row cannot be read as CSV ({exc})"
+            continue
+        if header is not None and len(records) > 1:
+            # lines a stray quote (5" pipes) joined, each a row: read one by one
+            for offset, cells in enumerate(records):
+                yield _row(header, cells, first + offset)
+            continue
+        cells = records[0] if records else []
         if header is None:
             header = [c.strip().lower() for c in cells]
             if "type" not in header:  # not an import file: nothing is read, nothing changes
@@ -155,14 +181,17 @@ async def _records(
                     "(type, external_id, seller_id or seller_email, amount, customer, ...)."
                 )
             continue
-        if len(cells) > len(header):
-            yield first, f"{len(cells)} values for {len(header)} columns"
-            continue
-        yield first, {k: v for k, v in zip(header, cells, strict=False) if v != ""}
+        yield _row(header, cells, first)
     if pending:
         if header is None:
             raise Invalid("The CSV's header row has a quoted field that is never closed.")
         yield first, "a quoted field is not closed"
+
+
+def _row(header: list[str], cells: list[str], line: int) -> tuple[int, dict[str, Any] | str]:
+    if len(cells) > len(header):
+        return line, f"{len(cells)} values for {len(header)} columns"
+    return line, {k: v for k, v in zip(header, cells, strict=False) if v != ""}
 
 
 def _command(
@@ -211,10 +240,10 @@ def _member(
     row: dict[str, Any], id_key: str, email_key: str, emails: Callable[[str], int | None]
 ) -> int:
     if row.get(id_key) not in (None, ""):
-        try:
-            return int(row[id_key])
-        except (TypeError, ValueError):
-            raise _BadRow(f"{id_key} must be a member id") from None
+        member = _whole(row[id_key])
+        if member is None:
+            raise _BadRow(f"{id_key} must be a member id (a whole number)")
+        return member
     email = _text(row, email_key)
     if not email:
         raise _BadRow(f"name the member: {id_key} or {email_key}")
@@ -234,7 +263,8 @@ def _number(row: dict[str, Any], key: str, required: bool = False) -> float:
         number = float(str(value).strip().replace(" ", "")) if isinstance(value, str) else value
     except ValueError:
         raise _BadRow(f"{key} must be a number, not {value!r}") from None
-    if not isinstance(number, int | float) or number != number or abs(number) > 1e12:
+    bad = isinstance(number, bool) or not isinstance(number, int | float)
+    if bad or number != number or abs(number) > 1e12:
         raise _BadRow(f"{key} must be a number")
     return float(number)
 
@@ -245,10 +275,20 @@ def _ids(value: Any) -> tuple[int, ...]:
     items: Iterable[Any] = (
         value if isinstance(value, list) else str(value).replace(";", " ").split()
     )
-    try:
-        return tuple(int(i) for i in items)
-    except (TypeError, ValueError):
-        raise _BadRow("assists must be member ids (separated by ';' in CSV)") from None
+    ids = tuple(_whole(i) for i in items)
+    if any(i is None for i in ids):
+        raise _BadRow("assists must be member ids (separated by ';' in CSV)")
+    return ids  # type: ignore[return-value]
+
+
+def _whole(value: Any) -> int | None:
+    """An id as a JSON number or text of digits; None for anything else (1.5, true)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isdigit() else None
 
 
 def _time(row: dict[str, Any], key: str) -> datetime | None:

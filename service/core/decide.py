@@ -125,6 +125,8 @@ _DECIDERS: dict[type, Decider] = {
 }
 
 
+MAX_EXTERNAL_ID = 200  # characters, as the ledger's columns hold
+
 # commands that only read: a member who left may still see what is theirs
 _READS = frozenset({AllowanceLeft, WalletOf, ImprovementProgress, ContestsRead})
 
@@ -180,6 +182,12 @@ def decide(command: Command, actor: Actor, state: State, ctx: Context) -> Decisi
         check_text(command, "command")
     if actor.role in ("seller", "manager") and type(command) not in _READS:
         _still_here(actor, state)
+    external_id = getattr(command, "external_id", None)
+    if isinstance(external_id, str) and len(external_id) > MAX_EXTERNAL_ID:
+        # the ledger keeps 200 characters: a longer id would fail the batch's insert
+        raise Invalid(
+            f"external_id must be at most {MAX_EXTERNAL_ID} characters long.", field="external_id"
+        )
     decision = _DECIDERS[type(command)](command, actor, state, ctx)
     entries = decision.entries
     if not entries:
