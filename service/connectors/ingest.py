@@ -79,8 +79,16 @@ class _Ignored(str):
     """Why an item has nothing to count (a plain str: why it is rejected)."""
 
 
+MAX_EXTERNAL_ID = 200  # characters: what the ledger's external_id columns hold
+
+
 def _command(item: Item, settings: Settings, table: dict[str, float]) -> Command | str:
     """The command an item asks for, or why it is ignored (``_Ignored``) or rejected."""
+    if len(item.external_id) > MAX_EXTERNAL_ID:
+        return (
+            f"The CRM's id of this record is {len(item.external_id)} characters long; "
+            f"Huddle keeps ids of at most {MAX_EXTERNAL_ID}."
+        )
     if isinstance(item, ActivityItem):
         if not item.done:
             return _Ignored(f"the {item.kind} is not done yet")
@@ -108,6 +116,10 @@ def _command(item: Item, settings: Settings, table: dict[str, float]) -> Command
                     f'{{"rates": {{"{code}": …}}}}), then replays this delivery.'
                 )
             original, currency, amount = amount, code, round(amount * rate, 2)
+    # a deal marked won (or lost) before the close date the CRM still shows: closed now
+    closed_at = item.closed_at
+    if closed_at is not None and item.status != "open":
+        closed_at = min(closed_at, datetime.now(UTC))
     return SyncDeal(
         item.crm,
         item.external_id,
@@ -115,8 +127,9 @@ def _command(item: Item, settings: Settings, table: dict[str, float]) -> Command
         item.owner,
         item.owner_email,
         amount,
-        item.customer,
-        item.closed_at,
+        # a CRM's deal name can run long; the ledger keeps 200 characters of it
+        item.customer[:200].strip() if item.customer else item.customer,
+        closed_at,
         original,
         currency,
     )
@@ -195,7 +208,11 @@ async def ingest(
                 received_at=now,
                 state=plan.state,
                 reason=plan.reason,
-                external_id=item.external_id if item is not None else None,
+                external_id=(
+                    item.external_id
+                    if item is not None and len(item.external_id) <= MAX_EXTERNAL_ID
+                    else None
+                ),
                 item=msgspec.to_builtins(item) if item is not None else None,
                 text=_text(plan),
                 seq=plan.seq,

@@ -92,7 +92,8 @@ def decide_correction(cmd: CorrectDeal, actor: Actor, state: State, ctx: Context
         return Decision(replay=deal)  # nothing changes: nothing to record
     # the corrected deal must pass every rule a new one does (a manager's own team, ...)
     kept = deal.assists if cmd.assists is None else ()
-    seller = check_deal(fixed, actor, state, ctx, kept=kept)
+    same = fixed.seller_id == deal.seller_id
+    seller = check_deal(fixed, actor, state, ctx, kept=kept, same_seller=same)
     team = _team_of(deal, state) if seller.id == deal.seller_id else None
     # goals move once, by the difference: a goal the deal counts in before and after
     # moves with the re-scoring, by the new contribution less the old one

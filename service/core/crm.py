@@ -44,6 +44,10 @@ __all__ = ["CRM_NAMES", "decide_crm_activity", "decide_crm_deal", "owner_of"]
 CRM_NAMES = {"hubspot": "HubSpot", "pipedrive": "Pipedrive", "salesforce": "Salesforce"}
 
 
+# where each CRM says who owns a record
+_OWNER_FIELDS = {"hubspot": "hubspot_owner_id", "pipedrive": "owner_id", "salesforce": "OwnerId"}
+
+
 def owner_of(state: State, crm: str, owner: str | None, email: str | None) -> int:
     """The member a CRM's owner is: by the owner id set on them, else by email."""
     if owner and (crm, owner) in state.external_ids:
@@ -51,6 +55,12 @@ def owner_of(state: State, crm: str, owner: str | None, email: str | None) -> in
     if email and email.strip().lower() in state.emails:
         return state.emails[email.strip().lower()]
     name = CRM_NAMES.get(crm, crm)
+    if not owner and not email:  # nothing to map: a replay cannot help
+        field = _OWNER_FIELDS.get(crm, "owner")
+        raise NotFound(
+            f"The {name} record names no owner ({field} is missing): set its owner in "
+            f"{name}, which then sends it again."
+        )
     said = [f"{name} owner id {owner}" if owner else "", f"email {email}" if email else ""]
     who = " nor ".join(s for s in said if s) or "no owner"
     raise NotFound(

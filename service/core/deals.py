@@ -59,11 +59,17 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def check_deal(
-    cmd: RecordDeal, actor: Actor, state: State, ctx: Context, kept: Sequence[int] = ()
+    cmd: RecordDeal,
+    actor: Actor,
+    state: State,
+    ctx: Context,
+    kept: Sequence[int] = (),
+    same_seller: bool = False,
 ) -> MemberFacts:
     """Every rule a deal's facts must meet, for a new deal and a corrected one alike;
     returns its seller. ``kept``: assists a correction keeps as they were (one who has
-    left since stays on the deal)."""
+    left since stays on the deal); ``same_seller``: a correction keeps the seller, who
+    may have left since (the deal is theirs, its outcome or amount may still change)."""
     require(actor, "seller", "manager", "integration", "admin")
     if cmd.outcome not in ("won", "lost"):
         raise Invalid(f"outcome must be 'won' or 'lost', not {cmd.outcome!r}.")
@@ -71,6 +77,8 @@ def check_deal(
         raise Invalid("amount must be 0 or more.")
     if not cmd.customer.strip():
         raise Invalid("customer must name the customer the deal was with.")
+    if len(cmd.customer.strip()) > 200:  # what the ledger keeps: longer fails the batch
+        raise Invalid("customer must be at most 200 characters long.", field="customer")
     closed_at = cmd.closed_at or ctx.now
     if closed_at.tzinfo is None:
         raise Invalid("closed_at needs a time zone offset, e.g. 2026-11-20T14:00:00+01:00.")
@@ -81,7 +89,7 @@ def check_deal(
     seller = state.members.get(cmd.seller_id)
     if seller is None:
         raise NotFound(f"There is no member {cmd.seller_id} to credit this deal to.")
-    if not seller.active:
+    if not seller.active and not same_seller:
         raise Conflict(
             f"{seller.name} has left (inactive): deals can no longer be credited to them. "
             "Credit the deal to who closed it now, or make them active again first."
