@@ -10,7 +10,9 @@ from litestar import Request, Response
 from litestar.exceptions import ValidationException
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
+from ..auth import authenticate
 from ..errors import Invalid
+from .deps import bearer_token
 
 __all__ = ["before_request"]
 
@@ -61,16 +63,27 @@ async def _read_body_strictly(request: Request[Any, Any, Any]) -> None:
         return
     body = await request.body()  # kept: Litestar reads the same bytes for the handler
     if not body:
+        await _authenticated(request)
         raise ValidationException(extra=[_error("a JSON body is required", "")])
     try:
         msgspec.json.decode(body, type=data.annotation)
     except msgspec.ValidationError as exc:
+        await _authenticated(request)
         # msgspec says "Expected `float`, got `str` - at `$.amount`"
         message, _, where = str(exc).partition(" - at ")
         key = where.strip("`").removeprefix("$").removeprefix(".")
         raise ValidationException(extra=[_error(message, key)]) from None
     except msgspec.DecodeError:
         return  # not JSON at all: Litestar answers that with a 400
+
+
+async def _authenticated(request: Request[Any, Any, Any]) -> None:
+    """Before a body is refused, a caller without a valid token is told so (401): a body
+    is checked only for who may send one (checked on refusals only: a good body's token
+    is checked once, by the handler's ``caller``)."""
+    if "caller" in request.route_handler.parsed_fn_signature.parameters:
+        state = request.app.state
+        await authenticate(bearer_token(request), state.settings.admin_token, state.tokens)
 
 
 def _error(message: str, key: str) -> dict[str, str]:

@@ -235,7 +235,7 @@ async def fulfil(
     return await _decide(redemption_id, "fulfil", data, caller, writer)
 
 
-@get("/api/redemptions", tags=["rewards"], **refusals(422))
+@get("/api/redemptions", tags=["rewards"], **refusals(403, 422))
 async def list_redemptions(
     caller: Caller,
     wanted: Annotated[
@@ -245,7 +245,8 @@ async def list_redemptions(
     member_id: OptionalId = None,
 ) -> list[RedemptionOut]:
     """Redemptions, newest first: an admin's all, a manager's their team's, a seller's
-    their own."""
+    their own (display and integration tokens have none)."""
+    caller.require("admin", "manager", "seller")
     query = Redemption.all()
     if caller.role == "manager":
         query = query.filter(team_id=caller.team_id or 0)

@@ -90,6 +90,11 @@ async def create_request(
         raise Forbidden("Sellers ask for feedback on their own meetings only.")
     if caller.role == "manager" and caller.team_id != seller.team_id:
         raise Forbidden("Managers ask for feedback for members of their own team only.")
+    asker = await Member.get_or_none(id=caller.member_id) if caller.member_id else None
+    if caller.role in ("seller", "manager") and asker is not None and not asker.active:
+        raise Forbidden(f"{asker.name} has left the team: this token records nothing more.")
+    if not seller.active:
+        raise Conflict(f"{seller.name} has left (inactive): no feedback is asked for them now.")
     if not customer.strip():
         raise Invalid("Name the customer the meeting was with.")
     policy = await current_policy()
