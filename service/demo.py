@@ -14,7 +14,7 @@ from typing import Any
 from .auth import hash_token, new_token
 from .core import commands as cmd
 from .core.achievements import LOSS_QUESTIONS
-from .core.entries import Actor
+from .core.entries import Actor, DealLost, DealWon
 from .core.learning import ANSWERS
 from .db.models import Entry, Member, Team, Token
 from .engine.writer import Writer
@@ -216,9 +216,9 @@ async def _history(
             f"demo-{step}",
             min(when, now),
         )
-        recorded = await writer.submit(deal, integration)
-        if when < now - timedelta(days=10):
-            older.append((recorded.entries[0].payload.deal_id, seller, won))  # type: ignore[union-attr]
+        payload = (await writer.submit(deal, integration)).entries[0].payload
+        if when < now - timedelta(days=10) and isinstance(payload, DealWon | DealLost):
+            older.append((payload.deal_id or 0, seller, won))
         _bar(step + 1, steps)
     # deals older than ten days: most losses reviewed, most wins' stories told
     for deal_id, seller, won in older:
