@@ -402,3 +402,15 @@ async def test_the_rejected_rows_listed_are_the_first_thousand(api):
     report = await _import(api, body.encode())
     assert (report["rows"], report["refused"], len(report["rejected"])) == (1_010, 1_010, 1_000)
     assert [r["line"] for r in report["rejected"]] == list(range(2, 1_002))
+
+
+async def test_a_compressed_body_is_a_415_in_words(api):
+    """A gzip body is not read as text: a 415 that says to send it uncompressed."""
+    import gzip
+
+    headers = {**api.auth(None), "Content-Type": CSV, "Content-Encoding": "gzip"}
+    response = await api.client.post(
+        "/api/import", content=gzip.compress(DEAL_HEAD.encode()), headers=headers
+    )
+    assert response.status_code == 415, response.text
+    assert "uncompressed" in response.json()["detail"]

@@ -76,6 +76,11 @@ async def import_file(
         raise UnsupportedMediaType(
             "Send the file as text/csv or application/x-ndjson (one JSON object per line)."
         )
+    coding = request.headers.get("content-encoding", "identity").strip().lower()
+    if coding not in ("", "identity"):
+        raise UnsupportedMediaType(
+            f"Send the file uncompressed (Content-Encoding {coding!r} is not read here)."
+        )
     report = await import_rows(lines_of(request.stream()), fmt, writer, caller.actor)
     return ImportResult(
         report.rows, report.accepted, report.duplicates, report.refused, report.rejected
