@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 
 .DEFAULT_GOAL := help
 .PHONY: help run test install install-dev browser wrk lint typecheck check bench demo-reset clean
@@ -17,7 +17,7 @@ run: install ## install, migrate, seed the demo when empty, and start on http://
 	$(BIN)/huddle demo --if-empty
 	$(BIN)/huddle serve --no-migrate --host $(HOST) --port $(PORT)
 
-test: install-dev browser ## install everything and run the whole test suite (TEST_WORKERS=2 processes)
+test: install-dev browser ## install everything and run the whole test suite (TEST_WORKERS=3 processes)
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 $(BIN)/python:
