@@ -131,15 +131,6 @@ def test_a_member_who_returns_is_counted_again_but_gets_nothing_for_the_time_awa
     assert cents(org.deal(a, 50_000))[(a, "deals")] == 4800
 
 
-def test_a_manager_who_left_awards_no_mentoring():
-    """A manager who has left gives nothing more: their mentoring award is refused."""
-    org = Org()
-    team, (a,) = org.squad(1)
-    boss = org.member(team, "manager")
-    org.decide(UpdateMember(boss, {"active": False}))
-    org.refuse(HuddleError, AwardMentoring(a, 5, "pairing"), manager_actor(boss))
-
-
 def test_a_seller_who_left_earns_no_story_or_review_points():
     """A seller who has left gets nothing more: a story or loss review pays them no points."""
     org = Org()

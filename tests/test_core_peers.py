@@ -266,7 +266,7 @@ def test_mentoring_never_to_oneself_and_admins_have_no_budget():
     assert org.decide(AllowanceLeft("mentoring"), boss).remaining == 5000
 
 
-# -- where the code breaks the documented rule -------------------------------------------------
+# -- members who left, and refusals that tell the truth -------------------------------------
 
 
 def test_a_manager_who_left_awards_no_mentoring():
