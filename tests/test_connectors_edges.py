@@ -346,11 +346,6 @@ async def test_replay_is_for_admins_and_rejected_deliveries_only(api):
     assert await kinds(api) == ["deal.won"]
 
 
-@pytest.mark.xfail(
-    reason="replay re-sends the stale 'won' through the correction path, which turns the "
-    "deal recorded since as lost back into a won one",
-    strict=True,
-)
 async def test_replaying_a_stale_delivery_changes_no_deal_recorded_since(api):
     """Replaying is safe: an old rejected 'won' changes nothing once the deal is lost."""
     seller = await org(api)

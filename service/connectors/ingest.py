@@ -257,9 +257,32 @@ async def replay(delivery_id: int, writer: Writer, settings: Settings) -> CrmDel
             "replay; the CRM has to send it again."
         )
     item = msgspec.convert(row.item, Item)  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    # the CRM said something else of this record since, and Huddle used it: the old word
+    # replayed now would undo it (a "won" over a later "lost"); the same word is a duplicate
+    later = next(
+        (
+            d
+            for d in await CrmDelivery.filter(
+                external_id=item.external_id,
+                received_at__gt=row.received_at,
+                state__in=("stored", "duplicate", "replayed", "ignored"),
+            ).order_by("-received_at")
+            if d.item != row.item
+        ),
+        None,
+    )
+    if later is not None:
+        reason = (
+            f"superseded: the CRM sent this record again later (delivery {later.id}, "
+            f"{later.state}); replaying the older one would undo that"
+        )
+        await CrmDelivery.filter(id=row.id, state="rejected").update(
+            state="ignored", reason=reason, updated_at=now
+        )
+        return await CrmDelivery.get(id=row.id)
     plan = _Plan(Received(row.text, item))
     await _decide([plan], writer, settings)
-    now = datetime.now(UTC)
     if plan.state == "rejected":
         await CrmDelivery.filter(id=row.id, state="rejected").update(
             reason=plan.reason, updated_at=now
