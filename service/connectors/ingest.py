@@ -29,6 +29,8 @@ from tortoise.functions import Count, Max
 
 from ..core.commands import Command, Decision, SyncActivity, SyncDeal
 from ..core.crm import CRM_NAMES
+from ..core.deals import MAX_CUSTOMER
+from ..core.decide import MAX_EXTERNAL_ID
 from ..core.entries import Actor
 from ..db.models import CrmDelivery, CurrencyRate
 from ..engine.writer import Writer
@@ -79,9 +81,6 @@ class _Ignored(str):
     """Why an item has nothing to count (a plain str: why it is rejected)."""
 
 
-MAX_EXTERNAL_ID = 200  # characters: what the ledger's external_id columns hold
-
-
 def _command(item: Item, settings: Settings, table: dict[str, float]) -> Command | str:
     """The command an item asks for, or why it is ignored (``_Ignored``) or rejected."""
     if len(item.external_id) > MAX_EXTERNAL_ID:
@@ -128,7 +127,7 @@ def _command(item: Item, settings: Settings, table: dict[str, float]) -> Command
         item.owner_email,
         amount,
         # a CRM's deal name can run long; the ledger keeps 200 characters of it
-        item.customer[:200].strip() if item.customer else item.customer,
+        item.customer[:MAX_CUSTOMER].strip() if item.customer else item.customer,
         closed_at,
         original,
         currency,

@@ -94,7 +94,7 @@ def decide_correction(cmd: CorrectDeal, actor: Actor, state: State, ctx: Context
     kept = deal.assists if cmd.assists is None else ()
     same = fixed.seller_id == deal.seller_id
     seller = check_deal(fixed, actor, state, ctx, kept=kept, same_seller=same)
-    team = _team_of(deal, state) if seller.id == deal.seller_id else None
+    team = _team_of(deal, state) if same else None
     # goals move once, by the difference: a goal the deal counts in before and after
     # moves with the re-scoring, by the new contribution less the old one
     old_moves = _goal_moves(deal, state, -1)

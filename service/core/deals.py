@@ -56,6 +56,7 @@ __all__ = [
 CLOCK_SKEW = timedelta(minutes=5)
 # before this, dates are typos (year 0001 even overflows a time zone conversion)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_CUSTOMER = 200  # characters of a customer's name the ledger keeps
 
 
 def check_deal(
@@ -77,8 +78,8 @@ def check_deal(
         raise Invalid("amount must be 0 or more.")
     if not cmd.customer.strip():
         raise Invalid("customer must name the customer the deal was with.")
-    if len(cmd.customer.strip()) > 200:  # what the ledger keeps: longer fails the batch
-        raise Invalid("customer must be at most 200 characters long.", field="customer")
+    if len(cmd.customer.strip()) > MAX_CUSTOMER:  # longer would fail the batch's insert
+        raise Invalid(f"customer must be at most {MAX_CUSTOMER} characters long.", field="customer")
     closed_at = cmd.closed_at or ctx.now
     if closed_at.tzinfo is None:
         raise Invalid("closed_at needs a time zone offset, e.g. 2026-11-20T14:00:00+01:00.")

@@ -134,9 +134,9 @@ _READS = frozenset({AllowanceLeft, WalletOf, ImprovementProgress, ContestsRead})
 def _still_here(actor: Actor, state: State) -> None:
     """A seller or manager who has left records nothing more, whatever their token (it
     may still be valid): no mentoring, story, review, challenge, redemption, goal..."""
-    member = state.members.get(actor.member_id or 0)
-    if member is not None and not member.active:
-        raise Forbidden(f"{member.name} has left the team: this token records nothing more.")
+    if state.has_left(actor.member_id):
+        name = state.members[actor.member_id or 0].name
+        raise Forbidden(f"{name} has left the team: this token records nothing more.")
 
 
 # control characters other than tab and line breaks: never meant, often an attack, and

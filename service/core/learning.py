@@ -78,7 +78,7 @@ def decide_review(cmd: ReviewLoss, actor: Actor, state: State, ctx: Context) -> 
     payload = LossReviewed(deal.id, deal.customer, lesson, answers, ctx.ids.take("loss_review"))
     # beyond the week's paid reviews the review is kept, for no points
     limit = state.policy.loss_reviews_weekly_paid
-    paid = state.reviews_paid.get(seller.id, 0) if ctx.week(state.tz) == state.week else 0
+    paid = state.reviews_week(ctx.week(state.tz)).get(seller.id, 0)
     points = state.policy.loss_review_points if not limit or paid < limit else 0
     awards = _points(state, seller.id, "learning", points)
     entry = new_entry(

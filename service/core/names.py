@@ -21,11 +21,11 @@ _INVISIBLE = re.compile(
 )
 
 
-def _invisible(name: str) -> re.Match[str] | str | None:
+def _invisible(name: str) -> str | None:
     """The first character that shows nothing: listed above, any format character (Cf:
     tags, joiners), a variation selector, the braille blank."""
     if found := _INVISIBLE.search(name):
-        return found
+        return found.group()
     for ch in name:
         if (
             unicodedata.category(ch) == "Cf"
@@ -42,7 +42,6 @@ def clean_name(raw: str, what: str, field: str = "name") -> str:
     invisible or direction-changing character. ``what`` says whose name ("team")."""
     name = " ".join(unicodedata.normalize("NFC", raw).split())
     if found := _invisible(name):
-        found = found if isinstance(found, str) else found.group()
         raise Invalid(
             f"The {what}'s {field} contains an invisible character (U+{ord(found):04X}); "
             "type it plainly.",

@@ -183,13 +183,17 @@ def decide_member_update(cmd: UpdateMember, actor: Actor, state: State, ctx: Con
     return Decision([entry])
 
 
+# the days a season or a joining date may fall on (a year 9999 broke date sums)
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
 def _check_joined(value: Any) -> None:
-    """A joining date in 1970–2999, as seasons' dates (a year 9999 broke date sums)."""
+    """A joining date in 1970–2999, as seasons' dates."""
     try:
         day = date.fromisoformat(value) if isinstance(value, str) else value
     except ValueError:
         day = None
-    if not isinstance(day, date) or not date(1970, 1, 1) <= day <= date(2999, 12, 31):
+    if not isinstance(day, date) or not FIRST_DAY <= day <= LAST_DAY:
         raise Invalid("joined_on must be a date from 1970 to 2999.", field="joined_on")
 
 
@@ -311,7 +315,7 @@ def _season_span(
     """A season's name (trimmed) once its dates are checked against the other seasons'."""
     if ends_on < starts_on:
         raise Invalid("ends_on must be on or after starts_on.", field="ends_on")
-    if starts_on.year < 1970 or ends_on.year > 2999:
+    if starts_on < FIRST_DAY or ends_on > LAST_DAY:
         raise Invalid("Season dates must be between 1970-01-01 and 2999-12-31.", field="starts_on")
     name = name.strip()
     if not name:

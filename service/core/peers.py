@@ -78,7 +78,7 @@ def decide_kudos(cmd: GiveKudos, actor: Actor, state: State, ctx: Context) -> De
     giver = actor.member_id
     if giver is None:
         raise Forbidden("Kudos are given by a member; use a seller or manager token.")
-    if giver in state.members and not state.members[giver].active:
+    if state.has_left(giver):
         raise Forbidden("Members who have left no longer give kudos.")
     week = ctx.week(state.tz)
     usage = kudos_usage(state, week, giver, recipient.id)
@@ -206,8 +206,7 @@ def decide_allowance(cmd: AllowanceLeft, actor: Actor, state: State, ctx: Contex
     week = ctx.week(state.tz)
     left = kudos_left if cmd.what == "kudos" else mentoring_left
     used, remaining = left(state, week, actor.member_id or 0)
-    member = state.members.get(actor.member_id or 0)
-    if member is not None and not member.active:
+    if state.has_left(actor.member_id):
         remaining = 0  # who has left gives nothing more
     # what was given this week, also when the allowance was lowered below it since
     return Decision(remaining=remaining, answer={"used": used})

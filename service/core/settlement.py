@@ -33,7 +33,7 @@ def _members_of(c: ContestFacts, state: State, key: str) -> list[int]:
 def _winners(c: ContestFacts, state: State, rows: list[dict[str, Any]]) -> list[tuple[dict, int]]:
     """The rows that win, each with the place it takes. A member who has left keeps their
     row in the standings but wins nothing (they get nothing now): the next one places."""
-    rows = [r for r in rows if r["key"][0] != "m" or _active(state, int(r["key"][1:]))]
+    rows = [r for r in rows if r["key"][0] != "m" or not state.has_left(int(r["key"][1:]))]
     if c.format in ("race", "team_target"):  # everyone at the target takes first place
         if c.target is None:
             return []
@@ -57,11 +57,6 @@ def _winners(c: ContestFacts, state: State, rows: list[dict[str, Any]]) -> list[
         placed.append((r, placed[-1][1] if same else i + 1))
     places = 1 if c.format == "head_to_head" else (len(c.prizes) or 3)
     return [(r, place) for r, place in placed if place <= places]
-
-
-def _active(state: State, member_id: int) -> bool:
-    member = state.members.get(member_id)
-    return member is not None and member.active
 
 
 def _settle(c: ContestFacts, state: State, ctx: Context, reason: str) -> ContestSettled:

@@ -207,6 +207,11 @@ class State:
     def team_of(self, member_id: int) -> int:
         return self.members[member_id].team_id
 
+    def has_left(self, member_id: int | None) -> bool:
+        """Whether a member the org knows has left (an unknown id has not)."""
+        member = self.members.get(member_id or 0)
+        return member is not None and not member.active
+
     def season_for(self, day: date) -> SeasonSpan | None:
         try:
             return self._season_days[day]
@@ -225,6 +230,10 @@ class State:
 
     def mentoring_week(self, week: str) -> dict[int, int]:
         return self.mentoring_used if week == self.week else {}
+
+    def reviews_week(self, week: str) -> dict[int, int]:
+        """This week's paid loss reviews, member → count."""
+        return self.reviews_paid if week == self.week else {}
 
     def wallet(self, member_id: int) -> Wallet:
         found = self.wallets.get(member_id)
